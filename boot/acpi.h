@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading the firmware's ACPI tables: RSDP -> XSDT (or RSDT) -> MADT, for
+ * the CPUs (local APIC / x2APIC entries) and the I/O APICs.  Pure logic
+ * over a memory accessor so it is unit-tested with synthetic tables; a
+ * missing or corrupt table is an ordinary outcome (Bochs+OVMF has none).
+ */
+#ifndef KEEL_BOOT_ACPI_H
+#define KEEL_BOOT_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_MAX_CPUS    64
+#define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_OVERRIDES 16
+
+struct madt_info {
+    uint32_t lapic_base;
+    bool pcat_compat;                  /* MADT flags bit 0: 8259s present */
+    unsigned ncpus;                    /* enabled (or online-capable) CPUs */
+    uint32_t apic_id[ACPI_MAX_CPUS];
+    unsigned ncpus_ignored;            /* beyond ACPI_MAX_CPUS */
+    unsigned nioapics;
+    struct { uint8_t id; uint32_t addr; uint32_t gsi_base; } ioapic[ACPI_MAX_IOAPICS];
+    unsigned noverrides;
+    struct { uint8_t irq; uint32_t gsi; uint16_t flags; } override[ACPI_MAX_OVERRIDES];
+};
+
+/* Reads len bytes of physical memory at pa (the caller supplies identity
+ * mapping in keel.efi, a fake memory in tests); NULL when out of range. */
+typedef const void *(*acpi_map_fn)(void *ctx, uint64_t pa, size_t len);
+
+bool acpi_checksum_ok(const void *table, size_t len);
+
+/* Finds the table with this signature through the RSDP at rsdp_pa.
+ * Returns its physical address, or 0; *why says why not (for the log). */
+uint64_t acpi_find_table(uint64_t rsdp_pa, const char sig[4], acpi_map_fn map, void *ctx,
+                         const char **why);
+
+/* Parses a MADT.  0, or -1 with *why. */
+int acpi_parse_madt(uint64_t madt_pa, acpi_map_fn map, void *ctx, struct madt_info *out,
+                    const char **why);
+
+#endif /* KEEL_BOOT_ACPI_H */

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * keel.efi's entry point and its UEFI phase: banner, keel.cfg, CPU and
+ * feature checks, guest images and memory.  Every problem found here is
+ * reported (file, line, what) and Keel returns to the firmware with nothing
+ * changed; only then does it leave boot services (takeover.c).
+ */
+#include <efi.h>
+#include <efilib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "boot/boot.h"
+#include "boot/efi_util.h"
+#include "hv/console.h"
+#include "hv/lapic_host.h"
+#include "hv/multiboot.h"
+#include "hv/time.h"
+#include "hv/vendor.h"
+#include "hv/x86.h"
+
+struct boot_state boot;
+const struct vcpu_ops *vops;
+
+#define KEEL_CFG "keel.cfg"
+
+static void boot_banner(void)
+{
+    uint32_t r[4];
+    char vendor[13] = { 0 }, brand[49] = { 0 };
+    cpuid_count(0, 0, r);
+    memcpy(vendor, &r[1], 4);
+    memcpy(vendor + 4, &r[3], 4);
+    memcpy(vendor + 8, &r[2], 4);
+    cpuid_count(0x80000000u, 0, r);
+    if (r[0] >= 0x80000004u)
+        for (unsigned i = 0; i < 3; i++)
+            cpuid_count(0x80000002u + i, 0, (uint32_t *)(brand + 16 * i));
+    const char *b = brand;
+    while (*b == ' ')
+        b++;
+    char line[160];
+    int n = snprintf(line, sizeof(line), "Keel %s (%s), a bare-metal microhypervisor\n",
+                     KEEL_VERSION, KEEL_GIT);
+    con_write(line, (size_t)n);
+    log_info("cpu: %s %s", vendor, *b ? b : "(no brand string)");
+}
+
+static int boot_choose_vendor(void)
+{
+    uint32_t r[4];
+    cpuid_count(0, 0, r);
+    if (r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u) {
+        vops = &svm_ops; /* AuthenticAMD */
+    } else if (r[1] == 0x756e6547u && r[3] == 0x49656e69u && r[2] == 0x6c65746eu) {
+        log_err("error: this is an Intel CPU; Keel's VMX support is not implemented yet");
+        return -1;
+    } else {
+        log_err("error: unknown CPU vendor: Keel supports AMD (SVM) and Intel (VMX)");
+        return -1;
+    }
+    return vops->probe();
+}
+
+static int boot_read_config(EFI_FILE_HANDLE dir)
+{
+    void *text;
+    size_t len;
+    config_defaults(&boot.cfg);
+    EFI_STATUS st = efi_read_file(dir, KEEL_CFG, &text, &len);
+    if (st == EFI_NOT_FOUND) {
+        log_info("no %s beside keel.efi: using the defaults (the built-in guest)", KEEL_CFG);
+        return 0;
+    }
+    if (EFI_ERROR(st)) {
+        log_err("error: cannot read %s: EFI status %#lx", KEEL_CFG, (unsigned long)st);
+        return -1;
+    }
+    struct config_error err;
+    int r = config_parse(&boot.cfg, text, len, KEEL_CFG, &err);
+    FreePool(text);
+    if (r) {
+        log_err("error: %s", err.msg);
+        return -1;
+    }
+    con_set_level((enum log_level_hv)boot.cfg.log_level);
+    return 0;
+}
+
+static const void *acpi_identity(void *ctx, uint64_t pa, size_t len)
+{
+    return (const void *)(uintptr_t)pa;
+}
+
+/* cpus[0] must be the CPU running this code. */
+static void put_bsp_first(void)
+{
+    uint32_t me = lapic_host_id();
+    for (unsigned i = 0; i < boot.ncpus; i++) {
+        if (boot.apic_id[i] == me) {
+            boot.apic_id[i] = boot.apic_id[0];
+            boot.apic_id[0] = me;
+            return;
+        }
+    }
+    log_warn("the boot CPU (APIC ID %u) is not in the CPU list: adding it", me);
+    if (boot.ncpus == KEEL_MAX_CPUS)
+        boot.ncpus--;
+    boot.apic_id[boot.ncpus++] = boot.apic_id[0];
+    boot.apic_id[0] = me;
+}
+
+static void boot_find_cpus(void)
+{
+    const char *why = "";
+    uint64_t madt = acpi_find_table(efi_find_rsdp(), "APIC", acpi_identity, NULL, &why);
+    if (madt && acpi_parse_madt(madt, acpi_identity, NULL, &boot.madt, &why) == 0) {
+        boot.have_madt = true;
+        boot.ncpus = boot.madt.ncpus;
+        memcpy(boot.apic_id, boot.madt.apic_id, sizeof(uint32_t) * boot.ncpus);
+        log_info("acpi: MADT lists %u CPU%s and %u I/O APIC%s", boot.ncpus,
+                 boot.ncpus == 1 ? "" : "s", boot.madt.nioapics, boot.madt.nioapics == 1 ? "" : "s");
+        if (boot.madt.ncpus_ignored)
+            log_warn("acpi: %u more CPUs ignored (Keel supports %u)", boot.madt.ncpus_ignored,
+                     KEEL_MAX_CPUS);
+    } else {
+        log_info("acpi: no usable MADT (%s): finding CPUs through MP services", why);
+        boot.ncpus = efi_mp_apic_ids(boot.apic_id, KEEL_MAX_CPUS);
+    }
+    if (!boot.ncpus) {
+        log_warn("cannot enumerate CPUs: running on the boot CPU only");
+        boot.ncpus = 1;
+    }
+    put_bsp_first();
+}
+
+/* Reads a guest image or module; a missing file is reported with the
+ * line of keel.cfg that named it. */
+static int boot_read_named(EFI_FILE_HANDLE dir, const char *path, unsigned line,
+                           const char *what, void **data, size_t *len)
+{
+    EFI_STATUS st = efi_read_file(dir, path, data, len);
+    if (st == EFI_NOT_FOUND) {
+        log_err("error: %s:%u: %s '%s' not found", KEEL_CFG, line, what, path);
+        return -1;
+    }
+    if (EFI_ERROR(st)) {
+        log_err("error: %s:%u: cannot read %s '%s': EFI status %#lx", KEEL_CFG, line, what, path,
+                (unsigned long)st);
+        return -1;
+    }
+    return 0;
+}
+
+static int boot_load_vm(EFI_FILE_HANDLE dir, unsigned i)
+{
+    const struct keel_vm_cfg *c = &boot.cfg.vm[i];
+    struct vm_spec *s = &boot.vm[i];
+    s->index = i;
+    s->name = c->name;
+    s->cmdline = c->cmdline;
+    s->mem_size = c->memory;
+    s->first_cpu = c->first_cpu;
+    s->ncpus = c->cpus;
+    if (c->builtin) {
+        s->image = keel_builtin_guest;
+        s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);
+    } else if (boot_read_named(dir, c->guest, c->guest_line, "guest image", (void **)&s->image,
+                               &s->image_len)) {
+        return -1;
+    }
+    char err[160];
+    if (mb_check(s->image, s->image_len, s->mem_size, NULL, err, sizeof(err))) {
+        log_err("error: %s:%u: guest image '%s': %s", KEEL_CFG, c->guest_line,
+                c->builtin ? "builtin" : c->guest, err);
+        return -1;
+    }
+    for (unsigned m = 0; m < c->nmodules; m++) {
+        void *data;
+        if (boot_read_named(dir, c->module[m].path, c->module[m].line, "module", &data,
+                            &s->mods[m].len))
+            return -1;
+        s->mods[m].data = data;
+        s->mods[m].cmdline = c->module[m].args[0] ? c->module[m].args : c->module[m].path;
+    }
+    s->nmods = c->nmodules;
+    s->mem_hpa = efi_alloc_pages_aligned(s->mem_size / 4096, 2u << 20);
+    if (!s->mem_hpa) {
+        log_err("error: %s: not enough memory for vm%u's %lu MiB", KEEL_CFG, i,
+                (unsigned long)(s->mem_size >> 20));
+        return -1;
+    }
+    return 0;
+}
+
+static void boot_calibrate_tsc(void)
+{
+    uint64_t t0 = rdtsc();
+    uefi_call_wrapper(BS->Stall, 1, 10000);
+    uint64_t t1 = rdtsc();
+    tsc_hz = (t1 - t0) * 100;
+    log_info("tsc: %lu MHz", (unsigned long)(tsc_hz / 1000000));
+}
+
+static int boot_prepare(EFI_HANDLE image)
+{
+    EFI_FILE_HANDLE dir;
+    CHAR16 dirpath[256];
+    EFI_STATUS st = efi_open_image_dir(image, &dir, dirpath, 256);
+    if (EFI_ERROR(st)) {
+        log_err("error: cannot open the directory keel.efi was loaded from: EFI status %#lx",
+                (unsigned long)st);
+        return -1;
+    }
+    if (boot_read_config(dir) || boot_choose_vendor())
+        return -1;
+    boot_find_cpus();
+    struct config_error err;
+    if (config_finalize(&boot.cfg, boot.ncpus, KEEL_CFG, &err)) {
+        log_err("error: %s", err.msg);
+        return -1;
+    }
+    boot.nvms = boot.cfg.nvms;
+    for (unsigned i = 0; i < boot.nvms; i++)
+        if (boot_load_vm(dir, i))
+            return -1;
+    boot_calibrate_tsc();
+    boot.trampoline_pa = efi_alloc_pages_below(1, 0x9ffff);
+    if (!boot.trampoline_pa) {
+        log_err("error: no free page below 640 KiB for the application-processor trampoline");
+        return -1;
+    }
+    return host_paging_build();
+}
+
+/* Called by gnu-efi's crt0 with the SysV ABI (not EFIAPI). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+    InitializeLib(image, systab);
+    boot.conout_serial = efi_conout_is_serial();
+    con_set_efi_writer(efi_con_write);
+    if (!boot.conout_serial)
+        con_init_serial(0x3f8, 115200);
+    boot_banner();
+    if (boot_prepare(image)) {
+        log_err("returning to the firmware");
+        return EFI_LOAD_ERROR;
+    }
+    boot_takeover(image);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intercepted port I/O.  No device is emulated yet: every port behaves as
+ * one nothing decodes on a PC bus, reading all-ones and ignoring writes.
+ * String I/O (INS/OUTS, with or without REP) moves its data through guest
+ * virtual memory like the CPU would, so guests see correct RDI/RSI/RCX.
+ */
+#include <string.h>
+
+#include "hv/console.h"
+#include "hv/handlers.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+#include "hv/x86_decode.h"
+
+/* Iterations done per exit for REP INS/OUTS; the rest resumes on the next
+ * entry (RIP stays on the instruction, as after an interrupt, SDM "REP"). */
+#define IO_REP_BATCH 4096u
+
+static uint32_t io_port_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+}
+
+static void io_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+    (void)v; (void)port; (void)size; (void)val;
+}
+
+static uint64_t addr_mask(unsigned addr_size)
+{
+    return addr_size == 8 ? ~0ull : addr_size == 4 ? 0xffffffffull : 0xffffull;
+}
+
+static int io_string(struct vcpu *v, const struct exit_record *e)
+{
+    const struct exit_io *io = &e->io;
+    uint64_t mask = addr_mask(io->addr_size);
+    uint64_t count = io->rep ? (v->gpr[GPR_RCX] & mask) : 1;
+    unsigned idx = io->in ? GPR_RDI : GPR_RSI;
+    unsigned seg = io->in ? X86_SEG_ES : io->seg;
+    int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)io->size : (int64_t)io->size;
+    uint64_t base = vops->cpu_mode(v) == X86_MODE_LONG64 && seg < X86_SEG_FS ? 0
+                    : vops->seg_base(v, seg);
+    uint64_t done = 0;
+    for (; done < count && done < IO_REP_BATCH; done++) {
+        uint64_t off = v->gpr[idx] & mask;
+        uint32_t val = 0;
+        if (io->in) {
+            val = io_port_read(v, io->port, io->size);
+            if (vcpu_write_virt(v, base + off, &val, io->size))
+                return 0; /* fault injected; registers reflect the iterations done */
+        } else {
+            if (vcpu_read_virt(v, base + off, &val, io->size, 0))
+                return 0;
+            io_port_write(v, io->port, io->size, val);
+        }
+        v->gpr[idx] = (v->gpr[idx] & ~mask) | ((off + (uint64_t)step) & mask);
+        if (io->rep)
+            v->gpr[GPR_RCX] = (v->gpr[GPR_RCX] & ~mask) | ((v->gpr[GPR_RCX] - 1) & mask);
+    }
+    if (done < count)
+        return 0; /* not finished: re-execute the instruction */
+    return vcpu_skip_insn(v, e);
+}
+
+int handle_io(struct vcpu *v, const struct exit_record *e)
+{
+    const struct exit_io *io = &e->io;
+    if (io->string)
+        return io_string(v, e);
+    if (io->in) {
+        uint32_t val = io_port_read(v, io->port, io->size);
+        if (io->size == 4)
+            v->gpr[GPR_RAX] = val; /* 32-bit results zero-extend (SDM 3.4.1.1) */
+        else if (io->size == 2)
+            v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] & ~0xffffull) | val;
+        else
+            v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] & ~0xffull) | val;
+    } else {
+        uint32_t mask = io->size == 4 ? 0xffffffffu : io->size == 2 ? 0xffffu : 0xffu;
+        io_port_write(v, io->port, io->size, (uint32_t)v->gpr[GPR_RAX] & mask);
+    }
+    return vcpu_skip_insn(v, e);
+}

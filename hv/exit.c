@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exit dispatch: a const table indexed by the neutral exit reason.  An
+ * exit with no handler stops its VM with a dump; the hypervisor and the
+ * other VMs go on.
+ */
+#include "hv/exit.h"
+
+#include "hv/console.h"
+#include "hv/handlers.h"
+#include "hv/vcpuid.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+static const char *const exit_names[EXIT_REASON_COUNT] = {
+    [EXIT_NONE] = "none",          [EXIT_CPUID] = "cpuid",
+    [EXIT_MSR_READ] = "rdmsr",     [EXIT_MSR_WRITE] = "wrmsr",
+    [EXIT_IO] = "io",              [EXIT_NPF] = "npf",
+    [EXIT_HLT] = "hlt",            [EXIT_HYPERCALL] = "hypercall",
+    [EXIT_INTR] = "intr",          [EXIT_NMI] = "nmi",
+    [EXIT_SHUTDOWN] = "shutdown",  [EXIT_EXCEPTION] = "exception",
+    [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
+    [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
+};
+
+const char *exit_reason_name(enum exit_reason r)
+{
+    return (unsigned)r < EXIT_REASON_COUNT && exit_names[r] ? exit_names[r] : "?";
+}
+
+static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
+{
+    uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
+    uint32_t r[4];
+    cpuid_count(leaf, sub, r);
+    struct vcpuid_ctx ctx = { v->index, v->vm->nvcpus, v->vm->index };
+    vcpuid_filter(leaf, sub, r, &ctx);
+    v->gpr[GPR_RAX] = r[0];
+    v->gpr[GPR_RBX] = r[1];
+    v->gpr[GPR_RCX] = r[2];
+    v->gpr[GPR_RDX] = r[3];
+    return vcpu_skip_insn(v, e);
+}
+
+static int handle_hlt(struct vcpu *v, const struct exit_record *e)
+{
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    /* Nothing can interrupt a guest yet (no virtual interrupt sources):
+     * the vCPU sleeps until its VM ends. */
+    __atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static int handle_physical_event(struct vcpu *v, const struct exit_record *e)
+{
+    /* The interrupt or NMI itself is taken by the host IDT after STGI. */
+    return 0;
+}
+
+static int handle_shutdown(struct vcpu *v, const struct exit_record *e)
+{
+    return vm_stop_fault(v, "triple fault");
+}
+
+static int handle_virt_insn(struct vcpu *v, const struct exit_record *e)
+{
+    /* SVM/VMX instructions, RDTSCP and XSETBV are not offered to guests
+     * (CPUID hides them): they #UD as on a CPU without them. */
+    vcpu_inject_ud(v);
+    return 0;
+}
+
+static int handle_exception(struct vcpu *v, const struct exit_record *e)
+{
+    if (e->exc.vector == X86_MC)
+        return vm_stop_fault(v, "machine check while running the guest");
+    return vm_stop_fault(v, "unexpected intercepted exception %u", e->exc.vector);
+}
+
+static int handle_invalid(struct vcpu *v, const struct exit_record *e)
+{
+    return vm_stop_fault(v, "invalid guest state: the CPU refused to enter the guest");
+}
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
+    [EXIT_CPUID] = handle_cpuid,
+    [EXIT_MSR_READ] = handle_msr_read,
+    [EXIT_MSR_WRITE] = handle_msr_write,
+    [EXIT_IO] = handle_io,
+    [EXIT_NPF] = handle_npf,
+    [EXIT_HLT] = handle_hlt,
+    [EXIT_HYPERCALL] = handle_hypercall,
+    [EXIT_INTR] = handle_physical_event,
+    [EXIT_NMI] = handle_physical_event,
+    [EXIT_SHUTDOWN] = handle_shutdown,
+    [EXIT_EXCEPTION] = handle_exception,
+    [EXIT_VIRT_INSN] = handle_virt_insn,
+    [EXIT_XSETBV] = handle_virt_insn,
+    [EXIT_INVALID_STATE] = handle_invalid,
+};
+
+int exit_dispatch(struct vcpu *v, const struct exit_record *e)
+{
+    if ((unsigned)e->reason >= EXIT_REASON_COUNT || !exit_handlers[e->reason])
+        return vm_stop_fault(v, "unhandled exit %s (code %#lx)", exit_reason_name(e->reason),
+                             (unsigned long)e->raw);
+    return exit_handlers[e->reason](v, e);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vendor operations table.  Exactly one `const struct vcpu_ops` is
+ * chosen at boot from CPUID (svm_ops on AMD, vmx_ops on Intel); shared code
+ * calls through `vops` and never tests the vendor itself.
+ */
+#ifndef KEEL_HV_VENDOR_H
+#define KEEL_HV_VENDOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/exit.h"
+#include "hv/guest_walk.h"
+#include "hv/npt.h"
+#include "hv/x86_decode.h"
+
+struct percpu;
+struct vcpu;
+struct vm;
+
+/* Event types for injection (the same numbers as VMCB EVENTINJ.TYPE and
+ * VMCS interruption-information type where they overlap). */
+enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFTINT = 4 };
+
+struct vcpu_ops {
+    const char *name;
+    const struct npt_format *npt_format;
+    /* Detect and print the CPU's virtualization features; 0 if usable,
+     * otherwise a negative value after printing which feature is missing. */
+    int (*probe)(void);
+    /* Per physical CPU: turn virtualization on (EFER.SVME / VMXON). */
+    int (*cpu_enable)(struct percpu *pc);
+    int (*vm_init)(struct vm *vm);
+    int (*vcpu_init)(struct vcpu *v);
+    /* Load the multiboot-style 32-bit protected-mode entry state. */
+    void (*vcpu_reset_entry32)(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx);
+    /* Enter the guest until the next exit; fills *e.  Syncs v->gpr/rip/rflags. */
+    void (*vcpu_run)(struct vcpu *v, struct exit_record *e);
+    void (*inject_event)(struct vcpu *v, enum event_type type, uint8_t vector,
+                         bool has_error, uint32_t error);
+    /* The guest's paging registers and code-segment mode, for decoding. */
+    void (*get_paging)(struct vcpu *v, struct guest_paging_regs *p);
+    enum x86_mode (*cpu_mode)(struct vcpu *v);
+    unsigned (*cpl)(struct vcpu *v);
+    uint64_t (*seg_base)(struct vcpu *v, unsigned seg);
+    /* Guest-visible EFER and PAT (the vendor keeps the real ones). */
+    uint64_t (*get_efer)(struct vcpu *v);
+    void (*set_efer)(struct vcpu *v, uint64_t efer);
+    uint64_t (*get_pat)(struct vcpu *v);
+    void (*set_pat)(struct vcpu *v, uint64_t pat);
+    void (*set_tsc_offset)(struct vcpu *v, uint64_t off);
+    void (*set_cr2)(struct vcpu *v, uint64_t cr2);
+    /* The nested page tables changed: flush before the next entry. */
+    void (*flush_guest_tlb)(struct vcpu *v);
+    void (*dump)(struct vcpu *v);
+};
+
+extern const struct vcpu_ops *vops;
+extern const struct vcpu_ops svm_ops;
+
+#endif /* KEEL_HV_VENDOR_H */

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM and vCPU life cycle (ending, stopping, kicking, dumping) and guest
+ * memory access for exit handlers.
+ */
+#include "hv/vm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/abi.h"
+#include "hv/console.h"
+#include "hv/desc.h"
+#include "hv/lapic_host.h"
+#include "hv/mem.h"
+#include "hv/vendor.h"
+#include "hv/x86.h"
+#include "hv/x86_decode.h"
+
+struct vm *vms[VM_MAX];
+unsigned nvms;
+static volatile uint32_t vms_running;
+
+void vms_set_running(unsigned n) { vms_running = n; }
+
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+{
+    if (!vm_gpa_is_ram(vm, gpa, len))
+        return -1;
+    memcpy(buf, phys_to_virt(vm->mem_hpa + gpa), len);
+    return 0;
+}
+
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
+{
+    if (!vm_gpa_is_ram(vm, gpa, len))
+        return -1;
+    memcpy(phys_to_virt(vm->mem_hpa + gpa), buf, len);
+    return 0;
+}
+
+bool vm_ended(const struct vm *vm)
+{
+    return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    __atomic_store_n(&v->pcpu->kicked, 1, __ATOMIC_RELEASE);
+    if (v->pcpu != this_cpu())
+        lapic_host_send(v->pcpu->apic_id, ICR_DM_FIXED | ICR_LEVEL_ASSERT | HOST_VEC_KICK);
+}
+
+void vm_end(struct vm *vm, int status, const char *fmt, ...)
+{
+    uint32_t expect = VM_RUNNING;
+    if (!__atomic_compare_exchange_n(&vm->state, &expect, VM_ENDED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return; /* somebody else ended it first */
+    vm->status = status;
+    spin_lock(&vm->lock);
+    con_prefixed_flush(&vm->con, vm->con_prefix);
+    spin_unlock(&vm->lock);
+    char why[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    log_info("vm%u (%s) %s", vm->index, vm->name, why);
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        vcpu_kick(vm->vcpus[i]);
+    if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0)
+        keel_all_vms_ended();
+}
+
+int vm_stop_fault(struct vcpu *v, const char *fmt, ...)
+{
+    char why[120];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (!vm_ended(v->vm))
+        vcpu_dump(v, why);
+    vm_end(v->vm, KEEL_STATUS_GUEST_FAULT, "stopped: %s on vCPU %u", why, v->index);
+    return -1;
+}
+
+void vcpu_dump(struct vcpu *v, const char *why)
+{
+    log_err("vm%u vCPU %u state dump (%s):", v->vm->index, v->index, why);
+    log_err("  rip %016lx rsp %016lx rflags %016lx", (unsigned long)v->rip,
+            (unsigned long)v->gpr[GPR_RSP], (unsigned long)v->rflags);
+    static const char *const names[GPR_COUNT] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp",
+        "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+    for (unsigned i = 0; i < GPR_COUNT; i += 4)
+        log_err("  %-3s %016lx %-3s %016lx %-3s %016lx %-3s %016lx", names[i],
+                (unsigned long)v->gpr[i], names[i + 1], (unsigned long)v->gpr[i + 1],
+                names[i + 2], (unsigned long)v->gpr[i + 2], names[i + 3],
+                (unsigned long)v->gpr[i + 3]);
+    vops->dump(v);
+    log_err("  last exits (oldest first):");
+    for (unsigned k = 0; k < VCPU_LAST_EXITS; k++) {
+        const struct exit_record *e = &v->last[(v->last_next + k) % VCPU_LAST_EXITS];
+        if (e->reason == EXIT_NONE)
+            continue;
+        log_err("    %-10s raw %#lx rip %#lx info1 %#lx info2 %#lx", exit_reason_name(e->reason),
+                (unsigned long)e->raw, (unsigned long)e->rip, (unsigned long)e->info1,
+                (unsigned long)e->info2);
+    }
+}
+
+/* ---- guest virtual memory ------------------------------------------- */
+
+static int gw_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    return vm_read_phys(ctx, gpa, buf, len);
+}
+
+static int gw_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+    return vm_write_phys(ctx, gpa, buf, len);
+}
+
+/* Injects the fault a failed walk calls for; returns -1 either way. */
+static int vcpu_walk_failed(struct vcpu *v, int r, uint64_t gva, const struct guest_walk_result *f)
+{
+    if (r == GW_FAULT) {
+        vops->set_cr2(v, f->fault_addr);
+        vops->inject_event(v, EVENT_EXCEPTION, X86_PF, true, f->pf_error);
+        return -1;
+    }
+    if (r == GW_NONCANONICAL) {
+        vcpu_inject_gp(v);
+        return -1;
+    }
+    return vm_stop_fault(v, "guest page tables at an address outside RAM (walking %#lx)",
+                         (unsigned long)gva);
+}
+
+int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access)
+{
+    struct guest_paging_regs regs;
+    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_walk_result f;
+    vops->get_paging(v, &regs);
+    if (vops->cpl(v) == 3)
+        access |= GW_ACCESS_USER;
+    int r = guest_read_virt(&regs, gva, buf, len, access, &mem, &f);
+    return r ? vcpu_walk_failed(v, r, gva, &f) : 0;
+}
+
+int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
+{
+    struct guest_paging_regs regs;
+    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_walk_result f;
+    unsigned access = GW_ACCESS_WRITE | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
+    vops->get_paging(v, &regs);
+    int r = guest_write_virt(&regs, gva, buf, len, access, &mem, &f);
+    return r ? vcpu_walk_failed(v, r, gva, &f) : 0;
+}
+
+/* Fetch up to len instruction bytes at linear address lin without faulting:
+ * stops at the first page that cannot be read (a fetch that faults
+ * part-way matters only if the instruction really is that long). */
+static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
+{
+    struct guest_paging_regs regs;
+    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_walk_result f;
+    unsigned access = GW_ACCESS_FETCH | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
+    vops->get_paging(v, &regs);
+    if (guest_read_virt(&regs, lin, buf, len, access, &mem, &f) == 0)
+        return len;
+    size_t first = PAGE_SIZE - (lin & (PAGE_SIZE - 1));
+    if (first < len && guest_read_virt(&regs, lin, buf, first, access, &mem, &f) == 0)
+        return first;
+    return 0;
+}
+
+int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
+{
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    enum x86_mode mode = vops->cpu_mode(v);
+    uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : vops->seg_base(v, X86_SEG_CS));
+    if (mode != X86_MODE_LONG64)
+        lin &= 0xffffffffu;
+    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes));
+    int r = x86_decode(bytes, got, mode, insn);
+    if (r == 0)
+        return 0;
+    if (r == X86_DECODE_EINCOMPLETE)
+        return vcpu_read_virt(v, lin + got, bytes, 1, GW_ACCESS_FETCH) ? -1
+               : vm_stop_fault(v, "cannot fetch the instruction at %#lx", (unsigned long)v->rip);
+    if (r == X86_DECODE_EINVALID) {
+        vcpu_inject_ud(v);
+        return -1;
+    }
+    return vm_stop_fault(v, "cannot decode the instruction at %#lx (%02x %02x %02x %02x)",
+                         (unsigned long)v->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
+}
+
+int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
+{
+    unsigned len = e->insn_len;
+    if (!len) {
+        struct x86_insn insn;
+        if (vcpu_decode_at_rip(v, &insn))
+            return -1;
+        len = insn.len;
+    }
+    v->rip += len;
+    if (vops->cpu_mode(v) != X86_MODE_LONG64)
+        v->rip &= 0xffffffffu;
+    return 0;
+}
+
+void vcpu_inject_gp(struct vcpu *v)
+{
+    vops->inject_event(v, EVENT_EXCEPTION, X86_GP, true, 0);
+}
+
+void vcpu_inject_ud(struct vcpu *v)
+{
+    vops->inject_event(v, EVENT_EXCEPTION, X86_UD, false, 0);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMs and vCPUs.  Keel partitions the machine: each VM owns a set of
+ * physical CPUs (one vCPU pinned per CPU) and a block of memory mapped by
+ * its nested page tables.
+ *
+ * Locking: vm->lock protects the console line buffer and the test report;
+ * vm->state and vcpu->state change only through atomics (vm_end(),
+ * vcpu_set_state()); everything else in a vcpu belongs to the physical
+ * CPU it is pinned to.
+ */
+#ifndef KEEL_HV_VM_H
+#define KEEL_HV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/console.h"
+#include "hv/exit.h"
+#include "hv/fpu.h"
+#include "hv/npt.h"
+#include "hv/percpu.h"
+#include "hv/spinlock.h"
+
+#define VM_NAME_MAX 32
+#define VCPU_LAST_EXITS 8
+#define VM_OPENBUS_LOG_PAGES 16
+#define VM_MAX 8
+
+/* General-purpose registers in x86 encoding order (RAX = 0 ... R15 = 15). */
+enum gpr { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+           GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15, GPR_COUNT };
+
+enum vm_state { VM_RUNNING = 0, VM_ENDED };
+enum vcpu_state {
+    VCPU_WAIT_START = 0,   /* not started yet (APs until KEEL_HC_VCPU_START) */
+    VCPU_RUNNABLE,
+    VCPU_HALTED,           /* HLT: waits for an event */
+    VCPU_STOPPED,          /* its VM ended */
+};
+
+struct vm;
+
+struct vcpu {
+    struct vm *vm;
+    unsigned index;               /* within the VM */
+    struct percpu *pcpu;          /* the physical CPU it is pinned to */
+    volatile uint32_t state;      /* enum vcpu_state; atomics */
+    uint32_t start_eip, start_eax, start_ebx; /* KEEL_HC_VCPU_START, read once */
+
+    uint64_t gpr[GPR_COUNT];      /* synced with the VMCB/VMCS by vcpu_run */
+    uint64_t rip;
+    uint64_t rflags;
+    struct fxsave_area *fpu;
+    uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
+
+    void *vendor;                 /* VMCB or VMCS state */
+    uint64_t exit_count[EXIT_REASON_COUNT];
+    struct exit_record last[VCPU_LAST_EXITS];
+    unsigned last_next;
+};
+
+struct vm {
+    unsigned index;
+    char name[VM_NAME_MAX];
+    volatile uint32_t state;      /* enum vm_state */
+    int status;                   /* exit status once ended */
+    unsigned nvcpus;
+    struct vcpu *vcpus[KEEL_MAX_CPUS];
+
+    uint64_t mem_size;            /* guest RAM: GPA 0 .. mem_size */
+    uint64_t mem_hpa;             /* backing, contiguous, 2 MiB aligned */
+    struct npt npt;
+    void *vendor;                 /* MSR/IO permission maps */
+    uint32_t asid;
+
+    struct spinlock lock;         /* protects con, tests_* below */
+    struct con_linebuf con;
+    char con_prefix[12];
+    bool tests_reported;
+    uint64_t tests_passed, tests_failed;
+    uint64_t openbus_logged[VM_OPENBUS_LOG_PAGES];
+    unsigned openbus_nlogged;
+};
+
+extern struct vm *vms[];
+extern unsigned nvms;
+
+/* Guest-physical memory access through the VM's RAM window; -1 outside RAM. */
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
+static inline bool vm_gpa_is_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    return gpa < vm->mem_size && len <= vm->mem_size - gpa;
+}
+
+/* End the VM with a status (first caller wins); every vCPU stops. */
+void vm_end(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Stop the VM because a vCPU did something Keel cannot continue from:
+ * prints the reason and a register dump, status KEEL_STATUS_GUEST_FAULT. */
+int vm_stop_fault(struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vcpu_dump(struct vcpu *v, const char *why);
+void vcpu_kick(struct vcpu *v);
+bool vm_ended(const struct vm *vm);
+
+/* Guest virtual-memory helpers (walk the guest's page tables). */
+int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access);
+int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len);
+/* Fetch and decode the instruction at RIP.  0, or negative after stopping
+ * the VM or injecting a fault (the caller just resumes). */
+struct x86_insn;
+int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn);
+int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e);
+void vcpu_inject_gp(struct vcpu *v);
+void vcpu_inject_ud(struct vcpu *v);
+
+/* Set once at boot: how many VMs run; the last vm_end() calls
+ * keel_all_vms_ended() (boot/finish.c). */
+void vms_set_running(unsigned n);
+void keel_all_vms_ended(void);
+
+/* The per-CPU run loop (hv/run.c); never returns. */
+void pcpu_run_loop(struct percpu *pc) __attribute__((noreturn));
+
+#endif /* KEEL_HV_VM_H */

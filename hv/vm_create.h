@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Building a VM from its boot-time description. */
+#ifndef KEEL_HV_VM_CREATE_H
+#define KEEL_HV_VM_CREATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/multiboot.h"
+
+struct vm;
+
+struct vm_spec {
+    unsigned index;
+    const char *name;
+    const uint8_t *image;
+    size_t image_len;
+    const char *cmdline;
+    struct mb_module mods[MB_MAX_MODULES];
+    unsigned nmods;
+    uint64_t mem_size;
+    uint64_t mem_hpa;        /* backing, allocated before ExitBootServices */
+    unsigned first_cpu;      /* index into cpus[] */
+    unsigned ncpus;
+};
+
+/* Creates the VM, maps its memory, loads the guest and binds its vCPUs to
+ * their physical CPUs.  0, or -1 after saying why. */
+int vm_create(const struct vm_spec *s, struct vm **out);
+
+#endif /* KEEL_HV_VM_CREATE_H */

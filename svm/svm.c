@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AMD SVM: feature detection, per-CPU enable, VMCB set-up, the run path and
+ * event injection.  Exit decoding is in svm_exit.c.
+ */
+#include "svm/svm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/console.h"
+#include "hv/fpu.h"
+#include "hv/mem.h"
+#include "hv/percpu.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+struct svm_caps svm_caps;
+
+#define MSRPM_PAGES 2
+#define IOPM_PAGES 3
+#define PAT_RESET 0x0007040600070406ull
+
+/* VMCB segment attributes (APM 15.5.1): 32-bit flat code/data, reset
+ * LDTR and TR. */
+#define SEG_ATTR_CODE32 0x0c9b
+#define SEG_ATTR_DATA32 0x0c93
+#define SEG_ATTR_LDT    0x0082
+#define SEG_ATTR_TSS32_BUSY 0x008b
+
+static struct svm_vcpu *svm_of(struct vcpu *v) { return v->vendor; }
+
+static const struct { uint32_t bit; const char *name; } svm_feature_names[] = {
+    { SVM_FEAT_NP, "np" }, { SVM_FEAT_LBRV, "lbrv" }, { SVM_FEAT_SVML, "svml" },
+    { SVM_FEAT_NRIPS, "nrips" }, { SVM_FEAT_TSC_RATE, "tsc-rate" },
+    { SVM_FEAT_VMCB_CLEAN, "vmcb-clean" }, { SVM_FEAT_FLUSH_ASID, "flush-by-asid" },
+    { SVM_FEAT_DECODE, "decode-assists" }, { SVM_FEAT_PAUSE_FILTER, "pause-filter" },
+    { SVM_FEAT_PF_THRESHOLD, "pause-filter-threshold" }, { SVM_FEAT_AVIC, "avic" },
+    { SVM_FEAT_VMSAVE_VIRT, "vmsave-virt" }, { SVM_FEAT_VGIF, "vgif" },
+    { SVM_FEAT_GMET, "gmet" }, { SVM_FEAT_X2AVIC, "x2avic" }, { SVM_FEAT_VNMI, "vnmi" },
+};
+
+static int svm_probe(void)
+{
+    uint32_t r[4];
+    cpuid_count(0x80000000u, 0, r);
+    if (r[0] < 0x8000000au) {
+        log_err("this CPU lacks SVM: CPUID leaf 0x8000000A is missing");
+        return -1;
+    }
+    cpuid_count(0x80000001u, 0, r);
+    if (!(r[2] & (1u << 2))) {
+        log_err("this CPU lacks SVM (CPUID 0x80000001 ECX[2] = 0)");
+        return -1;
+    }
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+        log_err("SVM is disabled by the firmware (VM_CR.SVMDIS = 1): enable it in the setup");
+        return -1;
+    }
+    cpuid_count(0x8000000au, 0, r);
+    svm_caps.revision = r[0] & 0xff;
+    svm_caps.nasids = r[1];
+    svm_caps.features = r[3];
+    char line[200];
+    size_t off = 0;
+    for (size_t i = 0; i < sizeof(svm_feature_names) / sizeof(svm_feature_names[0]); i++)
+        if (svm_caps.features & svm_feature_names[i].bit)
+            off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", svm_feature_names[i].name);
+    line[off] = 0;
+    log_info("svm: revision %u, %u ASIDs, features:%s", svm_caps.revision, svm_caps.nasids,
+             off ? line : " (none)");
+    if (!(svm_caps.features & SVM_FEAT_NP)) {
+        log_err("this CPU lacks nested paging (CPUID 0x8000000A EDX[0] NP); Keel needs it");
+        return -1;
+    }
+    if (!(svm_caps.features & SVM_FEAT_NRIPS))
+        log_info("svm: no nRIP: instruction lengths are decoded in software");
+    return 0;
+}
+
+static int svm_cpu_enable(struct percpu *pc)
+{
+    void *hsave = mem_alloc_pages(1, "SVM host save area");
+    pc->host_vmcb = mem_alloc_pages(1, "host VMCB");
+    pc->hsave_pa = virt_to_phys(hsave);
+    pc->host_vmcb_pa = virt_to_phys(pc->host_vmcb);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, pc->hsave_pa);
+    /* Capture this CPU's FS/GS/TR/LDTR and syscall MSRs once; svm_vmrun
+     * reloads them after every exit. */
+    __asm__ volatile("vmsave %0" :: "a"(pc->host_vmcb_pa) : "memory");
+    return 0;
+}
+
+void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool rd, bool wr)
+{
+    /* APM 15.11: three 2 KiB blocks of 2 bits per MSR (read, write). */
+    uint32_t base;
+    if (msr <= 0x1fffu)
+        base = 0;
+    else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
+        base = 0x800, msr -= 0xc0000000u;
+    else if (msr >= 0xc0010000u && msr <= 0xc0011fffu)
+        base = 0x1000, msr -= 0xc0010000u;
+    else
+        return; /* outside the map: always intercepted */
+    uint32_t bit = msr * 2;
+    uint8_t *p = &msrpm[base + bit / 8];
+    unsigned sh = bit % 8;
+    *p = (uint8_t)((*p & ~(3u << sh)) | ((rd ? 1u : 0u) << sh) | ((wr ? 2u : 0u) << sh));
+}
+
+/* MSRs whose guest copies live in the VMCB (loaded by VMLOAD/VMRUN), so the
+ * guest may use them without an exit. */
+static const uint32_t svm_passthrough_msrs[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+    0xc0000081u /* STAR */, 0xc0000082u /* LSTAR */, 0xc0000083u /* CSTAR */,
+    0xc0000084u /* SFMASK */, 0x174u /* SYSENTER_CS */, 0x175u /* SYSENTER_ESP */,
+    0x176u /* SYSENTER_EIP */,
+};
+
+static int svm_vm_init(struct vm *vm)
+{
+    struct svm_vm *s = mem_try_alloc(1, 1, 0);
+    if (!s)
+        return -1;
+    s->msrpm = mem_try_alloc(MSRPM_PAGES, 1, 0);
+    s->iopm = mem_try_alloc(IOPM_PAGES, 1, 0);
+    if (!s->msrpm || !s->iopm)
+        return -1;
+    memset(s->msrpm, 0xff, MSRPM_PAGES * PAGE_SIZE);
+    memset(s->iopm, 0xff, IOPM_PAGES * PAGE_SIZE);
+    for (size_t i = 0; i < sizeof(svm_passthrough_msrs) / sizeof(svm_passthrough_msrs[0]); i++)
+        svm_msrpm_set(s->msrpm, svm_passthrough_msrs[i], false, false);
+    vm->vendor = s;
+    return 0;
+}
+
+static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
+{
+    vmcb->ctl.intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI
+        | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT
+        | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR
+        | SVM_INTERCEPT_SHUTDOWN;
+    vmcb->ctl.intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL
+        | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI
+        | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_RDTSCP
+        | SVM_INTERCEPT_XSETBV;
+    /* #MC stays with the host (APM 15.12: intercepting it lets the
+     * hypervisor see machine checks taken in the guest). */
+    vmcb->ctl.intercept_exceptions = SVM_INTERCEPT_EXC(X86_MC);
+    vmcb->ctl.iopm_base_pa = virt_to_phys(s->iopm);
+    vmcb->ctl.msrpm_base_pa = virt_to_phys(s->msrpm);
+}
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+    struct svm_vcpu *s = mem_try_alloc(1, 1, 0);
+    if (!s)
+        return -1;
+    s->vmcb = mem_try_alloc(1, 1, 0);
+    if (!s->vmcb)
+        return -1;
+    s->vmcb_pa = virt_to_phys(s->vmcb);
+    struct vmcb *vmcb = s->vmcb;
+    svm_init_intercepts(vmcb, v->vm->vendor);
+    vmcb->ctl.guest_asid = v->vm->asid;
+    vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+    vmcb->ctl.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+    vmcb->ctl.np_control = SVM_NP_ENABLE;
+    vmcb->ctl.n_cr3 = v->vm->npt.root;
+    v->vendor = s;
+    return 0;
+}
+
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attr, uint32_t limit, uint64_t base)
+{
+    s->selector = sel;
+    s->attrib = attr;
+    s->limit = limit;
+    s->base = base;
+}
+
+/* The state a multiboot loader leaves (Multiboot 0.6.96, 3.2 "Machine
+ * state"): 32-bit protected mode, flat segments, paging and interrupts off. */
+static void svm_vcpu_reset_entry32(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx)
+{
+    struct svm_vcpu *s = svm_of(v);
+    struct vmcb_save *st = &s->vmcb->save;
+    set_seg(&st->cs, 0x08, SEG_ATTR_CODE32, 0xffffffffu, 0);
+    set_seg(&st->ds, 0x10, SEG_ATTR_DATA32, 0xffffffffu, 0);
+    st->es = st->ss = st->fs = st->gs = st->ds;
+    set_seg(&st->gdtr, 0, 0, 0, 0);
+    set_seg(&st->idtr, 0, 0, 0x3ff, 0);
+    set_seg(&st->ldtr, 0, SEG_ATTR_LDT, 0xffff, 0);
+    set_seg(&st->tr, 0, SEG_ATTR_TSS32_BUSY, 0xffff, 0);
+    st->cpl = 0;
+    st->cr0 = CR0_PE | CR0_ET;
+    st->cr3 = 0;
+    st->cr4 = 0;
+    s->guest_efer = 0;
+    st->efer = EFER_SVME; /* VMRUN requires it (APM 15.5.1); hidden from the guest */
+    st->dr6 = 0xffff0ff0u;
+    st->dr7 = 0x400;
+    st->g_pat = PAT_RESET;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RAX] = eax;
+    v->gpr[GPR_RBX] = ebx;
+    v->rip = rip;
+    v->rflags = RFLAGS_FIXED;
+    s->vmcb->ctl.event_inj = 0;
+    s->vmcb->ctl.int_state = 0;
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
+{
+    struct svm_vcpu *s = svm_of(v);
+    struct vmcb *vmcb = s->vmcb;
+    vmcb->save.rax = v->gpr[GPR_RAX];
+    vmcb->save.rsp = v->gpr[GPR_RSP];
+    vmcb->save.rip = v->rip;
+    vmcb->save.rflags = v->rflags;
+    if (s->flush_pending) {
+        vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+        s->flush_pending = false;
+    }
+    fpu_prepare_guest_entry(v->fpu);
+    svm_vmrun(s->vmcb_pa, v->gpr, v->pcpu->host_vmcb_pa);
+    vmcb->ctl.tlb_control = SVM_TLB_CONTROL_NONE;
+    v->gpr[GPR_RAX] = vmcb->save.rax;
+    v->gpr[GPR_RSP] = vmcb->save.rsp;
+    v->rip = vmcb->save.rip;
+    v->rflags = vmcb->save.rflags;
+    svm_decode_exit(v, e);
+}
+
+static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
+                             bool has_error, uint32_t error)
+{
+    uint64_t ev = vector | ((uint64_t)type << SVM_EVTINJ_TYPE_SHIFT) | SVM_EVTINJ_VALID;
+    if (has_error)
+        ev |= SVM_EVTINJ_EV | ((uint64_t)error << SVM_EVTINJ_ERR_SHIFT);
+    svm_of(v)->vmcb->ctl.event_inj = ev;
+}
+
+static void svm_get_paging(struct vcpu *v, struct guest_paging_regs *p)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    memset(p, 0, sizeof(*p)); /* maxphyaddr 0 = 52 bits; PDPTEs read at walk time */
+    p->cr0 = st->cr0;
+    p->cr3 = st->cr3;
+    p->cr4 = st->cr4;
+    p->efer = st->efer;
+}
+
+#define SEG_ATTR_L  (1u << 9)
+#define SEG_ATTR_DB (1u << 10)
+
+static enum x86_mode svm_cpu_mode(struct vcpu *v)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    if (!(st->cr0 & CR0_PE) || (v->rflags & RFLAGS_VM))
+        return X86_MODE_REAL16;
+    if ((st->efer & EFER_LMA) && (st->cs.attrib & SEG_ATTR_L))
+        return X86_MODE_LONG64;
+    return (st->cs.attrib & SEG_ATTR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static unsigned svm_cpl(struct vcpu *v) { return svm_of(v)->vmcb->save.cpl; }
+
+static uint64_t svm_seg_base(struct vcpu *v, unsigned seg)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    const struct vmcb_seg *segs[6] = { &st->es, &st->cs, &st->ss, &st->ds, &st->fs, &st->gs };
+    return seg < 6 ? segs[seg]->base : 0;
+}
+
+static uint64_t svm_get_efer(struct vcpu *v)
+{
+    /* LMA is the CPU's; the rest is what the guest wrote. */
+    struct svm_vcpu *s = svm_of(v);
+    return (s->guest_efer & ~EFER_LMA) | (s->vmcb->save.efer & EFER_LMA);
+}
+
+static void svm_set_efer(struct vcpu *v, uint64_t efer)
+{
+    struct svm_vcpu *s = svm_of(v);
+    s->guest_efer = efer & ~EFER_LMA;
+    s->vmcb->save.efer = (efer & ~EFER_LMA) | (s->vmcb->save.efer & EFER_LMA) | EFER_SVME;
+}
+
+static uint64_t svm_get_pat(struct vcpu *v) { return svm_of(v)->vmcb->save.g_pat; }
+static void svm_set_pat(struct vcpu *v, uint64_t pat) { svm_of(v)->vmcb->save.g_pat = pat; }
+static void svm_set_tsc_offset(struct vcpu *v, uint64_t off) { svm_of(v)->vmcb->ctl.tsc_offset = off; }
+static void svm_set_cr2(struct vcpu *v, uint64_t cr2) { svm_of(v)->vmcb->save.cr2 = cr2; }
+static void svm_flush_guest_tlb(struct vcpu *v) { svm_of(v)->flush_pending = true; }
+
+const struct vcpu_ops svm_ops = {
+    .name = "svm",
+    .npt_format = &npt_format_amd,
+    .probe = svm_probe,
+    .cpu_enable = svm_cpu_enable,
+    .vm_init = svm_vm_init,
+    .vcpu_init = svm_vcpu_init,
+    .vcpu_reset_entry32 = svm_vcpu_reset_entry32,
+    .vcpu_run = svm_vcpu_run,
+    .inject_event = svm_inject_event,
+    .get_paging = svm_get_paging,
+    .cpu_mode = svm_cpu_mode,
+    .cpl = svm_cpl,
+    .seg_base = svm_seg_base,
+    .get_efer = svm_get_efer,
+    .set_efer = svm_set_efer,
+    .get_pat = svm_get_pat,
+    .set_pat = svm_set_pat,
+    .set_tsc_offset = svm_set_tsc_offset,
+    .set_cr2 = svm_set_cr2,
+    .flush_guest_tlb = svm_flush_guest_tlb,
+    .dump = svm_dump,
+};

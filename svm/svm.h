@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* AMD SVM: internal interface between the svm/ files. */
+#ifndef KEEL_SVM_SVM_H
+#define KEEL_SVM_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/exit.h"
+#include "svm/vmcb.h"
+
+struct vcpu;
+
+/* CPUID 0x8000000A EDX (APM 15.1, "SVM feature identification"). */
+#define SVM_FEAT_NP           (1u << 0)
+#define SVM_FEAT_LBRV         (1u << 1)
+#define SVM_FEAT_SVML         (1u << 2)
+#define SVM_FEAT_NRIPS        (1u << 3)
+#define SVM_FEAT_TSC_RATE     (1u << 4)
+#define SVM_FEAT_VMCB_CLEAN   (1u << 5)
+#define SVM_FEAT_FLUSH_ASID   (1u << 6)
+#define SVM_FEAT_DECODE       (1u << 7)
+#define SVM_FEAT_PAUSE_FILTER (1u << 10)
+#define SVM_FEAT_PF_THRESHOLD (1u << 12)
+#define SVM_FEAT_AVIC         (1u << 13)
+#define SVM_FEAT_VMSAVE_VIRT  (1u << 15)
+#define SVM_FEAT_VGIF         (1u << 16)
+#define SVM_FEAT_GMET         (1u << 17)
+#define SVM_FEAT_X2AVIC       (1u << 18)
+#define SVM_FEAT_VNMI         (1u << 25)
+
+struct svm_caps {
+    uint32_t features;   /* CPUID 0x8000000A EDX */
+    uint32_t nasids;     /* CPUID 0x8000000A EBX */
+    uint32_t revision;   /* CPUID 0x8000000A EAX[7:0] */
+};
+extern struct svm_caps svm_caps;
+
+/* Per-vCPU SVM state. */
+struct svm_vcpu {
+    struct vmcb *vmcb;
+    uint64_t vmcb_pa;
+    uint64_t guest_efer;     /* what the guest believes (no SVME) */
+    bool flush_pending;
+};
+
+/* Per-VM SVM state: the permission maps every vCPU shares. */
+struct svm_vm {
+    uint8_t *msrpm;          /* 8 KiB (APM 15.11) */
+    uint8_t *iopm;           /* 12 KiB (APM 15.10.1) */
+};
+
+void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
+void svm_decode_exit(struct vcpu *v, struct exit_record *e);
+void svm_dump(struct vcpu *v);
+void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept_write);
+
+
+#endif /* KEEL_SVM_SVM_H */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Decoding a #VMEXIT into the neutral exit record, and the VMCB dump.
+ * The decode is table-driven: exit codes Keel knows map to a neutral
+ * reason; anything else becomes EXIT_UNKNOWN and stops the VM.
+ */
+#include <string.h>
+
+#include "hv/console.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+#include "svm/svm.h"
+
+static const struct { uint32_t code; enum exit_reason reason; } svm_exit_map[] = {
+    { SVM_EXIT_INTR, EXIT_INTR },       { SVM_EXIT_NMI, EXIT_NMI },
+    { SVM_EXIT_SMI, EXIT_INTR },        { SVM_EXIT_INIT, EXIT_INTR },
+    { SVM_EXIT_CPUID, EXIT_CPUID },     { SVM_EXIT_HLT, EXIT_HLT },
+    { SVM_EXIT_IOIO, EXIT_IO },         { SVM_EXIT_SHUTDOWN, EXIT_SHUTDOWN },
+    { SVM_EXIT_VMMCALL, EXIT_HYPERCALL }, { SVM_EXIT_NPF, EXIT_NPF },
+    { SVM_EXIT_VMRUN, EXIT_VIRT_INSN }, { SVM_EXIT_VMLOAD, EXIT_VIRT_INSN },
+    { SVM_EXIT_VMSAVE, EXIT_VIRT_INSN }, { SVM_EXIT_STGI, EXIT_VIRT_INSN },
+    { SVM_EXIT_CLGI, EXIT_VIRT_INSN },  { SVM_EXIT_SKINIT, EXIT_VIRT_INSN },
+    { SVM_EXIT_INVLPGA, EXIT_VIRT_INSN }, { SVM_EXIT_RDTSCP, EXIT_VIRT_INSN },
+    { SVM_EXIT_XSETBV, EXIT_XSETBV },   { SVM_EXIT_INVD, EXIT_VIRT_INSN },
+};
+
+static enum exit_reason svm_reason(uint32_t code)
+{
+    if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+        return EXIT_EXCEPTION;
+    if (code == (uint32_t)SVM_EXIT_INVALID)
+        return EXIT_INVALID_STATE;
+    for (size_t i = 0; i < sizeof(svm_exit_map) / sizeof(svm_exit_map[0]); i++)
+        if (svm_exit_map[i].code == code)
+            return svm_exit_map[i].reason;
+    return EXIT_UNKNOWN;
+}
+
+static void svm_decode_io(struct exit_record *e)
+{
+    uint64_t i1 = e->info1;
+    e->io.port = (uint16_t)(i1 >> SVM_IOIO_PORT_SHIFT);
+    e->io.in = (i1 & SVM_IOIO_TYPE_IN) != 0;
+    e->io.string = (i1 & SVM_IOIO_STR) != 0;
+    e->io.rep = (i1 & SVM_IOIO_REP) != 0;
+    e->io.size = (i1 & SVM_IOIO_SZ32) ? 4 : (i1 & SVM_IOIO_SZ16) ? 2 : 1;
+    e->io.addr_size = (i1 & SVM_IOIO_A64) ? 8 : (i1 & SVM_IOIO_A32) ? 4 : 2;
+    e->io.seg = (uint8_t)((i1 >> SVM_IOIO_SEG_SHIFT) & SVM_IOIO_SEG_MASK);
+    /* EXITINFO2 holds the next RIP for IOIO intercepts (APM 15.10.2),
+     * with or without nRIP support. */
+    e->insn_len = (uint8_t)(e->info2 - e->rip);
+}
+
+void svm_decode_exit(struct vcpu *v, struct exit_record *e)
+{
+    struct svm_vcpu *s = v->vendor;
+    const struct vmcb_control *c = &s->vmcb->ctl;
+    memset(e, 0, sizeof(*e));
+    /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
+     * 32 bits only (PLATFORM.md). */
+    uint32_t code = (uint32_t)c->exit_code;
+    e->raw = c->exit_code;
+    e->info1 = c->exit_info1;
+    e->info2 = c->exit_info2;
+    e->rip = v->rip;
+    e->reason = svm_reason(code);
+    if ((svm_caps.features & SVM_FEAT_NRIPS) && c->next_rip > v->rip && c->next_rip - v->rip <= 15)
+        e->insn_len = (uint8_t)(c->next_rip - v->rip);
+    switch (e->reason) {
+    case EXIT_IO:
+        svm_decode_io(e);
+        break;
+    case EXIT_MSR_READ:
+    case EXIT_MSR_WRITE:
+        break;
+    case EXIT_NPF:
+        e->npf.gpa = e->info2;
+        e->npf.write = (e->info1 & SVM_NPF_RW) != 0;
+        e->npf.fetch = (e->info1 & SVM_NPF_ID) != 0;
+        e->npf.present = (e->info1 & SVM_NPF_P) != 0;
+        break;
+    case EXIT_EXCEPTION:
+        e->exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+        e->exc.error = (uint32_t)e->info1;
+        e->exc.cr2 = e->info2;
+        break;
+    default:
+        break;
+    }
+    if (code == SVM_EXIT_MSR) {
+        e->reason = e->info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
+        e->msr = (uint32_t)v->gpr[GPR_RCX];
+    }
+}
+
+static void dump_seg(const char *n, const struct vmcb_seg *s)
+{
+    log_err("  %-4s sel %04x attr %04x limit %08x base %016lx", n, s->selector, s->attrib,
+            s->limit, (unsigned long)s->base);
+}
+
+void svm_dump(struct vcpu *v)
+{
+    struct svm_vcpu *s = v->vendor;
+    const struct vmcb *vm = s->vmcb;
+    log_err("  exitcode %#lx info1 %#lx info2 %#lx intinfo %#lx", (unsigned long)vm->ctl.exit_code,
+            (unsigned long)vm->ctl.exit_info1, (unsigned long)vm->ctl.exit_info2,
+            (unsigned long)vm->ctl.exit_int_info);
+    log_err("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx", (unsigned long)vm->save.cr0,
+            (unsigned long)vm->save.cr2, (unsigned long)vm->save.cr3, (unsigned long)vm->save.cr4);
+    log_err("  efer %016lx (guest sees %016lx) cpl %u int_state %lx event_inj %lx",
+            (unsigned long)vm->save.efer, (unsigned long)s->guest_efer, vm->save.cpl,
+            (unsigned long)vm->ctl.int_state, (unsigned long)vm->ctl.event_inj);
+    dump_seg("cs", &vm->save.cs);
+    dump_seg("ss", &vm->save.ss);
+    dump_seg("ds", &vm->save.ds);
+    dump_seg("tr", &vm->save.tr);
+    dump_seg("gdtr", &vm->save.gdtr);
+    dump_seg("idtr", &vm->save.idtr);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# boot.basic-1cpu, boot.basic-4cpu: the basic guest runs its in-guest tests on
+# CPUS vCPUs (the argument), reports them all passed and exits with status 0.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+cpus=${1:?usage: boot-basic.sh CPUS}
+require_guest basic
+
+keel_run --guest basic --cpus "$cpus"
+expect_started
+if ((cpus > 1)); then
+    expect_line "keel: took $cpus CPUs"
+fi
+expect_match '^vm0\| '
+expect_match '^vm0\| [1-9][0-9]* passed, 0 failed'
+expect_match '^keel: vm0 \(vm0\) reported [1-9][0-9]* passed, 0 failed'
+expect_line 'keel: vm0 (vm0) exited with status 0'
+forbid_line ' stopped: '
+expect_end 0
+finish

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# boot.triple-guest: a guest that triple-faults is stopped, with a register
+# dump, and the run's status is 112.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_guest triple
+
+keel_run --guest triple --cpus 1
+expect_started
+expect_match '^keel: vm0 \([^)]*\) stopped: triple fault'
+forbid_match '^keel: vm0 \([^)]*\) exited with status'
+expect_end 112
+finish

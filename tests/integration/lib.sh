@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# Shared by the integration tests (tests/integration/*.sh): each test boots
+# keel.efi in an emulator through `tools/keel run --no-build`, then checks the
+# exit status and the serial log against Keel's console contract
+# (docs/testing.md).  Sourced, never run.
+#
+# A test's files are under build/tests/integration/out/<test>/: keel.cfg
+# (when the test writes one), run/ (the run directory: run/serial.log,
+# run/esp/EFI/BOOT/keel.cfg as booted, run/qemu.cmd) and launcher.err.
+#
+# Exit: 0 when every check passed, 1 otherwise (with the log's tail), 77
+# (ctest's SKIP_RETURN_CODE) when a build product the test needs is missing.
+set -uo pipefail
+
+KEEL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+export KEEL_BUILD_DIR=${KEEL_BUILD_DIR:-$KEEL_ROOT/build}
+TEST_NAME=${KEEL_TEST_NAME:-$(basename "$0" .sh)}
+TEST_DIR=$KEEL_BUILD_DIR/tests/integration/out/$TEST_NAME
+TEST_TIMEOUT=${KEEL_TEST_TIMEOUT:-120}     # seconds, per emulator run
+GUESTS=$KEEL_BUILD_DIR/guest               # guest images: $GUESTS/<name>.elf
+CFG=$TEST_DIR/keel.cfg                     # written by write_cfg
+RUN_DIR=$TEST_DIR/run
+LOG=$RUN_DIR/serial.log                    # the serial console of the run
+ESP_CFG=$RUN_DIR/esp/EFI/BOOT/keel.cfg     # keel.cfg as Keel read it
+STATUS=''                                  # exit status of the last keel_run
+FAILURES=0
+
+rm -rf -- "$TEST_DIR"
+mkdir -p -- "$TEST_DIR"
+
+# A build product is missing: skip (status 77), or fail when
+# KEEL_TEST_STRICT=1.
+missing_product() {
+    if [[ ${KEEL_TEST_STRICT:-0} == 1 ]]; then
+        echo "FAIL $TEST_NAME: $1 is not built"
+        exit 1
+    fi
+    echo "SKIP $TEST_NAME: $1 is not built"
+    exit 77
+}
+
+# require_keel: the test needs build/boot/keel.efi.
+require_keel() {
+    [[ -f $KEEL_BUILD_DIR/boot/keel.efi ]] || missing_product "$KEEL_BUILD_DIR/boot/keel.efi"
+}
+
+# require_guest NAME...: the test needs build/guest/NAME.elf (and keel.efi).
+require_guest() {
+    local g
+    require_keel
+    for g; do
+        [[ -f $GUESTS/$g.elf ]] || missing_product "$GUESTS/$g.elf"
+    done
+}
+
+# write_cfg: stores stdin as the test's keel.cfg ($CFG), for `keel_run --cfg "$CFG"`.
+write_cfg() {
+    cat >"$CFG"
+}
+
+# keel_run [tools/keel run options]: boots Keel; sets STATUS.
+keel_run() {
+    local -a cmd=("$KEEL_ROOT/tools/keel" run --no-build --run-dir "$RUN_DIR"
+                  --timeout "$TEST_TIMEOUT" "$@")
+    echo "RUN ${cmd[*]}"
+    "${cmd[@]}" </dev/null >"$TEST_DIR/console.out" 2>"$TEST_DIR/launcher.err"
+    STATUS=$?
+    echo "exit status $STATUS"
+    if [[ ! -f $LOG ]]; then
+        fail "the run left no serial log ($LOG)"
+        : >"$LOG" 2>/dev/null || LOG=/dev/null
+    fi
+}
+
+fail() {
+    FAILURES=$((FAILURES + 1))
+    echo "FAIL $TEST_NAME: $*"
+}
+
+status_meaning() {
+    case $1 in
+        0) echo "every VM ended with status 0" ;;
+        112) echo "a VM was stopped" ;;
+        124) echo "timed out" ;;
+        125) echo "keel.efi returned to the firmware" ;;
+        126) echo "the emulator or the launcher failed" ;;
+        130) echo "interrupted" ;;
+        *) echo "a guest's status" ;;
+    esac
+}
+
+# expect_status N: the run's exit status is N.
+expect_status() {
+    [[ $STATUS == "$1" ]] ||
+        fail "exit status $STATUS ($(status_meaning "$STATUS")), expected $1 ($(status_meaning "$1"))"
+}
+
+# expect_line TEXT: some line of the log contains TEXT (a fixed string).
+expect_line() {
+    grep -qF -- "$1" "$LOG" || fail "no line containing: $1"
+}
+
+# expect_match REGEX: some line of the log matches REGEX (grep -E).
+expect_match() {
+    grep -qE -- "$1" "$LOG" || fail "no line matching: $1"
+}
+
+# forbid_line TEXT: no line of the log contains TEXT.
+forbid_line() {
+    local hit
+    hit=$(grep -m 1 -F -- "$1" "$LOG") && fail "unexpected line: $hit"
+    return 0
+}
+
+# forbid_match REGEX: no line of the log matches REGEX.
+forbid_match() {
+    local hit
+    hit=$(grep -m 1 -E -- "$1" "$LOG") && fail "unexpected line: $hit"
+    return 0
+}
+
+# expect_started: Keel printed its banner and did not refuse to start.
+expect_started() {
+    expect_match '^Keel '
+    forbid_line 'keel: error:'
+    forbid_line 'keel: returning to the firmware'
+}
+
+# expect_end S: every VM ended and Keel reported status S, which is the
+# run's exit status.
+expect_end() {
+    expect_line "keel: all VMs ended, status $1"
+    expect_status "$1"
+}
+
+# expect_cfg_error LINE MESSAGE: Keel refused keel.cfg with
+# `keel: error: keel.cfg:N: MESSAGE...`, where N is the number of LINE in the
+# keel.cfg it read, returned to the firmware, and no guest ran.
+expect_cfg_error() {
+    local line=$1 msg=$2 n
+    n=$(grep -nxF -- "$line" "$ESP_CFG" 2>/dev/null | head -n 1 | cut -d: -f1)
+    if [[ -z $n ]]; then
+        fail "test bug: '$line' is not a line of $ESP_CFG"
+        return 0
+    fi
+    expect_status 125
+    expect_line "keel: error: keel.cfg:$n: $msg"
+    expect_line 'keel: returning to the firmware'
+    forbid_match '^vm[0-7]\| '
+}
+
+# finish: the test's verdict; on failure, the end of the log and the
+# launcher's messages.
+finish() {
+    if ((FAILURES == 0)); then
+        echo "PASS $TEST_NAME"
+        exit 0
+    fi
+    echo "--- last 40 lines of $LOG ---"
+    tail -n 40 -- "$LOG"
+    echo "--- tools/keel messages ($TEST_DIR/launcher.err) ---"
+    tail -n 20 -- "$TEST_DIR/launcher.err" 2>/dev/null
+    echo "--- $FAILURES check(s) failed in $TEST_NAME; keel.cfg as booted: $ESP_CFG"
+    exit 1
+}

@@ -1,0 +1,1 @@
+keel_host_test(NAME test_x86_decode SOURCES hv/x86_decode.c tests/unit/test_x86_decode.c)
