@@ -33,13 +33,22 @@ static uint64_t addr_mask(unsigned addr_size)
     return addr_size == 8 ? ~0ull : addr_size == 4 ? 0xffffffffull : 0xffffull;
 }
 
+/* String I/O takes its address size, segment and REP from the decoded
+ * instruction rather than from EXITINFO1: QEMU 7.2 reports the address
+ * size one bit too high (a 64-bit RDI shows up as bit 10, which is the
+ * segment field on real CPUs), and the decode is exact on every CPU. */
 static int io_string(struct vcpu *v, const struct exit_record *e)
 {
     const struct exit_io *io = &e->io;
-    uint64_t mask = addr_mask(io->addr_size);
-    uint64_t count = io->rep ? (v->gpr[GPR_RCX] & mask) : 1;
+    struct x86_insn in;
+    if (vcpu_decode_at_rip(v, &in))
+        return 0; /* fault injected or VM stopped */
+    if (in.op != X86_OP_INS && in.op != X86_OP_OUTS)
+        return vm_stop_fault(v, "string I/O exit, but the instruction is %s", x86_op_name(in.op));
+    uint64_t mask = addr_mask(in.addr_size);
+    uint64_t count = in.rep ? (v->gpr[GPR_RCX] & mask) : 1;
     unsigned idx = io->in ? GPR_RDI : GPR_RSI;
-    unsigned seg = io->in ? X86_SEG_ES : io->seg;
+    unsigned seg = io->in ? X86_SEG_ES : in.seg;
     int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)io->size : (int64_t)io->size;
     uint64_t base = vops->cpu_mode(v) == X86_MODE_LONG64 && seg < X86_SEG_FS ? 0
                     : vops->seg_base(v, seg);
@@ -57,12 +66,13 @@ static int io_string(struct vcpu *v, const struct exit_record *e)
             io_port_write(v, io->port, io->size, val);
         }
         v->gpr[idx] = (v->gpr[idx] & ~mask) | ((off + (uint64_t)step) & mask);
-        if (io->rep)
+        if (in.rep)
             v->gpr[GPR_RCX] = (v->gpr[GPR_RCX] & ~mask) | ((v->gpr[GPR_RCX] - 1) & mask);
     }
     if (done < count)
         return 0; /* not finished: re-execute the instruction */
-    return vcpu_skip_insn(v, e);
+    v->rip += in.len;
+    return 0;
 }
 
 int handle_io(struct vcpu *v, const struct exit_record *e)

@@ -27,8 +27,9 @@
 #define PAGE_ALLOC_PAGE_SIZE    4096ull
 /* Free ranges the array holds; a UEFI map has well under a hundred. */
 #define PAGE_ALLOC_MAX_RANGES   256
-/* Physical addresses are at most 52 bits wide (CPUID 0x80000008 EAX[7:0] is at
- * most 52: SDM vol. 3A "Paging", APM vol. 2 "Page Translation and Protection"); anything beyond is refused. */
+/* Physical addresses are at most 52 bits wide (CPUID 0x80000008 EAX[7:0];
+ * SDM vol. 3A "Paging", APM vol. 2 "Page Translation and Protection").
+ * Ranges beyond are refused. */
 #define PAGE_ALLOC_ADDR_LIMIT   (1ull << 52)
 
 /* Errors (negative, errno-valued). */

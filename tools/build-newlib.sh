@@ -25,7 +25,8 @@ cd "$build/obj"
 cflags="-O2 -g -ffreestanding -fPIC -mno-red-zone -fno-stack-protector -fno-vectorize -fno-slp-vectorize -Wno-everything"
 "$src/configure" --target=x86_64-elf --prefix="$prefix" \
     --disable-multilib --disable-newlib-supplied-syscalls \
-    --enable-newlib-nano-malloc=no --disable-nls \
+    --enable-newlib-io-c99-formats --enable-newlib-io-long-long \
+    --disable-nls \
     CC_FOR_TARGET="clang --target=x86_64-unknown-elf $cflags" \
     AR_FOR_TARGET=llvm-ar RANLIB_FOR_TARGET=llvm-ranlib \
     CFLAGS_FOR_TARGET="$cflags" > configure.log 2>&1 \

@@ -33,6 +33,10 @@
 /* QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,
  * iosize=4): writing V exits QEMU with status 2 * V + 1. */
 #define QEMU_DEBUG_EXIT_PORT 0xf4
+/* Without that device: ACPI PM1a control of QEMU's PC machines as SeaBIOS
+ * sets them up; SLP_EN with sleep type 0 powers off (exit status lost). */
+#define QEMU_ACPI_PM1A_CNT  0x604
+#define ACPI_PM1_CNT_SLP_EN 0x2000
 
 #define HC_CONSOLE_MAX  4096    /* KEEL_HC_CONSOLE_WRITE's length limit */
 
@@ -109,10 +113,12 @@ void rt_console_write(const char *s, size_t n)
 _Noreturn void rt_exit(int status)
 {
     rt_console_flush();
-    if (rt_under_keel())
+    if (rt_under_keel()) {
         rt_hypercall(KEEL_HC_EXIT, (unsigned long)status & 127, 0, 0);
-    else
+    } else {
         rt_outl(QEMU_DEBUG_EXIT_PORT, (uint32_t)status & 127);
+        rt_outw(QEMU_ACPI_PM1A_CNT, ACPI_PM1_CNT_SLP_EN);
+    }
     for (;;)
         __asm__ volatile("cli\n\thlt");
 }

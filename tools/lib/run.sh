@@ -42,11 +42,11 @@ size_to_mib() {
 }
 
 # Machine memory for a keel.cfg: the VMs' memory (default 64M each) plus 512M
-# for Keel and the firmware, at least 1G.  Reads keel.cfg on stdin.  A key
-# without a vmN. prefix belongs to vm0.
+# for Keel and the firmware, at least 1G.  Reads keel.cfg on stdin.  vm0
+# always exists; a key without a vmN. prefix belongs to vm0.
 machine_memory_for_cfg() {
     local line key val vm mib total=512
-    local -A seen=() mem=()
+    local -A seen=([0]=1) mem=()
     while IFS= read -r line || [[ -n $line ]]; do
         line=${line%$'\r'}
         [[ $line =~ ^[[:space:]]*(vm([0-7])\.)?([a-z_]+)[[:space:]]*=[[:space:]]*(.*[^[:space:]])?[[:space:]]*$ ]] ||
@@ -427,11 +427,11 @@ run_main() {
     classify_run "$rc" "$((SECONDS - start))" "$timeout" "$dir" && status=0 || status=$?
     if ((status == KEEL_EXIT_FIRMWARE)) && [[ -n $cfg ]]; then
         local n
-        for n in $(sed -n 's/^keel: error: keel\.cfg:\([0-9]*\):.*/\1/p' -- "$dir/serial.log"); do
+        while read -r n; do
             if ((n > 1)); then
                 say "keel.cfg line $n is line $((n - 1)) of $cfg (the launcher puts 'debug_exit = 0xf4' first)"
             fi
-        done
+        done < <(sed -n 's/^keel: error: keel\.cfg:\([0-9]*\):.*/\1/p' -- "$dir/serial.log")
     fi
     say "status $status; serial log $(pretty_path "$dir/serial.log")${log:+ (and $log)}"
     exit "$status"
