@@ -123,6 +123,29 @@ static int gw_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
     return vm_write_phys(ctx, gpa, buf, len);
 }
 
+/* Accessed/dirty bits go into guest page-table entries with a locked
+ * compare-exchange, as the CPU's own walker does (SDM 4.8), so a racing
+ * guest update on another vCPU is never lost. */
+static int gw_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val, unsigned size)
+{
+    struct vm *vm = ctx;
+    if (!vm_gpa_is_ram(vm, gpa, size) || (gpa & (size - 1)))
+        return -1;
+    void *p = phys_to_virt(vm->mem_hpa + gpa);
+    bool ok;
+    if (size == 8) {
+        ok = __atomic_compare_exchange_n((uint64_t *)p, &old, new_val, false, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST);
+    } else {
+        uint32_t o = (uint32_t)old;
+        ok = __atomic_compare_exchange_n((uint32_t *)p, &o, (uint32_t)new_val, false,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+    return ok ? 0 : 1;
+}
+
+#define GUEST_MEM_OPS(vm) { .read = gw_read, .write = gw_write, .cmpxchg = gw_cmpxchg, .ctx = (vm) }
+
 /* Injects the fault a failed walk calls for; returns -1 either way. */
 static int vcpu_walk_failed(struct vcpu *v, int r, uint64_t gva, const struct guest_walk_result *f)
 {
@@ -142,7 +165,7 @@ static int vcpu_walk_failed(struct vcpu *v, int r, uint64_t gva, const struct gu
 int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access)
 {
     struct guest_paging_regs regs;
-    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
     struct guest_walk_result f;
     vops->get_paging(v, &regs);
     if (vops->cpl(v) == 3)
@@ -154,7 +177,7 @@ int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned
 int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
 {
     struct guest_paging_regs regs;
-    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
     struct guest_walk_result f;
     unsigned access = GW_ACCESS_WRITE | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
     vops->get_paging(v, &regs);
@@ -168,7 +191,7 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
 static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
 {
     struct guest_paging_regs regs;
-    struct guest_mem_ops mem = { .read = gw_read, .write = gw_write, .ctx = v->vm };
+    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
     struct guest_walk_result f;
     unsigned access = GW_ACCESS_FETCH | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
     vops->get_paging(v, &regs);

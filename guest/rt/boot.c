@@ -147,6 +147,8 @@ static void map_above_ram_uncached(void)
 {
     uint64_t first = (rt_boot.ram_top + PTE_LARGE_SIZE - 1) / PTE_LARGE_SIZE;
 
+    if (rt_boot.ram_top == 0)
+        return;     /* no memory information: leave everything cached */
     for (uint64_t i = first; i < RT_MAP_GIB * 512ull; i++)
         rt_pd[i] |= PTE_PCD | PTE_PWT;
     rt_write_cr3(rt_read_cr3());
