@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-/* CPUID 0x40000000: EAX = highest Keel leaf, EBX:ECX:EDX = "KeelKeelKeel". */
+/* CPUID 0x40000000: EAX = highest Keel leaf (KEEL_CPUID_TSC), EBX:ECX:EDX = "KeelKeelKeel". */
 #define KEEL_CPUID_BASE         0x40000000u
 #define KEEL_CPUID_SIG_EBX      0x6c65654bu /* "Keel" */
 #define KEEL_CPUID_SIG_ECX      0x6c65654bu
@@ -25,6 +25,10 @@
  * ECX = number of vCPUs in the VM, EDX = VM index. */
 #define KEEL_CPUID_INFO         0x40000001u
 #define KEEL_ABI_VERSION        1u
+/* CPUID 0x40000002: EAX = TSC frequency in kHz as Keel measured it at boot
+ * (under QEMU -icount, the TSC counts virtual time: a benchmark divides by
+ * this to turn TSC ticks into nanoseconds, i.e. instructions). */
+#define KEEL_CPUID_TSC          0x40000002u
 
 enum keel_hypercall {
     /* RDI = guest-physical address of the bytes, RSI = length (<= 4096).

@@ -8,6 +8,7 @@
 
 #include "hv/console.h"
 #include "hv/handlers.h"
+#include "hv/time.h"
 #include "hv/vcpuid.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -34,7 +35,7 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
     uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
     uint32_t r[4];
     cpuid_count(leaf, sub, r);
-    struct vcpuid_ctx ctx = { v->index, v->vm->nvcpus, v->vm->index };
+    struct vcpuid_ctx ctx = { v->index, v->vm->nvcpus, v->vm->index, (uint32_t)(tsc_hz / 1000) };
     vcpuid_filter(leaf, sub, r, &ctx);
     v->gpr[GPR_RAX] = r[0];
     v->gpr[GPR_RBX] = r[1];

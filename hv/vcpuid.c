@@ -45,7 +45,7 @@ static void keel_leaves(uint32_t leaf, uint32_t r[4], const struct vcpuid_ctx *c
 {
     memset(r, 0, 4 * sizeof(r[0]));
     if (leaf == KEEL_CPUID_BASE) {
-        r[EAX] = KEEL_CPUID_INFO;
+        r[EAX] = KEEL_CPUID_TSC;
         r[EBX] = KEEL_CPUID_SIG_EBX;
         r[ECX] = KEEL_CPUID_SIG_ECX;
         r[EDX] = KEEL_CPUID_SIG_EDX;
@@ -54,6 +54,8 @@ static void keel_leaves(uint32_t leaf, uint32_t r[4], const struct vcpuid_ctx *c
         r[EBX] = c->vcpu_index;
         r[ECX] = c->nvcpus;
         r[EDX] = c->vm_index;
+    } else if (leaf == KEEL_CPUID_TSC) {
+        r[EAX] = c->tsc_khz;
     }
 }
 

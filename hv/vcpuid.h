@@ -14,6 +14,7 @@ struct vcpuid_ctx {
     uint32_t vcpu_index;   /* also the initial APIC ID */
     uint32_t nvcpus;
     uint32_t vm_index;
+    uint32_t tsc_khz;
 };
 
 /* CPUID.1 ECX/EDX bits (SDM vol. 2A, table 3-10/3-11). */

@@ -13,7 +13,7 @@ if ((cpus > 1)); then
 fi
 expect_match '^vm0\| '
 expect_match '^vm0\| [1-9][0-9]* passed, 0 failed'
-expect_match '^keel: vm0 \(vm0\) reported [1-9][0-9]* passed, 0 failed'
+expect_match "${KEEL}vm0 \(vm0\) reported [1-9][0-9]* passed, 0 failed"
 expect_line 'keel: vm0 (vm0) exited with status 0'
 forbid_line ' stopped: '
 expect_end 0

@@ -14,10 +14,10 @@ vm1.cpus = 2
 CFG
 keel_run --cfg "$CFG" --file "$GUESTS/basic.elf"
 expect_started
-expect_match '^keel: vm0 \([^)]*\) stopped: triple fault'
-forbid_match '^keel: vm1 \([^)]*\) stopped: '
+expect_match "${KEEL}vm0 \([^)]*\) stopped: triple fault"
+forbid_match "${KEEL}vm1 \([^)]*\) stopped: "
 expect_match '^vm1\| [0-9]+ passed, 0 failed'
-expect_match '^keel: vm1 \([^)]*\) reported [0-9]+ passed, 0 failed'
-expect_match '^keel: vm1 \([^)]*\) exited with status 0'
+expect_match "${KEEL}vm1 \([^)]*\) reported [0-9]+ passed, 0 failed"
+expect_match "${KEEL}vm1 \([^)]*\) exited with status 0"
 expect_end 112
 finish

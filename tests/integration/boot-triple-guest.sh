@@ -7,7 +7,7 @@ require_guest triple
 
 keel_run --guest triple --cpus 1
 expect_started
-expect_match '^keel: vm0 \([^)]*\) stopped: triple fault'
-forbid_match '^keel: vm0 \([^)]*\) exited with status'
+expect_match "${KEEL}vm0 \([^)]*\) stopped: triple fault"
+forbid_match "${KEEL}vm0 \([^)]*\) exited with status"
 expect_end 112
 finish

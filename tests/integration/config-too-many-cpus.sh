@@ -16,7 +16,7 @@ keel_run --cfg "$CFG" --cpus 4
 n0=$(grep -nxF 'vm0.cpus = 4' "$ESP_CFG" | cut -d: -f1)
 n1=$(grep -nxF 'vm1.cpus = 2' "$ESP_CFG" | cut -d: -f1)
 expect_status 125
-expect_match "^keel: error: keel\\.cfg:(${n0}:|${n1}:)? VMs ask for 6 CPUs, the machine has 4\$"
+expect_match "${KEEL}error: keel\\.cfg:(${n0}:|${n1}:)? VMs ask for 6 CPUs, the machine has 4\$"
 expect_line 'keel: returning to the firmware'
 forbid_match '^vm[0-7]\| '
 finish

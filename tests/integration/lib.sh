@@ -23,6 +23,10 @@ RUN_DIR=$TEST_DIR/run
 LOG=$RUN_DIR/serial.log                    # the serial console of the run
 ESP_CFG=$RUN_DIR/esp/EFI/BOOT/keel.cfg     # keel.cfg as Keel read it
 STATUS=''                                  # exit status of the last keel_run
+# Start of a line of Keel's own, for expect_match: Keel prefixes the lines it
+# prints after taking over the machine with the CPU, as in
+# '[cpu2] keel: vm1 (vm1) exited with status 0'.
+KEEL='^(\[cpu[0-9]+\] )?keel: '
 FAILURES=0
 
 rm -rf -- "$TEST_DIR"
@@ -121,7 +125,7 @@ forbid_match() {
 
 # expect_started: Keel printed its banner and did not refuse to start.
 expect_started() {
-    expect_match '^Keel '
+    expect_match '^(\[cpu[0-9]+\] )?Keel '
     forbid_line 'keel: error:'
     forbid_line 'keel: returning to the firmware'
 }
