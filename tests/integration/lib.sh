@@ -26,6 +26,7 @@ STATUS=''                                  # exit status of the last keel_run
 # Start of a line of Keel's own, for expect_match: Keel prefixes the lines it
 # prints after taking over the machine with the CPU, as in
 # '[cpu2] keel: vm1 (vm1) exited with status 0'.
+# shellcheck disable=SC2034 # used by the test scripts
 KEEL='^(\[cpu[0-9]+\] )?keel: '
 FAILURES=0
 

@@ -22,6 +22,9 @@ readonly KEEL_OVMF_CODE=${KEEL_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 readonly KEEL_OVMF_VARS=${KEEL_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 readonly KEEL_RUNS_KEPT=20          # run directories kept under build/runs/
 readonly KEEL_DEFAULT_VM_MIB=64     # Keel's default `memory`
+# Start of a line of Keel's own (grep -E, sed -E): once Keel owns the machine
+# it prefixes its lines with the CPU, as in '[cpu0] keel: took 4 CPUs'.
+readonly KEEL_LINE='^(\[cpu[0-9]+\] )?'
 
 # Size such as 64M, 1G, 512K or a byte count -> MiB (rounded up) on stdout.
 # Fails on anything else.
@@ -144,10 +147,10 @@ classify_run() {
     local log=$dir/serial.log v s
     if grep -q 'keel: returning to the firmware' -- "$log"; then
         say "keel.efi refused to start and returned to the firmware:"
-        grep -E '^keel: (error|warning):' -- "$log" | sed 's/^/    /' >&2 || true
+        grep -E "${KEEL_LINE}keel: (error|warning):" -- "$log" | sed 's/^/    /' >&2 || true
         return "$KEEL_EXIT_FIRMWARE"
     fi
-    if grep -q '^BdsDxe: failed to load Boot' -- "$log" && ! grep -q '^Keel ' -- "$log"; then
+    if grep -q '^BdsDxe: failed to load Boot' -- "$log" && ! grep -qE "${KEEL_LINE}Keel " -- "$log"; then
         say "OVMF could not load keel.efi:"
         grep '^BdsDxe: failed to load' -- "$log" | sed 's/^/    /' >&2
         return "$KEEL_EXIT_LAUNCHER"
@@ -159,7 +162,7 @@ classify_run() {
     fi
     if ((rc == 124 || (rc == 137 && elapsed >= limit))); then
         say "timed out after ${limit} s: the machine was still running; stopped it (status 124)"
-        if ! grep -q '^keel: all VMs ended' -- "$log"; then
+        if ! grep -qE "${KEEL_LINE}keel: all VMs ended" -- "$log"; then
             say "no 'keel: all VMs ended' line in the log: a VM or Keel hung, or --timeout is too short"
         fi
         return "$KEEL_EXIT_TIMEOUT"
@@ -174,7 +177,7 @@ classify_run() {
             return "$KEEL_EXIT_LAUNCHER"
         fi
         v=$(((rc - 1) / 2))
-        s=$(sed -n 's/^keel: all VMs ended, status \([0-9]*\).*/\1/p' -- "$log" | tail -n 1)
+        s=$(sed -nE "s/${KEEL_LINE}keel: all VMs ended, status ([0-9]+).*/\\2/p" -- "$log" | tail -n 1)
         if [[ -z $s ]]; then
             warn "Keel wrote $v to the debug-exit port without a 'keel: all VMs ended' line"
         elif [[ $s != "$v" ]]; then
@@ -431,7 +434,7 @@ run_main() {
             if ((n > 1)); then
                 say "keel.cfg line $n is line $((n - 1)) of $cfg (the launcher puts 'debug_exit = 0xf4' first)"
             fi
-        done < <(sed -n 's/^keel: error: keel\.cfg:\([0-9]*\):.*/\1/p' -- "$dir/serial.log")
+        done < <(sed -nE "s/${KEEL_LINE}keel: error: keel\\.cfg:([0-9]+):.*/\\2/p" -- "$dir/serial.log")
     fi
     say "status $status; serial log $(pretty_path "$dir/serial.log")${log:+ (and $log)}"
     exit "$status"
