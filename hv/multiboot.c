@@ -279,8 +279,9 @@ static int load_modules(struct lowmem *lm, const struct mb_module *mods, unsigne
     if (!*list)
         goto no_room;
     uint64_t at = (start + 0xfffu) & ~0xfffull;
+    uint64_t top = mem_size < (1ull << 32) ? mem_size : (1ull << 32); /* 32-bit mod_start/end */
     for (unsigned i = 0; i < nmods; i++) {
-        if (mods[i].len > mem_size || at > mem_size - mods[i].len) {
+        if (mods[i].len > top || at > top - mods[i].len) {
             snprintf(err, errlen, "module %u (%zu bytes) does not fit in guest RAM", i + 1,
                      mods[i].len);
             return -1;

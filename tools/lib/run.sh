@@ -290,16 +290,16 @@ run_main() {
     fi
 
     local problems=0
-    missing() {
+    note_missing() {
         if ((dry)); then warn "$*"; else say "error: $*"; fi
         problems=$((problems + 1))
     }
     local efi=$KEEL_BUILD_DIR/boot/keel.efi
-    [[ -f $efi ]] || missing "$(pretty_path "$efi") not found (is the build done?)"
-    [[ -f $KEEL_OVMF_CODE ]] || missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
-    [[ -f $KEEL_OVMF_VARS ]] || missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
+    [[ -f $efi ]] || note_missing "$(pretty_path "$efi") not found (is the build done?)"
+    [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
+    [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
     command -v qemu-system-x86_64 >/dev/null ||
-        missing "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+        note_missing "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
 
     # Guest: builtin, a NAME from build/guest/NAME.elf, or a PATH (has a /).
     local guest_src='' guest_cfg=builtin
@@ -310,7 +310,7 @@ run_main() {
             guest_src=$KEEL_BUILD_DIR/guest/$guest.elf
         fi
         guest_cfg=$(basename -- "$guest_src")
-        [[ -f $guest_src ]] || missing "guest image $(pretty_path "$guest_src") not found"
+        [[ -f $guest_src ]] || note_missing "guest image $(pretty_path "$guest_src") not found"
     fi
     local m mpath margs
     local -a module_srcs=() module_lines=()
@@ -318,13 +318,13 @@ run_main() {
         mpath=${m%% *}
         margs=''
         [[ $m == *' '* ]] && margs=${m#* }
-        [[ -f $mpath ]] || missing "module $mpath not found"
+        [[ -f $mpath ]] || note_missing "module $mpath not found"
         module_srcs+=("$mpath")
         module_lines+=("module = $(basename -- "$mpath")${margs:+ $margs}")
     done
     local f
     for f in "${files[@]}"; do
-        [[ -f $f ]] || missing "--file $f not found"
+        [[ -f $f ]] || note_missing "--file $f not found"
     done
     if ((problems && !dry)); then
         exit "$KEEL_EXIT_LAUNCHER"
