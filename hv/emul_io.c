@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Intercepted port I/O.  No device is emulated yet: every port behaves as
- * one nothing decodes on a PC bus, reading all-ones and ignoring writes.
+ * Intercepted port I/O, routed to the device that claims the port on the
+ * VM's bus (hv/iobus.c); a port nothing claims behaves as on an empty PC
+ * bus, reading all-ones and ignoring writes.
  * String I/O (INS/OUTS, with or without REP) moves its data through guest
  * virtual memory like the CPU would, so guests see correct RDI/RSI/RCX.
  */
@@ -20,12 +21,16 @@
 
 static uint32_t io_port_read(struct vcpu *v, uint16_t port, unsigned size)
 {
-    return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+    const struct bus_range *r = iobus_find_port(&v->vm->bus, port);
+    uint32_t ones = size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+    return r ? (uint32_t)r->read(r->dev, v, port, size) & ones : ones;
 }
 
 static void io_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
-    (void)v; (void)port; (void)size; (void)val;
+    const struct bus_range *r = iobus_find_port(&v->vm->bus, port);
+    if (r)
+        r->write(r->dev, v, port, size, val);
 }
 
 static uint64_t addr_mask(unsigned addr_size)

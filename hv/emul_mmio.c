@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Nested page faults.  RAM is always mapped, so a fault is an access to a
- * guest-physical address with nothing behind it.  Such an address behaves
- * like an open bus: loads return all-ones, stores are dropped.  The faulting
- * instruction is decoded (no decode assists under QEMU) and emulated; each
- * page is logged once per VM.
+ * device (this vCPU's local APIC page, the I/O APIC, ...) or to a
+ * guest-physical address with nothing behind it, which behaves like an open
+ * bus: loads return all-ones, stores are dropped (each such page is logged
+ * once per VM).  The faulting instruction is decoded (no decode assists
+ * under QEMU) and emulated against the device.
  */
 #include "hv/console.h"
 #include "hv/handlers.h"
@@ -65,26 +66,46 @@ static uint64_t sign_extend(uint64_t v, unsigned size)
     return (uint64_t)((int64_t)(v << sh) >> sh);
 }
 
-static int openbus_emulate(struct vcpu *v, const struct x86_insn *in)
+/* Value of the register operand of a store, at the store's size. */
+static uint64_t store_value(const struct vcpu *v, const struct x86_insn *in)
 {
+    if (in->op == X86_OP_MOV_STORE_IMM)
+        return in->imm;
+    uint64_t r = v->gpr[in->reg_high8 ? in->reg - 4 : in->reg];
+    if (in->reg_high8)
+        r >>= 8;
+    return r & ones(in->mem_size);
+}
+
+/* Emulates one decoded instruction against an MMIO target (a device, or
+ * the open bus when rd/wr are NULL).  MOV forms and XCHG cover what OSes do
+ * to device registers; anything else stops the VM with the reason. */
+static int mmio_emulate(struct vcpu *v, const struct x86_insn *in, uint64_t gpa,
+                        const struct bus_range *dev)
+{
+    uint64_t val;
     switch (in->op) {
     case X86_OP_MOV_LOAD:
     case X86_OP_MOVZX_LOAD:
-        set_gpr_sized(v, in, ones(in->mem_size));
-        return 0;
     case X86_OP_MOVSX_LOAD:
-        set_gpr_sized(v, in, sign_extend(ones(in->mem_size), in->mem_size));
+    case X86_OP_XCHG:
+        val = dev ? dev->read(dev->dev, v, gpa, in->mem_size) & ones(in->mem_size)
+                  : ones(in->mem_size);
+        if (in->op == X86_OP_XCHG && dev)
+            dev->write(dev->dev, v, gpa, in->mem_size, store_value(v, in));
+        if (in->op == X86_OP_MOVSX_LOAD)
+            val = sign_extend(val, in->mem_size);
+        set_gpr_sized(v, in, val);
         return 0;
     case X86_OP_MOV_STORE:
     case X86_OP_MOV_STORE_IMM:
-        return 0;
-    case X86_OP_XCHG:
-        /* The register receives what the bus returned; the store is lost. */
-        set_gpr_sized(v, in, ones(in->mem_size));
+        if (dev)
+            dev->write(dev->dev, v, gpa, in->mem_size, store_value(v, in));
         return 0;
     default:
-        return vm_stop_fault(v, "unsupported instruction (%s) on unbacked guest-physical memory",
-                             x86_op_name(in->op));
+        return vm_stop_fault(v, "unsupported instruction (%s) on %s at %#lx", x86_op_name(in->op),
+                             dev ? dev->name : "unbacked guest-physical memory",
+                             (unsigned long)gpa);
     }
 }
 
@@ -100,8 +121,10 @@ int handle_npf(struct vcpu *v, const struct exit_record *e)
     struct x86_insn in;
     if (vcpu_decode_at_rip(v, &in))
         return 0; /* a fault was injected, or the VM was stopped */
-    openbus_log_once(v, f->gpa, f->write);
-    if (openbus_emulate(v, &in))
+    const struct bus_range *dev = vcpu_find_mmio(v, f->gpa);
+    if (!dev)
+        openbus_log_once(v, f->gpa, f->write);
+    if (mmio_emulate(v, &in, f->gpa, dev))
         return -1;
     v->rip += in.len;
     if (vops->cpu_mode(v) != X86_MODE_LONG64)

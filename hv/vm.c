@@ -240,6 +240,14 @@ int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
     return 0;
 }
 
+const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa)
+{
+    const struct bus_range *l = &v->lapic_mmio;
+    if (l->len && gpa >= l->base && gpa - l->base < l->len)
+        return l;
+    return iobus_find_mmio(&v->vm->bus, gpa);
+}
+
 void vcpu_inject_gp(struct vcpu *v)
 {
     vops->inject_event(v, EVENT_EXCEPTION, X86_GP, true, 0);

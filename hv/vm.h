@@ -18,6 +18,7 @@
 #include "hv/console.h"
 #include "hv/exit.h"
 #include "hv/fpu.h"
+#include "hv/iobus.h"
 #include "hv/npt.h"
 #include "hv/percpu.h"
 #include "hv/spinlock.h"
@@ -55,6 +56,7 @@ struct vcpu {
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
 
     void *vendor;                 /* VMCB or VMCS state */
+    struct bus_range lapic_mmio;  /* this vCPU's xAPIC page (len 0: not decoded) */
     uint64_t exit_count[EXIT_REASON_COUNT];
     struct exit_record last[VCPU_LAST_EXITS];
     unsigned last_next;
@@ -72,6 +74,7 @@ struct vm {
     uint64_t mem_hpa;             /* backing, contiguous, 2 MiB aligned */
     struct npt npt;
     void *vendor;                 /* MSR/IO permission maps */
+    struct iobus bus;             /* device models: ports and MMIO */
     uint32_t asid;
 
     struct spinlock lock;         /* protects con, tests_* below */
@@ -112,6 +115,9 @@ struct x86_insn;
 int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn);
 int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e);
 void vcpu_inject_gp(struct vcpu *v);
+/* The device that decodes a guest-physical address for this vCPU (its
+ * local APIC page first, then the VM's MMIO bus), or NULL (open bus). */
+const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa);
 void vcpu_inject_ud(struct vcpu *v);
 
 /* Set once at boot: how many VMs run; the last vm_end() calls
