@@ -19,6 +19,8 @@
 enum key_id {
     K_LOG_LEVEL, K_SERIAL_PORT, K_SERIAL_BAUD, K_DEBUG_EXIT, K_BOCHS_EXIT, K_ON_EXIT,
     K_NAME, K_GUEST, K_CMDLINE, K_MODULE, K_CPUS, K_MEMORY,
+    K_X2APIC, K_TSC_DEADLINE, K_MADT_X2APIC, K_PIT_LOST_TICKS, K_EXIT_PORT, K_IRQ_PORTS,
+    K_X2APIC_EXACT_IDS,
     K_COUNT
 };
 
@@ -48,6 +50,21 @@ const struct config_key_doc config_keys[K_COUNT] = {
                  "vCPUs, each pinned to a physical CPU of its own" },
     [K_MEMORY] = { "memory", true, false, "16M..3G, a multiple of 2M (K/M/G suffix)", "64M",
                    "guest RAM" },
+    [K_X2APIC] = { "x2apic", true, false, "yes | no", "yes",
+                   "the virtual CPU offers x2APIC mode (CPUID.1:ECX[21])" },
+    [K_TSC_DEADLINE] = { "tsc_deadline", true, false, "yes | no", "yes",
+                         "the virtual CPU offers the TSC-deadline timer (CPUID.1:ECX[24])" },
+    [K_MADT_X2APIC] = { "madt_x2apic", true, false, "yes | no", "no",
+                        "the guest's MADT lists CPUs as x2APIC entries (needs x2apic)" },
+    [K_PIT_LOST_TICKS] = { "pit_lost_ticks", true, false, "reinject | discard", "reinject",
+                           "PIT ticks the guest could not take in time: deliver later or drop" },
+    [K_EXIT_PORT] = { "exit_port", true, false, "yes | no", "no",
+                      "QEMU isa-debug-exit compatible port 0xf4: writing V ends the VM with 2V+1" },
+    [K_IRQ_PORTS] = { "irq_ports", true, false, "yes | no", "no",
+                      "QEMU pc-testdev compatible ports 0x2000+N: a byte sets IRQ line N" },
+    [K_X2APIC_EXACT_IDS] = { "x2apic_exact_ids", true, false, "yes | no", "no",
+                             "deviation: x2APIC destinations above 0xFF never reach xAPIC-mode "
+                             "vCPUs (hardware compares the low 8 bits)" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -256,7 +273,7 @@ static int set_debug_exit(struct parser *p)
     return 0;
 }
 
-static int set_bochs_exit(struct parser *p)
+static int parse_bool(struct parser *p, bool *out)
 {
     static const char *const yes[] = { "yes", "true", "on", "1" };
     static const char *const no[] = { "no", "false", "off", "0" };
@@ -264,11 +281,16 @@ static int set_bochs_exit(struct parser *p)
 
     for (i = 0; i < 4; i++) {
         if (word_eq(p->val, p->vallen, yes[i]) || word_eq(p->val, p->vallen, no[i])) {
-            p->cfg->bochs_exit = word_eq(p->val, p->vallen, yes[i]);
+            *out = word_eq(p->val, p->vallen, yes[i]);
             return 0;
         }
     }
     return bad_value(p, "yes or no");
+}
+
+static int set_bochs_exit(struct parser *p)
+{
+    return parse_bool(p, &p->cfg->bochs_exit);
 }
 
 static int set_on_exit(struct parser *p)
@@ -433,6 +455,24 @@ static int set_memory(struct parser *p)
     return 0;
 }
 
+static int set_x2apic(struct parser *p) { return parse_bool(p, &p->vm->x2apic); }
+static int set_tsc_deadline(struct parser *p) { return parse_bool(p, &p->vm->tsc_deadline); }
+static int set_madt_x2apic(struct parser *p) { return parse_bool(p, &p->vm->madt_x2apic); }
+static int set_exit_port(struct parser *p) { return parse_bool(p, &p->vm->exit_port); }
+static int set_irq_ports(struct parser *p) { return parse_bool(p, &p->vm->irq_ports); }
+static int set_x2apic_exact_ids(struct parser *p) { return parse_bool(p, &p->vm->x2apic_exact_ids); }
+
+static int set_pit_lost_ticks(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "reinject"))
+        p->vm->pit_discard = false;
+    else if (word_eq(p->val, p->vallen, "discard"))
+        p->vm->pit_discard = true;
+    else
+        return bad_value(p, "reinject or discard");
+    return 0;
+}
+
 typedef int (*setter_fn)(struct parser *p);
 
 static const setter_fn setters[K_COUNT] = {
@@ -448,6 +488,13 @@ static const setter_fn setters[K_COUNT] = {
     [K_MODULE] = set_module,
     [K_CPUS] = set_cpus,
     [K_MEMORY] = set_memory,
+    [K_X2APIC] = set_x2apic,
+    [K_TSC_DEADLINE] = set_tsc_deadline,
+    [K_MADT_X2APIC] = set_madt_x2apic,
+    [K_PIT_LOST_TICKS] = set_pit_lost_ticks,
+    [K_EXIT_PORT] = set_exit_port,
+    [K_IRQ_PORTS] = set_irq_ports,
+    [K_X2APIC_EXACT_IDS] = set_x2apic_exact_ids,
 };
 
 /* ------------------------------------------------------------------ lines */
@@ -552,6 +599,8 @@ void config_defaults(struct keel_config *cfg)
     for (i = 0; i < KEEL_MAX_VMS; i++) {
         snprintf(cfg->vm[i].name, sizeof(cfg->vm[i].name), "vm%u", i);
         cfg->vm[i].memory = 64ull << 20;
+        cfg->vm[i].x2apic = true;
+        cfg->vm[i].tsc_deadline = true;
     }
     cfg->vm[0].present = true;
     cfg->vm[0].builtin = true;
@@ -666,6 +715,19 @@ static int check_cpus(struct keel_config *cfg, unsigned ncpus, const char *file,
     return 0;
 }
 
+static int check_platform(const struct keel_config *cfg, const char *file,
+                          struct config_error *err)
+{
+    char text[sizeof(err->msg)];
+    for (unsigned i = 0; i < cfg->nvms; i++) {
+        if (cfg->vm[i].madt_x2apic && !cfg->vm[i].x2apic) {
+            snprintf(text, sizeof(text), "vm%u: madt_x2apic = yes needs x2apic = yes", i);
+            return error_at(err, file, cfg->vm[i].first_line, text);
+        }
+    }
+    return 0;
+}
+
 int config_finalize(struct keel_config *cfg, unsigned ncpus, const char *filename,
                     struct config_error *err)
 {
@@ -677,7 +739,7 @@ int config_finalize(struct keel_config *cfg, unsigned ncpus, const char *filenam
     if (ncpus == 0)
         return error_at(err, file, 0, "the machine has no usable CPU");
     if (check_vm_set(cfg, file, err) < 0 || check_names(cfg, file, err) < 0 ||
-        check_cpus(cfg, ncpus, file, err) < 0)
+        check_cpus(cfg, ncpus, file, err) < 0 || check_platform(cfg, file, err) < 0)
         return -1;
     for (i = 0; i < cfg->nvms; i++) {
         cfg->vm[i].first_cpu = next;

@@ -64,6 +64,14 @@ struct keel_vm_cfg {
     unsigned cpus_line;
     unsigned first_cpu;              /* set by config_finalize() */
     uint64_t memory;                 /* bytes */
+    /* The virtual platform (docs/config.md). */
+    bool x2apic;                     /* CPUID offers x2APIC; default yes */
+    bool tsc_deadline;               /* CPUID offers the TSC-deadline timer; default yes */
+    bool madt_x2apic;                /* MADT lists x2APIC entries; default no */
+    bool pit_discard;                /* lost PIT ticks dropped (else reinjected) */
+    bool exit_port;                  /* isa-debug-exit compatible port 0xf4 */
+    bool irq_ports;                  /* pc-testdev compatible IRQ ports 0x2000+N */
+    bool x2apic_exact_ids;           /* documented deviation, off by default */
 };
 
 struct keel_config {

@@ -838,11 +838,13 @@ static void test_key_docs(void)
 {
     static const char *const sample[] = {
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
+        "no", "no", "yes", "discard", "yes", "yes", "yes",
     };
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 19, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 12);
+    CHECK_EQ(config_nkeys, 19);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -859,8 +861,35 @@ static void test_key_docs(void)
     CHECK(ok);
 }
 
+/* --------------------------------------------------- virtual platform keys */
+
+static void test_platform_keys(void)
+{
+    ncases++;
+    CHECK_EQ(parse(""), 0);
+    CHECK(cfg.vm[0].x2apic && cfg.vm[0].tsc_deadline);
+    CHECK(!cfg.vm[0].madt_x2apic && !cfg.vm[0].pit_discard && !cfg.vm[0].exit_port);
+    CHECK(!cfg.vm[0].irq_ports && !cfg.vm[0].x2apic_exact_ids);
+    ncases++;
+    CHECK_EQ(parse("x2apic = no\ntsc_deadline = off\npit_lost_ticks = discard\n"
+                   "exit_port = yes\nirq_ports = 1\nx2apic_exact_ids = true\n"), 0);
+    CHECK(!cfg.vm[0].x2apic && !cfg.vm[0].tsc_deadline && cfg.vm[0].pit_discard);
+    CHECK(cfg.vm[0].exit_port && cfg.vm[0].irq_ports && cfg.vm[0].x2apic_exact_ids);
+    ncases++;
+    CHECK_EQ(parse("pit_lost_ticks = sometimes\n"), -1);
+    CHECK(strstr(err.msg, "bad value 'sometimes' for 'pit_lost_ticks'") != NULL);
+    ncases++;
+    CHECK_EQ(parse("x2apic = maybe\n"), -1);
+    CHECK(strstr(err.msg, "expected yes or no") != NULL);
+    ncases++;
+    CHECK_EQ(parse("x2apic = no\nmadt_x2apic = yes\n"), 0);
+    CHECK_EQ(config_finalize(&cfg, 4, NULL, &err), -1);
+    CHECK(strstr(err.msg, "madt_x2apic = yes needs x2apic = yes") != NULL);
+}
+
 int main(void)
 {
+    test_platform_keys();
     test_defaults();
     test_empty_file();
     test_comments_blank_lines();
