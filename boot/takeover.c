@@ -11,6 +11,7 @@
 #include "boot/boot.h"
 #include "hv/console.h"
 #include "hv/desc.h"
+#include "hv/hosttimer.h"
 #include "hv/lapic_host.h"
 #include "hv/mem.h"
 #include "hv/npt.h"
@@ -84,6 +85,7 @@ void cpu_setup_common(struct percpu *pc)
     wrmsr(MSR_IA32_PAT, NPT_AMD_HOST_PAT);
     lapic_host_init();
     lapic_host_mask_lvts();
+    host_timer_cpu_init();
     if (vops->cpu_enable(pc))
         panic("CPU %u: cannot enable %s", pc->index, vops->name);
 }
@@ -115,6 +117,8 @@ static void boot_continue(void *arg)
     percpu_ready = true;
     feed_memory(true); /* the firmware's stacks and tables are no longer in use */
     pc->state = PCPU_ONLINE;
+    lapic_host_init();
+    host_timer_calibrate();
     cpu_setup_common(pc);
     log_info("took the machine: %lu MiB free for the hypervisor",
              (unsigned long)(mem_free_total() * PAGE_SIZE >> 20));

@@ -9,6 +9,7 @@
 
 #include "hv/console.h"
 #include "hv/fpu.h"
+#include "hv/hosttimer.h"
 #include "hv/lapic_host.h"
 #include "hv/mem.h"
 #include "hv/panic.h"
@@ -104,6 +105,11 @@ void host_exception(struct host_frame *f)
         return;
     case HOST_VEC_KICK:
         lapic_host_eoi();
+        return;
+    case HOST_VEC_TIMER:
+        lapic_host_eoi();
+        if (percpu_ready)
+            __atomic_store_n(&this_cpu()->timer_fired, 1, __ATOMIC_RELEASE);
         return;
     case HOST_VEC_SPURIOUS:
         return; /* spurious interrupts need no EOI (SDM 11.9) */

@@ -31,14 +31,14 @@ bool lapic_host_x2apic(void)
     return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD) != 0;
 }
 
-static uint32_t lapic_read(unsigned off)
+uint32_t lapic_host_read(unsigned off)
 {
     if (lapic_host_x2apic())
         return (uint32_t)rdmsr(X2APIC_MSR(off));
     return *lapic_mmio(off);
 }
 
-static void lapic_write(unsigned off, uint32_t v)
+void lapic_host_write(unsigned off, uint32_t v)
 {
     if (lapic_host_x2apic())
         wrmsr(X2APIC_MSR(off), v);
@@ -48,27 +48,27 @@ static void lapic_write(unsigned off, uint32_t v)
 
 void lapic_host_init(void)
 {
-    lapic_write(LAPIC_SVR, SVR_ENABLE | HOST_VEC_SPURIOUS);
+    lapic_host_write(LAPIC_SVR, SVR_ENABLE | HOST_VEC_SPURIOUS);
 }
 
 void lapic_host_mask_lvts(void)
 {
     /* The firmware's timer must not fire into Keel's IDT.  LINT1 (NMI on
      * PCs) stays as the firmware set it. */
-    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
-    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+    lapic_host_write(LAPIC_LVT_TIMER, LVT_MASKED);
+    lapic_host_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_host_write(LAPIC_LVT_ERROR, LVT_MASKED);
 }
 
 uint32_t lapic_host_id(void)
 {
-    uint32_t id = lapic_read(LAPIC_ID);
+    uint32_t id = lapic_host_read(LAPIC_ID);
     return lapic_host_x2apic() ? id : id >> 24;
 }
 
 void lapic_host_eoi(void)
 {
-    lapic_write(LAPIC_EOI, 0);
+    lapic_host_write(LAPIC_EOI, 0);
 }
 
 static int lapic_wait_idle(void)

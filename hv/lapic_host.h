@@ -22,7 +22,10 @@
 
 void lapic_host_init(void);      /* per CPU: software-enable, spurious vector */
 bool lapic_host_x2apic(void);
-void lapic_host_mask_lvts(void);  /* per CPU: firmware timer, LINT0, error */
+void lapic_host_mask_lvts(void);
+/* Register access by xAPIC offset, in either mode (x2APIC: MSR 0x800 + off/16). */
+uint32_t lapic_host_read(unsigned off);
+void lapic_host_write(unsigned off, uint32_t v);  /* per CPU: firmware timer, LINT0, error */
 uint32_t lapic_host_id(void);
 void lapic_host_eoi(void);
 /* Send an IPI; returns 0, or -1 if the xAPIC never reported it sent. */

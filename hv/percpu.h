@@ -48,6 +48,7 @@ struct percpu {
     /* shared: written by other CPUs */
     volatile uint32_t state;          /* enum percpu_state */
     volatile uint32_t kicked;         /* a kick IPI is pending for this CPU */
+    volatile uint32_t timer_fired;    /* the hypervisor timer went off (own CPU only) */
 
     /* private */
     struct vcpu *vcpu;                /* the vCPU pinned here, or NULL */
