@@ -22,6 +22,7 @@ static const char *const exit_names[EXIT_REASON_COUNT] = {
     [EXIT_INTR] = "intr",          [EXIT_NMI] = "nmi",
     [EXIT_SHUTDOWN] = "shutdown",  [EXIT_EXCEPTION] = "exception",
     [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
+    [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret",
     [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
 };
 

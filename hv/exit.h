@@ -25,6 +25,8 @@ enum exit_reason {
     EXIT_EXCEPTION,     /* an intercepted guest exception */
     EXIT_VIRT_INSN,     /* VMRUN, VMLOAD, STGI, VMXON...: #UD for the guest */
     EXIT_XSETBV,
+    EXIT_INTR_WINDOW,   /* the guest can take an interrupt now (VINTR / interrupt window) */
+    EXIT_IRET,          /* IRET intercepted: the end of an NMI handler is near */
     EXIT_INVALID_STATE, /* the entry itself failed (VMEXIT_INVALID, VM-entry failure) */
     EXIT_UNKNOWN,       /* decoded but not one Keel handles */
     EXIT_REASON_COUNT

@@ -39,6 +39,21 @@ struct vcpu_ops {
     void (*vcpu_run)(struct vcpu *v, struct exit_record *e);
     void (*inject_event)(struct vcpu *v, enum event_type type, uint8_t vector,
                          bool has_error, uint32_t error);
+    /* An event is already queued for the next entry (an exception, or one
+     * whose delivery an exit interrupted and that must be re-injected). */
+    bool (*event_queued)(struct vcpu *v);
+    /* STI / MOV SS interrupt shadow in effect at the exit. */
+    bool (*in_shadow)(struct vcpu *v);
+    void (*clear_shadow)(struct vcpu *v);
+    /* Exit as soon as the guest can take an external interrupt (RFLAGS.IF
+     * set, no shadow): VINTR on SVM, interrupt-window exiting on VMX. */
+    void (*set_intr_window)(struct vcpu *v, bool on);
+    /* Exit on the guest's next IRET (the end of an NMI handler). */
+    void (*set_iret_exit)(struct vcpu *v, bool on);
+    /* INIT: the architectural INIT state (SDM 9.1.1, table 9-1); SIPI:
+     * real mode at vector << 12 (SDM 9.4.4.1). */
+    void (*vcpu_reset_init)(struct vcpu *v);
+    void (*vcpu_start_sipi)(struct vcpu *v, uint8_t vector);
     /* The guest's paging registers and code-segment mode, for decoding. */
     void (*get_paging)(struct vcpu *v, struct guest_paging_regs *p);
     enum x86_mode (*cpu_mode)(struct vcpu *v);

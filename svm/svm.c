@@ -28,6 +28,9 @@ struct svm_caps svm_caps;
 #define SEG_ATTR_DATA32 0x0c93
 #define SEG_ATTR_LDT    0x0082
 #define SEG_ATTR_TSS32_BUSY 0x008b
+#define SEG_ATTR_CODE16 0x009b
+#define SEG_ATTR_DATA16 0x0093
+#define SEG_ATTR_TSS16_BUSY 0x0083
 
 static struct svm_vcpu *svm_of(struct vcpu *v) { return v->vendor; }
 
@@ -213,6 +216,86 @@ static void svm_vcpu_reset_entry32(struct vcpu *v, uint32_t rip, uint32_t eax, u
     s->vmcb->ctl.int_state = 0;
 }
 
+/* The INIT state (APM 14.1.3 table 14-1, SDM 9.1.1 table 9-1): real mode
+ * at F000:FFF0 with caches disabled; EDX holds the processor signature. */
+static void svm_vcpu_reset_init(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm_of(v);
+    struct vmcb_save *st = &s->vmcb->save;
+    uint32_t sig[4];
+    cpuid_count(1, 0, sig);
+    set_seg(&st->cs, 0xf000, SEG_ATTR_CODE16, 0xffff, 0xffff0000u);
+    set_seg(&st->ds, 0, SEG_ATTR_DATA16, 0xffff, 0);
+    st->es = st->ss = st->fs = st->gs = st->ds;
+    set_seg(&st->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&st->idtr, 0, 0, 0xffff, 0);
+    set_seg(&st->ldtr, 0, SEG_ATTR_LDT, 0xffff, 0);
+    set_seg(&st->tr, 0, SEG_ATTR_TSS16_BUSY, 0xffff, 0);
+    st->cpl = 0;
+    st->cr0 = CR0_CD | CR0_NW | CR0_ET;
+    st->cr2 = st->cr3 = st->cr4 = 0;
+    s->guest_efer = 0;
+    st->efer = EFER_SVME;
+    st->dr6 = 0xffff0ff0u;
+    st->dr7 = 0x400;
+    st->g_pat = PAT_RESET;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RDX] = sig[0];
+    v->rip = 0xfff0;
+    v->rflags = RFLAGS_FIXED;
+    s->vmcb->ctl.event_inj = 0;
+    s->vmcb->ctl.int_state = 0;
+    s->vmcb->ctl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_TPR_MASK);
+    s->vmcb->ctl.intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
+}
+
+static void svm_vcpu_start_sipi(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    svm_vcpu_reset_init(v);
+    set_seg(&st->cs, (uint16_t)(vector << 8), SEG_ATTR_CODE16, 0xffff, (uint64_t)vector << 12);
+    v->rip = 0;
+}
+
+static bool svm_event_queued(struct vcpu *v)
+{
+    return (svm_of(v)->vmcb->ctl.event_inj & SVM_EVTINJ_VALID) != 0;
+}
+
+static bool svm_in_shadow(struct vcpu *v)
+{
+    return (svm_of(v)->vmcb->ctl.int_state & SVM_INT_STATE_SHADOW) != 0;
+}
+
+static void svm_clear_shadow(struct vcpu *v)
+{
+    svm_of(v)->vmcb->ctl.int_state &= ~SVM_INT_STATE_SHADOW;
+}
+
+/* A virtual interrupt the guest will "take" as soon as RFLAGS.IF allows and
+ * no shadow is in effect; the VINTR intercept turns that moment into an
+ * exit, and Keel then injects the real vector (APM 15.21.4). */
+static void svm_set_intr_window(struct vcpu *v, bool on)
+{
+    struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+    c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT));
+    if (on) {
+        c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT);
+        c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+    } else {
+        c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+    }
+}
+
+static void svm_set_iret_exit(struct vcpu *v, bool on)
+{
+    struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+    if (on)
+        c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+    else
+        c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = svm_of(v);
@@ -232,6 +315,9 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
     v->gpr[GPR_RSP] = vmcb->save.rsp;
     v->rip = vmcb->save.rip;
     v->rflags = vmcb->save.rflags;
+    /* An event whose delivery the exit interrupted goes in again on the
+     * next entry unless a handler queues something else (APM 15.7.2). */
+    vmcb->ctl.event_inj = (vmcb->ctl.exit_int_info & SVM_EVTINJ_VALID) ? vmcb->ctl.exit_int_info : 0;
     svm_decode_exit(v, e);
 }
 
@@ -316,6 +402,13 @@ const struct vcpu_ops svm_ops = {
     .set_pat = svm_set_pat,
     .set_tsc_offset = svm_set_tsc_offset,
     .set_cr2 = svm_set_cr2,
+    .event_queued = svm_event_queued,
+    .in_shadow = svm_in_shadow,
+    .clear_shadow = svm_clear_shadow,
+    .set_intr_window = svm_set_intr_window,
+    .set_iret_exit = svm_set_iret_exit,
+    .vcpu_reset_init = svm_vcpu_reset_init,
+    .vcpu_start_sipi = svm_vcpu_start_sipi,
     .flush_guest_tlb = svm_flush_guest_tlb,
     .dump = svm_dump,
 };

@@ -160,6 +160,8 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 /* int_ctl (VMCB 0x060) */
 #define SVM_INT_CTL_V_TPR_MASK      0xffull
 #define SVM_INT_CTL_V_IRQ           (1ull << 8)
+#define SVM_INT_CTL_V_IGN_TPR       (1ull << 20)
+#define SVM_INT_CTL_V_INTR_PRIO_SHIFT 16
 #define SVM_INT_CTL_V_INTR_MASKING  (1ull << 24)
 /* int_state (VMCB 0x068) */
 #define SVM_INT_STATE_SHADOW        (1ull << 0)
