@@ -41,6 +41,7 @@ enum vcpu_state {
 };
 
 struct vm;
+struct vplatform;
 
 struct vcpu {
     struct vm *vm;
@@ -75,6 +76,7 @@ struct vm {
     struct npt npt;
     void *vendor;                 /* MSR/IO permission maps */
     struct iobus bus;             /* device models: ports and MMIO */
+    struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */
     uint32_t asid;
 
     struct spinlock lock;         /* protects con, tests_* below */

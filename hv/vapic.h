@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual local APIC of each vCPU, as the rest of the hypervisor sees
+ * it: creation, the xAPIC page and x2APIC MSRs, interrupt routing between
+ * vCPUs, and what the run loop asks before each entry (is an NMI, INIT,
+ * SIPI or interrupt pending; when does the APIC timer fire).  The
+ * architectural state machine itself is apic/vlapic.c; destination matching
+ * is apic/apic_dest.c.
+ *
+ * Locking: each vCPU's APIC state is changed only under that vCPU's
+ * `apic_lock`.  Messages to other vCPUs and level EOIs to the I/O APIC are
+ * queued while it is held and sent after it is dropped (vapic_flush), so no
+ * path holds two APIC locks or an APIC lock and the platform lock.
+ */
+#ifndef KEEL_HV_VAPIC_H
+#define KEEL_HV_VAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "apic/apic_defs.h"
+
+struct vcpu;
+struct vm;
+
+#define VAPIC_NONE   (-1)
+#define VAPIC_EXTINT 0x100   /* vapic_pending_intr(): an 8259 interrupt (ExtINT) */
+
+struct vapic_vm_opts {
+    bool x2apic;             /* CPUID offers x2APIC */
+    bool tsc_deadline;       /* CPUID offers the TSC-deadline timer */
+    bool x2apic_exact_ids;   /* the documented deviation (apic_dest_policy) */
+};
+
+int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
+int vapic_create(struct vcpu *v);
+
+/* Route a message (IPI, I/O APIC, MSI) to the local APICs it addresses. */
+void vapic_route(struct vm *vm, const struct apic_msg *m);
+/* LINT0/LINT1 of every local APIC in the VM (virtual wire). */
+void vapic_lint(struct vm *vm, unsigned pin, bool level);
+
+/* MSR intercepts: 0 handled, 1 not an APIC MSR, -1 #GP for the guest. */
+int vapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM 11.4.3). */
+bool vapic_enabled(struct vcpu *v);
+uint32_t vapic_initial_id(const struct vcpu *v);
+
+/* Before entry.  Each "take" consumes the event. */
+bool vapic_take_init(struct vcpu *v);
+int vapic_take_sipi(struct vcpu *v);          /* vector, or VAPIC_NONE */
+bool vapic_nmi_pending(struct vcpu *v);
+void vapic_take_nmi(struct vcpu *v);
+/* Highest interrupt the APIC would deliver now (IRR above PPR), or
+ * VAPIC_EXTINT, or VAPIC_NONE. */
+int vapic_pending_intr(struct vcpu *v);
+/* Acknowledge what vapic_pending_intr() returned: the vector to inject
+ * (IRR -> ISR, or the 8259's acknowledge cycle). */
+uint8_t vapic_ack_intr(struct vcpu *v, int pending);
+/* The APIC timer: host-TSC deadline (0 = none); expire it when due. */
+uint64_t vapic_timer_deadline(struct vcpu *v);
+void vapic_timer_check(struct vcpu *v);
+/* CR8/V_TPR: the guest's task priority in CR8 form (TPR[7:4]). */
+uint8_t vapic_get_cr8(struct vcpu *v);
+void vapic_set_cr8(struct vcpu *v, uint8_t cr8);
+/* INIT reset of the APIC itself (the vCPU reset is the caller's). */
+void vapic_init_reset(struct vcpu *v);
+
+#endif /* KEEL_HV_VAPIC_H */

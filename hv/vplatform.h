@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A VM's virtual PC platform: the I/O APIC, the 8259 pair, the 8254 PIT,
+ * the 16550 console UART, the ISA/GSI interrupt lines that connect them,
+ * and the test conveniences (isa-debug-exit and pc-testdev compatible
+ * ports) when keel.cfg asks for them.
+ *
+ * Locking: `lock` protects every device model here.  Lock order: the
+ * platform lock before a vCPU's APIC lock (a device delivering into a local
+ * APIC); the APIC code never calls into the platform while holding its own
+ * lock (hv/vapic.c defers its EOIs and IPIs until it has dropped it).
+ */
+#ifndef KEEL_HV_VPLATFORM_H
+#define KEEL_HV_VPLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "apic/ioapic.h"
+#include "apic/pic.h"
+#include "hv/spinlock.h"
+
+struct vm;
+struct vcpu;
+
+#define VPLAT_IOAPIC_BASE 0xfec00000ull
+#define VPLAT_IOAPIC_SIZE 0x1000ull
+#define VPLAT_IOAPIC_ID   0             /* the MADT says so too */
+#define VPLAT_ISA_LINES   16
+#define VPLAT_GSI_LINES   24
+#define VPLAT_EXIT_PORT   0xf4
+#define VPLAT_IRQ_PORTS   0x2000
+#define VPLAT_ACPI_GPA    0xe0000ull
+#define VPLAT_ACPI_SIZE   0x10000ull
+
+struct vplatform_opts {
+    bool exit_port;
+    bool irq_ports;
+    bool pit_discard;
+    bool madt_x2apic;
+};
+
+struct vplatform {
+    struct vm *vm;
+    struct spinlock lock;             /* every model below */
+    struct vplatform_opts opts;
+    struct ioapic ioapic;
+    struct pic_pair pic;
+    bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
+};
+
+/* Builds the models, registers their ports/MMIO on vm->bus and writes the
+ * guest's ACPI tables.  0, or -1 after saying why. */
+int vplatform_create(struct vm *vm, const struct vplatform_opts *opts);
+
+/* An interrupt line as a device drives it.  Lines 0..15 are ISA IRQs: to
+ * the 8259 pair and, through the PC's interrupt source override IRQ0 ->
+ * GSI2, to the I/O APIC; lines 16..23 reach only I/O APIC pins 16..23. */
+void vplatform_set_irq(struct vplatform *p, unsigned line, bool level);
+/* EOI broadcast of a level-triggered vector from a local APIC. */
+void vplatform_eoi(struct vplatform *p, uint8_t vector);
+/* The interrupt-acknowledge cycle of an ExtINT: the 8259's vector. */
+uint8_t vplatform_pic_ack(struct vplatform *p);
+
+#endif /* KEEL_HV_VPLATFORM_H */
