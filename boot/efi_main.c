@@ -162,6 +162,13 @@ static int boot_load_vm(EFI_FILE_HANDLE dir, unsigned i)
     s->mem_size = c->memory;
     s->first_cpu = c->first_cpu;
     s->ncpus = c->cpus;
+    s->apic.x2apic = c->x2apic;
+    s->apic.tsc_deadline = c->tsc_deadline;
+    s->apic.x2apic_exact_ids = c->x2apic_exact_ids;
+    s->platform.exit_port = c->exit_port;
+    s->platform.irq_ports = c->irq_ports;
+    s->platform.pit_discard = c->pit_discard;
+    s->platform.madt_x2apic = c->madt_x2apic;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);

@@ -81,7 +81,10 @@ static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 int handle_msr_read(struct vcpu *v, const struct exit_record *e)
 {
     uint64_t val;
-    if (msr_read(v, e->msr, &val)) {
+    int r = vapic_msr_read(v, e->msr, &val);
+    if (r == 1)
+        r = msr_read(v, e->msr, &val);
+    if (r) {
         log_debug("vm%u vCPU %u: rdmsr %#x: #GP", v->vm->index, v->index, e->msr);
         vcpu_inject_gp(v);
         return 0;
@@ -94,7 +97,10 @@ int handle_msr_read(struct vcpu *v, const struct exit_record *e)
 int handle_msr_write(struct vcpu *v, const struct exit_record *e)
 {
     uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
-    if (msr_write(v, e->msr, val)) {
+    int r = vapic_msr_write(v, e->msr, val);
+    if (r == 1)
+        r = msr_write(v, e->msr, val);
+    if (r) {
         log_debug("vm%u vCPU %u: wrmsr %#x <- %#lx: #GP", v->vm->index, v->index, e->msr,
                   (unsigned long)val);
         vcpu_inject_gp(v);

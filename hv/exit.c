@@ -9,6 +9,7 @@
 #include "hv/console.h"
 #include "hv/handlers.h"
 #include "hv/time.h"
+#include "hv/vapic.h"
 #include "hv/vcpuid.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -36,7 +37,16 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
     uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
     uint32_t r[4];
     cpuid_count(leaf, sub, r);
-    struct vcpuid_ctx ctx = { v->index, v->vm->nvcpus, v->vm->index, (uint32_t)(tsc_hz / 1000) };
+    const struct vapic_vm_opts *o = vapic_vm_opts(v->vm);
+    struct vcpuid_ctx ctx = {
+        .vcpu_index = v->index,
+        .nvcpus = v->vm->nvcpus,
+        .vm_index = v->vm->index,
+        .tsc_khz = (uint32_t)(tsc_hz / 1000),
+        .apic_enabled = vapic_enabled(v),
+        .x2apic = o->x2apic,
+        .tsc_deadline = o->tsc_deadline,
+    };
     vcpuid_filter(leaf, sub, r, &ctx);
     v->gpr[GPR_RAX] = r[0];
     v->gpr[GPR_RBX] = r[1];
@@ -49,9 +59,26 @@ static int handle_hlt(struct vcpu *v, const struct exit_record *e)
 {
     if (vcpu_skip_insn(v, e))
         return -1;
-    /* Nothing can interrupt a guest yet (no virtual interrupt sources):
-     * the vCPU sleeps until its VM ends. */
+    /* The HLT has executed: an STI shadow before it is over, and the vCPU
+     * sleeps until an interrupt, NMI, INIT or SIPI (the run loop). */
+    vops->clear_shadow(v);
     __atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static int handle_intr_window(struct vcpu *v, const struct exit_record *e)
+{
+    vops->set_intr_window(v, false); /* the run loop injects before the next entry */
+    return 0;
+}
+
+static int handle_iret(struct vcpu *v, const struct exit_record *e)
+{
+    /* The IRET intercept comes before the IRET executes (APM 15.9): NMIs
+     * stay blocked until RIP has moved past it. */
+    vops->set_iret_exit(v, false);
+    v->nmi_unmask_at_next_exit = true;
+    v->nmi_iret_rip = v->rip;
     return 0;
 }
 
@@ -100,6 +127,8 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_EXCEPTION] = handle_exception,
     [EXIT_VIRT_INSN] = handle_virt_insn,
     [EXIT_XSETBV] = handle_virt_insn,
+    [EXIT_INTR_WINDOW] = handle_intr_window,
+    [EXIT_IRET] = handle_iret,
     [EXIT_INVALID_STATE] = handle_invalid,
 };
 

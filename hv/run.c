@@ -7,6 +7,11 @@
 
 #include "hv/console.h"
 #include "hv/desc.h"
+#include "hv/hosttimer.h"
+#include "hv/inject.h"
+#include "hv/time.h"
+#include "hv/vapic.h"
+#include "hv/vplatform.h"
 #include "hv/percpu.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -59,31 +64,79 @@ static void vcpu_log_counters(const struct vcpu *v)
     log_debug("vm%u vCPU %u exits:%s", v->vm->index, v->index, off ? line : " none");
 }
 
+/* How soon to force an exit when an interrupt shadow hides the window
+ * (one guest instruction is enough). */
+#define SHORT_EXIT_US 5
+
+/* The earliest host-TSC time this CPU must look at the vCPU again. */
+static uint64_t vcpu_next_deadline(struct vcpu *v, bool short_exit)
+{
+    uint64_t d = vapic_timer_deadline(v);
+    uint64_t p = v->index == 0 ? vplatform_timer_deadline(v->vm->plat) : 0;
+    if (p && (!d || p < d))
+        d = p;
+    if (short_exit) {
+        uint64_t s = rdtsc() + tsc_hz / 1000000 * SHORT_EXIT_US;
+        if (!d || s < d)
+            d = s;
+    }
+    return d;
+}
+
+static void vcpu_timers(struct vcpu *v)
+{
+    vapic_timer_check(v);
+    if (v->index == 0)
+        vplatform_timer_check(v->vm->plat);
+}
+
+/* A halted or waiting vCPU: sleep until a kick or its next timer. */
+static void vcpu_block(struct percpu *pc, struct vcpu *v)
+{
+    host_timer_arm(vcpu_next_deadline(v, false));
+    pcpu_wait(pc);
+    host_timer_arm(0);
+}
+
+/* One pass: events, then either sleep or enter the guest once. */
+static void vcpu_step(struct percpu *pc, struct vcpu *v)
+{
+    struct exit_record e;
+    vcpu_timers(v);
+    vcpu_handle_init_sipi(v);
+    uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+    if (st == VCPU_HALTED && vcpu_wake_pending(v))
+        __atomic_store_n(&v->state, st = VCPU_RUNNABLE, __ATOMIC_RELEASE);
+    if (st == VCPU_WAIT_START || st == VCPU_HALTED) {
+        vcpu_block(pc, v);
+        return;
+    }
+    if (!v->started) {
+        vcpu_start(v);
+        v->started = true;
+    }
+    bool short_exit = vcpu_inject_events(v);
+    host_timer_arm(vcpu_next_deadline(v, short_exit));
+    __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
+    vops->vcpu_run(v, &e);
+    e.tsc = rdtsc();
+    vcpu_nmi_track(v);
+    vcpu_record_exit(v, &e);
+    exit_dispatch(v, &e);
+}
+
 void pcpu_run_loop(struct percpu *pc)
 {
     struct vcpu *v = pc->vcpu;
     if (!v)
         pcpu_idle(pc);
-    bool started = v->index == 0;
-    struct exit_record e;
     for (;;) {
         if (vm_ended(v->vm)) {
             __atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
+            host_timer_arm(0);
             vcpu_log_counters(v);
             pcpu_idle(pc);
         }
-        uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
-        if (st == VCPU_WAIT_START || st == VCPU_HALTED) {
-            pcpu_wait(pc);
-            continue;
-        }
-        if (!started) {
-            vcpu_start(v);
-            started = true;
-        }
-        vops->vcpu_run(v, &e);
-        e.tsc = rdtsc();
-        vcpu_record_exit(v, &e);
-        exit_dispatch(v, &e);
+        vcpu_step(pc, v);
     }
 }

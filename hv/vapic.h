@@ -23,6 +23,19 @@
 struct vcpu;
 struct vm;
 
+/* What the APIC state machine asked for while its lock was held, done
+ * after the lock is dropped. */
+#define VAPIC_DEFER_MSGS 4
+#define VAPIC_DEFER_EOIS 4
+struct vapic_defer {
+    struct apic_msg msg[VAPIC_DEFER_MSGS];
+    unsigned nmsgs;
+    uint8_t eoi[VAPIC_DEFER_EOIS];
+    unsigned neoi;
+    bool dest_changed;
+    unsigned dropped;
+};
+
 #define VAPIC_NONE   (-1)
 #define VAPIC_EXTINT 0x100   /* vapic_pending_intr(): an 8259 interrupt (ExtINT) */
 
@@ -33,6 +46,7 @@ struct vapic_vm_opts {
 };
 
 int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
+const struct vapic_vm_opts *vapic_vm_opts(const struct vm *vm);
 int vapic_create(struct vcpu *v);
 
 /* Route a message (IPI, I/O APIC, MSI) to the local APICs it addresses. */

@@ -8,9 +8,10 @@
 enum { EAX, EBX, ECX, EDX };
 
 /* Hidden from CPUID.1: features Keel does not virtualize yet (the local
- * APIC and its modes come with the virtual LAPIC; XSAVE would need XCR0
- * switching), that would let a guest reach host state (VMX, SMX, MONITOR),
- * or whose MSRs would #GP (MCE/MCA banks, MTRRs, thermal, debug store). */
+ * XSAVE would need XCR0 switching), that would let a guest reach host
+ * state (VMX, SMX, MONITOR), or whose MSRs would #GP (MCE/MCA banks, MTRRs,
+ * thermal, debug store).  APIC, x2APIC and TSC-deadline are then set from
+ * the virtual LAPIC's state and the VM's configuration. */
 #define CPUID1_ECX_HIDE (CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_EST \
     | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM | CPUID1_ECX_DTES64 | CPUID1_ECX_DSCPL \
     | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE \
@@ -35,6 +36,12 @@ static void leaf1(uint32_t r[4], const struct vcpuid_ctx *c)
     r[EBX] = (r[EBX] & 0x0000ffffu) | (c->vcpu_index << 24) | ((c->nvcpus & 0xffu) << 16);
     r[ECX] = (r[ECX] & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR;
     r[EDX] &= ~CPUID1_EDX_HIDE;
+    if (c->apic_enabled)
+        r[EDX] |= CPUID1_EDX_APIC;
+    if (c->x2apic)
+        r[ECX] |= CPUID1_ECX_X2APIC;
+    if (c->tsc_deadline)
+        r[ECX] |= CPUID1_ECX_TSC_DEADLINE;
     if (c->nvcpus > 1)
         r[EDX] |= CPUID1_EDX_HTT;
     else
@@ -59,6 +66,28 @@ static void keel_leaves(uint32_t leaf, uint32_t r[4], const struct vcpuid_ctx *c
     }
 }
 
+/* CPUID 0xB (SDM vol. 2A, "Extended Topology Enumeration"), offered with
+ * x2APIC: one thread per core, every vCPU a core of one package, x2APIC ID
+ * = vCPU index. */
+static void leaf_b(uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
+{
+    unsigned shift = 0;
+    while ((1u << shift) < c->nvcpus)
+        shift++;
+    memset(r, 0, 4 * sizeof(r[0]));
+    r[ECX] = sub & 0xff;
+    r[EDX] = c->vcpu_index;
+    if (sub == 0) {           /* SMT level */
+        r[EAX] = 0;
+        r[EBX] = 1;
+        r[ECX] |= 1u << 8;
+    } else if (sub == 1) {    /* core level */
+        r[EAX] = shift;
+        r[EBX] = c->nvcpus;
+        r[ECX] |= 2u << 8;
+    }
+}
+
 void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
 {
     (void)sub;
@@ -72,8 +101,13 @@ void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpu
         break;
     case 5:    /* MONITOR/MWAIT: hidden */
     case 6:    /* thermal and power: MSR-based */
+    case 0xb:  /* x2APIC topology: with x2APIC only */
+        if (c->x2apic)
+            leaf_b(sub, r, c);
+        else
+            memset(r, 0, 4 * sizeof(r[0]));
+        break;
     case 0xa:  /* architectural performance monitoring: not virtualized */
-    case 0xb:  /* x2APIC topology: comes with x2APIC */
     case 0xd:  /* XSAVE state components: XSAVE hidden */
     case 0xf: case 0x10: case 0x12: case 0x14: case 0x1f:
     case 0x8000000au: /* SVM: not nested */
@@ -95,6 +129,8 @@ void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpu
         /* AMD mirrors some CPUID.1 EDX bits here (APM vol. 3, E.4.2). */
         r[EDX] &= ~(CPUIDX1_EDX_HIDE | CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR
                     | CPUID1_EDX_MCA);
+        if (c->apic_enabled)
+            r[EDX] |= CPUID1_EDX_APIC;
         break;
     default:
         break;

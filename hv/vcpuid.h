@@ -8,6 +8,7 @@
 #ifndef KEEL_HV_VCPUID_H
 #define KEEL_HV_VCPUID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpuid_ctx {
@@ -15,6 +16,11 @@ struct vcpuid_ctx {
     uint32_t nvcpus;
     uint32_t vm_index;
     uint32_t tsc_khz;
+    /* The virtual LAPIC: CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM
+     * 11.4.3); x2APIC and TSC-deadline are per-VM choices (keel.cfg). */
+    bool apic_enabled;
+    bool x2apic;
+    bool tsc_deadline;
 };
 
 /* CPUID.1 ECX/EDX bits (SDM vol. 2A, table 3-10/3-11). */

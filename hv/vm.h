@@ -19,6 +19,8 @@
 #include "hv/exit.h"
 #include "hv/fpu.h"
 #include "hv/iobus.h"
+#include "apic/vlapic.h"
+#include "hv/vapic.h"
 #include "hv/npt.h"
 #include "hv/percpu.h"
 #include "hv/spinlock.h"
@@ -42,6 +44,7 @@ enum vcpu_state {
 
 struct vm;
 struct vplatform;
+struct vapic_vm;
 
 struct vcpu {
     struct vm *vm;
@@ -49,6 +52,7 @@ struct vcpu {
     struct percpu *pcpu;          /* the physical CPU it is pinned to */
     volatile uint32_t state;      /* enum vcpu_state; atomics */
     uint32_t start_eip, start_eax, start_ebx; /* KEEL_HC_VCPU_START, read once */
+    bool started;                 /* has entry state (multiboot, SIPI or hypercall) */
 
     uint64_t gpr[GPR_COUNT];      /* synced with the VMCB/VMCS by vcpu_run */
     uint64_t rip;
@@ -58,6 +62,13 @@ struct vcpu {
 
     void *vendor;                 /* VMCB or VMCS state */
     struct bus_range lapic_mmio;  /* this vCPU's xAPIC page (len 0: not decoded) */
+    struct spinlock apic_lock;    /* vl, apic_defer (hv/vapic.c) */
+    struct vlapic vl;
+    uint32_t *apic_page;
+    struct vapic_defer apic_defer;
+    bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
+    bool nmi_unmask_at_next_exit; /* the IRET was seen; unblock once RIP moved */
+    uint64_t nmi_iret_rip;
     uint64_t exit_count[EXIT_REASON_COUNT];
     struct exit_record last[VCPU_LAST_EXITS];
     unsigned last_next;
@@ -77,6 +88,7 @@ struct vm {
     void *vendor;                 /* MSR/IO permission maps */
     struct iobus bus;             /* device models: ports and MMIO */
     struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */
+    struct vapic_vm *apic;        /* destination views and map (hv/vapic.c) */
     uint32_t asid;
 
     struct spinlock lock;         /* protects con, tests_* below */

@@ -56,6 +56,7 @@ static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
     struct vcpu *bsp = vm->vcpus[0];
     vops->vcpu_reset_entry32(bsp, res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
     bsp->state = VCPU_RUNNABLE;
+    bsp->started = true;
     log_info("vm%u (%s): %lu MiB, %u vCPU%s on CPUs %u-%u, entry %#x", vm->index, vm->name,
              (unsigned long)(vm->mem_size >> 20), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
              s->first_cpu, s->first_cpu + s->ncpus - 1, res.entry);
@@ -77,7 +78,7 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     fpu_init_state(v->fpu);
     pc->fpu_guest_saved = true; /* load the reset state at the first entry */
     vm->vcpus[i] = v;
-    if (vops->vcpu_init(v))
+    if (vops->vcpu_init(v) || vapic_create(v))
         return -1;
     pc->vcpu = v;
     return 0;
@@ -99,7 +100,8 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->mem_hpa = s->mem_hpa;
     vm->asid = s->index + 1; /* ASID 0 is the host's */
     vm->nvcpus = s->ncpus;
-    if (vm_map_memory(vm) || vops->vm_init(vm))
+    if (vm_map_memory(vm) || vops->vm_init(vm) || vapic_vm_init(vm, &s->apic)
+        || vplatform_create(vm, &s->platform))
         return -1;
     for (unsigned i = 0; i < s->ncpus; i++) {
         if (vcpu_create(vm, i, cpus[s->first_cpu + i])) {

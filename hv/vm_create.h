@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "hv/multiboot.h"
+#include "hv/vapic.h"
+#include "hv/vplatform.h"
 
 struct vm;
 
@@ -22,6 +24,8 @@ struct vm_spec {
     uint64_t mem_hpa;        /* backing, allocated before ExitBootServices */
     unsigned first_cpu;      /* index into cpus[] */
     unsigned ncpus;
+    struct vapic_vm_opts apic;      /* x2APIC, TSC deadline, ID policy */
+    struct vplatform_opts platform; /* test ports, PIT policy, MADT form */
 };
 
 /* Creates the VM, maps its memory, loads the guest and binds its vCPUs to

@@ -58,6 +58,23 @@ uint8_t vplatform_pic_ack(struct vplatform *p)
     return (uint8_t)v;
 }
 
+bool vplatform_pic_output(struct vplatform *p)
+{
+    spin_lock(&p->lock);
+    bool out = pic_output(&p->pic);
+    spin_unlock(&p->lock);
+    return out;
+}
+
+uint64_t vplatform_timer_deadline(struct vplatform *p)
+{
+    return 0; /* the PIT arrives with hv/dev_pit.c */
+}
+
+void vplatform_timer_check(struct vplatform *p)
+{
+}
+
 /* ---- bus glue ---------------------------------------------------------- */
 
 static uint64_t ioapic_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)

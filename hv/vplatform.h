@@ -61,5 +61,10 @@ void vplatform_set_irq(struct vplatform *p, unsigned line, bool level);
 void vplatform_eoi(struct vplatform *p, uint8_t vector);
 /* The interrupt-acknowledge cycle of an ExtINT: the 8259's vector. */
 uint8_t vplatform_pic_ack(struct vplatform *p);
+bool vplatform_pic_output(struct vplatform *p);
+/* The platform's timers (the PIT), run by the CPU of vCPU 0: the host-TSC
+ * time of the next event (0 = none), and raising what is due. */
+uint64_t vplatform_timer_deadline(struct vplatform *p);
+void vplatform_timer_check(struct vplatform *p);
 
 #endif /* KEEL_HV_VPLATFORM_H */

@@ -102,7 +102,7 @@ enum { EAX, EBX, ECX, EDX };
                      | L7B_ADX | L7B_SMAP | L7B_CLFLUSHOPT | L7B_CLWB | L7B_SHA)
 
 static const uint32_t ones[4] = { ~0u, ~0u, ~0u, ~0u };
-static const struct vcpuid_ctx ctx_std = { 2, 4, 1, 2500000 }; /* vCPU 2 of 4, VM 1 */
+static const struct vcpuid_ctx ctx_std = { 2, 4, 1, 2500000, false, false, false }; /* vCPU 2 of 4, VM 1 */
 static unsigned ncases;
 
 static void filt(uint32_t leaf, uint32_t sub, const uint32_t in[4], const struct vcpuid_ctx *c,
@@ -174,7 +174,7 @@ static void test_leaf1_all_ones_kept(void)
 static void test_leaf1_hypervisor_bit_from_zero(void)
 {
     static const uint32_t zero[4];
-    static const struct vcpuid_ctx c = { 0, 1, 0, 0 };
+    static const struct vcpuid_ctx c = { 0, 1, 0, 0, false, false, false };
     uint32_t r[4];
 
     ncases++;
@@ -191,7 +191,7 @@ static void test_leaf1_ebx_topology(void)
     bool ok = true;
 
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vcpuid_ctx c = { cases[i].index, cases[i].n, 3, 1000 };
+        struct vcpuid_ctx c = { cases[i].index, cases[i].n, 3, 1000, false, false, false };
 
         ncases++;
         filt(1, 0, ones, &c, r);
@@ -209,7 +209,8 @@ static void test_leaf1_ebx_topology(void)
 static void test_leaf1_htt(void)
 {
     static const uint32_t no_htt[4] = { 0, 0, 0, 0 };
-    static const struct vcpuid_ctx one = { 0, 1, 0, 0 }, two = { 1, 2, 0, 0 };
+    static const struct vcpuid_ctx one = { 0, 1, 0, 0, false, false, false };
+    static const struct vcpuid_ctx two = { 1, 2, 0, 0, false, false, false };
     uint32_t r[4];
 
     /* Set for an SMP guest even when the host lacks it ... */
@@ -322,7 +323,8 @@ static void test_keel_signature(void)
 
 static void test_keel_info(void)
 {
-    static const struct vcpuid_ctx c0 = { 0, 1, 0, 1 }, c1 = { 63, 64, 7, 1 };
+    static const struct vcpuid_ctx c0 = { 0, 1, 0, 1, false, false, false };
+    static const struct vcpuid_ctx c1 = { 63, 64, 7, 1, false, false, false };
     uint32_t r[4];
 
     ncases++;
@@ -468,8 +470,41 @@ static void test_unrelated_leaves_untouched(void)
     CHECK(ok);
 }
 
+/* The virtual LAPIC's bits: APIC follows IA32_APIC_BASE.EN, x2APIC and
+ * TSC-deadline follow the VM's configuration, leaf 0xB comes with x2APIC. */
+static void test_vlapic_bits(void)
+{
+    static const struct vcpuid_ctx on = { 5, 8, 0, 1000, true, true, true };
+    static const struct vcpuid_ctx off = { 5, 8, 0, 1000, false, false, false };
+    uint32_t r[4];
+
+    ncases++;
+    filt(1, 0, ones, &on, r);
+    CHECK(r[EDX] & L1D_APIC);
+    CHECK(r[ECX] & L1C_X2APIC);
+    CHECK(r[ECX] & L1C_TSC_DL);
+    CHECK_EQ(r[EBX] >> 24, 5);
+    filt(1, 0, ones, &off, r);
+    CHECK(!(r[EDX] & L1D_APIC) && !(r[ECX] & L1C_X2APIC) && !(r[ECX] & L1C_TSC_DL));
+    ncases++;
+    filt(0x80000001u, 0, ones, &on, r);
+    CHECK(r[EDX] & L1D_APIC);
+    filt(0x80000001u, 0, ones, &off, r);
+    CHECK(!(r[EDX] & L1D_APIC));
+    ncases++;
+    filt(0xb, 0, ones, &on, r);
+    CHECK(regs_are(r, 0, 1, 0x100, 5));
+    filt(0xb, 1, ones, &on, r);
+    CHECK(regs_are(r, 3, 8, 0x201, 5));     /* 8 vCPUs: 3 bits of core ID */
+    filt(0xb, 2, ones, &on, r);
+    CHECK(regs_are(r, 0, 0, 2, 5));         /* invalid level: ECX[15:8] = 0 */
+    filt(0xb, 0, ones, &off, r);
+    CHECK(regs_are(r, 0, 0, 0, 0));
+}
+
 int main(void)
 {
+    test_vlapic_bits();
     test_leaf1_all_ones_hidden();
     test_leaf1_all_ones_kept();
     test_leaf1_hypervisor_bit_from_zero();

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU side of the virtual local APIC: locking, deferral of what the
+ * APIC state machine asks for (IPIs, level EOIs, destination changes), the
+ * xAPIC page on the vCPU's MMIO path, the APIC MSRs, and routing messages
+ * to the APICs they address.
+ */
+#include "hv/vapic.h"
+
+#include <string.h>
+
+#include "apic/apic_dest.h"
+#include "apic/vlapic.h"
+#include "hv/console.h"
+#include "hv/mem.h"
+#include "hv/time.h"
+#include "hv/vm.h"
+#include "hv/vplatform.h"
+#include "hv/x86.h"
+
+/* Per-VM APIC state: the destination views every vCPU publishes and the
+ * fast map built from them.  map_lock protects all of it. */
+struct vapic_vm {
+    struct spinlock map_lock;
+    struct vapic_vm_opts opts;
+    struct apic_dest_policy pol;
+    unsigned rr_cursor;
+    struct apic_dest_view view[KEEL_MAX_CPUS];
+    struct apic_dest_map map;
+};
+
+static void vapic_mmio_range(struct vcpu *v);
+
+/* ---- callbacks from apic/vlapic.c (called with v->apic_lock held) ---- */
+
+static uint64_t cb_now(void *ctx)
+{
+    struct vcpu *v = ctx;
+    return rdtsc() + v->tsc_offset;
+}
+
+static void cb_send(void *ctx, const struct apic_msg *m)
+{
+    struct vcpu *v = ctx;
+    if (v->apic_defer.nmsgs < VAPIC_DEFER_MSGS)
+        v->apic_defer.msg[v->apic_defer.nmsgs++] = *m;
+    else
+        v->apic_defer.dropped++;
+}
+
+static void cb_eoi_level(void *ctx, uint8_t vector)
+{
+    struct vcpu *v = ctx;
+    if (v->apic_defer.neoi < VAPIC_DEFER_EOIS)
+        v->apic_defer.eoi[v->apic_defer.neoi++] = vector;
+    else
+        v->apic_defer.dropped++;
+}
+
+static void cb_timer_changed(void *ctx)
+{
+    /* The run loop re-reads the deadline before every entry and wait. */
+}
+
+static void cb_mode_changed(void *ctx, enum vlapic_mode old_mode, enum vlapic_mode new_mode)
+{
+    struct vcpu *v = ctx;
+    vapic_mmio_range(v);
+    v->apic_defer.dest_changed = true;
+}
+
+static void cb_dest_changed(void *ctx)
+{
+    struct vcpu *v = ctx;
+    v->apic_defer.dest_changed = true;
+}
+
+static const struct vlapic_ops vlapic_ops_hv = {
+    .now = cb_now,
+    .send = cb_send,
+    .eoi_level = cb_eoi_level,
+    .timer_changed = cb_timer_changed,
+    .mode_changed = cb_mode_changed,
+    .dest_changed = cb_dest_changed,
+};
+
+/* ---- locking and deferred work ---------------------------------------- */
+
+static void apic_lock(struct vcpu *v)
+{
+    spin_lock(&v->apic_lock);
+}
+
+static void publish_view(struct vcpu *v)
+{
+    struct vapic_vm *a = v->vm->apic;
+    struct apic_dest_view view;
+    apic_lock(v);
+    vlapic_dest_view(&v->vl, &view);
+    spin_unlock(&v->apic_lock);
+    spin_lock(&a->map_lock);
+    a->view[v->index] = view;
+    apic_dest_map_build(&a->map, a->view, v->vm->nvcpus);
+    spin_unlock(&a->map_lock);
+}
+
+/* Drop the APIC lock, then do what the state machine asked for. */
+static void apic_unlock(struct vcpu *v)
+{
+    struct vapic_defer d = v->apic_defer;
+    memset(&v->apic_defer, 0, sizeof(v->apic_defer));
+    spin_unlock(&v->apic_lock);
+    if (d.dest_changed)
+        publish_view(v);
+    for (unsigned i = 0; i < d.nmsgs; i++)
+        vapic_route(v->vm, &d.msg[i]);
+    for (unsigned i = 0; i < d.neoi; i++)
+        vplatform_eoi(v->vm->plat, d.eoi[i]);
+    if (d.dropped)
+        log_warn("vm%u vCPU %u: %u APIC messages lost (deferral queue full)", v->vm->index,
+                 v->index, d.dropped);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static void deliver_one(struct vcpu *t, const struct apic_msg *m)
+{
+    apic_lock(t);
+    vlapic_deliver(&t->vl, m);
+    apic_unlock(t);
+    vcpu_kick(t);
+}
+
+void vapic_route(struct vm *vm, const struct apic_msg *m)
+{
+    struct vapic_vm *a = vm->apic;
+    uint64_t targets;
+    spin_lock(&a->map_lock);
+    if (apic_dest_map_lookup(&a->map, m, &targets))
+        targets = apic_dest_accepting(a->view, vm->nvcpus, m->dm, targets);
+    else
+        targets = apic_dest_plan(a->view, vm->nvcpus, m, &a->pol, &a->rr_cursor);
+    spin_unlock(&a->map_lock);
+    for (unsigned i = 0; targets && i < vm->nvcpus; i++, targets >>= 1)
+        if (targets & 1)
+            deliver_one(vm->vcpus[i], m);
+}
+
+void vapic_lint(struct vm *vm, unsigned pin, bool level)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        struct vcpu *t = vm->vcpus[i];
+        apic_lock(t);
+        vlapic_lint(&t->vl, pin, level);
+        bool ev = vlapic_events(&t->vl) != 0;
+        apic_unlock(t);
+        if (ev)
+            vcpu_kick(t);
+    }
+}
+
+/* ---- the xAPIC page on the MMIO path --------------------------------- */
+
+static uint64_t apic_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)
+{
+    uint32_t val = 0;
+    apic_lock(v);
+    int r = vlapic_mmio_read(&v->vl, (uint32_t)(addr - v->lapic_mmio.base), size, &val);
+    apic_unlock(v);
+    return r == VLAPIC_OK ? val : ~0ull;
+}
+
+static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
+{
+    apic_lock(v);
+    vlapic_mmio_write(&v->vl, (uint32_t)(addr - v->lapic_mmio.base), size, (uint32_t)val);
+    apic_unlock(v);
+}
+
+/* In xAPIC mode the APIC page decodes at the APIC base for this vCPU only;
+ * disabled or in x2APIC mode, the address is whatever else is there. */
+static void vapic_mmio_range(struct vcpu *v)
+{
+    struct bus_range *r = &v->lapic_mmio;
+    r->read = apic_mmio_read;
+    r->write = apic_mmio_write;
+    r->dev = v;
+    r->name = "local APIC";
+    r->base = vlapic_base_address(&v->vl);
+    r->len = vlapic_get_mode(&v->vl) == VLAPIC_MODE_XAPIC ? VLAPIC_PAGE_SIZE : 0;
+}
+
+/* ---- MSRs ---------------------------------------------------------------- */
+
+int vapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    int r;
+    apic_lock(v);
+    if (msr == MSR_IA32_APIC_BASE) {
+        *val = vlapic_get_apic_base(&v->vl);
+        r = VLAPIC_OK;
+    } else if (msr == MSR_IA32_TSC_DEADLINE) {
+        r = v->vm->apic->opts.tsc_deadline ? vlapic_get_tsc_deadline(&v->vl, val) : VLAPIC_GP;
+    } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
+        r = vlapic_msr_read(&v->vl, msr, val);
+    } else {
+        apic_unlock(v);
+        return 1;
+    }
+    apic_unlock(v);
+    return r == VLAPIC_OK ? 0 : -1;
+}
+
+int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    int r;
+    apic_lock(v);
+    if (msr == MSR_IA32_APIC_BASE) {
+        r = vlapic_set_apic_base(&v->vl, val);
+    } else if (msr == MSR_IA32_TSC_DEADLINE) {
+        r = v->vm->apic->opts.tsc_deadline ? vlapic_set_tsc_deadline(&v->vl, val) : VLAPIC_GP;
+    } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
+        r = vlapic_msr_write(&v->vl, msr, val);
+    } else {
+        apic_unlock(v);
+        return 1;
+    }
+    apic_unlock(v);
+    return r == VLAPIC_OK ? 0 : -1;
+}
+
+bool vapic_enabled(struct vcpu *v)
+{
+    return vlapic_get_mode(&v->vl) != VLAPIC_MODE_DISABLED;
+}
+
+uint32_t vapic_initial_id(const struct vcpu *v)
+{
+    return v->vl.initial_id;
+}
+
+/* ---- what the run loop asks ------------------------------------------- */
+
+bool vapic_take_init(struct vcpu *v)
+{
+    apic_lock(v);
+    bool r = vlapic_take_init(&v->vl);
+    apic_unlock(v);
+    return r;
+}
+
+int vapic_take_sipi(struct vcpu *v)
+{
+    uint8_t vec;
+    apic_lock(v);
+    bool r = vlapic_take_sipi(&v->vl, &vec);
+    apic_unlock(v);
+    return r ? vec : VAPIC_NONE;
+}
+
+bool vapic_nmi_pending(struct vcpu *v)
+{
+    return (vlapic_events(&v->vl) & VLAPIC_EV_NMI) != 0;
+}
+
+void vapic_take_nmi(struct vcpu *v)
+{
+    apic_lock(v);
+    vlapic_take_nmi(&v->vl);
+    apic_unlock(v);
+}
+
+int vapic_pending_intr(struct vcpu *v)
+{
+    apic_lock(v);
+    int r = (vlapic_events(&v->vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
+                                                       : vlapic_highest_pending(&v->vl);
+    apic_unlock(v);
+    return r < 0 ? VAPIC_NONE : r;
+}
+
+uint8_t vapic_ack_intr(struct vcpu *v, int pending)
+{
+    if (pending == VAPIC_EXTINT) {
+        apic_lock(v);
+        vlapic_take_extint(&v->vl);
+        apic_unlock(v);
+        uint8_t vec = vplatform_pic_ack(v->vm->plat);
+        /* The 8259's INT is a level: still asserted means another request
+         * is waiting behind this one. */
+        if (vplatform_pic_output(v->vm->plat)) {
+            apic_lock(v);
+            vlapic_lint(&v->vl, 0, false);
+            vlapic_lint(&v->vl, 0, true);
+            apic_unlock(v);
+        }
+        return vec;
+    }
+    apic_lock(v);
+    vlapic_ack(&v->vl, (uint8_t)pending);
+    apic_unlock(v);
+    return (uint8_t)pending;
+}
+
+uint64_t vapic_timer_deadline(struct vcpu *v)
+{
+    apic_lock(v);
+    uint64_t d = vlapic_timer_deadline(&v->vl);
+    apic_unlock(v);
+    return d ? d - v->tsc_offset : 0;
+}
+
+void vapic_timer_check(struct vcpu *v)
+{
+    apic_lock(v);
+    uint64_t d = vlapic_timer_deadline(&v->vl);
+    if (d && rdtsc() + v->tsc_offset >= d)
+        vlapic_timer_expire(&v->vl);
+    apic_unlock(v);
+}
+
+uint8_t vapic_get_cr8(struct vcpu *v)
+{
+    return (uint8_t)vlapic_get_cr8(&v->vl);
+}
+
+void vapic_set_cr8(struct vcpu *v, uint8_t cr8)
+{
+    apic_lock(v);
+    vlapic_set_cr8(&v->vl, cr8);
+    apic_unlock(v);
+}
+
+void vapic_init_reset(struct vcpu *v)
+{
+    apic_lock(v);
+    vlapic_reset(&v->vl, true);
+    apic_unlock(v);
+}
+
+/* ---- creation ------------------------------------------------------------ */
+
+const struct vapic_vm_opts *vapic_vm_opts(const struct vm *vm)
+{
+    return &vm->apic->opts;
+}
+
+int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
+{
+    _Static_assert(sizeof(struct vapic_vm) <= 2 * PAGE_SIZE, "vapic_vm fits its pages");
+    struct vapic_vm *a = mem_try_alloc(2, 1, 0);
+    if (!a)
+        return -1;
+    a->map_lock = (struct spinlock)SPINLOCK_INIT;
+    a->opts = *opts;
+    a->pol.x2apic_ids_exact_for_xapic = opts->x2apic_exact_ids;
+    vm->apic = a;
+    return 0;
+}
+
+int vapic_create(struct vcpu *v)
+{
+    uint32_t *page = mem_try_alloc(1, 1, 0);
+    if (!page)
+        return -1;
+    const struct vapic_vm_opts *o = &v->vm->apic->opts;
+    struct vlapic_config cfg = {
+        .apic_id = v->index,
+        .vcpu_index = (int)v->index,
+        .bsp = v->index == 0,
+        .x2apic_allowed = o->x2apic,
+        .tsc_deadline_allowed = o->tsc_deadline,
+        .maxphyaddr = 0,
+        /* A 1 GHz "bus clock" where the TSC allows; guests calibrate. */
+        .tsc_per_bus_tick = tsc_hz >= 1000000000ull ? tsc_hz / 1000000000ull : 1,
+    };
+    v->apic_lock = (struct spinlock)SPINLOCK_INIT;
+    v->apic_page = page;
+    vlapic_init(&v->vl, page, &cfg, &vlapic_ops_hv, v);
+    vapic_mmio_range(v);
+    publish_view(v);
+    return 0;
+}
