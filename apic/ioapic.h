@@ -28,8 +28,9 @@
  *    (or switching to level) while the line is asserted delivers at once.
  *  - Remote IRR (bit 14) is set when a level-triggered interrupt is sent and
  *    cleared by an EOI for its vector; writing the entry keeps it, except
- *    that switching the entry to edge trigger clears it (what the hardware
- *    does and what older OS EOI workarounds rely on).
+ *    that an entry which stops acting as level-triggered (trigger bit
+ *    cleared, or an edge-only delivery mode) loses it: the mask / edge /
+ *    level EOI workaround of OSes for version 0x11 parts relies on that.
  *  - SMI, NMI, INIT and ExtINT are edge-only (82093AA 3.2.4, "Delivery
  *    Mode"): with those modes the trigger bit is kept but the entry acts as
  *    edge, never sets Remote IRR, and the message says edge.  The reserved
@@ -44,8 +45,9 @@
  *    ignores writes, as do unimplemented register indices behind IOWIN.
  *
  * Locking: none inside.  The caller holds the VM's device lock across every
- * call on one struct ioapic, including ops->deliver, which must not call
- * back into the same I/O APIC other than through ioapic_eoi().
+ * call on one struct ioapic; ops->deliver runs with that lock held, so it
+ * must not take it again.  It may call ioapic_eoi() directly: the entry's
+ * Remote IRR is already set when deliver runs.
  */
 #ifndef KEEL_APIC_IOAPIC_H
 #define KEEL_APIC_IOAPIC_H

@@ -51,8 +51,9 @@
  *    ISA aliases 0x22-0x3f, 0xa2-0xbf).
  *
  * Locking: none inside.  The caller holds the VM's device lock across every
- * call on one struct pic_pair, including ops->intr_changed, which may call
- * pic_ack() / pic_output() but nothing else on the same pair.
+ * call on one struct pic_pair; ops->intr_changed runs with that lock held,
+ * so it must not take it again.  It may call pic_ack() / pic_output()
+ * directly (the new INT level is recorded before it is reported).
  */
 #ifndef KEEL_APIC_PIC_H
 #define KEEL_APIC_PIC_H

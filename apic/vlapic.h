@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual local APIC of one vCPU: xAPIC (MMIO) and x2APIC (MSR) register
+ * interfaces, IA32_APIC_BASE, interrupt acceptance and priority, EOI, the
+ * LVT sources (timer, LINT0/1, error, thermal, performance, CMCI) and IPIs.
+ * Intel SDM vol. 3A ch. 11 "Advanced Programmable Interrupt Controller
+ * (APIC)", 11.12 "Extended XAPIC (x2APIC)"; AMD APM vol. 2 ch. 16.
+ *
+ * Register state lives in a caller-provided 4 KiB "APIC page" laid out like
+ * the architectural register page (SDM table 11-1): the 32-bit register at
+ * MMIO offset X is page[X / 4].  The same page can serve as the Intel
+ * virtual-APIC page or the AMD AVIC backing page.  In x2APIC mode the ICR is
+ * one 64-bit register at offset 0x300 (low half 0x300, high half 0x304, as
+ * Intel's virtual-APIC page holds it); in xAPIC mode ICR2 is at 0x310.
+ * What is not in the page (IA32_APIC_BASE, the mode, timer bookkeeping, the
+ * not-yet-latched error bits, pending NMI/INIT/SIPI/ExtINT) is in
+ * struct vlapic.  Behaviour where the architecture leaves room:
+ * docs/vlapic.md.
+ *
+ * Pure: no allocation, no locks, no I/O; the platform is reached through
+ * struct vlapic_ops.  Locking: none inside.  The caller serialises every call
+ * on one struct vlapic (vCPU-local calls and deliveries from other vCPUs or
+ * devices alike); ops callbacks run inside the caller's critical section and
+ * must not call back into the same vlapic, except ops->send, which may call
+ * vlapic_deliver() on this vlapic for self-IPIs.
+ */
+#ifndef KEEL_APIC_VLAPIC_H
+#define KEEL_APIC_VLAPIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apic/apic_defs.h"
+#include "apic/apic_dest.h"
+
+/* Results of the register-access functions. */
+#define VLAPIC_OK          0
+#define VLAPIC_GP         (-1)  /* the guest access raises #GP(0) */
+#define VLAPIC_NOT_XAPIC  (-2)  /* MMIO access while not in xAPIC mode: not ours */
+#define VLAPIC_BAD_ACCESS (-3)  /* MMIO size not 1/2/4, or beyond the 4 KiB page */
+#define VLAPIC_DISABLED   (-4)  /* ICR write while the APIC is globally disabled */
+
+/* What this vLAPIC implements (docs/vlapic.md). */
+#define VLAPIC_VERSION     0x14u  /* integrated APIC (SDM 11.4.8: 10H-15H) */
+#define VLAPIC_NUM_LVT     7u     /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
+#define VLAPIC_LVR_EOI_SUPPRESS (1u << 24) /* SVR bit 12 supported (SDM 11.8.5) */
+#define VLAPIC_LVR ((uint32_t)VLAPIC_VERSION | ((VLAPIC_NUM_LVT - 1u) << 16) | \
+                    VLAPIC_LVR_EOI_SUPPRESS)
+
+#define MSR_IA32_APIC_BASE    0x1bu
+#define MSR_IA32_TSC_DEADLINE 0x6e0u
+#define VLAPIC_PAGE_SIZE      4096u
+#define VLAPIC_DEFAULT_MAXPHYADDR 48u
+
+/* IA32_APIC_BASE EN/EXTD state (SDM 11.12.5, figure 11-27). */
+enum vlapic_mode {
+    VLAPIC_MODE_DISABLED = 0,   /* EN=0, EXTD=0 */
+    VLAPIC_MODE_XAPIC = 1,      /* EN=1, EXTD=0 */
+    VLAPIC_MODE_X2APIC = 2,     /* EN=1, EXTD=1 */
+};
+
+/*
+ * The platform.  now is required; every other callback may be NULL.
+ * send: an IPI from this APIC (ICR, x2APIC SELF IPI): the caller routes it
+ *   (apic_dest_plan) and calls vlapic_deliver() on each target, this one
+ *   included for self-IPIs.
+ * eoi_level: EOI of a level-triggered vector (TMR set), to broadcast to the
+ *   I/O APICs; not called when SVR bit 12 (EOI-broadcast suppression) is set.
+ * timer_changed: vlapic_timer_deadline() changed: re-arm the host timer.
+ * mode_changed: after IA32_APIC_BASE changed the mode or moved the base
+ *   address (old == new for a move); also after a RESET that changed either.
+ * dest_changed: the ID, LDR, DFR or mode changed (a cached destination map,
+ *   apic_dest_map, is stale).  Software enable and priority are not reported.
+ */
+struct vlapic_ops {
+    uint64_t (*now)(void *ctx);                         /* current guest TSC */
+    void (*send)(void *ctx, const struct apic_msg *m);
+    void (*eoi_level)(void *ctx, uint8_t vector);
+    void (*timer_changed)(void *ctx);
+    void (*mode_changed)(void *ctx, enum vlapic_mode old_mode, enum vlapic_mode new_mode);
+    void (*dest_changed)(void *ctx);
+};
+
+/* Fixed at creation. */
+struct vlapic_config {
+    uint32_t apic_id;           /* initial (x2)APIC ID; xAPIC mode shows bits 7:0 */
+    int vcpu_index;             /* apic_msg.source of this APIC's IPIs (>= 0) */
+    bool bsp;                   /* IA32_APIC_BASE.BSP after RESET */
+    bool x2apic_allowed;        /* CPUID.1:ECX[21]: EXTD is writable */
+    bool tsc_deadline_allowed;  /* CPUID.1:ECX[24]: LVT timer mode 10b, IA32_TSC_DEADLINE */
+    uint8_t maxphyaddr;         /* 0: VLAPIC_DEFAULT_MAXPHYADDR */
+    /* Guest TSC cycles per APIC timer input tick ("bus clock"), before the
+     * TDCR divider; 0 means 1.  Clamped to 1 << 20.  docs/vlapic.md. */
+    uint64_t tsc_per_bus_tick;
+};
+
+/* Pending core events (vlapic_events()). */
+#define VLAPIC_EV_NMI    (1u << 0)
+#define VLAPIC_EV_INIT   (1u << 1)
+#define VLAPIC_EV_SIPI   (1u << 2)
+#define VLAPIC_EV_EXTINT (1u << 3)
+
+struct vlapic {
+    uint32_t *page;             /* the 4 KiB APIC page, 4-byte aligned */
+    const struct vlapic_ops *ops;
+    void *ctx;
+
+    /* Configuration (vlapic_init). */
+    uint32_t initial_id;
+    int source;
+    bool bsp;
+    bool x2apic_allowed;
+    bool tsc_deadline_allowed;
+    uint8_t maxphyaddr;
+    uint64_t tsc_per_bus_tick;
+
+    /* IA32_APIC_BASE and the mode it selects. */
+    uint64_t apic_base;
+    enum vlapic_mode mode;
+
+    /* ESR (SDM 11.5.3): errors since the last ESR write, latched into the
+     * page's ESR by the next write; the error LVT fires once per write. */
+    uint32_t esr_pending;
+    bool esr_armed;
+
+    /* Timer (SDM 11.5.4).  Count modes: the counter reaches 0 at
+     * timer_deadline and a period is timer_period TSC cycles.  TSC-deadline
+     * mode: timer_deadline is IA32_TSC_DEADLINE. */
+    bool timer_armed;
+    uint64_t timer_deadline;
+    uint64_t timer_period;
+
+    /* Electrical level of LINT0/LINT1 as last reported (vlapic_lint). */
+    bool lint_level[2];
+
+    /* Events for the core, consumed by the vCPU (vlapic_take_*). */
+    bool nmi_pending;
+    bool init_pending;
+    bool sipi_pending;
+    bool extint_pending;
+    uint8_t sipi_vector;
+    uint32_t smi_count;         /* SMIs received: Keel has no SMM, they are dropped */
+};
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+/* Set up @vl over @page (4 KiB, zeroed or not) in the power-on RESET state.
+ * No callbacks are made. */
+void vlapic_init(struct vlapic *vl, uint32_t *page, const struct vlapic_config *cfg,
+                 const struct vlapic_ops *ops, void *ctx);
+
+/*
+ * RESET (init_only false): IA32_APIC_BASE = FEE00000H | EN | BSP?, xAPIC
+ * mode, ID = initial ID << 24, every register at its power-on value (SDM
+ * 11.4.7.1, 11.12.5.1), pending events dropped.
+ * INIT (init_only true, SDM 11.4.7.3, 11.12.5.1): the same except that
+ * IA32_APIC_BASE (hence the mode) and the ID register are kept (x2APIC:
+ * the LDR is derived again); pending NMI/INIT/SIPI are left to the vCPU.
+ */
+void vlapic_reset(struct vlapic *vl, bool init_only);
+
+/* ---- IA32_APIC_BASE (SDM 11.4.4, 11.12.1, 11.12.5) ---------------------- */
+
+uint64_t vlapic_get_apic_base(const struct vlapic *vl);
+/* VLAPIC_OK or VLAPIC_GP (reserved bits, EXTD without x2APIC, EXTD without
+ * EN, x2APIC->xAPIC, disabled->x2APIC).  BSP writes are ignored. */
+int vlapic_set_apic_base(struct vlapic *vl, uint64_t v);
+uint64_t vlapic_base_address(const struct vlapic *vl);   /* bits 51:12 */
+
+/* ---- register interfaces -------------------------------------------------- */
+
+/*
+ * xAPIC MMIO at page offset @off, @size 1, 2 or 4 bytes (SDM 11.4.1).
+ * Reads return the addressed bytes of the 32-bit register in the 16-byte
+ * slot (bytes 4-15 of a slot read 0); writes other than 4 bytes at a slot's
+ * start are ignored.  Touching a reserved slot sets ESR bit 7.  Returns
+ * VLAPIC_OK, VLAPIC_NOT_XAPIC (mode is not xAPIC) or VLAPIC_BAD_ACCESS.
+ */
+int vlapic_mmio_read(struct vlapic *vl, uint32_t off, unsigned size, uint32_t *val);
+int vlapic_mmio_write(struct vlapic *vl, uint32_t off, unsigned size, uint32_t val);
+
+/* x2APIC RDMSR/WRMSR of @msr (SDM 11.12.1.2, table 11-6): VLAPIC_OK or
+ * VLAPIC_GP (not x2APIC mode, outside 800H-8FFH, reserved or write-only
+ * register read, read-only register write, reserved bits set). */
+int vlapic_msr_read(struct vlapic *vl, uint32_t msr, uint64_t *val);
+int vlapic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t val);
+
+/*
+ * The one ICR path (xAPIC MMIO write of ICR low, x2APIC WRMSR 830H, an
+ * APIC-write VM exit on the ICR): @icr is (ICR2 << 32) | ICR in xAPIC mode
+ * (destination = bits 63:56) and the 64-bit ICR in x2APIC mode
+ * (destination = bits 63:32).  Stores it in the page, validates it and sends
+ * the IPI through ops->send.  VLAPIC_GP for reserved bits in x2APIC mode
+ * (31:20, 17:16, 13; bit 12 is ignored), VLAPIC_DISABLED when disabled.
+ */
+int vlapic_write_icr(struct vlapic *vl, uint64_t icr);
+uint64_t vlapic_read_icr(const struct vlapic *vl);        /* same format */
+
+/* IA32_TSC_DEADLINE (SDM 11.5.4.1): VLAPIC_GP when the virtual CPU does not
+ * offer it; outside TSC-deadline mode writes are ignored and reads give 0.
+ * A deadline at or before now fires at once (inside the call). */
+int vlapic_set_tsc_deadline(struct vlapic *vl, uint64_t deadline);
+int vlapic_get_tsc_deadline(const struct vlapic *vl, uint64_t *deadline);
+
+/* ---- interrupts in ---------------------------------------------------------- */
+
+/*
+ * Accept a fixed or lowest-priority interrupt (SDM 11.5.5, 11.8.4): IRR set,
+ * TMR = @level.  Vectors 0-15 set ESR bit 6 and are dropped; a globally or
+ * software-disabled APIC drops it (SDM 11.4.7.2).  True if the IRR bit was
+ * clear and is now set.
+ */
+bool vlapic_accept(struct vlapic *vl, uint8_t vector, bool level);
+
+/*
+ * A message the destination logic selected for this APIC: fixed/lowest ->
+ * vlapic_accept; NMI, INIT (assert), SIPI and ExtINT -> pending events; SMI
+ * counted and dropped.  Level-triggered de-asserts (INIT level de-assert)
+ * and reserved delivery modes are ignored.  A globally disabled APIC takes
+ * nothing; a software-disabled one takes only NMI, SMI, INIT and SIPI.
+ */
+void vlapic_deliver(struct vlapic *vl, const struct apic_msg *m);
+
+/* LINT0/LINT1 (@pin 0 or 1) electrical level (SDM 11.5.1): handled per the
+ * LVT (polarity, trigger, delivery mode, mask, remote IRR).  While the APIC
+ * is globally disabled LINT0 is INTR (ExtINT) and LINT1 is NMI (SDM 11.4.3). */
+void vlapic_lint(struct vlapic *vl, unsigned pin, bool level);
+
+/* A thermal, performance-counter or CMCI event (@lvt: APIC_LVT_THERMAL,
+ * APIC_LVT_PERF or APIC_LVT_CMCI): delivered per its LVT; the performance
+ * LVT masks itself when it fires (SDM figure 11-8 note). */
+void vlapic_fire_lvt(struct vlapic *vl, uint32_t lvt);
+
+/* ---- interrupts out (injection) -------------------------------------------- */
+
+/* The highest IRR vector whose priority class is above PPR's (SDM 11.8.3.1),
+ * or -1.  -1 while globally disabled. */
+int vlapic_highest_pending(const struct vlapic *vl);
+/* The core takes @vector: IRR -> ISR, PPR updated (SDM 11.8.4). */
+void vlapic_ack(struct vlapic *vl, uint8_t vector);
+/* An EOI write (SDM 11.8.5). */
+void vlapic_eoi(struct vlapic *vl);
+
+uint8_t vlapic_get_tpr(const struct vlapic *vl);
+void vlapic_set_tpr(struct vlapic *vl, uint8_t tpr);
+uint8_t vlapic_get_ppr(const struct vlapic *vl);  /* from TPR and ISR, now */
+/* CR8 is TPR[7:4] (SDM 11.8.6); a CR8 write clears TPR[3:0]. */
+uint64_t vlapic_get_cr8(const struct vlapic *vl);
+void vlapic_set_cr8(struct vlapic *vl, uint64_t cr8);
+
+/* Pending core events, VLAPIC_EV_* (peek). */
+unsigned vlapic_events(const struct vlapic *vl);
+bool vlapic_take_nmi(struct vlapic *vl);
+bool vlapic_take_init(struct vlapic *vl);
+bool vlapic_take_sipi(struct vlapic *vl, uint8_t *vector);
+bool vlapic_take_extint(struct vlapic *vl);
+
+/* ---- timer (SDM 11.5.4) ------------------------------------------------------- */
+
+/* Absolute guest TSC of the next expiry; 0 when the timer is not armed. */
+uint64_t vlapic_timer_deadline(const struct vlapic *vl);
+/* Called when now() >= vlapic_timer_deadline(): raises the LVT timer
+ * interrupt unless masked and re-arms a periodic timer at previous deadline
+ * + period (missed periods coalesce).  Early or spurious calls do nothing. */
+void vlapic_timer_expire(struct vlapic *vl);
+/* Current-count register value now. */
+uint32_t vlapic_timer_current_count(const struct vlapic *vl);
+
+/* ---- state for the destination logic ----------------------------------------- */
+
+enum vlapic_mode vlapic_get_mode(const struct vlapic *vl);
+bool vlapic_sw_enabled(const struct vlapic *vl);            /* SVR bit 8 */
+/* xAPIC: ID[31:24]; x2APIC: the 32-bit x2APIC ID; disabled: the initial ID. */
+uint32_t vlapic_get_id(const struct vlapic *vl);
+/* xAPIC: LDR[31:24]; x2APIC: the 32-bit LDR. */
+uint32_t vlapic_get_ldr(const struct vlapic *vl);
+uint32_t vlapic_get_dfr(const struct vlapic *vl);           /* xAPIC DFR register */
+/* Lowest-priority arbitration priority: PPR (docs/vlapic.md). */
+uint8_t vlapic_arb_priority(const struct vlapic *vl);
+void vlapic_dest_view(const struct vlapic *vl, struct apic_dest_view *view);
+
+/* The x2APIC logical ID of an x2APIC ID (SDM 11.12.10.2). */
+static inline uint32_t vlapic_x2apic_ldr(uint32_t x2apic_id)
+{
+    return ((x2apic_id >> 4) << 16) | (1u << (x2apic_id & 0xfu));
+}
+
+#endif /* KEEL_APIC_VLAPIC_H */
