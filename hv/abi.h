@@ -45,6 +45,9 @@ enum keel_hypercall {
      * (flat segments, paging off, EAX = KEEL_AP_MAGIC).  The paravirtual
      * stand-in until guests bring APs up through the vLAPIC (INIT-SIPI). */
     KEEL_HC_VCPU_START    = 4,
+    /* RDI = vCPU index.  Returns how many VM exits that vCPU of the
+     * caller's VM has taken so far (for benchmarks: exits per operation). */
+    KEEL_HC_EXIT_COUNT    = 5,
 };
 
 #define KEEL_AP_MAGIC           0x4b45454cu /* "KEEL" */

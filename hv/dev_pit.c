@@ -461,12 +461,12 @@ static void deliver(struct pit *p, uint64_t edges)
     } else {
         uint64_t b = p->backlog + edges;
 
-        p->backlog = b > PIT_BACKLOG_MAX ? PIT_BACKLOG_MAX : (unsigned)b;
-        if (!p->inflight && p->backlog) {
-            p->backlog--;
+        if (!p->inflight && b) {
+            b--;
             p->inflight = true;
             raise_tick(p);
         }
+        p->backlog = b > PIT_BACKLOG_MAX ? PIT_BACKLOG_MAX : (unsigned)b;
     }
     if (!out_now(&p->ch[0]))
         set_line(p, false);

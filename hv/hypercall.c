@@ -58,6 +58,17 @@ static int64_t hc_vcpu_start(struct vcpu *v, uint64_t index, uint64_t entry, uin
     return 0;
 }
 
+static int64_t hc_exit_count(struct vcpu *v, uint64_t index)
+{
+    if (index >= v->vm->nvcpus)
+        return KEEL_EINVAL;
+    const struct vcpu *t = v->vm->vcpus[index];
+    uint64_t n = 0;
+    for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+        n += __atomic_load_n(&t->exit_count[r], __ATOMIC_RELAXED);
+    return (int64_t)n;
+}
+
 int handle_hypercall(struct vcpu *v, const struct exit_record *e)
 {
     if (vops->cpl(v) != 0) {
@@ -83,6 +94,9 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
         return -1;
     case KEEL_HC_VCPU_START:
         ret = hc_vcpu_start(v, a0, a1, a2);
+        break;
+    case KEEL_HC_EXIT_COUNT:
+        ret = hc_exit_count(v, a0);
         break;
     default:
         ret = KEEL_ENOSYS;

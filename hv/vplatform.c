@@ -2,6 +2,9 @@
 #include "hv/vplatform.h"
 
 #include "hv/console.h"
+#include "hv/guest_acpi.h"
+#include "hv/time.h"
+#include "hv/x86.h"
 #include "hv/mem.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
@@ -30,16 +33,22 @@ static void pic_intr_changed(void *ctx, bool asserted)
 static const struct ioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
 static const struct pic_ops pic_ops = { .intr_changed = pic_intr_changed };
 
-void vplatform_set_irq(struct vplatform *p, unsigned line, bool level)
+/* Drive a line with the platform lock held (device callbacks run so). */
+static void set_irq_locked(struct vplatform *p, unsigned line, bool level)
 {
-    if (line >= VPLAT_GSI_LINES)
-        return;
     unsigned gsi = line < VPLAT_ISA_LINES ? isa_to_gsi(line) : line;
-    spin_lock(&p->lock);
     if (line < VPLAT_ISA_LINES)
         pic_set_irq(&p->pic, line, level);
     p->gsi_level[gsi] = level;
     ioapic_set_irq(&p->ioapic, gsi, level);
+}
+
+void vplatform_set_irq(struct vplatform *p, unsigned line, bool level)
+{
+    if (line >= VPLAT_GSI_LINES)
+        return;
+    spin_lock(&p->lock);
+    set_irq_locked(p, line, level);
     spin_unlock(&p->lock);
 }
 
@@ -66,13 +75,60 @@ bool vplatform_pic_output(struct vplatform *p)
     return out;
 }
 
-uint64_t vplatform_timer_deadline(struct vplatform *p)
+/* Guest time for the PIT, in ns, from the TSC (the PIT of a PC counts
+ * wall time, not guest instructions). */
+static uint64_t plat_now_ns(void *ctx)
 {
-    return 0; /* the PIT arrives with hv/dev_pit.c */
+    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000ull / tsc_hz);
 }
 
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+    return (uint64_t)((unsigned __int128)ns * tsc_hz / 1000000000ull);
+}
+
+static void pit_irq0(void *ctx, bool level)
+{
+    set_irq_locked(ctx, VPLAT_PIT_IRQ, level);
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+    struct vplatform *p = ctx;
+    struct vm *vm = p->vm;
+    char c = (char)byte;
+    spin_lock(&vm->lock);
+    con_prefixed(&vm->con, vm->con_prefix, &c, 1);
+    spin_unlock(&vm->lock);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+    set_irq_locked(ctx, VPLAT_COM1_IRQ, level);
+}
+
+static const struct pit_ops pit_ops = { .now_ns = plat_now_ns, .irq0 = pit_irq0 };
+static const struct uart_ops uart_ops = { .tx = uart_tx, .irq = uart_irq };
+
+uint64_t vplatform_timer_deadline(struct vplatform *p)
+{
+    spin_lock(&p->lock);
+    uint64_t ns = pit_next_event_ns(&p->pit);
+    spin_unlock(&p->lock);
+    return ns ? ns_to_tsc(ns) : 0;
+}
+
+/* Delivery of an edge is synchronous here (the line reaches the 8259 and
+ * the I/O APIC at once), so with the reinject policy each check also
+ * releases one tick of the backlog: lost ticks come back one per timer
+ * event instead of in a burst. */
 void vplatform_timer_check(struct vplatform *p)
 {
+    spin_lock(&p->lock);
+    pit_advance(&p->pit, plat_now_ns(p));
+    if (pit_pending_ticks(&p->pit))
+        pit_ack_tick(&p->pit);
+    spin_unlock(&p->lock);
 }
 
 /* ---- bus glue ---------------------------------------------------------- */
@@ -116,6 +172,42 @@ static void pic_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, u
     spin_unlock(&p->lock);
 }
 
+static uint64_t pit_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint8_t val = 0xff;
+    spin_lock(&p->lock);
+    pit_io_read(&p->pit, (uint16_t)port, &val);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void pit_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pit_io_write(&p->pit, (uint16_t)port, (uint8_t)val);
+    spin_unlock(&p->lock);
+}
+
+static uint64_t uart_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint8_t val = 0xff;
+    spin_lock(&p->lock);
+    uart_io_read(&p->uart, (uint16_t)(port - VPLAT_COM1_PORT), &val);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void uart_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uart_io_write(&p->uart, (uint16_t)(port - VPLAT_COM1_PORT), (uint8_t)val);
+    spin_unlock(&p->lock);
+}
+
 static uint64_t port_none(void *dev, struct vcpu *v, uint64_t port, unsigned size)
 {
     return ~0ull;
@@ -144,12 +236,39 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, 0x20, 2, pic_read, pic_write, p, "8259 master");
     r |= iobus_add_port(b, 0xa0, 2, pic_read, pic_write, p, "8259 slave");
     r |= iobus_add_port(b, 0x4d0, 2, pic_read, pic_write, p, "8259 ELCR");
+    r |= iobus_add_port(b, 0x40, 4, pit_read, pit_write, p, "8254 PIT");
+    r |= iobus_add_port(b, 0x61, 1, pit_read, pit_write, p, "port 0x61");
+    r |= iobus_add_port(b, VPLAT_COM1_PORT, 8, uart_read, uart_write, p, "16550 COM1");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
         r |= iobus_add_port(b, VPLAT_IRQ_PORTS, VPLAT_GSI_LINES, port_none, irq_port_write, p,
                             "IRQ ports");
     return r ? -1 : 0;
+}
+
+/* The guest's ACPI tables at 0xE0000, where a legacy RSDP scan of the
+ * BIOS area finds them (ACPI 5.2.5.1); the multiboot memory map marks
+ * 640 KiB .. 1 MiB reserved. */
+static int vplatform_acpi(struct vplatform *p)
+{
+    struct vm *vm = p->vm;
+    struct guest_acpi_params ap = {
+        .nvcpus = vm->nvcpus,
+        .x2apic = p->opts.madt_x2apic,
+        .ioapic_id = VPLAT_IOAPIC_ID,
+        .have_pic = true,
+        .have_rtc = false,
+    };
+    uint64_t rsdp;
+    int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
+                             VPLAT_ACPI_GPA, &rsdp);
+    if (r < 0) {
+        log_err("vm%u: cannot build the guest's ACPI tables (%d)", vm->index, r);
+        return -1;
+    }
+    log_debug("vm%u: ACPI RSDP at %#lx (%d bytes of tables)", vm->index, (unsigned long)rsdp, r);
+    return 0;
 }
 
 int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
@@ -163,10 +282,14 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     p->opts = *opts;
     ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, &ioapic_ops, p);
     pic_init(&p->pic, &pic_ops, p);
+    pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
+    uart_init(&p->uart, &uart_ops, p);
     if (vplatform_register(p)) {
         log_err("vm%u: cannot register the platform devices", vm->index);
         return -1;
     }
+    if (vplatform_acpi(p))
+        return -1;
     vm->plat = p;
     return 0;
 }

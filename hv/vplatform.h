@@ -18,6 +18,8 @@
 
 #include "apic/ioapic.h"
 #include "apic/pic.h"
+#include "hv/dev_pit.h"
+#include "hv/dev_uart.h"
 #include "hv/spinlock.h"
 
 struct vm;
@@ -32,6 +34,9 @@ struct vcpu;
 #define VPLAT_IRQ_PORTS   0x2000
 #define VPLAT_ACPI_GPA    0xe0000ull
 #define VPLAT_ACPI_SIZE   0x10000ull
+#define VPLAT_COM1_PORT   0x3f8
+#define VPLAT_COM1_IRQ    4
+#define VPLAT_PIT_IRQ     0
 
 struct vplatform_opts {
     bool exit_port;
@@ -46,6 +51,8 @@ struct vplatform {
     struct vplatform_opts opts;
     struct ioapic ioapic;
     struct pic_pair pic;
+    struct pit pit;
+    struct uart uart;                 /* COM1, the guest's console */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
 };
 
