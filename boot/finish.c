@@ -35,6 +35,10 @@ void keel_all_vms_ended(void)
     int status = 0;
     for (unsigned i = 0; i < nvms && !status; i++)
         status = vms[i]->status;
+    if (con_level() >= KLOG_DEBUG)
+        for (unsigned i = 0; i < nvms; i++)
+            for (unsigned j = 0; j < vms[i]->nvcpus; j++)
+                vcpu_log_counters(vms[i]->vcpus[j]);
     log_info("all VMs ended, status %d", status);
     keel_shutdown(status);
 }

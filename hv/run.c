@@ -51,7 +51,7 @@ static void vcpu_start(struct vcpu *v)
     log_debug("vm%u vCPU %u starts at %#x", v->vm->index, v->index, v->start_eip);
 }
 
-static void vcpu_log_counters(const struct vcpu *v)
+void vcpu_log_counters(const struct vcpu *v)
 {
     char line[200];
     size_t off = 0;
@@ -61,7 +61,8 @@ static void vcpu_log_counters(const struct vcpu *v)
                                     exit_reason_name((enum exit_reason)r),
                                     (unsigned long)v->exit_count[r]);
     line[off] = 0;
-    log_debug("vm%u vCPU %u exits:%s", v->vm->index, v->index, off ? line : " none");
+    log_debug("vm%u vCPU %u (state %u, rip %#lx) exits:%s", v->vm->index, v->index, v->state,
+              (unsigned long)v->rip, off ? line : " none");
 }
 
 /* How soon to force an exit when an interrupt shadow hides the window

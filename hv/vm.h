@@ -139,6 +139,9 @@ void vcpu_inject_ud(struct vcpu *v);
 void vms_set_running(unsigned n);
 void keel_all_vms_ended(void);
 
+/* Per-reason exit counts of a vCPU, at debug level (hv/run.c). */
+void vcpu_log_counters(const struct vcpu *v);
+
 /* The per-CPU run loop (hv/run.c); never returns. */
 void pcpu_run_loop(struct percpu *pc) __attribute__((noreturn));
 
