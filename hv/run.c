@@ -119,8 +119,12 @@ static void vcpu_step(struct percpu *pc, struct vcpu *v)
     bool short_exit = vcpu_inject_events(v);
     host_timer_arm(vcpu_next_deadline(v, short_exit));
     __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
+    uint8_t cr8 = vapic_get_cr8(v);
+    vops->set_vtpr(v, cr8);
     vops->vcpu_run(v, &e);
     e.tsc = rdtsc();
+    if (vops->get_vtpr(v) != cr8)
+        vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);
     exit_dispatch(v, &e);

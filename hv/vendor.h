@@ -50,6 +50,10 @@ struct vcpu_ops {
     void (*set_intr_window)(struct vcpu *v, bool on);
     /* Exit on the guest's next IRET (the end of an NMI handler). */
     void (*set_iret_exit)(struct vcpu *v, bool on);
+    /* The guest's CR8 as the CPU keeps it while the guest runs (SVM V_TPR;
+     * VMX the TPR shadow), 0..15. */
+    uint8_t (*get_vtpr)(struct vcpu *v);
+    void (*set_vtpr)(struct vcpu *v, uint8_t cr8);
     /* INIT: the architectural INIT state (SDM 9.1.1, table 9-1); SIPI:
      * real mode at vector << 12 (SDM 9.4.4.1). */
     void (*vcpu_reset_init)(struct vcpu *v);

@@ -287,6 +287,19 @@ static void svm_set_intr_window(struct vcpu *v, bool on)
     }
 }
 
+/* With V_INTR_MASKING the guest's MOV to/from CR8 uses V_TPR without an
+ * exit (APM 15.21.1): Keel mirrors it to and from the vLAPIC's TPR. */
+static uint8_t svm_get_vtpr(struct vcpu *v)
+{
+    return (uint8_t)(svm_of(v)->vmcb->ctl.int_ctl & 0xf);
+}
+
+static void svm_set_vtpr(struct vcpu *v, uint8_t cr8)
+{
+    struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+    c->int_ctl = (c->int_ctl & ~SVM_INT_CTL_V_TPR_MASK) | (cr8 & 0xf);
+}
+
 static void svm_set_iret_exit(struct vcpu *v, bool on)
 {
     struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
@@ -407,6 +420,8 @@ const struct vcpu_ops svm_ops = {
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,
     .set_iret_exit = svm_set_iret_exit,
+    .get_vtpr = svm_get_vtpr,
+    .set_vtpr = svm_set_vtpr,
     .vcpu_reset_init = svm_vcpu_reset_init,
     .vcpu_start_sipi = svm_vcpu_start_sipi,
     .flush_guest_tlb = svm_flush_guest_tlb,
