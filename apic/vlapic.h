@@ -237,6 +237,9 @@ void vlapic_fire_lvt(struct vlapic *vl, uint32_t lvt);
 /* The highest IRR vector whose priority class is above PPR's (SDM 11.8.3.1),
  * or -1.  -1 while globally disabled. */
 int vlapic_highest_pending(const struct vlapic *vl);
+/* Highest vector set in IRR / ISR, -1 when none (for interrupt windows). */
+int vlapic_highest_irr(const struct vlapic *vl);
+int vlapic_highest_isr(const struct vlapic *vl);
 /* The core takes @vector: IRR -> ISR, PPR updated (SDM 11.8.4). */
 void vlapic_ack(struct vlapic *vl, uint8_t vector);
 /* An EOI write (SDM 11.8.5). */

@@ -89,6 +89,16 @@ void vlapic_set_cr8(struct vlapic *vl, uint64_t cr8)
     vlapic_set_tpr(vl, (uint8_t)((cr8 & 0xfu) << 4));
 }
 
+int vlapic_highest_irr(const struct vlapic *vl)
+{
+    return vlapic_highest_vec(vl, APIC_IRR);
+}
+
+int vlapic_highest_isr(const struct vlapic *vl)
+{
+    return vlapic_highest_vec(vl, APIC_ISR);
+}
+
 int vlapic_highest_pending(const struct vlapic *vl)
 {
     int irrv;

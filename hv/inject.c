@@ -82,6 +82,9 @@ bool vcpu_inject_events(struct vcpu *v)
     }
     int p = vapic_pending_intr(v);
     if (p == VAPIC_NONE) {
+        /* An interrupt only TPR holds back becomes deliverable when the
+         * guest lowers CR8, which it may do without an exit: catch that. */
+        vops->set_cr8_write_exit(v, vapic_tpr_blocked_class(v) >= 0);
         vops->set_intr_window(v, false);
         return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
     }

@@ -279,6 +279,19 @@ int vapic_pending_intr(struct vcpu *v)
     return r < 0 ? VAPIC_NONE : r;
 }
 
+int vapic_tpr_blocked_class(struct vcpu *v)
+{
+    int cls = -1;
+    apic_lock(v);
+    int irr = vlapic_highest_irr(&v->vl);
+    int isr = vlapic_highest_isr(&v->vl);
+    uint8_t tpr = vlapic_get_tpr(&v->vl);
+    if (irr >= 0 && (isr < 0 || (irr >> 4) > (isr >> 4)) && (irr >> 4) <= (tpr >> 4))
+        cls = irr >> 4;
+    apic_unlock(v);
+    return cls;
+}
+
 uint8_t vapic_ack_intr(struct vcpu *v, int pending)
 {
     if (pending == VAPIC_EXTINT) {
@@ -358,6 +371,18 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
     return 0;
 }
 
+/* The guest's MAXPHYADDR: CPUID 0x80000008 EAX[7:0] passes through the
+ * virtual CPUID unchanged, so IA32_APIC_BASE reserves the same bits. */
+static uint8_t guest_maxphyaddr(void)
+{
+    uint32_t r[4];
+    cpuid_count(0x80000000u, 0, r);
+    if (r[0] < 0x80000008u)
+        return 36;
+    cpuid_count(0x80000008u, 0, r);
+    return (uint8_t)(r[0] & 0xff);
+}
+
 int vapic_create(struct vcpu *v)
 {
     uint32_t *page = mem_try_alloc(1, 1, 0);
@@ -370,7 +395,7 @@ int vapic_create(struct vcpu *v)
         .bsp = v->index == 0,
         .x2apic_allowed = o->x2apic,
         .tsc_deadline_allowed = o->tsc_deadline,
-        .maxphyaddr = 0,
+        .maxphyaddr = guest_maxphyaddr(),
         /* A 1 GHz "bus clock" where the TSC allows; guests calibrate. */
         .tsc_per_bus_tick = tsc_hz >= 1000000000ull ? tsc_hz / 1000000000ull : 1,
     };

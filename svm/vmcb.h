@@ -199,6 +199,7 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_NPF_ID          (1ull << 4)
 
 /* Exit codes (APM table C-1). */
+#define SVM_EXIT_CR8_WRITE  0x018
 #define SVM_EXIT_EXCP_BASE  0x040
 #define SVM_EXIT_INTR       0x060
 #define SVM_EXIT_NMI        0x061
