@@ -87,6 +87,7 @@ void vlapic_init(struct vlapic *vl, uint32_t *page, const struct vlapic_config *
     if (vl->maxphyaddr > 52)
         vl->maxphyaddr = 52;
     vl->tsc_per_bus_tick = cfg->tsc_per_bus_tick ? cfg->tsc_per_bus_tick : 1;
+    vl->icr_bit12_gp = cfg->icr_bit12_gp;
     if (vl->tsc_per_bus_tick > (1ull << 20))
         vl->tsc_per_bus_tick = 1ull << 20;
     vl->apic_base = reset_apic_base(vl);

@@ -93,6 +93,8 @@ struct vlapic_config {
     /* Guest TSC cycles per APIC timer input tick ("bus clock"), before the
      * TDCR divider; 0 means 1.  Clamped to 1 << 20.  docs/vlapic.md. */
     uint64_t tsc_per_bus_tick;
+    /* x2APIC ICR bit 12 set: #GP (AMD) rather than ignored (Intel). */
+    bool icr_bit12_gp;
 };
 
 /* Pending core events (vlapic_events()). */
@@ -114,6 +116,7 @@ struct vlapic {
     bool tsc_deadline_allowed;
     uint8_t maxphyaddr;
     uint64_t tsc_per_bus_tick;
+    bool icr_bit12_gp;
 
     /* IA32_APIC_BASE and the mode it selects. */
     uint64_t apic_base;

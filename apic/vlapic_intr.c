@@ -410,6 +410,10 @@ int vlapic_write_icr(struct vlapic *vl, uint64_t icr)
     if (vl->mode == VLAPIC_MODE_X2APIC) {
         if (lo & X2APIC_ICR_RESERVED)
             return VLAPIC_GP;
+        /* Bit 12 (delivery status in xAPIC mode) is reserved in x2APIC
+         * mode: AMD raises #GP for it (APM 16.11), Intel CPUs ignore it. */
+        if ((lo & APIC_ICR_BUSY) && vl->icr_bit12_gp)
+            return VLAPIC_GP;
         lo &= ~APIC_ICR_BUSY;
         vlapic_set_reg(vl, APIC_ICR, lo);
         vlapic_set_reg(vl, ICR_HIGH_OFF, hi);

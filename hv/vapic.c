@@ -14,6 +14,7 @@
 #include "hv/console.h"
 #include "hv/mem.h"
 #include "hv/time.h"
+#include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/vplatform.h"
 #include "hv/x86.h"
@@ -91,6 +92,9 @@ static void apic_lock(struct vcpu *v)
     spin_lock(&v->apic_lock);
 }
 
+/* Publish this APIC's destination view; the fast map is rebuilt only when
+ * what it is built from (mode, ID) changed.  Software enable and the
+ * arbitration priority are read from the view on every delivery. */
 static void publish_view(struct vcpu *v)
 {
     struct vapic_vm *a = v->vm->apic;
@@ -99,9 +103,20 @@ static void publish_view(struct vcpu *v)
     vlapic_dest_view(&v->vl, &view);
     spin_unlock(&v->apic_lock);
     spin_lock(&a->map_lock);
-    a->view[v->index] = view;
-    apic_dest_map_build(&a->map, a->view, v->vm->nvcpus);
+    struct apic_dest_view *old = &a->view[v->index];
+    bool remap = old->mode != view.mode || old->id != view.id || !a->map.valid;
+    *old = view;
+    if (remap)
+        apic_dest_map_build(&a->map, a->view, v->vm->nvcpus);
     spin_unlock(&a->map_lock);
+}
+
+/* Registers whose writes change the destination view (SDM 11.6.2: ID, LDR,
+ * DFR; SVR's software enable; TPR for lowest-priority arbitration). */
+static bool view_register(uint32_t off)
+{
+    return off == APIC_ID || off == APIC_LDR || off == APIC_DFR || off == APIC_SVR
+           || off == APIC_TPR;
 }
 
 /* Drop the APIC lock, then do what the state machine asked for. */
@@ -172,8 +187,11 @@ static uint64_t apic_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigne
 
 static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
 {
+    uint32_t off = (uint32_t)(addr - v->lapic_mmio.base);
     apic_lock(v);
-    vlapic_mmio_write(&v->vl, (uint32_t)(addr - v->lapic_mmio.base), size, (uint32_t)val);
+    vlapic_mmio_write(&v->vl, off, size, (uint32_t)val);
+    if (view_register(off & ~0xfu))
+        v->apic_defer.dest_changed = true;
     apic_unlock(v);
 }
 
@@ -221,6 +239,8 @@ int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         r = v->vm->apic->opts.tsc_deadline ? vlapic_set_tsc_deadline(&v->vl, val) : VLAPIC_GP;
     } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
         r = vlapic_msr_write(&v->vl, msr, val);
+        if (view_register((msr - X2APIC_MSR_BASE) << 4))
+            v->apic_defer.dest_changed = true;
     } else {
         apic_unlock(v);
         return 1;
@@ -396,6 +416,8 @@ int vapic_create(struct vcpu *v)
         .x2apic_allowed = o->x2apic,
         .tsc_deadline_allowed = o->tsc_deadline,
         .maxphyaddr = guest_maxphyaddr(),
+        /* The virtual CPU has the host's vendor and its x2APIC ICR rule. */
+        .icr_bit12_gp = vops->x2apic_icr_bit12_gp,
         /* A 1 GHz "bus clock" where the TSC allows; guests calibrate. */
         .tsc_per_bus_tick = tsc_hz >= 1000000000ull ? tsc_hz / 1000000000ull : 1,
     };

@@ -26,6 +26,8 @@ enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SO
 struct vcpu_ops {
     const char *name;
     const struct npt_format *npt_format;
+    /* Architecture differences the vendor-neutral code must reproduce. */
+    bool x2apic_icr_bit12_gp;     /* AMD: #GP; Intel: ignored */
     /* Detect and print the CPU's virtualization features; 0 if usable,
      * otherwise a negative value after printing which feature is missing. */
     int (*probe)(void);

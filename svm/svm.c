@@ -409,6 +409,7 @@ static void svm_flush_guest_tlb(struct vcpu *v) { svm_of(v)->flush_pending = tru
 const struct vcpu_ops svm_ops = {
     .name = "svm",
     .npt_format = &npt_format_amd,
+    .x2apic_icr_bit12_gp = true,
     .probe = svm_probe,
     .cpu_enable = svm_cpu_enable,
     .vm_init = svm_vm_init,

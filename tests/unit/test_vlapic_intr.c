@@ -747,6 +747,13 @@ static void test_icr_x2apic_bits(void)
         else
             CHECK_EQ(rdmsr(0x830), icr & ~(uint64_t)APIC_ICR_BUSY);
     }
+    /* AMD semantics (icr_bit12_gp): bit 12 is #GP and nothing is sent. */
+    fresh_x2();
+    vl.icr_bit12_gp = true;
+    CHECK_EQ(vlapic_msr_write(&vl, 0x830, 0x0000000100001060ull), GP);
+    CHECK_EQ(fk.nsent, 0);
+    CHECK_EQ(vlapic_msr_write(&vl, 0x830, 0x0000000100000060ull), VLAPIC_OK);
+    CHECK_EQ(fk.nsent, 1);
     /* The 64-bit write lands as one register at 0x300 (0x304 high), no ICR2. */
     fresh_x2();
     CHECK_EQ(vlapic_write_icr(&vl, 0x12345678000040fdull), VLAPIC_OK);
