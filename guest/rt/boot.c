@@ -160,6 +160,11 @@ _Noreturn void rt_main(uint32_t magic, uint32_t arg)
         rt_trap_load();
         rt_ap_main(arg);
     }
+    if (magic == RT_SIPI_AP_MAGIC) {
+        rt_trap_load();
+        rt_sipi_ap_arrived(arg);
+        rt_ap_main(arg);
+    }
     rt_trap_init();
     rt_trap_load();
     rt_keel_detect();

@@ -32,7 +32,7 @@
 
 /* QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,
  * iosize=4): writing V exits QEMU with status 2 * V + 1. */
-#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define QEMU_DEBUG_EXIT_PORT RT_DEBUG_EXIT_PORT
 /* Without that device: ACPI PM1a control of QEMU's PC machines as SeaBIOS
  * sets them up; SLP_EN with sleep type 0 powers off (exit status lost). */
 #define QEMU_ACPI_PM1A_CNT  0x604

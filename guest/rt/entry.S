@@ -4,11 +4,13 @@
  *
  * vCPU 0 arrives from the multiboot loader (EAX = 0x2BADB002, EBX = the
  * multiboot info); an AP arrives from KEEL_HC_VCPU_START (EAX =
- * KEEL_AP_MAGIC, EBX = the argument the BSP passed).  Both are in flat
- * 32-bit protected mode with paging off and no usable stack, GDT or IDT.
+ * KEEL_AP_MAGIC, EBX = the argument the BSP passed), or from the INIT-SIPI
+ * trampoline (sipi.S, EAX = RT_SIPI_AP_MAGIC).  All are in flat 32-bit
+ * protected mode with paging off and no usable stack, GDT or IDT.
  *
  * vCPU 0 clears .bss and builds the identity map; then every vCPU takes its
- * stack (slot N of rt_stacks for vCPU N, N from CPUID 0x40000001 on APs),
+ * stack (slot N of rt_stacks for vCPU N, N from CPUID 0x40000001 on APs
+ * Keel started, from the initial APIC ID on APs started by INIT-SIPI),
  * enables SSE, PAE, long mode and paging, loads the GDT and calls
  * rt_main(magic, ebx) in 64-bit mode.
  */
@@ -50,6 +52,8 @@ _start:
     je .Lbsp
     cmpl $RT_KEEL_AP_MAGIC, %eax
     je .Lap
+    cmpl $RT_SIPI_AP_MAGIC, %eax
+    je .Lsipi_ap
     jmp .Lhang32
 
 .Lbsp:
@@ -99,6 +103,45 @@ _start:
     addl $rt_stacks, %eax
     movl %eax, %esp
     movl $RT_KEEL_AP_MAGIC, %edi
+
+/* An AP from the INIT-SIPI trampoline (sipi.S): find its vCPU index by
+ * initial APIC ID (CPUID 0xB EDX, else CPUID 1 EBX[31:24]) in rt_sipi_slot
+ * (index + 1; 0 = none yet), taking the next free index the first time. */
+.Lsipi_ap:
+    xorl %eax, %eax
+    cpuid
+    cmpl $0xb, %eax
+    jb 1f
+    movl $0xb, %eax
+    xorl %ecx, %ecx
+    cpuid
+    testw %bx, %bx                      /* EBX[15:0] = 0: no such level */
+    jz 1f
+    movl %edx, %edi
+    jmp 2f
+1:  movl $1, %eax
+    cpuid
+    shrl $24, %ebx
+    movl %ebx, %edi
+2:  cmpl $RT_SIPI_MAX_APIC_ID, %edi
+    jae .Lhang32
+    movzbl rt_sipi_slot(%edi), %ebx
+    testl %ebx, %ebx
+    jz 3f
+    decl %ebx                           /* arrived before: same index */
+    jmp 4f
+3:  movl $1, %ebx
+    lock xaddl %ebx, rt_sipi_next_index /* EBX = a new index */
+    cmpl $RT_MAX_VCPUS, %ebx
+    jae .Lhang32
+    leal 1(%ebx), %eax
+    movb %al, rt_sipi_slot(%edi)
+4:  movl %ebx, %esi                     /* rt_main's argument: the index */
+    leal 1(%ebx), %eax
+    shll $RT_STACK_SHIFT, %eax
+    addl $rt_stacks, %eax
+    movl %eax, %esp
+    movl $RT_SIPI_AP_MAGIC, %edi
 
 .Lcommon:
     /* EDI = magic, ESI = EBX at entry: rt_main's arguments. */

@@ -50,6 +50,11 @@ unsigned rt_vcpu_count(void)
     return rt_env.vcpus;
 }
 
+void rt_set_vcpu_count(unsigned n)
+{
+    rt_env.vcpus = n == 0 ? 1 : n > RT_MAX_VCPUS ? RT_MAX_VCPUS : n;
+}
+
 unsigned rt_vm_index(void)
 {
     return rt_env.vm;

@@ -81,6 +81,31 @@ unsigned rt_start_aps(void (*fn)(unsigned vcpu));
  * the number of vCPUs (including 0) that finished. */
 unsigned rt_run_on_all(void (*fn)(unsigned vcpu));
 
+/* rt_start_aps without waiting: hands fn to the APs (starting them as
+ * rt_start_aps does) and returns a ticket for rt_wait_aps, which waits like
+ * rt_start_aps and returns how many APs finished.  vCPU 0 only. */
+uint32_t rt_start_aps_nowait(void (*fn)(unsigned vcpu));
+unsigned rt_wait_aps(uint32_t ticket);
+
+/* Like rt_start_aps, but the first call starts the APs architecturally:
+ * INIT-SIPI-SIPI from vCPU 0's local APIC (enabled, xAPIC or x2APIC mode)
+ * to each CPU in the ACPI MADT, or as a broadcast to all but self without
+ * a MADT, through a real-mode trampoline at RT_SIPI_TRAMPOLINE.  An AP
+ * takes the next free vCPU index on its first arrival (by initial APIC ID)
+ * and the same one on later arrivals.  Afterwards rt_vcpu_count() is the
+ * number of CPUs that arrived, plus vCPU 0.  For guests that do not use
+ * KEEL_HC_VCPU_START at all; vCPU 0 only. */
+unsigned rt_start_aps_sipi(void (*fn)(unsigned vcpu));
+/* INIT-SIPI bookkeeping: the initial APIC ID of a vCPU started so (and of
+ * vCPU 0), and how many times it came through the trampoline. */
+uint32_t rt_vcpu_apic_id(unsigned vcpu);
+uint32_t rt_sipi_entries(unsigned vcpu);
+/* An INIT (level assert) or a start-up IPI with vector RT_SIPI_VECTOR to
+ * one APIC ID (physical destination), for tests of INIT/SIPI themselves.
+ * A SIPI reaches the trampoline only after rt_start_aps_sipi ran once. */
+void rt_sipi_send_init(uint32_t apic_id);
+void rt_sipi_send_startup(uint32_t apic_id);
+
 /* A spinlock the same vCPU may take again (recursively). */
 struct rt_lock {
     uint32_t owner;         /* vCPU index + 1; 0 = free */
@@ -88,6 +113,79 @@ struct rt_lock {
 };
 void rt_lock(struct rt_lock *lock);
 void rt_unlock(struct rt_lock *lock);
+
+/* ------------------------------------------------------------- interrupts */
+
+/* Vectors 32-255, and any vector below 32 with a registered handler (NMI,
+ * or an interrupt a test provokes on an exception vector), go to handlers
+ * shared by every vCPU; a registered vector below 32 bypasses rt_try and
+ * the exception table.  A handler runs with interrupts disabled (it may
+ * enable them to allow nesting) and must send its own EOI: the runtime
+ * does not know which controller delivered the vector.  After the handler
+ * returns, the runtime counts the delivery for this vCPU (rt_irq_count).
+ * A vector without a handler is an unexpected exception (the runtime
+ * reports it and exits with status 3), unless the guest called
+ * rt_irq_tolerate_unregistered(true): then vectors >= 32 without a handler
+ * are only counted, also in rt_irq_unhandled_count. */
+typedef void (*rt_irq_handler)(unsigned vector);
+/* Sets (or with NULL clears) the handler of vector. */
+void rt_irq_register(unsigned vector, rt_irq_handler fn);
+bool rt_irq_has_handler(unsigned vector);
+void rt_irq_tolerate_unregistered(bool on);
+/* Deliveries of vector on vcpu since boot. */
+uint32_t rt_irq_count(unsigned vcpu, unsigned vector);
+/* Deliveries without a handler on vcpu; *last_vector (if not NULL) gets
+ * the last such vector. */
+uint32_t rt_irq_unhandled_count(unsigned vcpu, unsigned *last_vector);
+/* Enables interrupts and waits until this vCPU's count of vector reaches
+ * target or timeout_tsc TSC cycles pass; restores the interrupt flag and
+ * returns whether the count was reached.  rt_irq_wait spins (PAUSE);
+ * rt_irq_wait_halt halts between checks with STI;HLT, so it notices the
+ * timeout only when some interrupt wakes it. */
+bool rt_irq_wait(unsigned vector, uint32_t target, uint64_t timeout_tsc);
+bool rt_irq_wait_halt(unsigned vector, uint32_t target, uint64_t timeout_tsc);
+
+/* ------------------------------------------------------------ time, ports */
+
+/* TSC frequency in kHz: Keel's CPUID 0x40000002, else measured once
+ * against PIT channel 2 (ports 0x42/0x43/0x61), else 4 GHz (so that delays
+ * err on the long side).  rt_tsc_measured() says whether it was measured
+ * or given rather than assumed. */
+uint64_t rt_tsc_khz(void);
+bool rt_tsc_measured(void);
+/* TSC cycles in us microseconds / ms milliseconds. */
+uint64_t rt_us_to_tsc(uint64_t us);
+uint64_t rt_ms_to_tsc(uint64_t ms);
+/* Busy-waits (interrupts as they are). */
+void rt_delay_us(uint64_t us);
+
+/* QEMU's pc-testdev (and Keel's irq_ports): writing a byte to port
+ * 0x2000 + line sets ISA / I/O APIC interrupt line `line` to that level. */
+#define RT_TESTDEV_IRQ_PORT 0x2000
+static inline void rt_testdev_set_irq(unsigned line, unsigned level)
+{
+    rt_outb((uint16_t)(RT_TESTDEV_IRQ_PORT + line), (uint8_t)level);
+}
+
+/* QEMU's isa-debug-exit device (and Keel's exit_port): rt_exit uses it
+ * when not running under Keel. */
+#define RT_DEBUG_EXIT_PORT  0xf4
+
+/* ------------------------------------------------------------------- ACPI */
+
+/* What the ACPI MADT says (found = false when there is no MADT; then the
+ * other fields are empty, isa_gsi[] the identity).  vCPU 0 reads it once. */
+struct rt_madt {
+    bool found;
+    uint32_t lapic_addr;                /* MADT local APIC address */
+    unsigned cpu_count;                 /* enabled CPUs listed */
+    uint32_t apic_ids[RT_MAX_VCPUS];    /* their (x2)APIC IDs, MADT order */
+    uint32_t ioapic_addr;               /* the first I/O APIC (0: none) */
+    uint32_t ioapic_gsi_base;
+    uint32_t isa_gsi[16];               /* ISA IRQ -> GSI (overrides) */
+    uint16_t isa_flags[16];             /* MPS INTI flags of overrides */
+};
+const struct rt_madt *rt_madt(void);
 
 /* ----------------------------------------------------------------- faults */
 

@@ -33,8 +33,13 @@ struct rt_percpu {
      * and the last one it finished (written by the AP, read by vCPU 0). */
     uint32_t ap_seen_gen;
     uint32_t ap_done_gen;
-    /* vCPU 0 only: KEEL_HC_VCPU_START succeeded for this vCPU. */
+    /* vCPU 0 only: KEEL_HC_VCPU_START succeeded for this vCPU, or it
+     * arrived through INIT-SIPI (sipi.c). */
     bool ap_started;
+    /* sipi.c: this AP came through the INIT-SIPI trampoline at least once
+     * (written by the AP), and how often (read by vCPU 0). */
+    bool sipi_seen;
+    uint32_t sipi_entries;
 };
 
 extern struct rt_percpu rt_percpu_area[RT_MAX_VCPUS];
@@ -63,6 +68,16 @@ void rt_console_init(void);             /* console.c: COM1 when not under Keel *
 
 /* Entered on each AP after its LIDT (smp.c); does not return. */
 _Noreturn void rt_ap_main(uint32_t arg);
+/* smp.c: an AP's first arrival through INIT-SIPI: it has seen every work
+ * generation published so far (it must not run a stale one). */
+void rt_ap_skip_published_work(void);
+/* sipi.c: an AP's arrival through the INIT-SIPI trampoline (every time). */
+void rt_sipi_ap_arrived(uint32_t index);
+/* keel.c: the vCPU count once INIT-SIPI found the APs. */
+void rt_set_vcpu_count(unsigned n);
+/* irq.c: runs the handler of an interrupt or NMI (from rt_exception);
+ * false when nothing takes the vector (then it is unexpected). */
+bool rt_irq_dispatch(unsigned vector);
 
 /* The guest's (test.c has a weak one that runs the tests). */
 int main(void);

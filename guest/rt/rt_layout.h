@@ -28,6 +28,17 @@
 #define RT_MULTIBOOT_BOOT_MAGIC 0x2BADB002
 #define RT_KEEL_AP_MAGIC        0x4b45454c
 #define RT_KEEL_CPUID_INFO      0x40000001
+/* EAX when an AP comes from the INIT-SIPI trampoline (sipi.S). */
+#define RT_SIPI_AP_MAGIC        0x53495049      /* "SIPI" */
+
+/* The real-mode INIT-SIPI trampoline: copied to this page below 1 MiB
+ * (below Keel's multiboot information at 0x8000), which the start-up IPI
+ * names by its page number (the SIPI vector). */
+#define RT_SIPI_TRAMPOLINE      0x6000
+#define RT_SIPI_VECTOR          (RT_SIPI_TRAMPOLINE >> 12)
+/* APs started through INIT-SIPI find their vCPU index by initial APIC ID
+ * in a byte table of this many entries (rt_sipi_slot in sipi.c). */
+#define RT_SIPI_MAX_APIC_ID     256
 
 /* The identity map covers this many GiB with 2 MiB pages (one page
  * directory per GiB). */

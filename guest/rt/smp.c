@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Application processors and locks.  vCPU 0 starts each AP once with
- * KEEL_HC_VCPU_START; an AP then idles in rt_ap_main, spinning until vCPU 0
- * publishes a new work generation, runs the function and reports the
- * generation done.  (No interrupts yet, so idle APs spin with PAUSE.)
+ * KEEL_HC_VCPU_START (or INIT-SIPI, sipi.c); an AP then idles in
+ * rt_ap_main, spinning until vCPU 0 publishes a new work generation, runs
+ * the function and reports the generation done.  Idle APs spin with PAUSE,
+ * with interrupts as the last function left them.
  */
 #include <stdio.h>
 
@@ -63,6 +64,15 @@ _Noreturn void rt_ap_main(uint32_t arg)
     }
 }
 
+void rt_ap_skip_published_work(void)
+{
+    struct rt_percpu *pc = rt_percpu();
+    uint32_t gen = __atomic_load_n(&rt_ap_gen, __ATOMIC_ACQUIRE);
+
+    pc->ap_seen_gen = gen;
+    __atomic_store_n(&pc->ap_done_gen, gen, __ATOMIC_RELEASE);
+}
+
 /* Publishes fn as a new generation and starts APs that never ran. */
 static uint32_t rt_ap_dispatch(void (*fn)(unsigned vcpu))
 {
@@ -110,6 +120,20 @@ unsigned rt_start_aps(void (*fn)(unsigned vcpu))
         return 0;
     }
     return rt_ap_wait(rt_ap_dispatch(fn));
+}
+
+uint32_t rt_start_aps_nowait(void (*fn)(unsigned vcpu))
+{
+    if (rt_vcpu_index() != 0) {
+        printf("vCPU %u: rt_start_aps_nowait is for vCPU 0 only\n", rt_vcpu_index());
+        return 0;
+    }
+    return rt_ap_dispatch(fn);
+}
+
+unsigned rt_wait_aps(uint32_t ticket)
+{
+    return rt_ap_wait(ticket);
 }
 
 unsigned rt_run_on_all(void (*fn)(unsigned vcpu))

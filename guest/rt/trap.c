@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The IDT and exception handling: exception-table fixups, rt_try recovery
- * and the fatal report for anything unexpected.
+ * and the fatal report for anything unexpected.  Interrupts (vectors >= 32)
+ * and NMIs with a registered handler go to irq.c.
  */
 #include <stdio.h>
 
@@ -133,6 +134,11 @@ void rt_exception(struct rt_regs *regs)
     uint64_t cr2 = rt_read_cr2();
     uint64_t fixup;
 
+    /* External interrupts, and NMIs or other vectors below 32 a guest
+     * registered a handler for (irq.c); otherwise they are unexpected. */
+    if ((regs->vector >= 32 || rt_irq_has_handler((unsigned)regs->vector)) &&
+        rt_irq_dispatch((unsigned)regs->vector))
+        return;
     if (regs->vector < 32 && !pc->in_fatal) {
         fixup = rt_extable_find(regs->rip);
         if (fixup || pc->try_rsp) {

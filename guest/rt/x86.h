@@ -114,6 +114,65 @@ static inline uint64_t rt_read_cr4(void)
     return v;
 }
 
+static inline void rt_write_cr4(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+/* CR8: the task-priority class (TPR[7:4] of the local APIC), 64-bit mode. */
+static inline uint64_t rt_read_cr8(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr8, %0" : "=r"(v));
+    return v;
+}
+
+static inline void rt_write_cr8(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static inline uint64_t rt_read_rflags(void)
+{
+    uint64_t v;
+    __asm__ volatile("pushfq\n\tpopq %0" : "=r"(v) : : "memory");
+    return v;
+}
+
+/* Interrupt flag.  rt_irq_save() disables interrupts and returns the old
+ * RFLAGS for rt_irq_restore(). */
+static inline void rt_irq_enable(void)
+{
+    __asm__ volatile("sti" ::: "memory");
+}
+
+static inline void rt_irq_disable(void)
+{
+    __asm__ volatile("cli" ::: "memory");
+}
+
+static inline uint64_t rt_irq_save(void)
+{
+    uint64_t flags = rt_read_rflags();
+    rt_irq_disable();
+    return flags;
+}
+
+static inline void rt_irq_restore(uint64_t flags)
+{
+    if (flags & RFLAGS_IF)
+        rt_irq_enable();
+}
+
+/* STI; HLT back to back: STI's one-instruction interrupt shadow makes an
+ * interrupt pending at the STI wake the HLT instead of slipping in before
+ * it.  Call with interrupts disabled after checking the wake-up condition;
+ * returns with interrupts enabled, after an interrupt (or NMI) arrived. */
+static inline void rt_safe_halt(void)
+{
+    __asm__ volatile("sti\n\thlt" ::: "memory");
+}
+
 static inline void rt_pause(void)
 {
     __asm__ volatile("pause" ::: "memory");

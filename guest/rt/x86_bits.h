@@ -29,6 +29,9 @@
 #define CR4_OSFXSR          RT_BIT(9)   /* FXSAVE/FXRSTOR and SSE enabled */
 #define CR4_OSXMMEXCPT      RT_BIT(10)  /* unmasked SIMD FP exceptions -> #XM */
 
+/* RFLAGS. */
+#define RFLAGS_IF           RT_BIT(9)   /* interrupt enable */
+
 /* Page-table entry bits (4-level paging). */
 #define PTE_P               RT_BIT(0)   /* present */
 #define PTE_W               RT_BIT(1)   /* writable */
@@ -39,7 +42,10 @@
 
 /* MSR numbers. */
 #define MSR_TSC             0x10        /* IA32_TIME_STAMP_COUNTER */
+#define MSR_APIC_BASE       0x1B        /* IA32_APIC_BASE */
 #define MSR_PAT             0x277       /* IA32_PAT */
+#define MSR_TSC_DEADLINE    0x6E0       /* IA32_TSC_DEADLINE */
+#define MSR_X2APIC_BASE     0x800       /* first x2APIC register MSR */
 #define MSR_EFER            0xC0000080  /* extended feature enables */
 
 /* IA32_EFER. */
@@ -55,6 +61,7 @@
 /* CPUID leaf 1, ECX. */
 #define CPUID_1_ECX_VMX         RT_BIT(5)
 #define CPUID_1_ECX_X2APIC      RT_BIT(21)
+#define CPUID_1_ECX_TSC_DEADLINE RT_BIT(24)
 #define CPUID_1_ECX_XSAVE       RT_BIT(26)
 #define CPUID_1_ECX_OSXSAVE     RT_BIT(27)
 #define CPUID_1_ECX_AVX         RT_BIT(28)
@@ -64,6 +71,7 @@
 #define CPUID_1_EDX_MTRR        RT_BIT(12)
 /* CPUID leaf 0x80000001, ECX / EDX. */
 #define CPUID_80000001_ECX_SVM      RT_BIT(2)
+#define CPUID_80000001_ECX_EXTAPIC  RT_BIT(3)   /* AMD extended APIC space */
 #define CPUID_80000001_EDX_RDTSCP   RT_BIT(27)
 
 /* Exception vectors. */
