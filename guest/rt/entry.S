@@ -103,6 +103,7 @@ _start:
     addl $rt_stacks, %eax
     movl %eax, %esp
     movl $RT_KEEL_AP_MAGIC, %edi
+    jmp .Lcommon
 
 /* An AP from the INIT-SIPI trampoline (sipi.S): find its vCPU index by
  * initial APIC ID (CPUID 0xB EDX, else CPUID 1 EBX[31:24]) in rt_sipi_slot
