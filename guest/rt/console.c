@@ -113,7 +113,9 @@ void rt_console_write(const char *s, size_t n)
 _Noreturn void rt_exit(int status)
 {
     rt_console_flush();
-    if (rt_under_keel()) {
+    /* exit=port on the command line: leave through the isa-debug-exit port
+     * even under Keel (its per-VM exit_port option emulates it). */
+    if (rt_under_keel() && !rt_cmdline_has("exit=port")) {
         rt_hypercall(KEEL_HC_EXIT, (unsigned long)status & 127, 0, 0);
     } else {
         rt_outl(QEMU_DEBUG_EXIT_PORT, (uint32_t)status & 127);
