@@ -13,17 +13,22 @@
  *   bench: cpuid iterations N
  *   bench: exits/s E
  *   bench: instructions/exit I     (meaningful with -icount only)
- * The command line takes iterations=N (default 200000).
+ * then the IPI figures of bench/ipi.c.  The command line takes
+ * iterations=N (default 200000) and only=cpuid or only=ipi.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "bench.h"
 #include "hv/abi.h"
 #include "rt.h"
 #include "x86.h"
 
 #define DEFAULT_ITERATIONS 200000ull
 #define WARMUP_ITERATIONS 1000ull
+
+static void bench_cpuid(uint64_t n, uint64_t tsc_khz);
 
 static uint64_t cpuid_loop(uint64_t n)
 {
@@ -47,6 +52,16 @@ int main(void)
                (unsigned long long)n, (unsigned long long)tsc_khz);
         rt_exit(2);
     }
+    const char *only = rt_cmdline_value("only");
+    if (!only || strcmp(only, "cpuid") == 0)
+        bench_cpuid(n, tsc_khz);
+    if (!only || strcmp(only, "ipi") == 0)
+        bench_ipi(n / 20 ? n / 20 : 1, tsc_khz);
+    rt_exit(0);
+}
+
+static void bench_cpuid(uint64_t n, uint64_t tsc_khz)
+{
     cpuid_loop(WARMUP_ITERATIONS);
     uint64_t ticks = cpuid_loop(n);
     /* ns = ticks * 1e6 / tsc_khz; keep it in integers (no float in the
@@ -58,5 +73,4 @@ int main(void)
     printf("bench: instructions/exit %llu.%02llu\n",
            (unsigned long long)(ns_per_exit_x100 / 100),
            (unsigned long long)(ns_per_exit_x100 % 100));
-    rt_exit(0);
 }

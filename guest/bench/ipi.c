@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IPI benchmarks, in xAPIC and then x2APIC mode (the switch is one-way):
+ *  - with 2+ vCPUs: vCPU 0 sends fixed IPIs to vCPU 1, which waits halted;
+ *    the exits each side takes per IPI come from Keel's own counters
+ *    (KEEL_HC_EXIT_COUNT), so they are exact with or without -icount;
+ *  - with 1 vCPU (meant for -icount): self-IPIs by physical destination,
+ *    taken with interrupts on; TSC ticks per IPI = instructions per IPI
+ *    delivered (send, exit, injection, handler, EOI and back).
+ */
+#include <stdio.h>
+
+#include "bench.h"
+#include "hv/abi.h"
+#include "lapic.h"
+#include "rt.h"
+#include "x86.h"
+
+#define VEC_BENCH 0x60
+#define WAIT_TSC  (1ull << 34)
+
+static volatile uint32_t stop_gen;
+
+static void bench_handler(unsigned vector)
+{
+    apic_eoi();
+}
+
+/* This vCPU's APIC: software-enabled, in the mode asked for. */
+static int apic_setup(bool x2apic)
+{
+    apic_refresh();
+    if (x2apic && !apic_x2apic_mode()) {
+        int r = apic_enable_x2apic();
+        if (r != RT_NO_FAULT) {
+            printf("bench: vCPU %u: IA32_APIC_BASE %#llx: switching to x2APIC failed (%d)\n",
+                   rt_vcpu_index(), (unsigned long long)apic_base(), r);
+            return -1;
+        }
+    }
+    apic_refresh();
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+    return 0;
+}
+
+static uint64_t exits_of(unsigned vcpu)
+{
+    return (uint64_t)rt_hypercall(KEEL_HC_EXIT_COUNT, vcpu, 0, 0);
+}
+
+/* vCPU 1: take IPIs halted until vCPU 0 moves stop_gen on. */
+static bool ap_x2apic;
+static void receiver(unsigned vcpu)
+{
+    if (vcpu != 1)
+        return;
+    uint32_t gen = stop_gen;
+    apic_setup(ap_x2apic);
+    while (stop_gen == gen)
+        rt_irq_wait_halt(VEC_BENCH, rt_irq_count(1, VEC_BENCH) + 1, WAIT_TSC);
+}
+
+static void print_x100(const char *what, const char *mode, uint64_t total, uint64_t n)
+{
+    uint64_t x100 = total * 100 / n;
+    printf("bench: ipi %s %s %llu.%02llu\n", mode, what, (unsigned long long)(x100 / 100),
+           (unsigned long long)(x100 % 100));
+}
+
+static void ipi_pair(bool x2apic, uint64_t n)
+{
+    const char *mode = x2apic ? "x2apic" : "xapic";
+    ap_x2apic = x2apic;
+    uint32_t ticket = rt_start_aps_nowait(receiver);
+    if (apic_setup(x2apic)) {
+        printf("bench: ipi %s: cannot switch the APIC mode\n", mode);
+        stop_gen++;
+        rt_wait_aps(ticket);
+        return;
+    }
+    uint32_t dest = 1; /* Keel: initial APIC ID = vCPU index */
+    uint64_t settle = rt_rdtsc() + rt_ms_to_tsc(2); /* the receiver sets up and halts */
+    while (rt_rdtsc() < settle)
+        rt_pause();
+    uint64_t s0 = exits_of(0), r0 = exits_of(1);
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t want = rt_irq_count(1, VEC_BENCH) + 1;
+        apic_send_ipi(dest, VEC_BENCH);
+        while (rt_irq_count(1, VEC_BENCH) < want)
+            rt_pause();
+    }
+    uint64_t s1 = exits_of(0), r1 = exits_of(1);
+    stop_gen++;
+    apic_send_ipi(dest, VEC_BENCH);
+    rt_wait_aps(ticket);
+    print_x100("sender exits/ipi", mode, s1 - s0, n);
+    print_x100("receiver exits/ipi", mode, r1 - r0, n);
+}
+
+static void ipi_self(bool x2apic, uint64_t n, uint64_t tsc_khz)
+{
+    const char *mode = x2apic ? "x2apic" : "xapic";
+    if (apic_setup(x2apic)) {
+        printf("bench: ipi %s: cannot switch the APIC mode\n", mode);
+        return;
+    }
+    uint32_t me = apic_id();
+    uint64_t e0 = exits_of(0);
+    __asm__ volatile("sti" ::: "memory");
+    uint64_t t0 = rt_rdtsc();
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t want = rt_irq_count(0, VEC_BENCH) + 1;
+        apic_send_ipi(me, VEC_BENCH);
+        while (rt_irq_count(0, VEC_BENCH) < want)
+            rt_pause();
+    }
+    uint64_t ticks = rt_rdtsc() - t0;
+    __asm__ volatile("cli" ::: "memory");
+    uint64_t e1 = exits_of(0);
+    print_x100("self exits/ipi", mode, e1 - e0, n);
+    print_x100("self instructions/ipi", mode, ticks * 1000000ull / tsc_khz, n);
+}
+
+void bench_ipi(uint64_t n, uint64_t tsc_khz)
+{
+    rt_irq_register(VEC_BENCH, bench_handler);
+    rt_irq_register(0xff, apic_spurious_handler);
+    for (int x2 = 0; x2 < 2; x2++) {
+        if (x2 && !(rt_cpuid(1, 0).ecx & (1u << 21))) {
+            printf("bench: ipi x2apic skipped: the CPU offers no x2APIC\n");
+            break;
+        }
+        if (rt_vcpu_count() >= 2)
+            ipi_pair(x2, n);
+        else
+            ipi_self(x2, n, tsc_khz);
+    }
+}
