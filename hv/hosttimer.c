@@ -3,6 +3,7 @@
 
 #include "hv/console.h"
 #include "hv/lapic_host.h"
+#include "hv/percpu.h"
 #include "hv/time.h"
 #include "hv/x86.h"
 
@@ -53,6 +54,11 @@ void host_timer_cpu_init(void)
 
 void host_timer_arm(uint64_t deadline)
 {
+    struct percpu *pc = this_cpu();
+    if (deadline == pc->timer_armed_for && !pc->timer_fired)
+        return; /* already armed for exactly this (the common case) */
+    pc->timer_armed_for = deadline;
+    pc->timer_fired = 0;
     if (use_deadline) {
         wrmsr(MSR_TSC_DEADLINE, deadline);
         return;

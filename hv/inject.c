@@ -44,7 +44,7 @@ bool vcpu_wake_pending(struct vcpu *v)
 {
     if (vapic_nmi_pending(v) && !v->nmi_masked)
         return true;
-    return (v->rflags & RFLAGS_IF) && vapic_pending_intr(v) != VAPIC_NONE;
+    return (v->rflags & RFLAGS_IF) && vapic_pending_intr(v, NULL) != VAPIC_NONE;
 }
 
 void vcpu_nmi_track(struct vcpu *v)
@@ -74,17 +74,18 @@ bool vcpu_inject_events(struct vcpu *v)
     if (vops->event_queued(v)) {
         /* A re-injected event goes first; whatever else waits needs an exit. */
         vops->set_intr_window(v, false);
-        return need_exit || vapic_nmi_pending(v) || vapic_pending_intr(v) != VAPIC_NONE;
+        return need_exit || vapic_nmi_pending(v) || vapic_pending_intr(v, NULL) != VAPIC_NONE;
     }
     if (inject_nmi(v)) {
         vops->set_intr_window(v, false);
         return need_exit;
     }
-    int p = vapic_pending_intr(v);
+    int held;
+    int p = vapic_pending_intr(v, &held);
     if (p == VAPIC_NONE) {
         /* An interrupt only TPR holds back becomes deliverable when the
          * guest lowers CR8, which it may do without an exit: catch that. */
-        vops->set_cr8_write_exit(v, vapic_tpr_blocked_class(v) >= 0);
+        vops->set_cr8_write_exit(v, held >= 0);
         vops->set_intr_window(v, false);
         return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
     }

@@ -49,6 +49,7 @@ struct percpu {
     volatile uint32_t state;          /* enum percpu_state */
     volatile uint32_t kicked;         /* a kick IPI is pending for this CPU */
     volatile uint32_t timer_fired;    /* the hypervisor timer went off (own CPU only) */
+    uint64_t timer_armed_for;         /* host TSC the timer is armed for, 0 = none */
 
     /* private */
     struct vcpu *vcpu;                /* the vCPU pinned here, or NULL */

@@ -263,6 +263,8 @@ uint32_t vapic_initial_id(const struct vcpu *v)
 
 bool vapic_take_init(struct vcpu *v)
 {
+    if (!(vlapic_events(&v->vl) & VLAPIC_EV_INIT))
+        return false; /* unlocked peek; set under the lock, taken under it */
     apic_lock(v);
     bool r = vlapic_take_init(&v->vl);
     apic_unlock(v);
@@ -272,6 +274,8 @@ bool vapic_take_init(struct vcpu *v)
 int vapic_take_sipi(struct vcpu *v)
 {
     uint8_t vec;
+    if (!(vlapic_events(&v->vl) & VLAPIC_EV_SIPI))
+        return VAPIC_NONE;
     apic_lock(v);
     bool r = vlapic_take_sipi(&v->vl, &vec);
     apic_unlock(v);
@@ -290,26 +294,27 @@ void vapic_take_nmi(struct vcpu *v)
     apic_unlock(v);
 }
 
-int vapic_pending_intr(struct vcpu *v)
+static int tpr_blocked_locked(struct vcpu *v)
+{
+    int irr = vlapic_highest_irr(&v->vl);
+    if (irr < 0)
+        return -1;
+    int isr = vlapic_highest_isr(&v->vl);
+    uint8_t tpr = vlapic_get_tpr(&v->vl);
+    if ((isr < 0 || (irr >> 4) > (isr >> 4)) && (irr >> 4) <= (tpr >> 4))
+        return irr >> 4;
+    return -1;
+}
+
+int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
     apic_lock(v);
     int r = (vlapic_events(&v->vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
                                                        : vlapic_highest_pending(&v->vl);
+    if (tpr_blocked)
+        *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
     apic_unlock(v);
     return r < 0 ? VAPIC_NONE : r;
-}
-
-int vapic_tpr_blocked_class(struct vcpu *v)
-{
-    int cls = -1;
-    apic_lock(v);
-    int irr = vlapic_highest_irr(&v->vl);
-    int isr = vlapic_highest_isr(&v->vl);
-    uint8_t tpr = vlapic_get_tpr(&v->vl);
-    if (irr >= 0 && (isr < 0 || (irr >> 4) > (isr >> 4)) && (irr >> 4) <= (tpr >> 4))
-        cls = irr >> 4;
-    apic_unlock(v);
-    return cls;
 }
 
 uint8_t vapic_ack_intr(struct vcpu *v, int pending)
@@ -337,6 +342,8 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
 
 uint64_t vapic_timer_deadline(struct vcpu *v)
 {
+    if (!v->vl.timer_armed)
+        return 0;
     apic_lock(v);
     uint64_t d = vlapic_timer_deadline(&v->vl);
     apic_unlock(v);
@@ -345,6 +352,8 @@ uint64_t vapic_timer_deadline(struct vcpu *v)
 
 void vapic_timer_check(struct vcpu *v)
 {
+    if (!v->vl.timer_armed)
+        return; /* only this vCPU arms its own timer */
     apic_lock(v);
     uint64_t d = vlapic_timer_deadline(&v->vl);
     if (d && rdtsc() + v->tsc_offset >= d)

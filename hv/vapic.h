@@ -67,11 +67,9 @@ int vapic_take_sipi(struct vcpu *v);          /* vector, or VAPIC_NONE */
 bool vapic_nmi_pending(struct vcpu *v);
 void vapic_take_nmi(struct vcpu *v);
 /* Highest interrupt the APIC would deliver now (IRR above PPR), or
- * VAPIC_EXTINT, or VAPIC_NONE. */
-int vapic_pending_intr(struct vcpu *v);
-/* The priority class of the highest requested interrupt that only the TPR
- * holds back (its class is above the ISR's but not above TPR's), or -1. */
-int vapic_tpr_blocked_class(struct vcpu *v);
+ * VAPIC_EXTINT, or VAPIC_NONE; with none, *tpr_blocked (if not NULL) gets
+ * the class of a requested interrupt only TPR holds back, else -1. */
+int vapic_pending_intr(struct vcpu *v, int *tpr_blocked);
 /* Acknowledge what vapic_pending_intr() returned: the vector to inject
  * (IRR -> ISR, or the 8259's acknowledge cycle). */
 uint8_t vapic_ack_intr(struct vcpu *v, int pending);

@@ -110,12 +110,17 @@ static void uart_irq(void *ctx, bool level)
 static const struct pit_ops pit_ops = { .now_ns = plat_now_ns, .irq0 = pit_irq0 };
 static const struct uart_ops uart_ops = { .tx = uart_tx, .irq = uart_irq };
 
+/* Called with the lock held after anything that may move the PIT's next
+ * event (port accesses, advancing). */
+static void update_timer_deadline(struct vplatform *p)
+{
+    uint64_t ns = pit_next_event_ns(&p->pit);
+    p->timer_deadline = ns ? ns_to_tsc(ns) : 0;
+}
+
 uint64_t vplatform_timer_deadline(struct vplatform *p)
 {
-    spin_lock(&p->lock);
-    uint64_t ns = pit_next_event_ns(&p->pit);
-    spin_unlock(&p->lock);
-    return ns ? ns_to_tsc(ns) : 0;
+    return p->timer_deadline;
 }
 
 /* Delivery of an edge is synchronous here (the line reaches the 8259 and
@@ -124,10 +129,14 @@ uint64_t vplatform_timer_deadline(struct vplatform *p)
  * event instead of in a burst. */
 void vplatform_timer_check(struct vplatform *p)
 {
+    uint64_t d = p->timer_deadline;
+    if (!d || rdtsc() < d)
+        return; /* the common case on every exit: nothing due, no lock */
     spin_lock(&p->lock);
     pit_advance(&p->pit, plat_now_ns(p));
     if (pit_pending_ticks(&p->pit))
         pit_ack_tick(&p->pit);
+    update_timer_deadline(p);
     spin_unlock(&p->lock);
 }
 
@@ -178,6 +187,7 @@ static uint64_t pit_read(void *dev, struct vcpu *v, uint64_t port, unsigned size
     uint8_t val = 0xff;
     spin_lock(&p->lock);
     pit_io_read(&p->pit, (uint16_t)port, &val);
+    update_timer_deadline(p);
     spin_unlock(&p->lock);
     return val;
 }
@@ -187,6 +197,7 @@ static void pit_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, u
     struct vplatform *p = dev;
     spin_lock(&p->lock);
     pit_io_write(&p->pit, (uint16_t)port, (uint8_t)val);
+    update_timer_deadline(p);
     spin_unlock(&p->lock);
 }
 

@@ -54,6 +54,9 @@ struct vplatform {
     struct pit pit;
     struct uart uart;                 /* COM1, the guest's console */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
+    /* Host TSC of the PIT's next event (0 = none), kept up to date under
+     * `lock` so the run loop can test it without taking the lock. */
+    volatile uint64_t timer_deadline;
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the
