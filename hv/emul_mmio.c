@@ -109,19 +109,41 @@ static int mmio_emulate(struct vcpu *v, const struct x86_insn *in, uint64_t gpa,
     }
 }
 
+/* RAM under another vCPU's xAPIC page (hv/vapic.c): emulated accesses go
+ * to the RAM. */
+static uint64_t ram_read(void *dev, struct vcpu *v, uint64_t gpa, unsigned size)
+{
+    uint64_t val = 0;
+    vm_read_phys(v->vm, gpa, &val, size);
+    return val;
+}
+
+static void ram_write(void *dev, struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+    vm_write_phys(v->vm, gpa, &val, size);
+}
+
+static const struct bus_range ram_under_apic = {
+    .read = ram_read, .write = ram_write, .name = "RAM under an xAPIC page",
+};
+
 int handle_npf(struct vcpu *v, const struct exit_record *e)
 {
     const struct exit_npf *f = &e->npf;
-    if (vm_gpa_is_ram(v->vm, f->gpa, 1))
-        return vm_stop_fault(v, "nested page fault on guest RAM at %#lx (info %#lx)",
-                             (unsigned long)f->gpa, (unsigned long)e->info1);
+    const struct bus_range *dev = vcpu_find_mmio(v, f->gpa);
+    bool ram = vm_gpa_is_ram(v->vm, f->gpa, 1);
+    if (ram && !dev)
+        dev = &ram_under_apic;
+    if (ram && (f->fetch || f->walk))
+        return vm_stop_fault(v, "%s an xAPIC page over RAM at %#lx (unsupported)",
+                             f->fetch ? "instruction fetch from" : "page-table walk through",
+                             (unsigned long)f->gpa);
     if (f->fetch)
         return vm_stop_fault(v, "instruction fetch from unbacked guest-physical %#lx",
                              (unsigned long)f->gpa);
     struct x86_insn in;
     if (vcpu_decode_at_rip(v, &in))
         return 0; /* a fault was injected, or the VM was stopped */
-    const struct bus_range *dev = vcpu_find_mmio(v, f->gpa);
     if (!dev)
         openbus_log_once(v, f->gpa, f->write);
     if (mmio_emulate(v, &in, f->gpa, dev))

@@ -48,6 +48,7 @@ struct exit_npf {
     bool write;
     bool fetch;
     bool present;       /* the nested translation existed (permission fault) */
+    bool walk;          /* the fault was on a guest page-table access */
 };
 
 struct exit_exception {

@@ -68,6 +68,7 @@ static void cb_mode_changed(void *ctx, enum vlapic_mode old_mode, enum vlapic_mo
     struct vcpu *v = ctx;
     vapic_mmio_range(v);
     v->apic_defer.dest_changed = true;
+    v->apic_defer.base_changed = true;
 }
 
 static void cb_dest_changed(void *ctx)
@@ -84,6 +85,53 @@ static const struct vlapic_ops vlapic_ops_hv = {
     .mode_changed = cb_mode_changed,
     .dest_changed = cb_dest_changed,
 };
+
+/* ---- an xAPIC page over guest RAM ----------------------------------------
+ *
+ * A guest may move its xAPIC page (IA32_APIC_BASE) onto an address where
+ * RAM is.  Nested paging maps RAM for every vCPU alike, so the RAM page is
+ * unmapped while any vCPU's APIC sits there: that vCPU's accesses then reach
+ * its APIC through the nested page fault, and the other vCPUs' accesses are
+ * emulated against the RAM underneath (hv/emul_mmio.c).  The page is mapped
+ * again, and every vCPU's TLB flushed, once no APIC is left on it. */
+
+static bool page_listed(const uint64_t *pages, unsigned n, uint64_t page)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (pages[i] == page)
+            return true;
+    return false;
+}
+
+static void vapic_update_ram_holes(struct vm *vm)
+{
+    uint64_t want[KEEL_MAX_CPUS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        const struct bus_range *r = &vm->vcpus[i]->lapic_mmio;
+        if (r->len && vm_gpa_is_ram(vm, r->base, r->len) && !page_listed(want, n, r->base))
+            want[n++] = r->base;
+    }
+    spin_lock(&vm->npt_lock);
+    bool changed = false;
+    for (unsigned i = 0; i < n; i++)
+        if (!page_listed(vm->apic_holes, vm->napic_holes, want[i]))
+            changed |= npt_unmap(&vm->npt, want[i], PAGE_SIZE) == 0;
+    for (unsigned i = 0; i < vm->napic_holes; i++)
+        if (!page_listed(want, n, vm->apic_holes[i]))
+            changed |= npt_map(&vm->npt, vm->apic_holes[i], vm->mem_hpa + vm->apic_holes[i],
+                               PAGE_SIZE, NPT_RWX, NPT_MT_WB) == 0;
+    memcpy(vm->apic_holes, want, n * sizeof(want[0]));
+    vm->napic_holes = n;
+    bool flush = npt_take_flush(&vm->npt) || changed;
+    spin_unlock(&vm->npt_lock);
+    if (!flush)
+        return;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        vops->flush_guest_tlb(vm->vcpus[i]);
+        vcpu_kick(vm->vcpus[i]);
+    }
+}
 
 /* ---- locking and deferred work ---------------------------------------- */
 
@@ -127,6 +175,8 @@ static void apic_unlock(struct vcpu *v)
     spin_unlock(&v->apic_lock);
     if (d.dest_changed)
         publish_view(v);
+    if (d.base_changed)
+        vapic_update_ram_holes(v->vm);
     for (unsigned i = 0; i < d.nmsgs; i++)
         vapic_route(v->vm, &d.msg[i]);
     for (unsigned i = 0; i < d.neoi; i++)

@@ -33,6 +33,7 @@ struct vapic_defer {
     uint8_t eoi[VAPIC_DEFER_EOIS];
     unsigned neoi;
     bool dest_changed;
+    bool base_changed;
     unsigned dropped;
 };
 

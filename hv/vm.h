@@ -84,7 +84,10 @@ struct vm {
 
     uint64_t mem_size;            /* guest RAM: GPA 0 .. mem_size */
     uint64_t mem_hpa;             /* backing, contiguous, 2 MiB aligned */
-    struct npt npt;
+    struct npt npt;               /* changed under npt_lock (hv/vapic.c) */
+    struct spinlock npt_lock;
+    uint64_t apic_holes[KEEL_MAX_CPUS]; /* RAM pages unmapped for xAPIC pages */
+    unsigned napic_holes;
     void *vendor;                 /* MSR/IO permission maps */
     struct iobus bus;             /* device models: ports and MMIO */
     struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */

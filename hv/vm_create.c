@@ -96,6 +96,7 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     snprintf(vm->name, sizeof(vm->name), "%s", s->name);
     snprintf(vm->con_prefix, sizeof(vm->con_prefix), "vm%u| ", s->index);
     vm->lock = (struct spinlock)SPINLOCK_INIT;
+    vm->npt_lock = (struct spinlock)SPINLOCK_INIT;
     vm->mem_size = s->mem_size;
     vm->mem_hpa = s->mem_hpa;
     vm->asid = s->index + 1; /* ASID 0 is the host's */

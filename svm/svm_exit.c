@@ -80,6 +80,7 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
         e->npf.write = (e->info1 & SVM_NPF_RW) != 0;
         e->npf.fetch = (e->info1 & SVM_NPF_ID) != 0;
         e->npf.present = (e->info1 & SVM_NPF_P) != 0;
+        e->npf.walk = (e->info1 & SVM_NPF_GUEST_WALK) != 0;
         break;
     case EXIT_EXCEPTION:
         e->exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);

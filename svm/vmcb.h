@@ -197,6 +197,7 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_NPF_P           (1ull << 0)
 #define SVM_NPF_RW          (1ull << 1)
 #define SVM_NPF_ID          (1ull << 4)
+#define SVM_NPF_GUEST_WALK  (1ull << 33)  /* during the guest's own page walk */
 
 /* Exit codes (APM table C-1). */
 #define SVM_EXIT_CR8_WRITE  0x018
