@@ -28,8 +28,22 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+/* The always-present counter MSRs (vendor ops): stored, never counting. */
+static uint64_t *perf_msr(struct vcpu *v, uint32_t msr)
+{
+    uint32_t i = msr - vops->arch_perf_msr_base;
+    if (msr < vops->arch_perf_msr_base || i >= vops->arch_perf_msr_count || i >= 8)
+        return NULL;
+    return &v->perf_msr[i];
+}
+
 static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+    uint64_t *p = perf_msr(v, msr);
+    if (p) {
+        *val = *p;
+        return 0;
+    }
     switch (msr) {
     case MSR_EFER:
         *val = vops->get_efer(v);
@@ -61,6 +75,11 @@ static int efer_write(struct vcpu *v, uint64_t val)
 
 static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+    uint64_t *p = perf_msr(v, msr);
+    if (p) {
+        *p = val;
+        return 0;
+    }
     switch (msr) {
     case MSR_EFER:
         return efer_write(v, val);

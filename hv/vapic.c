@@ -190,6 +190,9 @@ static void apic_unlock(struct vcpu *v)
 
 static void deliver_one(struct vcpu *t, const struct apic_msg *m)
 {
+    if (m->dm == APIC_DM_SMI && t->vl.smi_count == 0)
+        log_info("vm%u vCPU %u: SMI dropped (Keel emulates no SMM; logged once)", t->vm->index,
+                 t->index);
     apic_lock(t);
     vlapic_deliver(&t->vl, m);
     apic_unlock(t);

@@ -28,6 +28,11 @@ struct vcpu_ops {
     const struct npt_format *npt_format;
     /* Architecture differences the vendor-neutral code must reproduce. */
     bool x2apic_icr_bit12_gp;     /* AMD: #GP; Intel: ignored */
+    /* Performance-counter MSRs every CPU of the vendor has without a CPUID
+     * bit (AMD's four legacy PERF_CTL/PERF_CTR pairs, APM 13.2.1): they
+     * must not #GP.  Keel keeps what the guest writes; nothing counts. */
+    uint32_t arch_perf_msr_base;
+    unsigned arch_perf_msr_count;
     /* Detect and print the CPU's virtualization features; 0 if usable,
      * otherwise a negative value after printing which feature is missing. */
     int (*probe)(void);

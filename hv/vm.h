@@ -59,6 +59,7 @@ struct vcpu {
     uint64_t rflags;
     struct fxsave_area *fpu;
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
+    uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
 
     void *vendor;                 /* VMCB or VMCS state */
     struct bus_range lapic_mmio;  /* this vCPU's xAPIC page (len 0: not decoded) */

@@ -25,6 +25,23 @@ KEEL_TEST(msr_unknown_gp)
     }
 }
 
+/* AMD's legacy performance counters (PERF_CTL0-3, PERF_CTR0-3) exist on
+ * every AMD CPU without a CPUID bit (APM 13.2.1): they never #GP. */
+KEEL_TEST(msr_amd_legacy_perf_counters)
+{
+    REQUIRE_KEEL();
+    struct rt_cpuid v0 = rt_cpuid(0, 0);
+    if (v0.ebx != 0x68747541u) /* "Auth" */
+        SKIP("not an AMD CPU");
+    for (uint32_t msr = 0xc0010000u; msr < 0xc0010008u; msr++) {
+        uint64_t v = 0;
+        EXPECT_EQ(rt_wrmsr_safe(msr, 0x1234), RT_NO_FAULT);
+        EXPECT_EQ(rt_rdmsr_safe(msr, &v), RT_NO_FAULT);
+        EXPECT_EQ(v, 0x1234);
+        rt_wrmsr_safe(msr, 0);
+    }
+}
+
 KEEL_TEST(msr_efer)
 {
     uint64_t efer = rt_rdmsr(MSR_EFER);
