@@ -53,8 +53,7 @@ static int boot_choose_vendor(void)
     if (r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u) {
         vops = &svm_ops; /* AuthenticAMD */
     } else if (r[1] == 0x756e6547u && r[3] == 0x49656e69u && r[2] == 0x6c65746eu) {
-        log_err("error: this is an Intel CPU; Keel's VMX support is not implemented yet");
-        return -1;
+        vops = &vmx_ops; /* GenuineIntel */
     } else {
         log_err("error: unknown CPU vendor: Keel supports AMD (SVM) and Intel (VMX)");
         return -1;

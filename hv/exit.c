@@ -25,6 +25,7 @@ static const char *const exit_names[EXIT_REASON_COUNT] = {
     [EXIT_SHUTDOWN] = "shutdown",  [EXIT_EXCEPTION] = "exception",
     [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
     [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR8_WRITE] = "cr8-write",
+    [EXIT_NMI_WINDOW] = "nmi-window", [EXIT_TPR_BELOW] = "tpr-below",
     [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
 };
 
@@ -95,6 +96,21 @@ static int handle_cr8_write(struct vcpu *v, const struct exit_record *e)
     return 0;
 }
 
+static int handle_nmi_window(struct vcpu *v, const struct exit_record *e)
+{
+    /* The CPU tracked the NMI handler's IRET itself (virtual NMIs). */
+    vops->set_iret_exit(v, false);
+    v->nmi_masked = false;
+    v->nmi_unmask_at_next_exit = false;
+    return 0;
+}
+
+static int handle_tpr_below(struct vcpu *v, const struct exit_record *e)
+{
+    /* The TPR already changed in the APIC page; the run loop re-evaluates. */
+    return 0;
+}
+
 static int handle_iret(struct vcpu *v, const struct exit_record *e)
 {
     /* The IRET intercept comes before the IRET executes (APM 15.9): NMIs
@@ -153,6 +169,8 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_INTR_WINDOW] = handle_intr_window,
     [EXIT_IRET] = handle_iret,
     [EXIT_CR8_WRITE] = handle_cr8_write,
+    [EXIT_NMI_WINDOW] = handle_nmi_window,
+    [EXIT_TPR_BELOW] = handle_tpr_below,
     [EXIT_INVALID_STATE] = handle_invalid,
 };
 

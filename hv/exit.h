@@ -28,6 +28,8 @@ enum exit_reason {
     EXIT_INTR_WINDOW,   /* the guest can take an interrupt now (VINTR / interrupt window) */
     EXIT_IRET,          /* IRET intercepted: the end of an NMI handler is near */
     EXIT_CR8_WRITE,     /* MOV to CR8 intercepted (TPR lowering may unblock) */
+    EXIT_NMI_WINDOW,    /* NMIs are unblocked again (VMX virtual NMIs) */
+    EXIT_TPR_BELOW,     /* the guest lowered TPR below the threshold (VMX) */
     EXIT_INVALID_STATE, /* the entry itself failed (VMEXIT_INVALID, VM-entry failure) */
     EXIT_UNKNOWN,       /* decoded but not one Keel handles */
     EXIT_REASON_COUNT

@@ -85,7 +85,7 @@ bool vcpu_inject_events(struct vcpu *v)
     if (p == VAPIC_NONE) {
         /* An interrupt only TPR holds back becomes deliverable when the
          * guest lowers CR8, which it may do without an exit: catch that. */
-        vops->set_cr8_write_exit(v, held >= 0);
+        vops->set_tpr_threshold(v, held);
         vops->set_intr_window(v, false);
         return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
     }

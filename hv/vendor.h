@@ -55,10 +55,11 @@ struct vcpu_ops {
     /* Exit as soon as the guest can take an external interrupt (RFLAGS.IF
      * set, no shadow): VINTR on SVM, interrupt-window exiting on VMX. */
     void (*set_intr_window)(struct vcpu *v, bool on);
-    /* Exit on the guest's MOV to CR8: while TPR alone holds back a
-     * requested interrupt, lowering CR8 must let it in at once (the CPU
-     * would deliver it right after the MOV). */
-    void (*set_cr8_write_exit)(struct vcpu *v, bool on);
+    /* While TPR alone holds back a requested interrupt of priority class
+     * `cls` (-1: none), the guest lowering its TPR below it must exit at
+     * once (the CPU would deliver right after): a CR8-write intercept on
+     * SVM, the TPR threshold (or CR8-load exiting) on VMX. */
+    void (*set_tpr_threshold)(struct vcpu *v, int cls);
     /* Exit on the guest's next IRET (the end of an NMI handler). */
     void (*set_iret_exit)(struct vcpu *v, bool on);
     /* The guest's CR8 as the CPU keeps it while the guest runs (SVM V_TPR;
@@ -88,5 +89,6 @@ struct vcpu_ops {
 
 extern const struct vcpu_ops *vops;
 extern const struct vcpu_ops svm_ops;
+extern const struct vcpu_ops vmx_ops;
 
 #endif /* KEEL_HV_VENDOR_H */

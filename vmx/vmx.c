@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intel VMX: feature detection, VMXON per CPU, VMCS set-up, the run path
+ * and event injection.  Exit decoding is in vmx_exit.c.  A VMCS can only be
+ * written on the CPU where it is current, so state the vendor-neutral code
+ * sets from elsewhere (a VM's first vCPU is built on the boot CPU) waits in
+ * `pending` until the owning CPU's first entry.
+ */
+#include "vmx/vmx.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/console.h"
+#include "hv/desc.h"
+#include "hv/fpu.h"
+#include "hv/mem.h"
+#include "hv/percpu.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+#include "vmx/vmcs.h"
+
+struct vmx_controls vmx_ctl;
+
+#define FEATURE_CONTROL_LOCK        (1ull << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE (1ull << 2)
+#define CPUID1_ECX_VMX_BIT          (1u << 5)
+#define PAT_RESET 0x0007040600070406ull
+
+static struct vmx_vcpu *vmx_of(struct vcpu *v) { return v->vendor; }
+
+static void read_caps(struct vmx_cap_msrs *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->basic = rdmsr(MSR_IA32_VMX_BASIC);
+    c->pinbased = rdmsr(MSR_IA32_VMX_PINBASED_CTLS);
+    c->procbased = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS);
+    c->exit = rdmsr(MSR_IA32_VMX_EXIT_CTLS);
+    c->entry = rdmsr(MSR_IA32_VMX_ENTRY_CTLS);
+    c->misc = rdmsr(MSR_IA32_VMX_MISC);
+    c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    if ((c->procbased >> 32) & VMX_PROC_SECONDARY_CONTROLS) {
+        c->procbased2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+        c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+    }
+    if (c->basic & VMX_BASIC_TRUE_CTLS) {
+        c->true_pinbased = rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+        c->true_procbased = rdmsr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+        c->true_exit = rdmsr(MSR_IA32_VMX_TRUE_EXIT_CTLS);
+        c->true_entry = rdmsr(MSR_IA32_VMX_TRUE_ENTRY_CTLS);
+    }
+}
+
+static int vmx_probe(void)
+{
+    uint32_t r[4];
+    cpuid_count(1, 0, r);
+    if (!(r[2] & CPUID1_ECX_VMX_BIT)) {
+        log_err("this CPU lacks VMX (CPUID.1:ECX[5] = 0)");
+        return -1;
+    }
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE)) {
+        log_err("VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked without "
+                "VMX outside SMX): enable it in the setup");
+        return -1;
+    }
+    struct vmx_cap_msrs caps;
+    struct vmx_policy pol = { .want_apicv = false };
+    char err[200], line[300];
+    read_caps(&caps);
+    if (vmx_negotiate(&caps, &pol, &vmx_ctl, err, sizeof(err))) {
+        log_err("%s", err);
+        return -1;
+    }
+    if (!vmx_ctl.f.virtual_nmis) {
+        log_err("VMX lacks virtual NMIs (pin-based control bit 5); Keel needs them");
+        return -1;
+    }
+    vmx_controls_describe(&vmx_ctl, line, sizeof(line));
+    log_info("%s", line);
+    return 0;
+}
+
+static int vmx_cpu_enable(struct percpu *pc)
+{
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if (!(fc & FEATURE_CONTROL_LOCK))
+        wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE);
+    write_cr0((read_cr0() | vmx_ctl.cr0_fixed0) & (vmx_ctl.cr0_fixed1 | ~0xffffffffull));
+    write_cr4((read_cr4() | vmx_ctl.cr4_fixed0 | CR4_VMXE) & (vmx_ctl.cr4_fixed1 | ~0xffffffffull));
+    uint32_t *region = mem_alloc_pages(1, "VMXON region");
+    region[0] = vmx_ctl.revision;
+    pc->vmxon_region = region;
+    return vmx_on(virt_to_phys(region));
+}
+
+static void bitmap_clear(uint8_t *map, unsigned bit)
+{
+    map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* MSR bitmap (SDM 24.6.9): read-low 0x000, read-high 0x400, write-low
+ * 0x800, write-high 0xc00; a clear bit lets the access through. */
+static void msr_passthrough(uint8_t *map, uint32_t msr)
+{
+    unsigned base = msr >= 0xc0000000u ? 0x400 : 0;
+    unsigned idx = msr & 0x1fff;
+    bitmap_clear(map + base, idx);
+    bitmap_clear(map + base + 0x800, idx);
+}
+
+/* The guest's copies of these live in the VMCS (FS/GS base, SYSENTER) or
+ * in the CPU, which runs no other guest and whose host does not use them
+ * (KERNEL_GS_BASE, the SYSCALL MSRs). */
+static const uint32_t vmx_passthrough_msrs[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, 0xc0000081u, 0xc0000082u, 0xc0000083u,
+    0xc0000084u, 0x174u, 0x175u, 0x176u,
+};
+
+static int vmx_vm_init(struct vm *vm)
+{
+    struct vmx_vm *x = mem_try_alloc(1, 1, 0);
+    if (!x)
+        return -1;
+    x->msr_bitmap = mem_try_alloc(1, 1, 0);
+    x->io_bitmap_a = mem_try_alloc(1, 1, 0);
+    x->io_bitmap_b = mem_try_alloc(1, 1, 0);
+    if (!x->msr_bitmap || !x->io_bitmap_a || !x->io_bitmap_b)
+        return -1;
+    memset(x->msr_bitmap, 0xff, PAGE_SIZE);
+    memset(x->io_bitmap_a, 0xff, PAGE_SIZE);
+    memset(x->io_bitmap_b, 0xff, PAGE_SIZE);
+    for (size_t i = 0; i < sizeof(vmx_passthrough_msrs) / sizeof(vmx_passthrough_msrs[0]); i++)
+        msr_passthrough(x->msr_bitmap, vmx_passthrough_msrs[i]);
+    x->eptp = vm->npt.root | VMX_EPTP_WALK_4 | VMX_EPTP_MT_WB;
+    vm->vendor = x;
+    return 0;
+}
+
+static int vmx_vcpu_init(struct vcpu *v)
+{
+    struct vmx_vcpu *x = mem_try_alloc(1, 1, 0);
+    if (!x)
+        return -1;
+    x->vmcs = mem_try_alloc(1, 1, 0);
+    if (!x->vmcs)
+        return -1;
+    *(uint32_t *)x->vmcs = vmx_ctl.revision;
+    x->vmcs_pa = virt_to_phys(x->vmcs);
+    x->vpid = vmx_ctl.f.vpid ? (uint16_t)(v->vm->index + 1) : 0;
+    v->vendor = x;
+    return 0;
+}
+
+static void set_seg(struct vmx_seg_init *s, uint16_t sel, uint32_t ar, uint32_t limit,
+                    uint64_t base)
+{
+    s->sel = sel;
+    s->ar = ar;
+    s->limit = limit;
+    s->base = base;
+}
+
+/* CR0: the guest sees its own value through the read shadow; bits the CPU
+ * needs in VMX operation (NE, and PE/PG unless unrestricted) stay set
+ * underneath (SDM 24.6.6, 26.3.1.1). */
+static void pending_crs(struct vmx_pending_state *p, uint64_t cr0)
+{
+    p->cr0_shadow = cr0;
+    p->cr0 = cr0 | vmx_ctl.guest_cr0_fixed0;
+    p->cr4_shadow = 0;
+    p->cr4 = vmx_ctl.cr4_fixed0;
+}
+
+static void vmx_vcpu_reset_entry32(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx)
+{
+    struct vmx_pending_state *p = &vmx_of(v)->pending;
+    memset(p, 0, sizeof(*p));
+    set_seg(&p->seg[1], 0x08, vmx_ar_from_attrib(0xc9b), 0xffffffffu, 0);
+    set_seg(&p->seg[0], 0x10, vmx_ar_from_attrib(0xc93), 0xffffffffu, 0);
+    for (unsigned i = 2; i < 6; i++)
+        p->seg[i] = p->seg[0];
+    set_seg(&p->ldtr, 0, VMX_AR_UNUSABLE, 0, 0);
+    set_seg(&p->tr, 0, 0x8b, 0xffff, 0);
+    pending_crs(p, CR0_PE | CR0_ET);
+    p->valid = true;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RAX] = eax;
+    v->gpr[GPR_RBX] = ebx;
+    v->rip = rip;
+    v->rflags = RFLAGS_FIXED;
+}
+
+static void vmx_vcpu_reset_init(struct vcpu *v)
+{
+    struct vmx_pending_state *p = &vmx_of(v)->pending;
+    uint32_t sig[4];
+    cpuid_count(1, 0, sig);
+    memset(p, 0, sizeof(*p));
+    set_seg(&p->seg[1], 0xf000, 0x9b, 0xffff, 0xffff0000u);
+    set_seg(&p->seg[0], 0, 0x93, 0xffff, 0);
+    for (unsigned i = 2; i < 6; i++)
+        p->seg[i] = p->seg[0];
+    set_seg(&p->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&p->tr, 0, 0x8b, 0xffff, 0);
+    pending_crs(p, CR0_CD | CR0_NW | CR0_ET);
+    p->valid = true;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RDX] = sig[0];
+    v->rip = 0xfff0;
+    v->rflags = RFLAGS_FIXED;
+    vmx_of(v)->cr2 = 0;
+}
+
+static void vmx_vcpu_start_sipi(struct vcpu *v, uint8_t vector)
+{
+    vmx_vcpu_reset_init(v);
+    set_seg(&vmx_of(v)->pending.seg[1], (uint16_t)(vector << 8), 0x9b, 0xffff,
+            (uint64_t)vector << 12);
+    v->rip = 0;
+}
+
+static void vmx_stop_entry_failure(struct vcpu *v, struct exit_record *e, int r)
+{
+    memset(e, 0, sizeof(*e));
+    e->reason = EXIT_INVALID_STATE;
+    e->raw = (uint64_t)r;
+    e->rip = v->rip;
+}
+
+/* An event whose delivery the exit interrupted goes in again at the next
+ * entry (SDM 27.2.4, 28.6.1.1) unless a handler queues something else. */
+static void vmx_requeue_idt_vectoring(void)
+{
+    uint32_t info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+    if (!(info & VMX_INTR_INFO_VALID)) {
+        vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+        return;
+    }
+    vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~VMX_INTR_INFO_NMI_UNBLOCK_IRET);
+    if (info & VMX_INTR_INFO_ERROR_VALID)
+        vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read32(VMCS_IDT_VECTORING_ERROR));
+    vmcs_write32(VMCS_ENTRY_INSTR_LEN, vmcs_read32(VMCS_EXIT_INSTR_LEN));
+}
+
+static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
+{
+    struct vmx_vcpu *x = vmx_of(v);
+    if (!x->ready && vmx_vmcs_setup(v, x)) {
+        vmx_stop_entry_failure(v, e, -1);
+        return;
+    }
+    if (x->pending.valid && vmx_apply_pending(v, x)) {
+        vmx_stop_entry_failure(v, e, -2);
+        return;
+    }
+    if (x->flush_pending) {
+        const struct vmx_vm *xv = v->vm->vendor;
+        if (vmx_ctl.f.invept_single)
+            vmx_invept_single(xv->eptp);
+        else
+            vmx_invept_all();
+        x->flush_pending = false;
+    }
+    vmcs_writenat(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+    vmcs_writenat(VMCS_GUEST_RIP, v->rip);
+    vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
+    fpu_prepare_guest_entry(v->fpu);
+    vmcs_writenat(VMCS_HOST_CR0, read_cr0()); /* CR0.TS changes with the lazy FPU */
+    write_cr2(x->cr2);
+    int r = vmx_enter(v->gpr, x->launched);
+    x->cr2 = read_cr2();
+    /* With interrupts off at the exit, a host interrupt that made the
+     * guest exit is still pending: take it now (the IDT handles kicks and
+     * the timer), as STGI does on SVM. */
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    if (r) {
+        vmx_stop_entry_failure(v, e, r);
+        return;
+    }
+    x->launched = true;
+    v->gpr[GPR_RSP] = vmcs_readnat(VMCS_GUEST_RSP);
+    v->rip = vmcs_readnat(VMCS_GUEST_RIP);
+    v->rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+    vmx_decode_exit(v, e);
+    vmx_requeue_idt_vectoring();
+}
+
+static void vmx_run_loop_step(struct vcpu *v, struct exit_record *e)
+{
+    /* Exits that only concern VMX (the CR0/CR4 shadows) never reach the
+     * vendor-neutral dispatch. */
+    do {
+        vmx_vcpu_run(v, e);
+    } while (e->reason != EXIT_INVALID_STATE && vmx_handle_internal(v, e));
+}
+
+static void vmx_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
+                             bool has_error, uint32_t error)
+{
+    unsigned t = type == EVENT_NMI ? VMX_INTR_TYPE_NMI
+                 : type == EVENT_EXCEPTION ? VMX_INTR_TYPE_HW_EXCEPTION
+                 : type == EVENT_SOFTINT ? VMX_INTR_TYPE_SOFT_INTR : VMX_INTR_TYPE_EXT_INTR;
+    vmcs_write32(VMCS_ENTRY_INTR_INFO, VMX_INTR_INFO(vector, t, has_error));
+    if (has_error)
+        vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, error);
+}
+
+static bool vmx_event_queued(struct vcpu *v)
+{
+    return (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID) != 0;
+}
+
+static bool vmx_in_shadow(struct vcpu *v)
+{
+    return (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
+}
+
+static void vmx_clear_shadow(struct vcpu *v)
+{
+    uint32_t i = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+    vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, i & ~VMX_INTERRUPTIBILITY_SHADOW);
+}
+
+static void vmx_set_proc(struct vmx_vcpu *x, uint32_t bit, bool on)
+{
+    uint32_t p = on ? (x->proc | bit) : (x->proc & ~bit);
+    if (p != x->proc) {
+        x->proc = p;
+        vmcs_write32(VMCS_PROC_CONTROLS, p);
+    }
+}
+
+static void vmx_set_intr_window(struct vcpu *v, bool on)
+{
+    vmx_set_proc(vmx_of(v), VMX_PROC_INTR_WINDOW_EXITING, on);
+}
+
+/* With virtual NMIs the CPU blocks NMIs until the handler's IRET itself;
+ * NMI-window exiting says when that happened (SDM 25.3, 26.7.6). */
+static void vmx_set_iret_exit(struct vcpu *v, bool on)
+{
+    vmx_set_proc(vmx_of(v), VMX_PROC_NMI_WINDOW_EXITING, on);
+}
+
+static void vmx_set_tpr_threshold(struct vcpu *v, int cls)
+{
+    if (vmx_ctl.f.tpr_shadow)
+        vmcs_write32(VMCS_TPR_THRESHOLD, cls >= 0 ? (uint32_t)cls : 0);
+    else
+        vmx_set_proc(vmx_of(v), VMX_PROC_CR8_LOAD_EXITING, true);
+}
+
+/* With a TPR shadow the guest's CR8 lives in the vLAPIC page itself. */
+static uint8_t vmx_get_vtpr(struct vcpu *v)
+{
+    return (uint8_t)(v->apic_page[0x80 / 4] >> 4);
+}
+
+static void vmx_set_vtpr(struct vcpu *v, uint8_t cr8)
+{
+}
+
+static void vmx_get_paging(struct vcpu *v, struct guest_paging_regs *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+    p->cr3 = vmcs_readnat(VMCS_GUEST_CR3);
+    p->cr4 = vmcs_readnat(VMCS_GUEST_CR4);
+    p->efer = vmcs_read64(VMCS_GUEST_EFER);
+}
+
+static enum x86_mode vmx_cpu_mode(struct vcpu *v)
+{
+    uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR);
+    if (!(cr0 & CR0_PE) || (v->rflags & RFLAGS_VM))
+        return X86_MODE_REAL16;
+    if ((vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (ar & VMX_AR_L))
+        return X86_MODE_LONG64;
+    return (ar & VMX_AR_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static unsigned vmx_cpl(struct vcpu *v)
+{
+    return (vmcs_read32(VMCS_GUEST_SS_AR) & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT;
+}
+
+static uint64_t vmx_seg_base(struct vcpu *v, unsigned seg)
+{
+    return seg < 6 ? vmcs_readnat(VMCS_GUEST_BASE(seg)) : 0;
+}
+
+static uint64_t vmx_get_efer(struct vcpu *v)
+{
+    return vmcs_read64(VMCS_GUEST_EFER);
+}
+
+static void vmx_set_efer(struct vcpu *v, uint64_t efer)
+{
+    uint64_t lma = vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA;
+    vmcs_write64(VMCS_GUEST_EFER, (efer & ~EFER_LMA) | lma);
+}
+
+static uint64_t vmx_get_pat(struct vcpu *v) { return vmcs_read64(VMCS_GUEST_PAT); }
+static void vmx_set_pat(struct vcpu *v, uint64_t pat) { vmcs_write64(VMCS_GUEST_PAT, pat); }
+static void vmx_set_tsc_offset(struct vcpu *v, uint64_t off) { vmcs_write64(VMCS_TSC_OFFSET, off); }
+static void vmx_set_cr2(struct vcpu *v, uint64_t cr2) { vmx_of(v)->cr2 = cr2; }
+static void vmx_flush_guest_tlb(struct vcpu *v) { vmx_of(v)->flush_pending = true; }
+
+const struct vcpu_ops vmx_ops = {
+    .name = "vmx",
+    .npt_format = &npt_format_ept,
+    .x2apic_icr_bit12_gp = false,
+    .probe = vmx_probe,
+    .cpu_enable = vmx_cpu_enable,
+    .vm_init = vmx_vm_init,
+    .vcpu_init = vmx_vcpu_init,
+    .vcpu_reset_entry32 = vmx_vcpu_reset_entry32,
+    .vcpu_run = vmx_run_loop_step,
+    .inject_event = vmx_inject_event,
+    .event_queued = vmx_event_queued,
+    .in_shadow = vmx_in_shadow,
+    .clear_shadow = vmx_clear_shadow,
+    .set_intr_window = vmx_set_intr_window,
+    .set_tpr_threshold = vmx_set_tpr_threshold,
+    .set_iret_exit = vmx_set_iret_exit,
+    .get_vtpr = vmx_get_vtpr,
+    .set_vtpr = vmx_set_vtpr,
+    .vcpu_reset_init = vmx_vcpu_reset_init,
+    .vcpu_start_sipi = vmx_vcpu_start_sipi,
+    .get_paging = vmx_get_paging,
+    .cpu_mode = vmx_cpu_mode,
+    .cpl = vmx_cpl,
+    .seg_base = vmx_seg_base,
+    .get_efer = vmx_get_efer,
+    .set_efer = vmx_set_efer,
+    .get_pat = vmx_get_pat,
+    .set_pat = vmx_set_pat,
+    .set_tsc_offset = vmx_set_tsc_offset,
+    .set_cr2 = vmx_set_cr2,
+    .flush_guest_tlb = vmx_flush_guest_tlb,
+    .dump = vmx_dump,
+};

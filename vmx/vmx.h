@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Intel VMX: internal interface between the vmx/ files. */
+#ifndef KEEL_VMX_VMX_H
+#define KEEL_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/exit.h"
+#include "vmx/vmx_caps.h"
+
+struct vcpu;
+struct percpu;
+
+extern struct vmx_controls vmx_ctl;   /* negotiated once at boot (vmx_probe) */
+
+/* Guest state loaded at the next entry on the owning CPU (the VMCS can be
+ * written only where it is current). */
+struct vmx_seg_init {
+    uint16_t sel;
+    uint32_t ar, limit;
+    uint64_t base;
+};
+
+struct vmx_pending_state {
+    bool valid;
+    struct vmx_seg_init seg[6];       /* ES CS SS DS FS GS */
+    struct vmx_seg_init ldtr, tr;
+    uint64_t cr0, cr0_shadow, cr4, cr4_shadow;
+};
+
+struct vmx_vcpu {
+    void *vmcs;
+    uint64_t vmcs_pa;
+    bool ready;                       /* VMCS loaded and set up on its CPU */
+    bool launched;
+    bool flush_pending;               /* INVEPT before the next entry */
+    uint64_t cr2;                     /* guest CR2: not in the VMCS */
+    uint32_t proc, proc2;             /* current control values */
+    uint16_t vpid;
+    struct vmx_pending_state pending;
+};
+
+struct vmx_vm {
+    uint8_t *msr_bitmap;              /* 4 KiB (SDM 24.6.9) */
+    uint8_t *io_bitmap_a, *io_bitmap_b;
+    uint64_t eptp;
+};
+
+/* vmx_ops.c: the VMX instructions, each failure reported with the caller. */
+int vmx_on(uint64_t pa);
+int vmx_clear(uint64_t pa, const char *caller);
+int vmx_ptrld(uint64_t pa, const char *caller);
+int vmx_invept_single(uint64_t eptp);
+int vmx_invept_all(void);
+int vmx_enter(uint64_t *gpr, int launched);
+extern const char vmx_exit_entry[];
+
+/* vmx_vmcs.c: on the owning CPU, make the VMCS current and fill it; load
+ * the guest state waiting in `pending`. */
+int vmx_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x);
+int vmx_apply_pending(struct vcpu *v, struct vmx_vcpu *x);
+
+/* vmx_exit.c */
+void vmx_decode_exit(struct vcpu *v, struct exit_record *e);
+/* Exits the VMX code handles itself (CR0/CR4 shadows, CR8 without a TPR
+ * shadow): true when handled and the guest simply resumes. */
+bool vmx_handle_internal(struct vcpu *v, struct exit_record *e);
+void vmx_dump(struct vcpu *v);
+
+#endif /* KEEL_VMX_VMX_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * int vmx_enter(uint64_t *gpr, int launched)
+ *
+ * One VMX world switch (SDM 26, 27).  gpr[] holds the guest GPRs in x86
+ * order (RAX = 0 ... R15 = 15); RSP and RIP live in the VMCS.  The host
+ * RSP field is written here, right before VMLAUNCH/VMRESUME, because it
+ * is this very stack frame; the host RIP field points at vmx_exit_entry.
+ *
+ * Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed with
+ * VMfailInvalid (CF), 2 with VMfailValid (ZF: the VM-instruction error field
+ * says why); the caller reports it.  RFLAGS.IF is set across the switch:
+ * external-interrupt exiting makes a host interrupt exit the guest, and
+ * it is taken by the host IDT right after, as on SVM.
+ */
+#define VMCS_HOST_RSP 0x6c14
+
+    .text
+    .code64
+    .globl vmx_enter
+vmx_enter:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    pushq %rdi                  /* gpr[] */
+
+    movl $VMCS_HOST_RSP, %eax
+    vmwrite %rsp, %rax
+    jbe .Lwrite_failed
+
+    movl %esi, %eax             /* launched? */
+    movq %rdi, %rsi
+    movq 1*8(%rsi), %rcx
+    movq 2*8(%rsi), %rdx
+    movq 3*8(%rsi), %rbx
+    movq 5*8(%rsi), %rbp
+    movq 7*8(%rsi), %rdi
+    movq 8*8(%rsi), %r8
+    movq 9*8(%rsi), %r9
+    movq 10*8(%rsi), %r10
+    movq 11*8(%rsi), %r11
+    movq 12*8(%rsi), %r12
+    movq 13*8(%rsi), %r13
+    movq 14*8(%rsi), %r14
+    movq 15*8(%rsi), %r15
+    testl %eax, %eax
+    movq 0*8(%rsi), %rax
+    movq 6*8(%rsi), %rsi
+    jnz 1f
+    sti                         /* its shadow covers the VMLAUNCH */
+    vmlaunch
+    jmp .Lentry_failed
+1:  sti
+    vmresume
+.Lentry_failed:
+    cli
+    /* Nothing was loaded: the guest registers are still in gpr[]. */
+    movl $1, %eax
+    jc 2f
+    movl $2, %eax
+2:  addq $8, %rsp
+    jmp .Lout
+
+.Lwrite_failed:
+    movl $2, %eax
+    addq $8, %rsp
+    jmp .Lout
+
+    .globl vmx_exit_entry
+vmx_exit_entry:
+    /* Host state from the VMCS: RSP = the frame above, RFLAGS = 0x2 (IF
+     * clear, SDM 27.5.3).  Save the guest GPRs. */
+    pushq %rsi
+    movq 8(%rsp), %rsi          /* gpr[] */
+    movq %rax, 0*8(%rsi)
+    movq %rcx, 1*8(%rsi)
+    movq %rdx, 2*8(%rsi)
+    movq %rbx, 3*8(%rsi)
+    movq %rbp, 5*8(%rsi)
+    movq %rdi, 7*8(%rsi)
+    movq %r8, 8*8(%rsi)
+    movq %r9, 9*8(%rsi)
+    movq %r10, 10*8(%rsi)
+    movq %r11, 11*8(%rsi)
+    movq %r12, 12*8(%rsi)
+    movq %r13, 13*8(%rsi)
+    movq %r14, 14*8(%rsi)
+    movq %r15, 15*8(%rsi)
+    popq %rax
+    movq %rax, 6*8(%rsi)
+    addq $8, %rsp               /* gpr[] */
+    xorl %eax, %eax
+.Lout:
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .section .note.GNU-stack, "", @progbits
