@@ -135,6 +135,8 @@ void pcpu_run_loop(struct percpu *pc)
     struct vcpu *v = pc->vcpu;
     if (!v)
         pcpu_idle(pc);
+    if (vops->vcpu_load && vops->vcpu_load(v))
+        vm_stop_fault(v, "cannot load the vCPU's %s state on CPU %u", vops->name, pc->index);
     for (;;) {
         if (vm_ended(v->vm)) {
             __atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);

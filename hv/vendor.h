@@ -40,6 +40,9 @@ struct vcpu_ops {
     int (*cpu_enable)(struct percpu *pc);
     int (*vm_init)(struct vm *vm);
     int (*vcpu_init)(struct vcpu *v);
+    /* On the vCPU's own physical CPU, before its first entry (VMX: make
+     * the VMCS current there).  NULL when nothing is needed. */
+    int (*vcpu_load)(struct vcpu *v);
     /* Load the multiboot-style 32-bit protected-mode entry state. */
     void (*vcpu_reset_entry32)(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx);
     /* Enter the guest until the next exit; fills *e.  Syncs v->gpr/rip/rflags. */

@@ -248,10 +248,16 @@ static void vmx_requeue_idt_vectoring(void)
     vmcs_write32(VMCS_ENTRY_INSTR_LEN, vmcs_read32(VMCS_EXIT_INSTR_LEN));
 }
 
+static int vmx_vcpu_load(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx_of(v);
+    return x->ready ? 0 : vmx_vmcs_setup(v, x);
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
 {
     struct vmx_vcpu *x = vmx_of(v);
-    if (!x->ready && vmx_vmcs_setup(v, x)) {
+    if (!x->ready) {
         vmx_stop_entry_failure(v, e, -1);
         return;
     }
@@ -421,6 +427,7 @@ const struct vcpu_ops vmx_ops = {
     .cpu_enable = vmx_cpu_enable,
     .vm_init = vmx_vm_init,
     .vcpu_init = vmx_vcpu_init,
+    .vcpu_load = vmx_vcpu_load,
     .vcpu_reset_entry32 = vmx_vcpu_reset_entry32,
     .vcpu_run = vmx_run_loop_step,
     .inject_event = vmx_inject_event,
