@@ -82,10 +82,10 @@ bool vcpu_inject_events(struct vcpu *v)
     }
     int held;
     int p = vapic_pending_intr(v, &held);
+    /* An interrupt only TPR holds back becomes deliverable when the guest
+     * lowers its TPR, which it may do without an exit: catch that. */
+    vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
-        /* An interrupt only TPR holds back becomes deliverable when the
-         * guest lowers CR8, which it may do without an exit: catch that. */
-        vops->set_tpr_threshold(v, held);
         vops->set_intr_window(v, false);
         return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
     }

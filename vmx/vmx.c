@@ -276,6 +276,14 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcs_writenat(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
     vmcs_writenat(VMCS_GUEST_RIP, v->rip);
     vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
+    if (vmx_ctl.f.tpr_shadow) {
+        /* Without virtual-interrupt delivery the TPR threshold may not
+         * exceed VTPR[7:4] at entry (SDM 26.2.1.1); the guest may have
+         * lowered its TPR through the APIC page since it was set. */
+        uint32_t vtpr = v->apic_page[0x80 / 4] >> 4;
+        if (vmcs_read32(VMCS_TPR_THRESHOLD) > vtpr)
+            vmcs_write32(VMCS_TPR_THRESHOLD, vtpr);
+    }
     fpu_prepare_guest_entry(v->fpu);
     vmcs_writenat(VMCS_HOST_CR0, read_cr0()); /* CR0.TS changes with the lazy FPU */
     write_cr2(x->cr2);
