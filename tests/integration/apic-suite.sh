@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# apic.<mode>-<N>cpu: the in-guest APIC suite (guest/apic) on N vCPUs in xAPIC
-# or x2APIC mode: every test passes or skips for a stated reason, none fails.
+# apic.<mode>-<N>cpu, vmx.apic-*: the in-guest APIC suite (guest/apic) on N
+# vCPUs in xAPIC or x2APIC mode, on PLATFORM (default qemu-svm): every test
+# passes or skips for a stated reason, none fails.
 # The suite raises IRQ lines through the pc-testdev compatible ports.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-cpus=${1:?usage: apic-suite.sh CPUS xapic|x2apic}
-mode=${2:?usage: apic-suite.sh CPUS xapic|x2apic}
+cpus=${1:?usage: apic-suite.sh CPUS xapic|x2apic [PLATFORM]}
+mode=${2:?usage: apic-suite.sh CPUS xapic|x2apic [PLATFORM]}
+platform=${3:-qemu-svm}
 require_guest apic
 
-args=(--guest apic --cpus "$cpus" --set irq_ports=yes)
+args=(--platform "$platform" --guest apic --cpus "$cpus" --set irq_ports=yes)
 [[ $mode == x2apic ]] && args+=(--append x2apic)
 keel_run "${args[@]}"
 expect_started

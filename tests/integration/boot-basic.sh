@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# boot.basic-1cpu, boot.basic-4cpu: the basic guest runs its in-guest tests on
-# CPUS vCPUs (the argument), reports them all passed and exits with status 0.
+# boot.basic-1cpu, boot.basic-4cpu, vmx.basic-*: the basic guest runs its
+# in-guest tests on CPUS vCPUs (the argument) on PLATFORM (default qemu-svm),
+# reports them all passed and exits with status 0.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-cpus=${1:?usage: boot-basic.sh CPUS}
+cpus=${1:?usage: boot-basic.sh CPUS [PLATFORM]}
+platform=${2:-qemu-svm}
 require_guest basic
 
-keel_run --guest basic --cpus "$cpus"
+keel_run --platform "$platform" --guest basic --cpus "$cpus"
 expect_started
 if ((cpus > 1)); then
     expect_line "keel: took $cpus CPUs"

@@ -8,15 +8,18 @@
 #                              keel.efi's directory, so guests sit beside it)
 #   esp/EFI/BOOT/<guest, modules, --file copies>
 #   esp/startup.nsh            `reset -s` for the UEFI Shell (see below)
-#   OVMF_VARS.fd               this run's copy of the UEFI variable store
 #   serial.log                 the serial console, ANSI escapes and CRs removed
-#   qemu.cmd                   the emulator command line, ready to paste
-#   qemu.err, qemu.log         QEMU's stderr and its `-d cpu_reset` log
+#   qemu-svm:  OVMF_VARS.fd    this run's copy of the UEFI variable store
+#              qemu.cmd        the emulator command line, ready to paste
+#              qemu.err, qemu.log  QEMU's stderr and its `-d cpu_reset` log
+#   bochs-vmx: bochsrc, bochs.cmd, com1.out, bochs.* (see tools/lib/bochs.sh)
 #
 # When keel.efi returns to the firmware, OVMF boots its next boot option, the
 # built-in UEFI Shell, which runs startup.nsh from the ESP after a 5 s
 # countdown: `reset -s` powers the machine off and, with -no-reboot, QEMU
-# exits by itself (measured: about 9 s from start with a trivial app).
+# exits by itself (measured: about 9 s from start with a trivial app).  Bochs
+# powers off on it too (ACPI soft power-off), but the launcher stops Bochs as
+# soon as Keel says it returns, as the countdown takes 10 s there.
 
 readonly KEEL_OVMF_CODE=${KEEL_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 readonly KEEL_OVMF_VARS=${KEEL_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -139,26 +142,36 @@ qemu_had_error() {
             grep -qv -e 'warning:' -e 'terminating on signal'
 }
 
-# Maps the emulator's exit code and the serial log to the run's status, with
-# a message on stderr for everything but a guest status.
+# Sets FIRMWARE_STATUS from the serial log LOG when keel.efi never took over
+# the machine, with a message on stderr: 125 when it returned to the firmware,
+# 126 when OVMF could not load it; empty otherwise.
+firmware_status() {
+    local log=$1
+    FIRMWARE_STATUS=''
+    if grep -q 'keel: returning to the firmware' -- "$log"; then
+        say "keel.efi refused to start and returned to the firmware:"
+        grep -E "${KEEL_LINE}keel: (error|warning):" -- "$log" | sed 's/^/    /' >&2 || true
+        FIRMWARE_STATUS=$KEEL_EXIT_FIRMWARE
+    elif grep -q '^BdsDxe: failed to load Boot' -- "$log" && ! grep -qE "${KEEL_LINE}Keel " -- "$log"; then
+        say "OVMF could not load keel.efi:"
+        grep '^BdsDxe: failed to load' -- "$log" | sed 's/^/    /' >&2
+        FIRMWARE_STATUS=$KEEL_EXIT_LAUNCHER
+    elif grep -q '^startup.nsh: ' -- "$log"; then
+        say "keel.efi returned to the firmware without saying why (no 'keel: returning to the firmware' line)"
+        grep '^BdsDxe: failed to start' -- "$log" | sed 's/^/    /' >&2 || true
+        FIRMWARE_STATUS=$KEEL_EXIT_FIRMWARE
+    fi
+}
+
+# Maps QEMU's exit code and the serial log to the run's status, with a
+# message on stderr for everything but a guest status.
 #   classify_run RC ELAPSED TIMEOUT RUNDIR
 classify_run() {
     local rc=$1 elapsed=$2 limit=$3 dir=$4
     local log=$dir/serial.log v s
-    if grep -q 'keel: returning to the firmware' -- "$log"; then
-        say "keel.efi refused to start and returned to the firmware:"
-        grep -E "${KEEL_LINE}keel: (error|warning):" -- "$log" | sed 's/^/    /' >&2 || true
-        return "$KEEL_EXIT_FIRMWARE"
-    fi
-    if grep -q '^BdsDxe: failed to load Boot' -- "$log" && ! grep -qE "${KEEL_LINE}Keel " -- "$log"; then
-        say "OVMF could not load keel.efi:"
-        grep '^BdsDxe: failed to load' -- "$log" | sed 's/^/    /' >&2
-        return "$KEEL_EXIT_LAUNCHER"
-    fi
-    if grep -q '^startup.nsh: ' -- "$log"; then
-        say "keel.efi returned to the firmware without saying why (no 'keel: returning to the firmware' line)"
-        grep '^BdsDxe: failed to start' -- "$log" | sed 's/^/    /' >&2 || true
-        return "$KEEL_EXIT_FIRMWARE"
+    firmware_status "$log"
+    if [[ -n $FIRMWARE_STATUS ]]; then
+        return "$FIRMWARE_STATUS"
     fi
     if ((rc == 124 || (rc == 137 && elapsed >= limit))); then
         say "timed out after ${limit} s: the machine was still running; stopped it (status 124)"
@@ -218,7 +231,8 @@ run_usage_error() {
 run_main() {
     local cpus=4 mem='' guest='' append='' have_append=0 platform=qemu-svm timeout=300
     local cfg='' icount=0 log='' machine_mem='' dry=0 build=1 run_dir=''
-    local -a modules=() sets=() files=() qemu_extra=()
+    local bochs_model=''
+    local -a modules=() sets=() files=() qemu_extra=() bochs_lines=()
     local opt
     while (($#)); do
         if [[ $1 == --*=* ]]; then
@@ -231,7 +245,7 @@ run_main() {
             --no-build) build=0; shift; continue ;;
             -h|--help) usage; exit 0 ;;
             --cpus|--mem|--guest|--append|--module|--platform|--timeout|--set|--cfg|\
-            --file|--log|--qemu-arg|--machine-mem|--run-dir)
+            --file|--log|--qemu-arg|--machine-mem|--run-dir|--bochs-model|--bochsrc-line)
                 (($# >= 2)) || run_usage_error "$opt needs a value" ;;
             *) run_usage_error "unknown option '$opt'" ;;
         esac
@@ -250,16 +264,29 @@ run_main() {
             --qemu-arg) qemu_extra+=("$2") ;;
             --machine-mem) machine_mem=$2 ;;
             --run-dir) run_dir=$2 ;;
+            --bochs-model) bochs_model=$2 ;;
+            --bochsrc-line) bochs_lines+=("$2") ;;
         esac
         shift 2
     done
 
     case $platform in
-        qemu-svm) ;;
-        bochs-vmx) say "platform 'bochs-vmx' (Bochs with VMX) is not implemented yet; use qemu-svm"
-                   exit "$KEEL_EXIT_LAUNCHER" ;;
-        *) run_usage_error "unknown platform '$platform' (platforms: qemu-svm; bochs-vmx not implemented yet)" ;;
+        qemu-svm)
+            [[ -z $bochs_model && ${#bochs_lines[@]} == 0 ]] ||
+                run_usage_error "--bochs-model and --bochsrc-line are for --platform bochs-vmx"
+            ;;
+        bochs-vmx)
+            ((!icount)) || run_usage_error "--icount is for QEMU (Bochs always counts instructions: see --help)"
+            ((${#qemu_extra[@]} == 0)) || run_usage_error "--qemu-arg is for QEMU; use --bochsrc-line"
+            bochs_model=${bochs_model:-${KEEL_BOCHS_MODELS[0]}}
+            bochs_model_ok "$bochs_model" ||
+                run_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$bochs_model'"
+            ;;
+        *) run_usage_error "unknown platform '$platform' (platforms: qemu-svm, bochs-vmx)" ;;
     esac
+    # The keel.cfg line that lets Keel end the emulator with its status.
+    local exit_line='debug_exit = 0xf4'
+    [[ $platform == bochs-vmx ]] && exit_line='bochs_exit = yes'
     if [[ ! $cpus =~ ^[0-9]+$ ]] || ((10#$cpus < 1 || 10#$cpus > 64)); then
         run_usage_error "--cpus wants a number from 1 to 64, not '$cpus'"
     fi
@@ -296,10 +323,17 @@ run_main() {
     }
     local efi=$KEEL_BUILD_DIR/boot/keel.efi
     [[ -f $efi ]] || note_missing "$(pretty_path "$efi") not found (is the build done?)"
-    [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
-    [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
-    command -v qemu-system-x86_64 >/dev/null ||
-        note_missing "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+    if [[ $platform == qemu-svm ]]; then
+        [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
+        [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
+        command -v qemu-system-x86_64 >/dev/null ||
+            note_missing "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+    else
+        [[ -f $KEEL_BOCHS_OVMF_CODE ]] || note_missing "$KEEL_BOCHS_OVMF_CODE not found (Debian package ovmf)"
+        [[ -f $KEEL_BOCHS_OVMF_VARS ]] || note_missing "$KEEL_BOCHS_OVMF_VARS not found (Debian package ovmf)"
+        [[ -f $KEEL_BOCHS_VGABIOS ]] || note_missing "$KEEL_BOCHS_VGABIOS not found (Debian package vgabios)"
+        bochs_binary >/dev/null || note_missing "bochs-bin not found (Debian package bochs)"
+    fi
 
     # Guest: builtin, a NAME from build/guest/NAME.elf, or a PATH (has a /).
     local guest_src='' guest_cfg=builtin
@@ -358,7 +392,7 @@ run_main() {
     # keel.cfg: later lines override earlier ones, so --set lines come last.
     {
         if [[ -n $cfg ]]; then
-            echo 'debug_exit = 0xf4'
+            echo "$exit_line"
             cat -- "$cfg"
             if [[ -n $(tail -c 1 -- "$cfg") ]]; then echo; fi
             if [[ -n $guest ]]; then echo "guest = $guest_cfg"; fi
@@ -368,7 +402,7 @@ run_main() {
         else
             echo 'log_level = info'
             echo 'serial_port = 0x3f8'
-            echo 'debug_exit = 0xf4'
+            echo "$exit_line"
             echo "guest = $guest_cfg"
             if ((have_append)); then echo "cmdline = $append"; fi
             for m in "${module_lines[@]}"; do echo "$m"; done
@@ -380,30 +414,48 @@ run_main() {
         done
     } >"$boot/keel.cfg"
 
-    cp -- "$KEEL_OVMF_VARS" "$dir/OVMF_VARS.fd" 2>/dev/null || true
     [[ -n $machine_mem ]] || machine_mem=$(machine_memory_for_cfg <"$boot/keel.cfg")
 
-    # QEMU's -drive takes a comma-separated list: double commas in paths.
-    local -a qemu=(qemu-system-x86_64 -name keel -machine q35 -accel tcg -cpu EPYC
-        -smp "$cpus" -m "$machine_mem" -nodefaults -display none -no-reboot -net none
-        -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
-        -drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/OVMF_VARS.fd"
-        -drive "file=fat:${esp//,/,,},format=raw,if=virtio,readonly=on"
-        -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4"
-        -d cpu_reset -D "$dir/qemu.log")
-    if ((icount)); then
-        qemu+=(-icount "shift=0,sleep=off")
+    local -a emu
+    if [[ $platform == qemu-svm ]]; then
+        cp -- "$KEEL_OVMF_VARS" "$dir/OVMF_VARS.fd" 2>/dev/null || true
+        # QEMU's -drive takes a comma-separated list: double commas in paths.
+        emu=(qemu-system-x86_64 -name keel -machine q35 -accel tcg -cpu EPYC
+            -smp "$cpus" -m "$machine_mem" -nodefaults -display none -no-reboot -net none
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
+            -drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/OVMF_VARS.fd"
+            -drive "file=fat:${esp//,/,,},format=raw,if=virtio,readonly=on"
+            -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4"
+            -d cpu_reset -D "$dir/qemu.log")
+        if ((icount)); then
+            emu+=(-icount "shift=0,sleep=off")
+        fi
+        emu+=("${qemu_extra[@]}")
+        quote_cmd "${emu[@]}" >"$dir/qemu.cmd"
+    else
+        [[ $dir != *[\",]* ]] || die "the run directory $dir has a double quote or a comma: a bochsrc cannot name it"
+        bochs_prepare "$dir" "$cpus" "$(size_to_mib "$machine_mem")" "$bochs_model" "${bochs_lines[@]}"
+        local isolation
+        isolation=$(bochs_isolation)
+        # shellcheck disable=SC2206 # the prefix is words: unshare and its options
+        emu=($isolation "$(bochs_binary || echo bochs-bin)" -q -f "$dir/bochsrc" -rc "$dir/bochs.rc")
+        quote_cmd "${emu[@]}" >"$dir/bochs.cmd"
     fi
-    qemu+=("${qemu_extra[@]}")
-    quote_cmd "${qemu[@]}" >"$dir/qemu.cmd"
 
     if ((dry)); then
         echo "# keel.cfg ($(pretty_path "$boot/keel.cfg"))"
         cat "$boot/keel.cfg"
         echo "# ESP ($(pretty_path "$esp"))"
         (cd "$esp" && find . -type f | sort | sed 's|^\./|    |')
-        echo "# QEMU command (dry run: not started; timeout ${timeout} s)"
-        cat "$dir/qemu.cmd"
+        if [[ $platform == qemu-svm ]]; then
+            echo "# QEMU command (dry run: not started; timeout ${timeout} s)"
+            cat "$dir/qemu.cmd"
+        else
+            echo "# bochsrc ($(pretty_path "$dir/bochsrc"))"
+            cat "$dir/bochsrc"
+            echo "# Bochs command (dry run: not started; timeout ${timeout} s)"
+            cat "$dir/bochs.cmd"
+        fi
         exit 0
     fi
 
@@ -417,22 +469,29 @@ run_main() {
         mkdir -p -- "$(dirname -- "$log")" || die "cannot create the directory of --log $log"
     fi
     local input=/dev/null start rc status
-    if [[ -t 0 ]]; then
-        input=/dev/stdin
-    fi
     start=$SECONDS
-    set +e
-    timeout --foreground -k 10 "$timeout" "${qemu[@]}" <"$input" 2>"$dir/qemu.err" |
-        clean_serial | tee "$dir/serial.log" ${log:+"$log"}
-    rc=${PIPESTATUS[0]}
-    set -e
-    show_qemu_stderr "$dir/qemu.err"
-    classify_run "$rc" "$((SECONDS - start))" "$timeout" "$dir" && status=0 || status=$?
+    if [[ $platform == bochs-vmx ]]; then
+        [[ -n ${isolation:-} ]] ||
+            warn "unshare --net is not available: Bochs' VNC server listens on TCP port 5900+ of every interface during the run"
+        bochs_run "$dir" "$timeout" "$log" "${emu[@]}"
+        bochs_classify "$((SECONDS - start))" "$timeout" "$dir" && status=0 || status=$?
+    else
+        if [[ -t 0 ]]; then
+            input=/dev/stdin
+        fi
+        set +e
+        timeout --foreground -k 10 "$timeout" "${emu[@]}" <"$input" 2>"$dir/qemu.err" |
+            clean_serial | tee "$dir/serial.log" ${log:+"$log"}
+        rc=${PIPESTATUS[0]}
+        set -e
+        show_qemu_stderr "$dir/qemu.err"
+        classify_run "$rc" "$((SECONDS - start))" "$timeout" "$dir" && status=0 || status=$?
+    fi
     if ((status == KEEL_EXIT_FIRMWARE)) && [[ -n $cfg ]]; then
         local n
         while read -r n; do
             if ((n > 1)); then
-                say "keel.cfg line $n is line $((n - 1)) of $cfg (the launcher puts 'debug_exit = 0xf4' first)"
+                say "keel.cfg line $n is line $((n - 1)) of $cfg (the launcher puts '$exit_line' first)"
             fi
         done < <(sed -nE "s/${KEEL_LINE}keel: error: keel\\.cfg:([0-9]+):.*/\\2/p" -- "$dir/serial.log")
     fi
