@@ -302,10 +302,10 @@ static void svm_set_vtpr(struct vcpu *v, uint8_t cr8)
 
 #define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
 
-static void svm_set_cr8_write_exit(struct vcpu *v, bool on)
+static void svm_set_tpr_threshold(struct vcpu *v, int cls)
 {
     struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
-    if (on)
+    if (cls >= 0)
         c->intercept_cr |= SVM_INTERCEPT_CR_WRITE(8);
     else
         c->intercept_cr &= ~SVM_INTERCEPT_CR_WRITE(8);
@@ -434,7 +434,7 @@ const struct vcpu_ops svm_ops = {
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,
     .set_iret_exit = svm_set_iret_exit,
-    .set_cr8_write_exit = svm_set_cr8_write_exit,
+    .set_tpr_threshold = svm_set_tpr_threshold,
     .get_vtpr = svm_get_vtpr,
     .set_vtpr = svm_set_vtpr,
     .vcpu_reset_init = svm_vcpu_reset_init,
