@@ -17,6 +17,7 @@
 void keel_shutdown(int status)
 {
     struct keel_config *c = &boot.cfg;
+    con_drain(); /* the last line must leave the UART before the machine goes */
     if (c->debug_exit)
         outl(c->debug_exit, (uint32_t)status); /* QEMU exits with 2 * status + 1 */
     if (c->bochs_exit)

@@ -25,6 +25,7 @@
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS 0x03
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40
 #define UART_CLOCK_DIV 115200u
 
 static struct spinlock con_lock = SPINLOCK_INIT;
@@ -66,6 +67,15 @@ static void uart_putc(char c)
         cpu_relax();
     }
     outb(uart_port + UART_THR, (uint8_t)c);
+}
+
+void con_drain(void)
+{
+    for (unsigned i = 0; uart_port && i < 1000000; i++) {
+        if (inb(uart_port + UART_LSR) & LSR_TEMT)
+            return;
+        cpu_relax();
+    }
 }
 
 static void con_write_locked(const char *s, size_t n)

@@ -26,6 +26,9 @@ int con_init_serial(uint16_t port, uint32_t baud);
 void con_set_level(enum log_level_hv lvl);
 enum log_level_hv con_level(void);
 
+/* Wait until the UART has sent everything (LSR.TEMT), bounded. */
+void con_drain(void);
+
 /* Raw output, whole under the console lock. */
 void con_write(const char *s, size_t n);
 
