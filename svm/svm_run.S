@@ -11,6 +11,8 @@
  * state VMRUN leaves alone (FS, GS, TR, LDTR, KernelGsBase, STAR family,
  * SYSENTER MSRs; APM 15.5.2): host GS base is the per-CPU pointer.
  */
+#include "hv/guest_gprs.S.inc"
+
     .text
     .code64
     .globl svm_vmrun
@@ -25,19 +27,7 @@ svm_vmrun:
     pushq %rsi                  /* gpr[] */
 
     movq %rdi, %rax
-    movq 1*8(%rsi), %rcx
-    movq 2*8(%rsi), %rdx
-    movq 3*8(%rsi), %rbx
-    movq 5*8(%rsi), %rbp
-    movq 7*8(%rsi), %rdi
-    movq 8*8(%rsi), %r8
-    movq 9*8(%rsi), %r9
-    movq 10*8(%rsi), %r10
-    movq 11*8(%rsi), %r11
-    movq 12*8(%rsi), %r12
-    movq 13*8(%rsi), %r13
-    movq 14*8(%rsi), %r14
-    movq 15*8(%rsi), %r15
+    GUEST_GPRS_LOAD %rsi
     movq 6*8(%rsi), %rsi
 
     clgi
@@ -47,19 +37,7 @@ svm_vmrun:
     vmsave %rax
 
     xchgq %rsi, (%rsp)          /* rsi = gpr[], guest RSI on the stack */
-    movq %rcx, 1*8(%rsi)
-    movq %rdx, 2*8(%rsi)
-    movq %rbx, 3*8(%rsi)
-    movq %rbp, 5*8(%rsi)
-    movq %rdi, 7*8(%rsi)
-    movq %r8, 8*8(%rsi)
-    movq %r9, 9*8(%rsi)
-    movq %r10, 10*8(%rsi)
-    movq %r11, 11*8(%rsi)
-    movq %r12, 12*8(%rsi)
-    movq %r13, 13*8(%rsi)
-    movq %r14, 14*8(%rsi)
-    movq %r15, 15*8(%rsi)
+    GUEST_GPRS_SAVE %rsi
     popq %rcx
     movq %rcx, 6*8(%rsi)
 

@@ -15,6 +15,8 @@
  */
 #define VMCS_HOST_RSP 0x6c14
 
+#include "hv/guest_gprs.S.inc"
+
     .text
     .code64
     .globl vmx_enter
@@ -33,19 +35,7 @@ vmx_enter:
 
     movl %esi, %eax             /* launched? */
     movq %rdi, %rsi
-    movq 1*8(%rsi), %rcx
-    movq 2*8(%rsi), %rdx
-    movq 3*8(%rsi), %rbx
-    movq 5*8(%rsi), %rbp
-    movq 7*8(%rsi), %rdi
-    movq 8*8(%rsi), %r8
-    movq 9*8(%rsi), %r9
-    movq 10*8(%rsi), %r10
-    movq 11*8(%rsi), %r11
-    movq 12*8(%rsi), %r12
-    movq 13*8(%rsi), %r13
-    movq 14*8(%rsi), %r14
-    movq 15*8(%rsi), %r15
+    GUEST_GPRS_LOAD %rsi
     testl %eax, %eax
     movq 0*8(%rsi), %rax
     movq 6*8(%rsi), %rsi
@@ -76,19 +66,7 @@ vmx_exit_entry:
     pushq %rsi
     movq 8(%rsp), %rsi          /* gpr[] */
     movq %rax, 0*8(%rsi)
-    movq %rcx, 1*8(%rsi)
-    movq %rdx, 2*8(%rsi)
-    movq %rbx, 3*8(%rsi)
-    movq %rbp, 5*8(%rsi)
-    movq %rdi, 7*8(%rsi)
-    movq %r8, 8*8(%rsi)
-    movq %r9, 9*8(%rsi)
-    movq %r10, 10*8(%rsi)
-    movq %r11, 11*8(%rsi)
-    movq %r12, 12*8(%rsi)
-    movq %r13, 13*8(%rsi)
-    movq %r14, 14*8(%rsi)
-    movq %r15, 15*8(%rsi)
+    GUEST_GPRS_SAVE %rsi
     popq %rax
     movq %rax, 6*8(%rsi)
     addq $8, %rsp               /* gpr[] */
