@@ -21,6 +21,7 @@ enum key_id {
     K_NAME, K_GUEST, K_CMDLINE, K_MODULE, K_CPUS, K_MEMORY,
     K_X2APIC, K_TSC_DEADLINE, K_MADT_X2APIC, K_PIT_LOST_TICKS, K_EXIT_PORT, K_IRQ_PORTS,
     K_X2APIC_EXACT_IDS,
+    K_APIC_ACCEL,
     K_COUNT
 };
 
@@ -65,6 +66,9 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_X2APIC_EXACT_IDS] = { "x2apic_exact_ids", true, false, "yes | no", "no",
                              "deviation: x2APIC destinations above 0xFF never reach xAPIC-mode "
                              "vCPUs (hardware compares the low 8 bits)" },
+    [K_APIC_ACCEL] = { "apic_accel", true, false, "yes | no", "yes",
+                       "use the CPU's APIC virtualization (Intel APICv) where it has it; "
+                       "no: every APIC access is emulated" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -461,6 +465,7 @@ static int set_madt_x2apic(struct parser *p) { return parse_bool(p, &p->vm->madt
 static int set_exit_port(struct parser *p) { return parse_bool(p, &p->vm->exit_port); }
 static int set_irq_ports(struct parser *p) { return parse_bool(p, &p->vm->irq_ports); }
 static int set_x2apic_exact_ids(struct parser *p) { return parse_bool(p, &p->vm->x2apic_exact_ids); }
+static int set_apic_accel(struct parser *p) { return parse_bool(p, &p->vm->apic_accel); }
 
 static int set_pit_lost_ticks(struct parser *p)
 {
@@ -495,6 +500,7 @@ static const setter_fn setters[K_COUNT] = {
     [K_EXIT_PORT] = set_exit_port,
     [K_IRQ_PORTS] = set_irq_ports,
     [K_X2APIC_EXACT_IDS] = set_x2apic_exact_ids,
+    [K_APIC_ACCEL] = set_apic_accel,
 };
 
 /* ------------------------------------------------------------------ lines */
@@ -601,6 +607,7 @@ void config_defaults(struct keel_config *cfg)
         cfg->vm[i].memory = 64ull << 20;
         cfg->vm[i].x2apic = true;
         cfg->vm[i].tsc_deadline = true;
+        cfg->vm[i].apic_accel = true;
     }
     cfg->vm[0].present = true;
     cfg->vm[0].builtin = true;

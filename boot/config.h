@@ -72,6 +72,7 @@ struct keel_vm_cfg {
     bool exit_port;                  /* isa-debug-exit compatible port 0xf4 */
     bool irq_ports;                  /* pc-testdev compatible IRQ ports 0x2000+N */
     bool x2apic_exact_ids;           /* documented deviation, off by default */
+    bool apic_accel;                 /* hardware APIC virtualization where present; default yes */
 };
 
 struct keel_config {

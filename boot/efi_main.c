@@ -164,6 +164,7 @@ static int boot_load_vm(EFI_FILE_HANDLE dir, unsigned i)
     s->apic.x2apic = c->x2apic;
     s->apic.tsc_deadline = c->tsc_deadline;
     s->apic.x2apic_exact_ids = c->x2apic_exact_ids;
+    s->apic.accel = c->apic_accel;
     s->platform.exit_port = c->exit_port;
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;

@@ -44,6 +44,7 @@ struct vapic_vm_opts {
     bool x2apic;             /* CPUID offers x2APIC */
     bool tsc_deadline;       /* CPUID offers the TSC-deadline timer */
     bool x2apic_exact_ids;   /* the documented deviation (apic_dest_policy) */
+    bool accel;              /* keel.cfg apic_accel: hardware APIC virtualization allowed */
 };
 
 int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);

@@ -838,13 +838,13 @@ static void test_key_docs(void)
 {
     static const char *const sample[] = {
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
-        "no", "no", "yes", "discard", "yes", "yes", "yes",
+        "no", "no", "yes", "discard", "yes", "yes", "yes", "no",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 19, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 20, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 19);
+    CHECK_EQ(config_nkeys, 20);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -869,7 +869,13 @@ static void test_platform_keys(void)
     CHECK_EQ(parse(""), 0);
     CHECK(cfg.vm[0].x2apic && cfg.vm[0].tsc_deadline);
     CHECK(!cfg.vm[0].madt_x2apic && !cfg.vm[0].pit_discard && !cfg.vm[0].exit_port);
-    CHECK(!cfg.vm[0].irq_ports && !cfg.vm[0].x2apic_exact_ids);
+    CHECK(!cfg.vm[0].irq_ports && !cfg.vm[0].x2apic_exact_ids && cfg.vm[0].apic_accel);
+    ncases++;
+    CHECK_EQ(parse("vm1.cpus = 1\nvm1.apic_accel = no\n"), 0);
+    CHECK(cfg.vm[0].apic_accel && !cfg.vm[1].apic_accel);
+    ncases++;
+    CHECK_EQ(parse("apic_accel = maybe\n"), -1);
+    CHECK(strstr(err.msg, "bad value 'maybe' for 'apic_accel'") != NULL);
     ncases++;
     CHECK_EQ(parse("x2apic = no\ntsc_deadline = off\npit_lost_ticks = discard\n"
                    "exit_port = yes\nirq_ports = 1\nx2apic_exact_ids = true\n"), 0);
