@@ -26,6 +26,19 @@ bool ioapic_rte_is_level(uint64_t rte)
            (dm == (unsigned)APIC_DM_FIXED || dm == (unsigned)APIC_DM_LOWEST);
 }
 
+void ioapic_level_vectors(const struct ioapic *io, uint64_t out[4])
+{
+    unsigned pin;
+
+    out[0] = out[1] = out[2] = out[3] = 0;
+    for (pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+        uint64_t rte = io->rte[pin];
+
+        if (ioapic_rte_is_level(rte) && !(rte & IOAPIC_RTE_MASKED))
+            out[(rte & IOAPIC_RTE_VECTOR) >> 6] |= 1ull << (rte & 63u);
+    }
+}
+
 void ioapic_rte_to_msg(uint64_t rte, struct apic_msg *m)
 {
     memset(m, 0, sizeof(*m));

@@ -154,4 +154,10 @@ void ioapic_rte_to_msg(uint64_t rte, struct apic_msg *m);
  * Those are the vectors whose local APIC EOI must reach ioapic_eoi(). */
 bool ioapic_rte_is_level(uint64_t rte);
 
+/* The vectors of the unmasked level-triggered entries (fixed or lowest
+ * priority): the ones whose EOI must reach this I/O APIC, for a CPU that
+ * completes EOIs itself unless told (Intel EOI-exit bitmap, SDM 30.1.4).
+ * @out: 256 bits, vector v at out[v / 64] bit v % 64. */
+void ioapic_level_vectors(const struct ioapic *io, uint64_t out[4]);
+
 #endif /* KEEL_APIC_IOAPIC_H */

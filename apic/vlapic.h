@@ -247,6 +247,14 @@ int vlapic_highest_isr(const struct vlapic *vl);
 void vlapic_ack(struct vlapic *vl, uint8_t vector);
 /* An EOI write (SDM 11.8.5). */
 void vlapic_eoi(struct vlapic *vl);
+/* The CPU virtualized the EOI of @vector and already cleared its ISR bit
+ * (Intel EOI-induced exit): the level-triggered side effects, as
+ * vlapic_eoi() would have done them.  Clearing ISR again is harmless. */
+void vlapic_eoi_completed(struct vlapic *vl, uint8_t vector);
+/* Vectors whose EOI has effects outside the APIC: TMR bits and the vector
+ * of a level-triggered fixed LINT entry.  @out: 256 bits, vector v at
+ * out[v / 64] bit v % 64. */
+void vlapic_level_vectors(const struct vlapic *vl, uint64_t out[4]);
 
 uint8_t vlapic_get_tpr(const struct vlapic *vl);
 void vlapic_set_tpr(struct vlapic *vl, uint8_t tpr);

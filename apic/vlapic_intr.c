@@ -207,6 +207,34 @@ void vlapic_eoi(struct vlapic *vl)
         vl->ops->eoi_level(vl->ctx, (uint8_t)v);
 }
 
+/* The CPU's EOI virtualization already cleared ISR bit @vector (Intel
+ * virtual-interrupt delivery with the vector in the EOI-exit bitmap, SDM
+ * 30.1.4): the rest of vlapic_eoi() for it. */
+void vlapic_eoi_completed(struct vlapic *vl, uint8_t vector)
+{
+    vlapic_vec_clear(vl, APIC_ISR, vector);
+    vlapic_update_ppr(vl);
+    if (!vlapic_vec_test(vl, APIC_TMR, vector))
+        return;
+    lint_eoi(vl, vector);
+    if (!(vlapic_reg(vl, APIC_SVR) & APIC_SVR_EOI_SUPPRESS) && vl->ops->eoi_level)
+        vl->ops->eoi_level(vl->ctx, vector);
+}
+
+/* Vectors whose EOI the platform must see: TMR (accepted level-triggered)
+ * and the level-triggered fixed LINT entries (their remote IRR). */
+void vlapic_level_vectors(const struct vlapic *vl, uint64_t out[4])
+{
+    for (unsigned i = 0; i < 4; i++)
+        out[i] = (uint64_t)vl->page[(APIC_TMR + 0x20u * i) >> 2] |
+                 (uint64_t)vl->page[(APIC_TMR + 0x20u * i + 0x10u) >> 2] << 32;
+    for (unsigned pin = 0; pin < 2; pin++) {
+        uint32_t lvt = vl->page[(APIC_LVT_LINT0 + (pin << 4)) >> 2];
+        if ((lvt & APIC_LVT_LEVEL) && !(lvt & APIC_LVT_DM_MASK))
+            out[(lvt & APIC_LVT_VECTOR) >> 6] |= 1ull << (lvt & 63u);
+    }
+}
+
 /* ---- errors ----------------------------------------------------------------------- */
 
 /* Record errors (SDM 11.5.3); the error LVT fires once until the next ESR

@@ -836,8 +836,35 @@ static void test_msg_every_dest_bit(void)
     CHECK(ok);
 }
 
+/* The EOI-exit set: unmasked level entries with fixed or lowest-priority
+ * delivery, nothing else. */
+static void test_level_vectors(void)
+{
+    uint64_t v[4];
+
+    ioapic_level_vectors(&io, v);
+    CHECK(!v[0] && !v[1] && !v[2] && !v[3]);            /* all masked at reset */
+    set_rte(1, 0x31 | LEVEL, 0);
+    set_rte(2, 0x72 | LEVEL | DM(APIC_DM_LOWEST), 0);
+    set_rte(3, 0xc3, 0);                                /* edge */
+    set_rte(4, 0xf4 | LEVEL | MASKED, 0);               /* masked */
+    set_rte(5, 0xf5 | LEVEL | DM(APIC_DM_NMI), 0);      /* not a vector delivery */
+    set_rte(6, 0xff | LEVEL, 0);
+    ioapic_level_vectors(&io, v);
+    CHECK_EQ(v[0], 1ull << 0x31);
+    CHECK_EQ(v[1], 1ull << (0x72 - 64));
+    CHECK_EQ(v[2], 0ull);
+    CHECK_EQ(v[3], 1ull << 63);
+    set_rte(1, 0x31 | LEVEL | MASKED, 0);
+    ioapic_level_vectors(&io, v);
+    CHECK_EQ(v[0], 0ull);
+    for (unsigned pin = 1; pin <= 6; pin++)
+        set_rte(pin, MASKED, 0);
+}
+
 int main(void)
 {
+    test_level_vectors();
     test_init_id();
     test_init_id_4_bits();
     test_init_rtes_masked();

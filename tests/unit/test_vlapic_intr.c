@@ -347,6 +347,43 @@ static void test_ack_eoi(void)
     CHECK(!vec_bit(APIC_ISR, 0x41));
 }
 
+/* EOI virtualization cleared ISR itself: the completion does the rest,
+ * exactly once, and honours SVR bit 12; the level-vector set follows TMR
+ * and level-triggered fixed LINT entries. */
+static void test_eoi_completed(void)
+{
+    uint64_t lv[4];
+
+    fresh();
+    CHECK(vlapic_accept(&vl, 0x80, true));
+    CHECK(vlapic_accept(&vl, 0x91, false));
+    vlapic_level_vectors(&vl, lv);
+    CHECK_EQ(lv[2], 1ull << 0);
+    CHECK(!lv[0] && !lv[1] && !lv[3]);
+    vlapic_ack(&vl, 0x91);
+    vlapic_ack(&vl, 0x80);                         /* nested under nothing: both in ISR */
+    vl.page[(APIC_ISR + 0x40) >> 2] &= ~1u;        /* the CPU cleared ISR[0x80] */
+    vlapic_eoi_completed(&vl, 0x80);
+    CHECK_EQ(fk.neoi, 1);
+    CHECK_EQ(fk.eoi[0], 0x80);
+    CHECK(vec_bit(APIC_ISR, 0x91));                /* the other one stays */
+    CHECK_EQ(rd(APIC_PPR), 0x90);
+    vlapic_eoi_completed(&vl, 0x91);               /* edge: no broadcast */
+    CHECK_EQ(fk.neoi, 1);
+    CHECK(!vec_bit(APIC_ISR, 0x91));
+    CHECK_EQ(rd(APIC_PPR), 0);
+    wr(APIC_SVR, rd(APIC_SVR) | APIC_SVR_EOI_SUPPRESS);
+    CHECK(vlapic_accept(&vl, 0x80, true));
+    vlapic_ack(&vl, 0x80);
+    vlapic_eoi_completed(&vl, 0x80);
+    CHECK_EQ(fk.neoi, 1);                          /* suppressed */
+    wr(APIC_LVT_LINT1, 0x7e | APIC_LVT_LEVEL);     /* fixed, level */
+    wr(APIC_LVT_LINT0, 0x7d | APIC_LVT_LEVEL | (APIC_DM_EXTINT << 8)); /* not fixed */
+    vlapic_level_vectors(&vl, lv);
+    CHECK_EQ(lv[1], 1ull << (0x7e - 64));
+    CHECK_EQ(lv[2], 1ull << 0);                    /* TMR[0x80] still set */
+}
+
 static void test_eoi_suppression(void)
 {
     fresh();
@@ -799,6 +836,7 @@ static void test_self_ipi(void)
 int main(void)
 {
     test_accept_vectors();
+    test_eoi_completed();
     test_accept_disabled();
     test_tmr_follows_trigger();
     test_deliver_modes();
