@@ -141,6 +141,9 @@ int handle_npf(struct vcpu *v, const struct exit_record *e)
     if (f->fetch)
         return vm_stop_fault(v, "instruction fetch from unbacked guest-physical %#lx",
                              (unsigned long)f->gpa);
+    if (f->walk)
+        return vm_stop_fault(v, "page-table walk or event delivery through device memory at "
+                             "guest-physical %#lx (unsupported)", (unsigned long)f->gpa);
     struct x86_insn in;
     if (vcpu_decode_at_rip(v, &in))
         return 0; /* a fault was injected, or the VM was stopped */

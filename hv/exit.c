@@ -26,6 +26,7 @@ static const char *const exit_names[EXIT_REASON_COUNT] = {
     [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
     [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR8_WRITE] = "cr8-write",
     [EXIT_NMI_WINDOW] = "nmi-window", [EXIT_TPR_BELOW] = "tpr-below",
+    [EXIT_APIC_WRITE] = "apic-write", [EXIT_APIC_EOI] = "apic-eoi",
     [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
 };
 
@@ -91,7 +92,8 @@ static int handle_cr8_write(struct vcpu *v, const struct exit_record *e)
         return 0;
     }
     vapic_set_cr8(v, (uint8_t)val);
-    vops->set_vtpr(v, (uint8_t)val);
+    if (vops->set_vtpr)
+        vops->set_vtpr(v, (uint8_t)val);
     v->rip += in.len;
     return 0;
 }
@@ -108,6 +110,21 @@ static int handle_nmi_window(struct vcpu *v, const struct exit_record *e)
 static int handle_tpr_below(struct vcpu *v, const struct exit_record *e)
 {
     /* The TPR already changed in the APIC page; the run loop re-evaluates. */
+    return 0;
+}
+
+/* An accelerated APIC's write the CPU stored but cannot complete alone
+ * (SDM 30.4.3.3); trap-like: RIP is already past the instruction. */
+static int handle_apic_write(struct vcpu *v, const struct exit_record *e)
+{
+    return vapic_apic_write(v, (uint32_t)e->info1);
+}
+
+/* The CPU completed the EOI of a vector in the EOI-exit bitmap (ISR
+ * cleared already, SDM 30.1.4); the I/O APIC still needs to hear of it. */
+static int handle_apic_eoi(struct vcpu *v, const struct exit_record *e)
+{
+    vapic_eoi_exit(v, (uint8_t)e->info1);
     return 0;
 }
 
@@ -171,6 +188,8 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_CR8_WRITE] = handle_cr8_write,
     [EXIT_NMI_WINDOW] = handle_nmi_window,
     [EXIT_TPR_BELOW] = handle_tpr_below,
+    [EXIT_APIC_WRITE] = handle_apic_write,
+    [EXIT_APIC_EOI] = handle_apic_eoi,
     [EXIT_INVALID_STATE] = handle_invalid,
 };
 

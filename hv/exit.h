@@ -30,6 +30,8 @@ enum exit_reason {
     EXIT_CR8_WRITE,     /* MOV to CR8 intercepted (TPR lowering may unblock) */
     EXIT_NMI_WINDOW,    /* NMIs are unblocked again (VMX virtual NMIs) */
     EXIT_TPR_BELOW,     /* the guest lowered TPR below the threshold (VMX) */
+    EXIT_APIC_WRITE,    /* trap-like: the CPU stored a guest APIC write at page offset info1 */
+    EXIT_APIC_EOI,      /* trap-like: the CPU virtualized the EOI of vector info1 (level) */
     EXIT_INVALID_STATE, /* the entry itself failed (VMEXIT_INVALID, VM-entry failure) */
     EXIT_UNKNOWN,       /* decoded but not one Keel handles */
     EXIT_REASON_COUNT

@@ -82,6 +82,13 @@ bool vcpu_inject_events(struct vcpu *v)
     }
     int held;
     int p = vapic_pending_intr(v, &held);
+    if (v->accel.on && p != VAPIC_EXTINT) {
+        /* Virtual-interrupt delivery: the CPU takes the vLAPIC's vectors
+         * from RVI itself, when IF and PPR allow (the vendor loads RVI);
+         * only NMIs and the 8259's ExtINT are injected. */
+        p = VAPIC_NONE;
+        held = -1;
+    }
     /* An interrupt only TPR holds back becomes deliverable when the guest
      * lowers its TPR, which it may do without an exit: catch that. */
     vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);

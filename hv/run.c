@@ -99,6 +99,22 @@ static void vcpu_block(struct percpu *pc, struct vcpu *v)
     host_timer_arm(0);
 }
 
+/* The one acceleration predicate, asked before each entry; the vendor's
+ * vcpu_run applies the answer.  Changes are logged with their reasons. */
+static void vcpu_update_accel(struct vcpu *v)
+{
+    struct apic_accel a = vapic_accel_decide(v);
+    if (a.on != v->accel.on || a.regs != v->accel.regs || a.ipi != v->accel.ipi) {
+        char why[96];
+        apic_inhibit_describe(a.why_not, why, sizeof(why));
+        log_debug("vm%u vCPU %u: APIC %s%s (inhibits: %s)", v->vm->index, v->index,
+                  a.on ? "accelerated" : "emulated",
+                  !a.on ? "" : a.regs == APIC_ACCEL_REGS_X2APIC ? ", x2APIC MSRs" : ", xAPIC page",
+                  why);
+    }
+    v->accel = a;
+}
+
 /* One pass: events, then either sleep or enter the guest once. */
 static void vcpu_step(struct percpu *pc, struct vcpu *v)
 {
@@ -116,14 +132,19 @@ static void vcpu_step(struct percpu *pc, struct vcpu *v)
         vcpu_start(v);
         v->started = true;
     }
+    vcpu_update_accel(v);
     bool short_exit = vcpu_inject_events(v);
     host_timer_arm(vcpu_next_deadline(v, short_exit));
     __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
+    /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR before
+     * the entry and gives back a changed one; without get_vtpr the CPU
+     * works on the TPR in the APIC page itself (VMX TPR shadow). */
     uint8_t cr8 = vapic_get_cr8(v);
-    vops->set_vtpr(v, cr8);
+    if (vops->set_vtpr)
+        vops->set_vtpr(v, cr8);
     vops->vcpu_run(v, &e);
     e.tsc = rdtsc();
-    if (vops->get_vtpr(v) != cr8)
+    if (vops->get_vtpr && vops->get_vtpr(v) != cr8)
         vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);

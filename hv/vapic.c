@@ -140,6 +140,18 @@ static void apic_lock(struct vcpu *v)
     spin_lock(&v->apic_lock);
 }
 
+static void apic_unlock(struct vcpu *v);
+
+void vapic_lock(struct vcpu *v)
+{
+    apic_lock(v);
+}
+
+void vapic_unlock(struct vcpu *v)
+{
+    apic_unlock(v);
+}
+
 /* Publish this APIC's destination view; the fast map is rebuilt only when
  * what it is built from (mode, ID) changed.  Software enable and the
  * arbitration priority are read from the view on every delivery. */
@@ -153,10 +165,19 @@ static void publish_view(struct vcpu *v)
     spin_lock(&a->map_lock);
     struct apic_dest_view *old = &a->view[v->index];
     bool remap = old->mode != view.mode || old->id != view.id || !a->map.valid;
+    bool ids = remap || old->ldr != view.ldr || old->dfr != view.dfr;
     *old = view;
     if (remap)
         apic_dest_map_build(&a->map, a->view, v->vm->nvcpus);
+    uint32_t why = ids ? apic_accel_view_reasons(a->view, v->vm->nvcpus) : 0;
     spin_unlock(&a->map_lock);
+    /* IDs that changed or alias stop what indexes by APIC ID (IPI
+     * virtualization's PID table, AVIC's physical ID table). */
+    if (ids) {
+        const uint32_t mask = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
+        apic_accel_vm_set(&v->vm->apic_accel, why & mask);
+        apic_accel_vm_clear(&v->vm->apic_accel, ~why & mask);
+    }
 }
 
 /* Registers whose writes change the destination view (SDM 11.6.2: ID, LDR,
@@ -175,8 +196,10 @@ static void apic_unlock(struct vcpu *v)
     spin_unlock(&v->apic_lock);
     if (d.dest_changed)
         publish_view(v);
-    if (d.base_changed)
+    if (d.base_changed) {
         vapic_update_ram_holes(v->vm);
+        vapic_accel_update_page(v->vm);
+    }
     for (unsigned i = 0; i < d.nmsgs; i++)
         vapic_route(v->vm, &d.msg[i]);
     for (unsigned i = 0; i < d.neoi; i++)
@@ -184,6 +207,12 @@ static void apic_unlock(struct vcpu *v)
     if (d.dropped)
         log_warn("vm%u vCPU %u: %u APIC messages lost (deferral queue full)", v->vm->index,
                  v->index, d.dropped);
+}
+
+void vapic_mark_dest_changed(struct vcpu *v, uint32_t off)
+{
+    if (view_register(off & ~0xfu))
+        v->apic_defer.dest_changed = true;
 }
 
 /* ---- routing ------------------------------------------------------------ */
@@ -450,6 +479,7 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
     a->opts = *opts;
     a->pol.x2apic_ids_exact_for_xapic = opts->x2apic_exact_ids;
     vm->apic = a;
+    apic_accel_vm_init(&vm->apic_accel, opts->accel ? 0 : APIC_INHIBIT_CONFIG);
     return 0;
 }
 

@@ -37,6 +37,11 @@ struct vapic_defer {
     unsigned dropped;
 };
 
+/* xAPIC registers whose writes the CPU stores in the APIC page and then
+ * reports (Intel APIC-write exits): their committed values are kept aside
+ * (hv/vapic_accel.c). */
+#define VAPIC_TRAP_REGS 15
+
 #define VAPIC_NONE   (-1)
 #define VAPIC_EXTINT 0x100   /* vapic_pending_intr(): an 8259 interrupt (ExtINT) */
 
@@ -83,5 +88,31 @@ uint8_t vapic_get_cr8(struct vcpu *v);
 void vapic_set_cr8(struct vcpu *v, uint8_t cr8);
 /* INIT reset of the APIC itself (the vCPU reset is the caller's). */
 void vapic_init_reset(struct vcpu *v);
+
+/* ---- hardware acceleration (hv/vapic_accel.c) ---- */
+
+/* What the vendor code loads before an accelerated entry. */
+struct vapic_hw_state {
+    uint8_t rvi, svi;            /* highest IRR / ISR vector, 0 if none */
+    uint64_t eoi_exit[4];        /* vectors whose EOI must exit (level-triggered) */
+};
+
+/* The single predicate (apic_accel_decide) for this vCPU now. */
+struct apic_accel vapic_accel_decide(struct vcpu *v);
+/* Before an accelerated entry, on the vCPU's own CPU. */
+void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s);
+/* Map or unmap the shared APIC-access page as apic_accel_page_mapped()
+ * says now (after a mode or base change, and at VM start). */
+void vapic_accel_update_page(struct vm *vm);
+/* Trap-like exits of an accelerated APIC: a write the CPU stored in the
+ * page at @off (APIC-write exit), and a virtualized EOI of a vector in the
+ * EOI-exit bitmap.  0, or -1 after stopping the VM. */
+int vapic_apic_write(struct vcpu *v, uint32_t off);
+void vapic_eoi_exit(struct vcpu *v, uint8_t vector);
+
+/* hv/vapic.c internals shared with hv/vapic_accel.c. */
+void vapic_lock(struct vcpu *v);
+void vapic_unlock(struct vcpu *v);
+void vapic_mark_dest_changed(struct vcpu *v, uint32_t off);
 
 #endif /* KEEL_HV_VAPIC_H */

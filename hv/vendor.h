@@ -15,6 +15,7 @@
 #include "hv/npt.h"
 #include "hv/x86_decode.h"
 
+struct apic_accel_caps;
 struct percpu;
 struct vcpu;
 struct vm;
@@ -33,6 +34,9 @@ struct vcpu_ops {
      * must not #GP.  Keel keeps what the guest writes; nothing counts. */
     uint32_t arch_perf_msr_base;
     unsigned arch_perf_msr_count;
+    /* What the CPU can accelerate of the APIC (filled by probe); NULL or
+     * all false: the APIC is always emulated. */
+    const struct apic_accel_caps *apic_accel_caps;
     /* Detect and print the CPU's virtualization features; 0 if usable,
      * otherwise a negative value after printing which feature is missing. */
     int (*probe)(void);
@@ -65,8 +69,9 @@ struct vcpu_ops {
     void (*set_tpr_threshold)(struct vcpu *v, int cls);
     /* Exit on the guest's next IRET (the end of an NMI handler). */
     void (*set_iret_exit)(struct vcpu *v, bool on);
-    /* The guest's CR8 as the CPU keeps it while the guest runs (SVM V_TPR;
-     * VMX the TPR shadow), 0..15. */
+    /* The guest's CR8 as the CPU keeps it while the guest runs (SVM V_TPR),
+     * 0..15.  NULL when the CPU works on the TPR in the APIC page itself
+     * (VMX TPR shadow): nothing to copy. */
     uint8_t (*get_vtpr)(struct vcpu *v);
     void (*set_vtpr)(struct vcpu *v, uint8_t cr8);
     /* INIT: the architectural INIT state (SDM 9.1.1, table 9-1); SIPI:

@@ -19,6 +19,7 @@
 #include "hv/exit.h"
 #include "hv/fpu.h"
 #include "hv/iobus.h"
+#include "apic/apic_accel.h"
 #include "apic/vlapic.h"
 #include "hv/vapic.h"
 #include "hv/npt.h"
@@ -67,6 +68,13 @@ struct vcpu {
     struct vlapic vl;
     uint32_t *apic_page;
     struct vapic_defer apic_defer;
+    /* APIC acceleration (hv/vapic_accel.c): decided before each entry,
+     * applied by the vendor code. */
+    struct apic_accel accel;
+    uint32_t apic_trap_shadow[VAPIC_TRAP_REGS]; /* registers as last committed */
+    uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
+    uint32_t plat_level_gen;
+    unsigned apic_anomalies;      /* unexpected APIC-write exits reported */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
     bool nmi_unmask_at_next_exit; /* the IRET was seen; unblock once RIP moved */
     uint64_t nmi_iret_rip;
@@ -93,6 +101,9 @@ struct vm {
     struct iobus bus;             /* device models: ports and MMIO */
     struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */
     struct vapic_vm *apic;        /* destination views and map (hv/vapic.c) */
+    struct apic_accel_vm apic_accel; /* VM-wide inhibit reasons (apic/apic_accel.h) */
+    uint64_t apic_access_hpa;     /* the vendor's APIC-access page, 0 if none */
+    bool apic_page_mapped;        /* ... mapped at FEE00000H (under npt_lock) */
     uint32_t asid;
 
     struct spinlock lock;         /* protects con, tests_* below */

@@ -110,6 +110,7 @@ int vm_create(const struct vm_spec *s, struct vm **out)
             return -1;
         }
     }
+    vapic_accel_update_page(vm); /* every APIC starts in xAPIC mode at FEE00000H */
     if (vm_load_guest(vm, s))
         return -1;
     *out = vm;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "hv/vplatform.h"
 
+#include <string.h>
+
 #include "hv/console.h"
 #include "hv/guest_acpi.h"
 #include "hv/time.h"
@@ -158,9 +160,34 @@ static void ioapic_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size
     struct vplatform *p = dev;
     if (size != 4 || (addr & 3))
         return;
+    uint64_t lv[4];
     spin_lock(&p->lock);
     ioapic_mmio_write(&p->ioapic, (uint32_t)(addr - VPLAT_IOAPIC_BASE), (uint32_t)val);
+    ioapic_level_vectors(&p->ioapic, lv);
+    bool changed = memcmp(lv, p->level_vec, sizeof(lv)) != 0;
+    if (changed) {
+        memcpy(p->level_vec, lv, sizeof(lv));
+        __atomic_add_fetch(&p->level_gen, 1, __ATOMIC_RELEASE);
+    }
     spin_unlock(&p->lock);
+    /* A vCPU running with virtual-interrupt delivery completes EOIs itself
+     * unless its EOI-exit bitmap says otherwise: make every vCPU reload
+     * the set before a level interrupt on the new entry can reach it. */
+    if (changed)
+        for (unsigned i = 0; i < p->vm->nvcpus; i++)
+            vcpu_kick(p->vm->vcpus[i]);
+}
+
+bool vplatform_level_vectors(struct vplatform *p, uint64_t out[4], uint32_t *gen)
+{
+    uint32_t g = __atomic_load_n(&p->level_gen, __ATOMIC_ACQUIRE);
+    if (g == *gen)
+        return false;
+    spin_lock(&p->lock);
+    memcpy(out, p->level_vec, sizeof(p->level_vec));
+    *gen = p->level_gen;
+    spin_unlock(&p->lock);
+    return true;
 }
 
 static uint64_t pic_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)

@@ -57,6 +57,11 @@ struct vplatform {
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */
     volatile uint64_t timer_deadline;
+    /* The I/O APIC's level-triggered vectors (ioapic_level_vectors), kept
+     * under `lock`; `level_gen` changes with them so vCPUs re-read them
+     * only then (EOI-exit bitmaps, hv/vapic_accel.c). */
+    uint64_t level_vec[4];
+    volatile uint32_t level_gen;
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the
@@ -67,6 +72,9 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts);
  * the 8259 pair and, through the PC's interrupt source override IRQ0 ->
  * GSI2, to the I/O APIC; lines 16..23 reach only I/O APIC pins 16..23. */
 void vplatform_set_irq(struct vplatform *p, unsigned line, bool level);
+/* The I/O APIC's unmasked level-triggered vectors into @out when their
+ * generation differs from *@gen (which is updated); false if unchanged. */
+bool vplatform_level_vectors(struct vplatform *p, uint64_t out[4], uint32_t *gen);
 /* EOI broadcast of a level-triggered vector from a local APIC. */
 void vplatform_eoi(struct vplatform *p, uint8_t vector);
 /* The interrupt-acknowledge cycle of an ExtINT: the 8259's vector. */

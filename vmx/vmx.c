@@ -70,7 +70,7 @@ static int vmx_probe(void)
         return -1;
     }
     struct vmx_cap_msrs caps;
-    struct vmx_policy pol = { .want_apicv = false };
+    struct vmx_policy pol = { .want_apicv = true };
     char err[200], line[300];
     read_caps(&caps);
     if (vmx_negotiate(&caps, &pol, &vmx_ctl, err, sizeof(err))) {
@@ -83,6 +83,7 @@ static int vmx_probe(void)
     }
     vmx_controls_describe(&vmx_ctl, line, sizeof(line));
     log_info("%s", line);
+    vmx_apicv_probe();
     return 0;
 }
 
@@ -139,7 +140,7 @@ static int vmx_vm_init(struct vm *vm)
         msr_passthrough(x->msr_bitmap, vmx_passthrough_msrs[i]);
     x->eptp = vm->npt.root | VMX_EPTP_WALK_4 | VMX_EPTP_MT_WB;
     vm->vendor = x;
-    return 0;
+    return vmx_apicv_vm_init(vm, x);
 }
 
 static int vmx_vcpu_init(struct vcpu *v)
@@ -276,7 +277,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcs_writenat(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
     vmcs_writenat(VMCS_GUEST_RIP, v->rip);
     vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
-    if (vmx_ctl.f.tpr_shadow) {
+    vmx_apicv_before_entry(v, x);
+    if (vmx_ctl.f.tpr_shadow && !(x->proc2 & VMX_PROC2_VIRT_INTR_DELIVERY)) {
         /* Without virtual-interrupt delivery the TPR threshold may not
          * exceed VTPR[7:4] at entry (SDM 26.2.1.1); the guest may have
          * lowered its TPR through the APIC page since it was set. */
@@ -370,16 +372,6 @@ static void vmx_set_tpr_threshold(struct vcpu *v, int cls)
         vmx_set_proc(vmx_of(v), VMX_PROC_CR8_LOAD_EXITING, true);
 }
 
-/* With a TPR shadow the guest's CR8 lives in the vLAPIC page itself. */
-static uint8_t vmx_get_vtpr(struct vcpu *v)
-{
-    return (uint8_t)(v->apic_page[0x80 / 4] >> 4);
-}
-
-static void vmx_set_vtpr(struct vcpu *v, uint8_t cr8)
-{
-}
-
 static void vmx_get_paging(struct vcpu *v, struct guest_paging_regs *p)
 {
     memset(p, 0, sizeof(*p));
@@ -431,6 +423,7 @@ const struct vcpu_ops vmx_ops = {
     .name = "vmx",
     .npt_format = &npt_format_ept,
     .x2apic_icr_bit12_gp = false,
+    .apic_accel_caps = &vmx_accel_caps,
     .probe = vmx_probe,
     .cpu_enable = vmx_cpu_enable,
     .vm_init = vmx_vm_init,
@@ -445,8 +438,8 @@ const struct vcpu_ops vmx_ops = {
     .set_intr_window = vmx_set_intr_window,
     .set_tpr_threshold = vmx_set_tpr_threshold,
     .set_iret_exit = vmx_set_iret_exit,
-    .get_vtpr = vmx_get_vtpr,
-    .set_vtpr = vmx_set_vtpr,
+    .get_vtpr = NULL,         /* the TPR shadow is the vLAPIC page's TPR */
+    .set_vtpr = NULL,
     .vcpu_reset_init = vmx_vcpu_reset_init,
     .vcpu_start_sipi = vmx_vcpu_start_sipi,
     .get_paging = vmx_get_paging,

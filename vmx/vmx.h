@@ -7,12 +7,15 @@
 #include <stdint.h>
 
 #include "hv/exit.h"
+#include "apic/apic_accel.h"
 #include "vmx/vmx_caps.h"
 
 struct vcpu;
+struct vm;
 struct percpu;
 
 extern struct vmx_controls vmx_ctl;   /* negotiated once at boot (vmx_probe) */
+extern struct apic_accel_caps vmx_accel_caps;
 
 /* Guest state loaded at the next entry on the owning CPU (the VMCS can be
  * written only where it is current). */
@@ -39,10 +42,12 @@ struct vmx_vcpu {
     uint32_t proc, proc2;             /* current control values */
     uint16_t vpid;
     struct vmx_pending_state pending;
+    uint64_t eoi_exit[4];             /* EOI-exit bitmap as last written */
 };
 
 struct vmx_vm {
     uint8_t *msr_bitmap;              /* 4 KiB (SDM 24.6.9) */
+    uint8_t *msr_bitmap_x2apic;       /* the same, x2APIC MSRs virtualized (SDM 30.5) */
     uint8_t *io_bitmap_a, *io_bitmap_b;
     uint64_t eptp;
 };
@@ -67,5 +72,11 @@ void vmx_decode_exit(struct vcpu *v, struct exit_record *e);
  * shadow): true when handled and the guest simply resumes. */
 bool vmx_handle_internal(struct vcpu *v, struct exit_record *e);
 void vmx_dump(struct vcpu *v);
+
+/* vmx_apicv.c: APIC virtualization (SDM ch. 30). */
+void vmx_apicv_probe(void);
+int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv);
+int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x);
+void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x);
 
 #endif /* KEEL_VMX_VMX_H */

@@ -31,6 +31,8 @@ static const enum exit_reason vmx_exit_map[] = {
     [VMX_EXIT_TPR_BELOW_THRESHOLD] = EXIT_TPR_BELOW, [VMX_EXIT_EPT_VIOLATION] = EXIT_NPF,
     [VMX_EXIT_INVEPT] = EXIT_VIRT_INSN,     [VMX_EXIT_INVVPID] = EXIT_VIRT_INSN,
     [VMX_EXIT_XSETBV] = EXIT_XSETBV,        [VMX_EXIT_GETSEC] = EXIT_VIRT_INSN,
+    [VMX_EXIT_APIC_ACCESS] = EXIT_NPF,      [VMX_EXIT_VIRTUALIZED_EOI] = EXIT_APIC_EOI,
+    [VMX_EXIT_APIC_WRITE] = EXIT_APIC_WRITE,
 };
 
 static enum exit_reason vmx_reason(uint32_t basic)
@@ -65,6 +67,23 @@ static void decode_ept(struct exit_record *e)
     e->npf.walk = (q & VMX_QUAL_EPT_GLA_VALID) && !(q & VMX_QUAL_EPT_GLA_TRANSLATED);
 }
 
+/* An APIC-access exit (SDM 28.2.1, table 28-6) is the fault an emulated
+ * access to the xAPIC page would have taken: an access the CPU does not
+ * virtualize (PPR, TMCCT, a narrow or unaligned access, a read-only
+ * register's write).  Loads and stores go to the MMIO path with the
+ * address in the vCPU's APIC page; fetches and accesses during event
+ * delivery stop the VM there as they would on an unmapped page. */
+static void decode_apic_access(struct vcpu *v, struct exit_record *e)
+{
+    unsigned type = (unsigned)((e->info1 & VMX_QUAL_APIC_TYPE_MASK) >> VMX_QUAL_APIC_TYPE_SHIFT);
+    e->npf.gpa = vlapic_base_address(&v->vl) + (e->info1 & VMX_QUAL_APIC_OFFSET_MASK);
+    e->npf.write = type == VMX_QUAL_APIC_LINEAR_WRITE;
+    e->npf.fetch = type == VMX_QUAL_APIC_LINEAR_FETCH || type == VMX_QUAL_APIC_GPA_INSN;
+    e->npf.walk = type != VMX_QUAL_APIC_LINEAR_READ && type != VMX_QUAL_APIC_LINEAR_WRITE
+                  && !e->npf.fetch;
+    e->npf.present = false;
+}
+
 static void decode_exception(struct exit_record *e)
 {
     uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
@@ -96,7 +115,16 @@ void vmx_decode_exit(struct vcpu *v, struct exit_record *e)
         decode_io(e);
         break;
     case EXIT_NPF:
-        decode_ept(e);
+        if (basic == VMX_EXIT_APIC_ACCESS)
+            decode_apic_access(v, e);
+        else
+            decode_ept(e);
+        break;
+    case EXIT_APIC_WRITE:   /* offset in bits 11:0 (SDM 28.2.1, table 28-1) */
+        e->info1 &= VMX_QUAL_APIC_OFFSET_MASK;
+        break;
+    case EXIT_APIC_EOI:     /* the vector in bits 7:0 */
+        e->info1 &= 0xffu;
         break;
     case EXIT_EXCEPTION:
         decode_exception(e);
@@ -110,7 +138,8 @@ void vmx_decode_exit(struct vcpu *v, struct exit_record *e)
     }
     /* Only instruction exits have a meaningful length (SDM 27.2.5). */
     if (e->reason == EXIT_NPF || e->reason == EXIT_INTR || e->reason == EXIT_EXCEPTION
-        || e->reason == EXIT_NMI || e->reason == EXIT_INTR_WINDOW)
+        || e->reason == EXIT_NMI || e->reason == EXIT_INTR_WINDOW || e->reason == EXIT_APIC_WRITE
+        || e->reason == EXIT_APIC_EOI)
         e->insn_len = 0;
 }
 

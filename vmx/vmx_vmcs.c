@@ -136,7 +136,7 @@ int vmx_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 {
     if (vmx_clear(x->vmcs_pa, __func__) || vmx_ptrld(x->vmcs_pa, __func__))
         return -1;
-    if (vmcs_controls(v, x) || vmcs_host_state(v->pcpu))
+    if (vmcs_controls(v, x) || vmcs_host_state(v->pcpu) || vmx_apicv_vmcs_setup(v, x))
         return -1;
     x->flush_pending = true;
     x->ready = true;

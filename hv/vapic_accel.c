@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU side of APIC acceleration (Intel APICv today): asking the one
+ * predicate in apic/apic_accel.c, keeping the shared APIC-access page in
+ * the nested page tables exactly while every vCPU may see it, what the CPU
+ * needs before an accelerated entry (RVI, SVI, VPPR, the EOI-exit bitmap),
+ * and the trap-like exits an accelerated APIC still takes.  The vendor
+ * code applies the decision; nothing here knows the vendor.
+ * docs/apic-accel.md.
+ */
+#include <string.h>
+
+#include "apic/apic_accel.h"
+#include "apic/vlapic.h"
+#include "hv/console.h"
+#include "hv/mem.h"
+#include "hv/vapic.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/vplatform.h"
+
+static const struct apic_accel_caps no_caps;
+
+static const struct apic_accel_caps *caps(void)
+{
+    return vops->apic_accel_caps ? vops->apic_accel_caps : &no_caps;
+}
+
+struct apic_accel vapic_accel_decide(struct vcpu *v)
+{
+    /* Only the vCPU itself changes its APIC mode: no lock needed. */
+    return apic_accel_decide(caps(), apic_accel_vm_reasons(&v->vm->apic_accel),
+                             vlapic_get_mode(&v->vl));
+}
+
+/* ---- the shared APIC-access page ---------------------------------------- */
+
+/* Decided under npt_lock, so two vCPUs changing mode at once cannot leave
+ * the page mapped on a stale view: each sees the other's mode once it has
+ * the lock (the mode is written before its owner's update takes it). */
+void vapic_accel_update_page(struct vm *vm)
+{
+    enum vlapic_mode modes[KEEL_MAX_CPUS];
+    uint64_t bases[KEEL_MAX_CPUS];
+    bool moved = false, changed = false;
+    if (!vm->apic_access_hpa)
+        return;
+    spin_lock(&vm->npt_lock);
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        const struct vlapic *vl = &vm->vcpus[i]->vl;
+        modes[i] = __atomic_load_n(&vl->mode, __ATOMIC_ACQUIRE);
+        bases[i] = vlapic_base_address(vl);
+        moved |= modes[i] == VLAPIC_MODE_XAPIC && bases[i] != APIC_DEFAULT_BASE;
+    }
+    if (moved)
+        apic_accel_vm_set(&vm->apic_accel, APIC_INHIBIT_BASE_MOVED);
+    else
+        apic_accel_vm_clear(&vm->apic_accel, APIC_INHIBIT_BASE_MOVED);
+    bool want = apic_accel_page_mapped(caps(), apic_accel_vm_reasons(&vm->apic_accel), modes,
+                                       bases, vm->nvcpus);
+    if (want != vm->apic_page_mapped) {
+        int r = want ? npt_map(&vm->npt, APIC_DEFAULT_BASE, vm->apic_access_hpa, PAGE_SIZE,
+                               NPT_R | NPT_W, NPT_MT_WB)
+                     : npt_unmap(&vm->npt, APIC_DEFAULT_BASE, PAGE_SIZE);
+        if (r == 0) {
+            vm->apic_page_mapped = want;
+            changed = true;
+        } else {
+            log_err("vm%u: cannot %s the APIC-access page at %#llx (%d)", vm->index,
+                    want ? "map" : "unmap", APIC_DEFAULT_BASE, r);
+        }
+    }
+    bool flush = npt_take_flush(&vm->npt) || changed;
+    spin_unlock(&vm->npt_lock);
+    if (!flush)
+        return;
+    log_debug("vm%u: APIC-access page %s", vm->index, want ? "mapped" : "unmapped");
+    /* A vCPU that left xAPIC mode must not reach the page through a cached
+     * translation: every vCPU flushes before its next entry. */
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        vops->flush_guest_tlb(vm->vcpus[i]);
+        vcpu_kick(vm->vcpus[i]);
+    }
+}
+
+/* ---- before an accelerated entry ----------------------------------------- */
+
+/* The xAPIC registers whose guest writes land in the page before an
+ * APIC-write exit reports them (SDM 30.4.3.2: everything the CPU
+ * virtualizes but TPR, EOI and ICR high, which it completes itself). */
+static const uint16_t trap_regs[VAPIC_TRAP_REGS] = {
+    APIC_ID, APIC_LDR, APIC_DFR, APIC_SVR, APIC_ESR, APIC_ICR,
+    APIC_LVT_TIMER, APIC_LVT_THERMAL, APIC_LVT_PERF, APIC_LVT_LINT0, APIC_LVT_LINT1,
+    APIC_LVT_ERROR, APIC_TMICT, APIC_TDCR, APIC_LVT_CMCI,
+};
+
+static int trap_slot(uint32_t off)
+{
+    for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
+        if (trap_regs[i] == off)
+            return (int)i;
+    return -1;
+}
+
+void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
+{
+    uint64_t lv[4];
+    vplatform_level_vectors(v->vm->plat, v->plat_level_vec, &v->plat_level_gen);
+    vapic_lock(v);
+    uint32_t *page = v->apic_page;
+    int irr = vlapic_highest_irr(&v->vl), isr = vlapic_highest_isr(&v->vl);
+    /* VPPR: the CPU evaluates RVI against it at entry and does not compute
+     * it itself then (SDM 30.2.1). */
+    page[APIC_PPR >> 2] = vlapic_get_ppr(&v->vl);
+    s->rvi = irr > 0 ? (uint8_t)irr : 0;
+    s->svi = isr > 0 ? (uint8_t)isr : 0;
+    /* EOIs that must exit: level-triggered vectors this APIC holds (TMR,
+     * LINT) and every level route of the I/O APIC, since another CPU may
+     * put such a vector in this page while the guest runs. */
+    vlapic_level_vectors(&v->vl, lv);
+    for (unsigned i = 0; i < 4; i++)
+        s->eoi_exit[i] = lv[i] | v->plat_level_vec[i];
+    for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
+        v->apic_trap_shadow[i] = page[trap_regs[i] >> 2];
+    vapic_unlock(v);
+}
+
+/* ---- trap-like exits ------------------------------------------------------- */
+
+static void report_anomaly(struct vcpu *v, uint32_t off, const char *mode)
+{
+    if (v->apic_anomalies++ < 8)
+        log_warn("vm%u vCPU %u: APIC-write exit at offset %#x in %s mode, where the CPU "
+                 "should not trap a write: ignored (anomaly %u)", v->vm->index, v->index, off,
+                 mode, v->apic_anomalies);
+}
+
+/* xAPIC: the guest's value is in the page already.  Put the committed value
+ * back and replay the write through the vLAPIC, which then sees exactly
+ * what an emulated MMIO write would show it (old value included). */
+static void xapic_trapped_write(struct vcpu *v, uint32_t off)
+{
+    int slot = trap_slot(off);
+    if (slot < 0) {
+        report_anomaly(v, off, "xAPIC");
+        return;
+    }
+    uint32_t val = v->apic_page[off >> 2];
+    v->apic_page[off >> 2] = v->apic_trap_shadow[slot];
+    vlapic_mmio_write(&v->vl, off, 4, val);
+    v->apic_trap_shadow[slot] = v->apic_page[off >> 2];
+    vapic_mark_dest_changed(v, off);
+}
+
+int vapic_apic_write(struct vcpu *v, uint32_t off)
+{
+    off &= 0xff0u;
+    vapic_lock(v);
+    switch (vlapic_get_mode(&v->vl)) {
+    case VLAPIC_MODE_XAPIC:
+        xapic_trapped_write(v, off);
+        break;
+    case VLAPIC_MODE_X2APIC:
+        /* With the MSR bitmap Keel sets, only the ICR (a 64-bit vICR write
+         * IPI virtualization declined) and SELF IPI (a vector the CPU would
+         * not virtualize) reach here. */
+        if (off == APIC_ICR)
+            (void)vlapic_write_icr(&v->vl, vlapic_read_icr(&v->vl));
+        else if (off == APIC_SELF_IPI)
+            (void)vlapic_msr_write(&v->vl, X2APIC_MSR_BASE + (APIC_SELF_IPI >> 4),
+                                   v->apic_page[APIC_SELF_IPI >> 2]);
+        else
+            report_anomaly(v, off, "x2APIC");
+        break;
+    default:
+        report_anomaly(v, off, "disabled");
+        break;
+    }
+    vapic_unlock(v);
+    return 0;
+}
+
+void vapic_eoi_exit(struct vcpu *v, uint8_t vector)
+{
+    vapic_lock(v);
+    vlapic_eoi_completed(&v->vl, vector);
+    vapic_unlock(v);
+}
