@@ -71,6 +71,7 @@ struct vcpu {
     /* APIC acceleration (hv/vapic_accel.c): decided before each entry,
      * applied by the vendor code. */
     struct apic_accel accel;
+    bool accel_decided;           /* accel holds a decision (logged once at least) */
     uint32_t apic_trap_shadow[VAPIC_TRAP_REGS]; /* registers as last committed */
     uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
     uint32_t plat_level_gen;
