@@ -34,6 +34,17 @@
 
 #define CTL_NOTIFY_MASK    (VMX_PI_CTL_NV_MASK | VMX_PI_CTL_NDST_MASK)
 
+#ifdef KEEL_HOST_TEST
+void (*vmx_pi_test_hook)(struct vmx_pi_desc *d, enum vmx_pi_test_point at);
+#define TEST_POINT(d, at) \
+    do { \
+        if (vmx_pi_test_hook) \
+            vmx_pi_test_hook(d, at); \
+    } while (0)
+#else
+#define TEST_POINT(d, at) do { } while (0)
+#endif
+
 static uint64_t ctl_load(const struct vmx_pi_desc *d)
 {
     return __atomic_load_n(&d->control, __ATOMIC_SEQ_CST);
@@ -56,6 +67,7 @@ static void ctl_update_notify(struct vmx_pi_desc *d, uint8_t nv, uint32_t ndst, 
 {
     uint64_t old = ctl_load(d), want;
 
+    TEST_POINT(d, VMX_PI_AT_NOTIFY_READ);
     do {
         want = (old & ~CTL_NOTIFY_MASK) | ctl_notify_bits(nv, ndst);
         if (clear_sn)
@@ -123,6 +135,7 @@ bool vmx_pi_post(struct vmx_pi_desc *d, uint8_t vector, struct vmx_pi_notify *ou
     /* PIR first: once ON is visible, the bit must be too (SDM 30.1.6 writes
      * PIR, then the notification information). */
     __atomic_fetch_or(&d->pir[vector / 64u], 1ull << (vector % 64u), __ATOMIC_SEQ_CST);
+    TEST_POINT(d, VMX_PI_AT_POST_PIR_SET);
 
     old = ctl_load(d);
     do {
@@ -150,8 +163,10 @@ int vmx_pi_sync_to_virr(struct vmx_pi_desc *d, uint32_t *vapic)
 
     /* ON before PIR, as the CPU does (SDM 29.6 steps 3 and 5). */
     __atomic_fetch_and(&d->control, ~VMX_PI_CTL_ON, __ATOMIC_SEQ_CST);
+    TEST_POINT(d, VMX_PI_AT_SYNC_ON_CLEARED);
     for (unsigned i = 0; i < VMX_PI_PIR_WORDS; i++) {
         uint64_t w = __atomic_exchange_n(&d->pir[i], 0, __ATOMIC_SEQ_CST);
+        TEST_POINT(d, VMX_PI_AT_SYNC_WORD_TAKEN);
         if (!w)
             continue;
         for (unsigned half = 0; half < 2; half++) {

@@ -45,7 +45,7 @@
  *   enabled would lose that guarantee.
  *
  * Preempted vCPU: vmx_pi_set_sn() (posts just collect in PIR, no IPIs).
- *   Scheduled on CPU c: vmx_pi_set_notify(d, NV, vmx_pi_ndst(c)), then
+ *   Scheduled on CPU c: vmx_pi_set_notify(d, NV, NDST of c), then
  *   vmx_pi_clear_sn(); if it reports pending work, the pre-entry sync moves
  *   it (nobody will notify for bits posted while SN was set).
  *
@@ -102,7 +102,7 @@ struct vmx_pi_desc {
 };
 
 _Static_assert(sizeof(struct vmx_pi_desc) == 64, "posted-interrupt descriptor is 64 bytes");
-_Static_assert(_Alignof(struct vmx_pi_desc) == 64, "posted-interrupt descriptor is 64-byte aligned");
+_Static_assert(_Alignof(struct vmx_pi_desc) == 64, "descriptor is 64-byte aligned");
 _Static_assert(offsetof(struct vmx_pi_desc, pir) == 0, "PIR is bits 255:0");
 _Static_assert(offsetof(struct vmx_pi_desc, control) == 32, "ON is bit 256");
 _Static_assert(offsetof(struct vmx_pi_desc, rsvd) == 40, "bits 511:320");
@@ -141,13 +141,14 @@ bool vmx_pi_clear_sn(struct vmx_pi_desc *d);
 bool vmx_pi_pending(const struct vmx_pi_desc *d);
 
 /*
- * Post @vector (SDM 30.1.6 pseudocode, which is also what the IOMMU does,
- * VT-d 9.12): atomically set the PIR bit, then, in one compare-and-exchange
- * of the control word, set ON if ON and SN are both clear.  Returns true
- * when this call set ON: the caller must then send the IPI in *out (out may
- * not be NULL; it is written only when true is returned, with the NV and
- * NDST in force at the moment ON was set).  False: SN is set, or a
- * notification is already outstanding and will carry this vector too.
+ * Post @vector (the SDM 30.1.6 pseudocode, which is also what a VT-d IOMMU
+ * does when it posts): atomically set the PIR bit, then, in one
+ * compare-and-exchange of the control word, set ON if ON and SN are both
+ * clear.  Returns true when this call set ON: the caller must then send the
+ * IPI in *out (out may not be NULL; it is written only when true is
+ * returned, with the NV and NDST in force at the moment ON was set).
+ * False: SN is set, or a notification is already outstanding and will
+ * carry this vector too.
  * Vectors 0-15 are posted like any other (the CPU would deliver them;
  * filtering illegal vectors is the caller's job, SDM 11.5.3).
  */
@@ -273,5 +274,19 @@ enum vmx_ipiv_verdict vmx_ipiv_explain(uint64_t icr, bool x2apic, const uint64_t
 
 /* A short name for logs ("virtualized", "logical", ...); never NULL. */
 const char *vmx_ipiv_verdict_name(enum vmx_ipiv_verdict v);
+
+#ifdef KEEL_HOST_TEST
+/* Host tests only: called at these points inside the protocol functions so
+ * that a test can play another agent's access exactly there, in the race
+ * windows the protocol must survive (tests/unit/test_vmx_pi.c).  NULL: no
+ * hook.  keel.efi has neither the hook nor the calls. */
+enum vmx_pi_test_point {
+    VMX_PI_AT_POST_PIR_SET,      /* vmx_pi_post: PIR bit set, control not yet read */
+    VMX_PI_AT_SYNC_ON_CLEARED,   /* vmx_pi_sync_to_virr: ON cleared, no PIR word taken */
+    VMX_PI_AT_SYNC_WORD_TAKEN,   /* vmx_pi_sync_to_virr: after each PIR word's exchange */
+    VMX_PI_AT_NOTIFY_READ,       /* NV/NDST/SN update: control read, CAS not yet tried */
+};
+extern void (*vmx_pi_test_hook)(struct vmx_pi_desc *d, enum vmx_pi_test_point at);
+#endif
 
 #endif /* KEEL_VMX_VMX_PI_H */
