@@ -20,6 +20,7 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx_exit_reasons.h"
 
 struct vmx_controls vmx_ctl;
 
@@ -249,6 +250,19 @@ static void vmx_requeue_idt_vectoring(void)
     vmcs_write32(VMCS_ENTRY_INSTR_LEN, vmcs_read32(VMCS_EXIT_INSTR_LEN));
 }
 
+extern const uint8_t vmx_host_int_table[];
+
+static void vmx_dispatch_acked_intr(void)
+{
+    if (VMX_EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON)) != VMX_EXIT_EXT_INTR)
+        return;
+    uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+    unsigned vec = info & VMX_INTR_INFO_VECTOR_MASK;
+    if (!(info & VMX_INTR_INFO_VALID) || vec < 32)
+        return;
+    ((void (*)(void))(uintptr_t)(vmx_host_int_table + 4 * vec))();
+}
+
 static int vmx_vcpu_load(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx_of(v);
@@ -291,9 +305,12 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     write_cr2(x->cr2);
     int r = vmx_enter(v->gpr, x->launched);
     x->cr2 = read_cr2();
-    /* With interrupts off at the exit, a host interrupt that made the
-     * guest exit is still pending: take it now (the IDT handles kicks and
-     * the timer), as STGI does on SVM. */
+    /* The host interrupt that made the guest exit: acknowledged by the
+     * exit (posted interrupts need that) and run through the host IDT now,
+     * or still pending in the LAPIC and taken at the STI, as STGI does on
+     * SVM.  Either way the IDT handles kicks and the timer. */
+    if (r == 0 && vmx_ctl.f.ack_intr_on_exit)
+        vmx_dispatch_acked_intr();
     __asm__ volatile("sti; nop; cli" ::: "memory");
     if (r) {
         vmx_stop_entry_failure(v, e, r);

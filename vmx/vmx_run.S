@@ -80,4 +80,22 @@ vmx_exit_entry:
     popq %rbp
     ret
 
+/*
+ * vmx_host_int_table + 4 * vector: "int $vector; ret".  With "acknowledge
+ * interrupt on exit" the CPU has taken the host interrupt that made the
+ * guest exit and left its vector in the exit interruption information
+ * (SDM 27.2.2); the host handler then runs through its own IDT gate as if
+ * the interrupt had come in the host.  Only vectors 32..255 are used.
+ */
+    .globl vmx_host_int_table
+    .balign 4
+vmx_host_int_table:
+    .set vec, 0
+    .rept 256
+    .balign 4
+    .byte 0xcd, vec             /* int imm8 (never the one-byte INT3 form) */
+    ret
+    .set vec, vec + 1
+    .endr
+
     .section .note.GNU-stack, "", @progbits

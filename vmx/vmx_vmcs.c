@@ -24,9 +24,11 @@ static int vmcs_controls(struct vcpu *v, struct vmx_vcpu *x)
     r |= vmcs_write32(VMCS_PIN_CONTROLS, vmx_ctl.pin & ~VMX_PIN_POSTED_INTR);
     r |= vmcs_write32(VMCS_PROC_CONTROLS, x->proc);
     r |= vmcs_write32(VMCS_PROC2_CONTROLS, x->proc2);
-    /* Without acknowledge-on-exit a host interrupt stays pending in the
-     * LAPIC and is taken by the host IDT after the exit (vmx_vcpu_run). */
-    r |= vmcs_write32(VMCS_EXIT_CONTROLS, vmx_ctl.exit & ~VMX_EXIT_CTL_ACK_INTR);
+    /* Acknowledge-on-exit where the CPU has it (posted interrupts need
+     * it): vmx_vcpu_run hands the vector to the host IDT. */
+    r |= vmcs_write32(VMCS_EXIT_CONTROLS, vmx_ctl.f.ack_intr_on_exit
+                                              ? vmx_ctl.exit | VMX_EXIT_CTL_ACK_INTR
+                                              : vmx_ctl.exit & ~VMX_EXIT_CTL_ACK_INTR);
     r |= vmcs_write32(VMCS_ENTRY_CONTROLS, vmx_ctl.entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
     r |= vmcs_write32(VMCS_EXCEPTION_BITMAP, 1u << X86_MC);
     r |= vmcs_write64(VMCS_IO_BITMAP_A, virt_to_phys(xv->io_bitmap_a));
