@@ -104,6 +104,8 @@ void host_exception(struct host_frame *f)
         log_warn("unexpected NMI at rip %#lx", (unsigned long)f->rip);
         return;
     case HOST_VEC_KICK:
+    case HOST_VEC_PI_WAKEUP:    /* the HLT it interrupted is the wake-up */
+    case HOST_VEC_POSTED:       /* the PIR waits for the next pre-entry sync */
         lapic_host_eoi();
         return;
     case HOST_VEC_TIMER:

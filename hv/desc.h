@@ -18,6 +18,8 @@ struct host_frame {
 
 /* Vectors the hypervisor uses for itself. */
 #define HOST_VEC_KICK     0xf0  /* wake a CPU / force a guest exit */
+#define HOST_VEC_PI_WAKEUP 0xf1 /* a post to a vCPU blocked in HLT (vmx/vmx_posted.c) */
+#define HOST_VEC_POSTED   0xf2  /* posted-interrupt notification that found the host */
 #define HOST_VEC_SPURIOUS 0xff
 
 /* IST slots (1-based as in the IDT gate). */

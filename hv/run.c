@@ -94,9 +94,18 @@ static void vcpu_timers(struct vcpu *v)
 /* A halted or waiting vCPU: sleep until a kick or its next timer. */
 static void vcpu_block(struct percpu *pc, struct vcpu *v)
 {
+    /* With posted interrupts a post to this vCPU must wake this CPU (the
+     * vendor switches the notification to its wake-up vector); a post
+     * that came before the switch means: do not sleep. */
+    if (vops->block_prepare && !vops->block_prepare(v)) {
+        vops->block_end(v);
+        return;
+    }
     host_timer_arm(vcpu_next_deadline(v, false));
     pcpu_wait(pc);
     host_timer_arm(0);
+    if (vops->block_end)
+        vops->block_end(v);
 }
 
 /* The one acceleration predicate, asked before each entry; the vendor's
@@ -122,6 +131,8 @@ static void vcpu_step(struct percpu *pc, struct vcpu *v)
 {
     struct exit_record e;
     vcpu_timers(v);
+    if (vops->posted_sync)
+        vops->posted_sync(v); /* posted interrupts into IRR, where the wake check looks */
     vcpu_handle_init_sipi(v);
     uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
     if (st == VCPU_HALTED && vcpu_wake_pending(v))

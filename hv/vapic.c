@@ -217,8 +217,20 @@ void vapic_mark_dest_changed(struct vcpu *v, uint32_t off)
 
 /* ---- routing ------------------------------------------------------------ */
 
+/* A fixed, edge-triggered interrupt with a valid vector for an APIC that
+ * takes it: what posted interrupts can carry (the CPU sets IRR only;
+ * TMR, ESR and the drop rules stay with the vLAPIC). */
+static bool postable(struct vcpu *t, const struct apic_msg *m)
+{
+    return (m->dm == APIC_DM_FIXED || m->dm == APIC_DM_LOWEST) && !m->level
+           && m->vector >= 16 && vlapic_get_mode(&t->vl) != VLAPIC_MODE_DISABLED
+           && vlapic_sw_enabled(&t->vl);
+}
+
 static void deliver_one(struct vcpu *t, const struct apic_msg *m)
 {
+    if (vops->post_intr && postable(t, m) && vops->post_intr(t, m->vector))
+        return;
     if (m->dm == APIC_DM_SMI && t->vl.smi_count == 0)
         log_info("vm%u vCPU %u: SMI dropped (Keel emulates no SMM; logged once)", t->vm->index,
                  t->index);

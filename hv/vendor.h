@@ -90,6 +90,17 @@ struct vcpu_ops {
     void (*set_pat)(struct vcpu *v, uint64_t pat);
     void (*set_tsc_offset)(struct vcpu *v, uint64_t off);
     void (*set_cr2)(struct vcpu *v, uint64_t cr2);
+    /* Posted interrupts (NULL where the CPU has none).  post_intr: deliver
+     * fixed, edge-triggered @vector to @t without touching its APIC page,
+     * notifying the CPU if @t runs; false if the caller must deliver it
+     * the ordinary way.  posted_sync: move what was posted into the APIC
+     * page (IRR), on the vCPU's own CPU with interrupts off.  block_prepare
+     * / block_end around a HLT wait: false from block_prepare means
+     * something was posted, do not sleep. */
+    bool (*post_intr)(struct vcpu *t, uint8_t vector);
+    void (*posted_sync)(struct vcpu *v);
+    bool (*block_prepare)(struct vcpu *v);
+    void (*block_end)(struct vcpu *v);
     /* The nested page tables changed: flush before the next entry. */
     void (*flush_guest_tlb)(struct vcpu *v);
     void (*dump)(struct vcpu *v);

@@ -71,7 +71,7 @@ static int vmx_probe(void)
         return -1;
     }
     struct vmx_cap_msrs caps;
-    struct vmx_policy pol = { .want_apicv = true };
+    struct vmx_policy pol = { .want_apicv = true, .want_posted_intr = true, .want_ipiv = true };
     char err[200], line[300];
     read_caps(&caps);
     if (vmx_negotiate(&caps, &pol, &vmx_ctl, err, sizeof(err))) {
@@ -156,7 +156,7 @@ static int vmx_vcpu_init(struct vcpu *v)
     x->vmcs_pa = virt_to_phys(x->vmcs);
     x->vpid = vmx_ctl.f.vpid ? (uint16_t)(v->vm->index + 1) : 0;
     v->vendor = x;
-    return 0;
+    return vmx_posted_vcpu_init(v, x);
 }
 
 static void set_seg(struct vmx_seg_init *s, uint16_t sel, uint32_t ar, uint32_t limit,
@@ -469,6 +469,10 @@ const struct vcpu_ops vmx_ops = {
     .set_pat = vmx_set_pat,
     .set_tsc_offset = vmx_set_tsc_offset,
     .set_cr2 = vmx_set_cr2,
+    .post_intr = vmx_post_intr,
+    .posted_sync = vmx_posted_sync,
+    .block_prepare = vmx_block_prepare,
+    .block_end = vmx_block_end,
     .flush_guest_tlb = vmx_flush_guest_tlb,
     .dump = vmx_dump,
 };

@@ -43,11 +43,18 @@ struct vmx_vcpu {
     uint16_t vpid;
     struct vmx_pending_state pending;
     uint64_t eoi_exit[4];             /* EOI-exit bitmap as last written */
+    struct vmx_pi_desc *pi;           /* posted-interrupt descriptor, NULL without */
+    uint64_t pi_pa;
+    uint32_t pin;                     /* pin-based controls as last written */
+    uint64_t proc3;                   /* tertiary controls as last written */
+    bool msr_ipiv;                    /* the IPIv x2APIC MSR bitmap is loaded */
 };
 
 struct vmx_vm {
     uint8_t *msr_bitmap;              /* 4 KiB (SDM 24.6.9) */
     uint8_t *msr_bitmap_x2apic;       /* the same, x2APIC MSRs virtualized (SDM 30.5) */
+    uint8_t *msr_bitmap_x2apic_ipiv;  /* ... and ICR writes to IPI virtualization */
+    uint64_t *pid_table;              /* PID-pointer table (IPIv), NULL without */
     uint8_t *io_bitmap_a, *io_bitmap_b;
     uint64_t eptp;
 };
@@ -78,5 +85,16 @@ void vmx_apicv_probe(void);
 int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv);
 int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x);
 void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x);
+
+/* vmx_posted.c: posted interrupts and IPI virtualization. */
+struct vmx_pi_desc;
+int vmx_posted_vm_init(struct vm *vm, struct vmx_vm *xv);
+int vmx_posted_vcpu_init(struct vcpu *v, struct vmx_vcpu *x);
+int vmx_posted_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x);
+void vmx_posted_before_entry(struct vcpu *v, struct vmx_vcpu *x);
+bool vmx_post_intr(struct vcpu *t, uint8_t vector);
+void vmx_posted_sync(struct vcpu *v);
+bool vmx_block_prepare(struct vcpu *v);
+void vmx_block_end(struct vcpu *v);
 
 #endif /* KEEL_VMX_VMX_H */

@@ -41,6 +41,8 @@ void vmx_apicv_probe(void)
     memset(c, 0, sizeof(*c));
     c->xapic = f->tpr_shadow && f->virt_apic_access && f->apic_reg_virt && f->virt_intr_delivery;
     c->x2apic = c->xapic && f->virt_x2apic;
+    c->posted = c->xapic && f->posted_intr;
+    c->ipi = c->posted && f->ipi_virt;
     /* The PID-pointer table is indexed by APIC ID (SDM 30.1.6): an ID the
      * guest changed or shares would send IPIs to the wrong descriptor. */
     c->inhibits_ipi = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
@@ -49,7 +51,8 @@ void vmx_apicv_probe(void)
                  "accesses, APIC-register virtualization and virtual-interrupt delivery): "
                  "every APIC access is emulated");
     else
-        log_info("vmx: APICv for xAPIC%s", c->x2apic ? " and x2APIC" : " (x2APIC emulated)");
+        log_info("vmx: APICv for xAPIC%s%s%s", c->x2apic ? " and x2APIC" : " (x2APIC emulated)",
+                 c->posted ? ", posted interrupts" : "", c->ipi ? ", IPI virtualization" : "");
 }
 
 static void bit_clear(uint8_t *map, unsigned bit)
@@ -100,7 +103,17 @@ int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv)
         return -1;
     memcpy(xv->msr_bitmap_x2apic, xv->msr_bitmap, PAGE_SIZE);
     x2apic_bitmap(xv->msr_bitmap_x2apic);
-    return 0;
+    if (!vmx_accel_caps.ipi)
+        return vmx_posted_vm_init(vm, xv);
+    /* With IPI virtualization the CPU takes ICR writes itself (SDM
+     * 30.5.2: a WRMSR 830H it cannot virtualize becomes an APIC-write
+     * exit, handled through the vLAPIC's 64-bit ICR helper). */
+    xv->msr_bitmap_x2apic_ipiv = mem_try_alloc(1, 1, 0);
+    if (!xv->msr_bitmap_x2apic_ipiv)
+        return -1;
+    memcpy(xv->msr_bitmap_x2apic_ipiv, xv->msr_bitmap_x2apic, PAGE_SIZE);
+    bit_clear(xv->msr_bitmap_x2apic_ipiv + 0x800, X2APIC_MSR(APIC_ICR));
+    return vmx_posted_vm_init(vm, xv);
 }
 
 /* On the owning CPU at VMCS set-up (the fields exist only with the
@@ -110,6 +123,7 @@ int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
     int r = 0;
     if (!vmx_accel_caps.xapic)
         return 0;
+    r |= vmx_posted_vmcs_setup(v, x);
     r |= vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->vm->apic_access_hpa);
     for (unsigned i = 0; i < 4; i++)
         r |= vmcs_write64(VMCS_EOI_EXIT_BITMAP0 + 2 * i, 0);
@@ -135,12 +149,17 @@ void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
 {
     const struct vmx_vm *xv = v->vm->vendor;
     uint32_t p2 = proc2_for(&v->accel, x->proc2);
-    if (p2 != x->proc2) {
+    bool ipiv = v->accel.ipi && xv->msr_bitmap_x2apic_ipiv;
+    if (p2 != x->proc2 || ipiv != x->msr_ipiv) {
         bool x2 = (p2 & VMX_PROC2_VIRT_X2APIC) != 0;
+        const uint8_t *map = !x2 ? xv->msr_bitmap : ipiv ? xv->msr_bitmap_x2apic_ipiv
+                                                         : xv->msr_bitmap_x2apic;
         vmcs_write32(VMCS_PROC2_CONTROLS, p2);
-        vmcs_write64(VMCS_MSR_BITMAP, virt_to_phys(x2 ? xv->msr_bitmap_x2apic : xv->msr_bitmap));
+        vmcs_write64(VMCS_MSR_BITMAP, virt_to_phys(map));
         x->proc2 = p2;
+        x->msr_ipiv = ipiv;
     }
+    vmx_posted_before_entry(v, x);
     if (!v->accel.on)
         return;
     struct vapic_hw_state s;

@@ -21,7 +21,9 @@ static int vmcs_controls(struct vcpu *v, struct vmx_vcpu *x)
                                  | VMX_PROC2_APIC_REG_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY);
     if (!vmx_ctl.f.vpid)
         x->proc2 &= ~VMX_PROC2_VPID;
-    r |= vmcs_write32(VMCS_PIN_CONTROLS, vmx_ctl.pin & ~VMX_PIN_POSTED_INTR);
+    /* Posted interrupts follow the APIC predicate (vmx_posted.c). */
+    x->pin = vmx_ctl.pin & ~VMX_PIN_POSTED_INTR;
+    r |= vmcs_write32(VMCS_PIN_CONTROLS, x->pin);
     r |= vmcs_write32(VMCS_PROC_CONTROLS, x->proc);
     r |= vmcs_write32(VMCS_PROC2_CONTROLS, x->proc2);
     /* Acknowledge-on-exit where the CPU has it (posted interrupts need
