@@ -46,7 +46,10 @@ static void read_caps(struct vmx_cap_msrs *c)
     c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
     if ((c->procbased >> 32) & VMX_PROC_SECONDARY_CONTROLS) {
         c->procbased2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
-        c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+        /* IA32_VMX_EPT_VPID_CAP exists only if EPT or VPID may be 1
+         * (SDM A.10); reading it otherwise is #GP (Bochs core2_penryn). */
+        if ((c->procbased2 >> 32) & (VMX_PROC2_EPT | VMX_PROC2_VPID))
+            c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
     }
     if (c->basic & VMX_BASIC_TRUE_CTLS) {
         c->true_pinbased = rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS);

@@ -65,10 +65,21 @@ write_cfg() {
     cat >"$CFG"
 }
 
-# keel_run [tools/keel run options]: boots Keel; sets STATUS.
+# keel_run [tools/keel run options]: boots Keel; sets STATUS.  A run on
+# --platform bochs-vmx gets --bochs-model $KEEL_TEST_BOCHS_MODEL when that is
+# set (CMakeLists.txt sets it for the tests of a second Bochs CPU model).
 keel_run() {
     local -a cmd=("$KEEL_ROOT/tools/keel" run --no-build --run-dir "$RUN_DIR"
                   --timeout "$TEST_TIMEOUT" "$@")
+    local a prev='' platform=qemu-svm
+    for a; do
+        [[ $prev == --platform ]] && platform=$a
+        [[ $a == --platform=* ]] && platform=${a#*=}
+        prev=$a
+    done
+    if [[ $platform == bochs-vmx && -n ${KEEL_TEST_BOCHS_MODEL:-} ]]; then
+        cmd+=(--bochs-model "$KEEL_TEST_BOCHS_MODEL")
+    fi
     echo "RUN ${cmd[*]}"
     "${cmd[@]}" </dev/null >"$TEST_DIR/console.out" 2>"$TEST_DIR/launcher.err"
     STATUS=$?

@@ -40,6 +40,16 @@ bochs_binary() {
     command -v bochs-bin || command -v bochs
 }
 
+# Prints what a bochs-vmx run needs and does not find, one item a line;
+# nothing when everything is there (tools/keel bench skips Bochs otherwise).
+bochs_missing() {
+    bochs_binary >/dev/null || echo "bochs-bin (Debian package bochs)"
+    [[ -f $KEEL_BOCHS_OVMF_CODE ]] || echo "$KEEL_BOCHS_OVMF_CODE (Debian package ovmf)"
+    [[ -f $KEEL_BOCHS_OVMF_VARS ]] || echo "$KEEL_BOCHS_OVMF_VARS (Debian package ovmf)"
+    [[ -f $KEEL_BOCHS_VGABIOS ]] || echo "$KEEL_BOCHS_VGABIOS (Debian package vgabios)"
+    return 0
+}
+
 # Prints the prefix that runs Bochs in a network namespace of its own, when
 # unshare allows it: Bochs' RFB display listens on TCP port 5900 (or the next
 # free one) on every interface, without a password; in a fresh namespace it
