@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # boot.basic-1cpu, boot.basic-4cpu, vmx.basic-*: the basic guest runs its
 # in-guest tests on CPUS vCPUs (the argument) on PLATFORM (default qemu-svm),
-# reports them all passed and exits with status 0.
+# reports them all passed and exits with status 0.  A third argument is
+# passed to keel.cfg as apic_accel (yes|no).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cpus=${1:?usage: boot-basic.sh CPUS [PLATFORM]}
 platform=${2:-qemu-svm}
 require_guest basic
 
-keel_run --platform "$platform" --guest basic --cpus "$cpus"
+accel=${3:-}
+args=(--platform "$platform" --guest basic --cpus "$cpus")
+[[ -n $accel ]] && args+=(--set "apic_accel=$accel")
+keel_run "${args[@]}"
 expect_started
 if ((cpus > 1)); then
     expect_line "keel: took $cpus CPUs"
