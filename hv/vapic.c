@@ -95,6 +95,14 @@ static const struct vlapic_ops vlapic_ops_hv = {
  * emulated against the RAM underneath (hv/emul_mmio.c).  The page is mapped
  * again, and every vCPU's TLB flushed, once no APIC is left on it. */
 
+void vapic_flush_all_tlbs(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        vops->flush_guest_tlb(vm->vcpus[i]);
+        vcpu_kick(vm->vcpus[i]);
+    }
+}
+
 static bool page_listed(const uint64_t *pages, unsigned n, uint64_t page)
 {
     for (unsigned i = 0; i < n; i++)
@@ -125,31 +133,15 @@ static void vapic_update_ram_holes(struct vm *vm)
     vm->napic_holes = n;
     bool flush = npt_take_flush(&vm->npt) || changed;
     spin_unlock(&vm->npt_lock);
-    if (!flush)
-        return;
-    for (unsigned i = 0; i < vm->nvcpus; i++) {
-        vops->flush_guest_tlb(vm->vcpus[i]);
-        vcpu_kick(vm->vcpus[i]);
-    }
+    if (flush)
+        vapic_flush_all_tlbs(vm);
 }
 
 /* ---- locking and deferred work ---------------------------------------- */
 
-static void apic_lock(struct vcpu *v)
-{
-    spin_lock(&v->apic_lock);
-}
-
-static void apic_unlock(struct vcpu *v);
-
 void vapic_lock(struct vcpu *v)
 {
-    apic_lock(v);
-}
-
-void vapic_unlock(struct vcpu *v)
-{
-    apic_unlock(v);
+    spin_lock(&v->apic_lock);
 }
 
 /* Publish this APIC's destination view; the fast map is rebuilt only when
@@ -159,7 +151,7 @@ static void publish_view(struct vcpu *v)
 {
     struct vapic_vm *a = v->vm->apic;
     struct apic_dest_view view;
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_dest_view(&v->vl, &view);
     spin_unlock(&v->apic_lock);
     spin_lock(&a->map_lock);
@@ -189,7 +181,7 @@ static bool view_register(uint32_t off)
 }
 
 /* Drop the APIC lock, then do what the state machine asked for. */
-static void apic_unlock(struct vcpu *v)
+void vapic_unlock(struct vcpu *v)
 {
     struct vapic_defer d = v->apic_defer;
     memset(&v->apic_defer, 0, sizeof(v->apic_defer));
@@ -234,9 +226,9 @@ static void deliver_one(struct vcpu *t, const struct apic_msg *m)
     if (m->dm == APIC_DM_SMI && t->vl.smi_count == 0)
         log_info("vm%u vCPU %u: SMI dropped (Keel emulates no SMM; logged once)", t->vm->index,
                  t->index);
-    apic_lock(t);
+    vapic_lock(t);
     vlapic_deliver(&t->vl, m);
-    apic_unlock(t);
+    vapic_unlock(t);
     vcpu_kick(t);
 }
 
@@ -259,10 +251,10 @@ void vapic_lint(struct vm *vm, unsigned pin, bool level)
 {
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *t = vm->vcpus[i];
-        apic_lock(t);
+        vapic_lock(t);
         vlapic_lint(&t->vl, pin, level);
         bool ev = vlapic_events(&t->vl) != 0;
-        apic_unlock(t);
+        vapic_unlock(t);
         if (ev)
             vcpu_kick(t);
     }
@@ -273,20 +265,19 @@ void vapic_lint(struct vm *vm, unsigned pin, bool level)
 static uint64_t apic_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)
 {
     uint32_t val = 0;
-    apic_lock(v);
+    vapic_lock(v);
     int r = vlapic_mmio_read(&v->vl, (uint32_t)(addr - v->lapic_mmio.base), size, &val);
-    apic_unlock(v);
+    vapic_unlock(v);
     return r == VLAPIC_OK ? val : ~0ull;
 }
 
 static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
 {
     uint32_t off = (uint32_t)(addr - v->lapic_mmio.base);
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_mmio_write(&v->vl, off, size, (uint32_t)val);
-    if (view_register(off & ~0xfu))
-        v->apic_defer.dest_changed = true;
-    apic_unlock(v);
+    vapic_mark_dest_changed(v, off);
+    vapic_unlock(v);
 }
 
 /* In xAPIC mode the APIC page decodes at the APIC base for this vCPU only;
@@ -307,7 +298,7 @@ static void vapic_mmio_range(struct vcpu *v)
 int vapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     int r;
-    apic_lock(v);
+    vapic_lock(v);
     if (msr == MSR_IA32_APIC_BASE) {
         *val = vlapic_get_apic_base(&v->vl);
         r = VLAPIC_OK;
@@ -316,30 +307,29 @@ int vapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
         r = vlapic_msr_read(&v->vl, msr, val);
     } else {
-        apic_unlock(v);
+        vapic_unlock(v);
         return 1;
     }
-    apic_unlock(v);
+    vapic_unlock(v);
     return r == VLAPIC_OK ? 0 : -1;
 }
 
 int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     int r;
-    apic_lock(v);
+    vapic_lock(v);
     if (msr == MSR_IA32_APIC_BASE) {
         r = vlapic_set_apic_base(&v->vl, val);
     } else if (msr == MSR_IA32_TSC_DEADLINE) {
         r = v->vm->apic->opts.tsc_deadline ? vlapic_set_tsc_deadline(&v->vl, val) : VLAPIC_GP;
     } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
         r = vlapic_msr_write(&v->vl, msr, val);
-        if (view_register((msr - X2APIC_MSR_BASE) << 4))
-            v->apic_defer.dest_changed = true;
+        vapic_mark_dest_changed(v, (msr - X2APIC_MSR_BASE) << 4);
     } else {
-        apic_unlock(v);
+        vapic_unlock(v);
         return 1;
     }
-    apic_unlock(v);
+    vapic_unlock(v);
     return r == VLAPIC_OK ? 0 : -1;
 }
 
@@ -359,9 +349,9 @@ bool vapic_take_init(struct vcpu *v)
 {
     if (!(vlapic_events(&v->vl) & VLAPIC_EV_INIT))
         return false; /* unlocked peek; set under the lock, taken under it */
-    apic_lock(v);
+    vapic_lock(v);
     bool r = vlapic_take_init(&v->vl);
-    apic_unlock(v);
+    vapic_unlock(v);
     return r;
 }
 
@@ -370,9 +360,9 @@ int vapic_take_sipi(struct vcpu *v)
     uint8_t vec;
     if (!(vlapic_events(&v->vl) & VLAPIC_EV_SIPI))
         return VAPIC_NONE;
-    apic_lock(v);
+    vapic_lock(v);
     bool r = vlapic_take_sipi(&v->vl, &vec);
-    apic_unlock(v);
+    vapic_unlock(v);
     return r ? vec : VAPIC_NONE;
 }
 
@@ -383,9 +373,9 @@ bool vapic_nmi_pending(struct vcpu *v)
 
 void vapic_take_nmi(struct vcpu *v)
 {
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_take_nmi(&v->vl);
-    apic_unlock(v);
+    vapic_unlock(v);
 }
 
 static int tpr_blocked_locked(struct vcpu *v)
@@ -402,35 +392,35 @@ static int tpr_blocked_locked(struct vcpu *v)
 
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
-    apic_lock(v);
+    vapic_lock(v);
     int r = (vlapic_events(&v->vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
                                                        : vlapic_highest_pending(&v->vl);
     if (tpr_blocked)
         *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
-    apic_unlock(v);
+    vapic_unlock(v);
     return r < 0 ? VAPIC_NONE : r;
 }
 
 uint8_t vapic_ack_intr(struct vcpu *v, int pending)
 {
     if (pending == VAPIC_EXTINT) {
-        apic_lock(v);
+        vapic_lock(v);
         vlapic_take_extint(&v->vl);
-        apic_unlock(v);
+        vapic_unlock(v);
         uint8_t vec = vplatform_pic_ack(v->vm->plat);
         /* The 8259's INT is a level: still asserted means another request
          * is waiting behind this one. */
         if (vplatform_pic_output(v->vm->plat)) {
-            apic_lock(v);
+            vapic_lock(v);
             vlapic_lint(&v->vl, 0, false);
             vlapic_lint(&v->vl, 0, true);
-            apic_unlock(v);
+            vapic_unlock(v);
         }
         return vec;
     }
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_ack(&v->vl, (uint8_t)pending);
-    apic_unlock(v);
+    vapic_unlock(v);
     return (uint8_t)pending;
 }
 
@@ -438,9 +428,9 @@ uint64_t vapic_timer_deadline(struct vcpu *v)
 {
     if (!v->vl.timer_armed)
         return 0;
-    apic_lock(v);
+    vapic_lock(v);
     uint64_t d = vlapic_timer_deadline(&v->vl);
-    apic_unlock(v);
+    vapic_unlock(v);
     return d ? d - v->tsc_offset : 0;
 }
 
@@ -448,11 +438,11 @@ void vapic_timer_check(struct vcpu *v)
 {
     if (!v->vl.timer_armed)
         return; /* only this vCPU arms its own timer */
-    apic_lock(v);
+    vapic_lock(v);
     uint64_t d = vlapic_timer_deadline(&v->vl);
     if (d && rdtsc() + v->tsc_offset >= d)
         vlapic_timer_expire(&v->vl);
-    apic_unlock(v);
+    vapic_unlock(v);
 }
 
 uint8_t vapic_get_cr8(struct vcpu *v)
@@ -462,16 +452,16 @@ uint8_t vapic_get_cr8(struct vcpu *v)
 
 void vapic_set_cr8(struct vcpu *v, uint8_t cr8)
 {
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_set_cr8(&v->vl, cr8);
-    apic_unlock(v);
+    vapic_unlock(v);
 }
 
 void vapic_init_reset(struct vcpu *v)
 {
-    apic_lock(v);
+    vapic_lock(v);
     vlapic_reset(&v->vl, true);
-    apic_unlock(v);
+    vapic_unlock(v);
 }
 
 /* ---- creation ------------------------------------------------------------ */

@@ -110,9 +110,14 @@ void vapic_accel_update_page(struct vm *vm);
 int vapic_apic_write(struct vcpu *v, uint32_t off);
 void vapic_eoi_exit(struct vcpu *v, uint8_t vector);
 
-/* hv/vapic.c internals shared with hv/vapic_accel.c. */
+/* hv/vapic.c internals shared with hv/vapic_accel.c.  vapic_unlock()
+ * drops the lock, then does what the APIC asked for meanwhile (IPIs,
+ * level EOIs, destination and base changes). */
 void vapic_lock(struct vcpu *v);
 void vapic_unlock(struct vcpu *v);
 void vapic_mark_dest_changed(struct vcpu *v, uint32_t off);
+/* The VM's nested page tables changed: every vCPU flushes before its next
+ * entry (and is kicked out of the guest to do so). */
+void vapic_flush_all_tlbs(struct vm *vm);
 
 #endif /* KEEL_HV_VAPIC_H */

@@ -77,10 +77,7 @@ void vapic_accel_update_page(struct vm *vm)
     log_debug("vm%u: APIC-access page %s", vm->index, want ? "mapped" : "unmapped");
     /* A vCPU that left xAPIC mode must not reach the page through a cached
      * translation: every vCPU flushes before its next entry. */
-    for (unsigned i = 0; i < vm->nvcpus; i++) {
-        vops->flush_guest_tlb(vm->vcpus[i]);
-        vcpu_kick(vm->vcpus[i]);
-    }
+    vapic_flush_all_tlbs(vm);
 }
 
 /* ---- before an accelerated entry ----------------------------------------- */
@@ -120,8 +117,10 @@ void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
     vlapic_level_vectors(&v->vl, lv);
     for (unsigned i = 0; i < 4; i++)
         s->eoi_exit[i] = lv[i] | v->plat_level_vec[i];
-    for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
-        v->apic_trap_shadow[i] = page[trap_regs[i] >> 2];
+    /* Only the xAPIC page traps writes that need the old value. */
+    if (v->accel.regs == APIC_ACCEL_REGS_XAPIC)
+        for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
+            v->apic_trap_shadow[i] = page[trap_regs[i] >> 2];
     vapic_unlock(v);
 }
 

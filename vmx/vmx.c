@@ -29,7 +29,6 @@ struct vmx_controls vmx_ctl;
 #define CPUID1_ECX_VMX_BIT          (1u << 5)
 #define PAT_RESET 0x0007040600070406ull
 
-static struct vmx_vcpu *vmx_of(struct vcpu *v) { return v->vendor; }
 
 static void read_caps(struct vmx_cap_msrs *c)
 {
@@ -104,19 +103,14 @@ static int vmx_cpu_enable(struct percpu *pc)
     return vmx_on(virt_to_phys(region));
 }
 
-static void bitmap_clear(uint8_t *map, unsigned bit)
-{
-    map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
-}
-
 /* MSR bitmap (SDM 24.6.9): read-low 0x000, read-high 0x400, write-low
  * 0x800, write-high 0xc00; a clear bit lets the access through. */
 static void msr_passthrough(uint8_t *map, uint32_t msr)
 {
     unsigned base = msr >= 0xc0000000u ? 0x400 : 0;
     unsigned idx = msr & 0x1fff;
-    bitmap_clear(map + base, idx);
-    bitmap_clear(map + base + 0x800, idx);
+    vmx_bitmap_clear(map + base, idx);
+    vmx_bitmap_clear(map + base + 0x800, idx);
 }
 
 /* The guest's copies of these live in the VMCS (FS/GS base, SYSENTER) or

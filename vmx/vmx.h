@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hv/exit.h"
+#include "hv/vm.h"
 #include "apic/apic_accel.h"
 #include "vmx/vmx_caps.h"
 
@@ -58,6 +59,14 @@ struct vmx_vm {
     uint8_t *io_bitmap_a, *io_bitmap_b;
     uint64_t eptp;
 };
+
+static inline struct vmx_vcpu *vmx_of(struct vcpu *v) { return v->vendor; }
+
+/* Clear bit @bit of an MSR or I/O bitmap: the access no longer exits. */
+static inline void vmx_bitmap_clear(uint8_t *map, unsigned bit)
+{
+    map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
 
 /* vmx_ops.c: the VMX instructions, each failure reported with the caller. */
 int vmx_on(uint64_t pa);

@@ -55,11 +55,6 @@ void vmx_apicv_probe(void)
                  c->posted ? ", posted interrupts" : "", c->ipi ? ", IPI virtualization" : "");
 }
 
-static void bit_clear(uint8_t *map, unsigned bit)
-{
-    map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
-}
-
 /* x2APIC registers whose RDMSR the CPU answers from the virtual-APIC page
  * (SDM 30.5.1).  Not TMCCT, which counts; not the write-only or reserved
  * ones, which must #GP through the emulation. */
@@ -76,14 +71,14 @@ static const uint16_t x2apic_write_regs[] = { APIC_TPR, APIC_EOI, APIC_SELF_IPI 
 static void x2apic_bitmap(uint8_t *map)
 {
     for (size_t i = 0; i < sizeof(x2apic_read_regs) / sizeof(x2apic_read_regs[0]); i++)
-        bit_clear(map, X2APIC_MSR(x2apic_read_regs[i]));
+        vmx_bitmap_clear(map, X2APIC_MSR(x2apic_read_regs[i]));
     for (unsigned r = 0; r < 8; r++) {  /* ISR, TMR, IRR */
-        bit_clear(map, X2APIC_MSR(APIC_ISR) + r);
-        bit_clear(map, X2APIC_MSR(APIC_TMR) + r);
-        bit_clear(map, X2APIC_MSR(APIC_IRR) + r);
+        vmx_bitmap_clear(map, X2APIC_MSR(APIC_ISR) + r);
+        vmx_bitmap_clear(map, X2APIC_MSR(APIC_TMR) + r);
+        vmx_bitmap_clear(map, X2APIC_MSR(APIC_IRR) + r);
     }
     for (size_t i = 0; i < sizeof(x2apic_write_regs) / sizeof(x2apic_write_regs[0]); i++)
-        bit_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
+        vmx_bitmap_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
 }
 
 int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv)
@@ -112,7 +107,7 @@ int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv)
     if (!xv->msr_bitmap_x2apic_ipiv)
         return -1;
     memcpy(xv->msr_bitmap_x2apic_ipiv, xv->msr_bitmap_x2apic, PAGE_SIZE);
-    bit_clear(xv->msr_bitmap_x2apic_ipiv + 0x800, X2APIC_MSR(APIC_ICR));
+    vmx_bitmap_clear(xv->msr_bitmap_x2apic_ipiv + 0x800, X2APIC_MSR(APIC_ICR));
     return vmx_posted_vm_init(vm, xv);
 }
 

@@ -29,8 +29,6 @@
 #define PID_TABLE_ENTRIES (PAGE_SIZE / sizeof(uint64_t))
 _Static_assert(KEEL_MAX_CPUS <= 0xff, "PID-pointer entry FFH stays invalid");
 
-static struct vmx_vcpu *vmx_of(struct vcpu *v) { return v->vendor; }
-
 static uint32_t ndst_of(const struct vcpu *v)
 {
     return vmx_pi_ndst(v->pcpu->apic_id, lapic_host_x2apic());
