@@ -30,6 +30,9 @@ STATUS=''                                  # exit status of the last keel_run
 KEEL='^(\[cpu[0-9]+\] )?keel: '
 FAILURES=0
 
+# shellcheck source=tools/lib/accel.sh
+source "$KEEL_ROOT/tools/lib/accel.sh"
+
 rm -rf -- "$TEST_DIR"
 mkdir -p -- "$TEST_DIR"
 
@@ -66,17 +69,26 @@ write_cfg() {
 }
 
 # keel_run [tools/keel run options]: boots Keel; sets STATUS.  A run on
-# --platform bochs-vmx gets --bochs-model $KEEL_TEST_BOCHS_MODEL when that is
-# set (CMakeLists.txt sets it for the tests of a second Bochs CPU model).
+# --platform bochs-vmx goes to qemu-vmx instead when tools/keel test found
+# nested VMX under KVM (KEEL_TEST_VMX_PLATFORM, see tools/lib/accel.sh);
+# otherwise it gets --bochs-model $KEEL_TEST_BOCHS_MODEL when that is set
+# (CMakeLists.txt sets it for the tests of a second Bochs CPU model).  The
+# time budget is TEST_TIMEOUT scaled to the run's accelerator.
 keel_run() {
-    local -a cmd=("$KEEL_ROOT/tools/keel" run --no-build --run-dir "$RUN_DIR"
-                  --timeout "$TEST_TIMEOUT" "$@")
-    local a prev='' platform=qemu-svm
-    for a; do
+    local -a args
+    mapfile -t args < <(test_platform_args "${KEEL_TEST_VMX_PLATFORM:-bochs-vmx}" "$@")
+    local a prev='' platform=qemu-svm accel=none
+    for a in "${args[@]}"; do
         [[ $prev == --platform ]] && platform=$a
         [[ $a == --platform=* ]] && platform=${a#*=}
         prev=$a
     done
+    case $platform in
+        qemu-svm) accel=${KEEL_TEST_ACCEL:-tcg} ;;
+        qemu-vmx) accel=kvm ;;
+    esac
+    local -a cmd=("$KEEL_ROOT/tools/keel" run --no-build --run-dir "$RUN_DIR"
+                  --timeout "$(accel_timeout "$TEST_TIMEOUT" "$accel")" "${args[@]}")
     if [[ $platform == bochs-vmx && -n ${KEEL_TEST_BOCHS_MODEL:-} ]]; then
         cmd+=(--bochs-model "$KEEL_TEST_BOCHS_MODEL")
     fi
@@ -88,6 +100,27 @@ keel_run() {
         fail "the run left no serial log ($LOG)"
         : >"$LOG" 2>/dev/null || LOG=/dev/null
     fi
+}
+
+# test_platform_args VMX_PLATFORM RUN-OPTIONS...: the options, one a line,
+# with --platform bochs-vmx turned into VMX_PLATFORM; for qemu-vmx the
+# Bochs-only options (--bochs-model, --bochsrc-line) are dropped.
+test_platform_args() {
+    local vmx=$1 prev='' a
+    shift
+    for a; do
+        if [[ $vmx != bochs-vmx ]]; then
+            case $prev in --bochs-model|--bochsrc-line) prev=''; continue ;; esac
+            case $a in
+                --bochs-model|--bochsrc-line) prev=$a; continue ;;
+                --bochs-model=*|--bochsrc-line=*) prev=''; continue ;;
+                --platform=bochs-vmx) a=--platform=$vmx ;;
+                bochs-vmx) [[ $prev == --platform ]] && a=$vmx ;;
+            esac
+        fi
+        printf '%s\n' "$a"
+        prev=$a
+    done
 }
 
 fail() {

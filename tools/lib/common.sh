@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by tools/keel and its subcommands: messages, paths, Debian packages
-# and the CMake build.  Sourced, never run.
+# Shared by tools/keel and its subcommands: messages, paths and the CMake
+# build (Debian packages: tools/lib/deps.sh).  Sourced, never run.
 
 # The source tree (tools/..) and the build directory (KEEL_BUILD_DIR, default
 # build/ in the source tree).  Both are absolute.
@@ -15,11 +15,6 @@ readonly KEEL_EXIT_TIMEOUT=124     # the run hit --timeout
 readonly KEEL_EXIT_FIRMWARE=125    # keel.efi returned to the firmware
 readonly KEEL_EXIT_LAUNCHER=126    # the emulator or this launcher failed
 
-# Debian packages the build and the emulators need.  `make` because CMake's
-# default generator is Unix Makefiles; binutils for ld and objcopy.
-KEEL_PACKAGES=(cmake make gcc binutils clang llvm lld gnu-efi newlib-source
-               qemu-system-x86 ovmf mtools dosfstools bochs bochsbios vgabios xz-utils)
-
 # Messages from the launcher go to stderr, prefixed so that they can never be
 # mistaken for Keel's own `keel: ...` lines in a log.
 say()  { printf 'tools/keel: %s\n' "$*" >&2; }
@@ -33,45 +28,6 @@ pretty_path() {
         "$PWD"/*) printf '%s\n' "${p#"$PWD"/}" ;;
         *) printf '%s\n' "$p" ;;
     esac
-}
-
-# Prints the packages of KEEL_PACKAGES that dpkg does not list as installed.
-missing_packages() {
-    local installed p
-    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${KEEL_PACKAGES[@]}" 2>/dev/null |
-                awk '$NF == "installed" { print $1 }')
-    for p in "${KEEL_PACKAGES[@]}"; do
-        grep -qxF -- "$p" <<<"$installed" || printf '%s\n' "$p"
-    done
-}
-
-# Installs whatever is missing: apt-get update, then apt-get install -y of the
-# missing packages only, as root or through sudo.  KEEL_NO_DEPS=1 skips this.
-install_deps() {
-    if [[ ${KEEL_NO_DEPS:-0} == 1 ]]; then
-        return 0
-    fi
-    if ! command -v dpkg-query >/dev/null; then
-        warn "dpkg-query not found: not a Debian system, not checking packages (${KEEL_PACKAGES[*]})"
-        return 0
-    fi
-    local -a missing sudo=()
-    mapfile -t missing < <(missing_packages)
-    if ((${#missing[@]} == 0)); then
-        return 0
-    fi
-    if ((EUID != 0)); then
-        command -v sudo >/dev/null ||
-            die "missing Debian packages: ${missing[*]}; run as root or install sudo"
-        sudo=(sudo)
-    fi
-    say "installing missing Debian packages: ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update ||
-        die "apt-get update failed"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" ||
-        die "apt-get install failed for: ${missing[*]}"
-    mapfile -t missing < <(missing_packages)
-    ((${#missing[@]} == 0)) || die "still missing after apt-get install: ${missing[*]}"
 }
 
 # Configures the build directory when it has no build system yet (or when

@@ -24,6 +24,8 @@
 readonly KEEL_OVMF_CODE=${KEEL_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 readonly KEEL_OVMF_VARS=${KEEL_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 readonly KEEL_RUNS_KEPT=20          # run directories kept under build/runs/
+readonly KEEL_RUN_TIMEOUT=300       # default --timeout under TCG (scaled for KVM)
+readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx)
 readonly KEEL_DEFAULT_VM_MIB=64     # Keel's default `memory`
 # Start of a line of Keel's own (grep -E, sed -E): once Keel owns the machine
 # it prefixes its lines with the CPU, as in '[cpu0] keel: took 4 CPUs'.
@@ -223,13 +225,27 @@ quote_cmd() {
     printf '%s\n' "${out% }"
 }
 
+# Sets RUN_ACCEL and RUN_ACCEL_WHY for PLATFORM and the --accel REQUEST, and
+# says the choice and why once (not when KEEL_ACCEL_QUIET=1: tools/keel test
+# has said it already).  An impossible request is a usage error.
+run_pick_accel() {
+    local d
+    accel_facts
+    d=$(accel_decide "$1" "$2") || run_usage_error "$d"
+    RUN_ACCEL=${d%% *} RUN_ACCEL_WHY=${d#* }
+    if [[ ${KEEL_ACCEL_QUIET:-0} != 1 && $RUN_ACCEL != none ]]; then
+        say "accelerator $RUN_ACCEL: $RUN_ACCEL_WHY"
+    fi
+}
+
 run_usage_error() {
     printf 'tools/keel run: %s (see tools/keel --help)\n' "$*" >&2
     exit "$KEEL_EXIT_LAUNCHER"
 }
 
 run_main() {
-    local cpus=4 mem='' guest='' append='' have_append=0 platform=qemu-svm timeout=300
+    local cpus=4 mem='' guest='' append='' have_append=0 platform=qemu-svm timeout=''
+    local accel_req=${KEEL_ACCEL:-auto} accel
     local cfg='' icount=0 log='' machine_mem='' dry=0 build=1 run_dir=''
     local bochs_model=''
     local -a modules=() sets=() files=() qemu_extra=() bochs_lines=()
@@ -245,7 +261,7 @@ run_main() {
             --no-build) build=0; shift; continue ;;
             -h|--help) usage; exit 0 ;;
             --cpus|--mem|--guest|--append|--module|--platform|--timeout|--set|--cfg|\
-            --file|--log|--qemu-arg|--machine-mem|--run-dir|--bochs-model|--bochsrc-line)
+            --file|--log|--qemu-arg|--machine-mem|--run-dir|--bochs-model|--bochsrc-line|--accel)
                 (($# >= 2)) || run_usage_error "$opt needs a value" ;;
             *) run_usage_error "unknown option '$opt'" ;;
         esac
@@ -266,12 +282,13 @@ run_main() {
             --run-dir) run_dir=$2 ;;
             --bochs-model) bochs_model=$2 ;;
             --bochsrc-line) bochs_lines+=("$2") ;;
+            --accel) accel_req=$2 ;;
         esac
         shift 2
     done
 
     case $platform in
-        qemu-svm)
+        qemu-svm|qemu-vmx)
             [[ -z $bochs_model && ${#bochs_lines[@]} == 0 ]] ||
                 run_usage_error "--bochs-model and --bochsrc-line are for --platform bochs-vmx"
             ;;
@@ -282,8 +299,13 @@ run_main() {
             bochs_model_ok "$bochs_model" ||
                 run_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$bochs_model'"
             ;;
-        *) run_usage_error "unknown platform '$platform' (platforms: qemu-svm, bochs-vmx)" ;;
+        *) run_usage_error "unknown platform '$platform' (platforms: ${KEEL_PLATFORMS[*]})" ;;
     esac
+    run_pick_accel "$platform" "$accel_req"
+    accel=$RUN_ACCEL
+    if ((icount)) && [[ $accel == kvm ]]; then
+        run_usage_error "--icount counts instructions under TCG only: add --accel tcg"
+    fi
     # The keel.cfg line that lets Keel end the emulator with its status.
     local exit_line='debug_exit = 0xf4'
     [[ $platform == bochs-vmx ]] && exit_line='bochs_exit = yes'
@@ -291,6 +313,8 @@ run_main() {
         run_usage_error "--cpus wants a number from 1 to 64, not '$cpus'"
     fi
     cpus=$((10#$cpus))
+    # The default budget is TCG's, scaled to the accelerator; --timeout is exact.
+    [[ -n $timeout ]] || timeout=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$accel")
     if [[ ! $timeout =~ ^[0-9]+$ ]] || ((10#$timeout < 1)); then
         run_usage_error "--timeout wants a number of seconds, not '$timeout'"
     fi
@@ -323,7 +347,7 @@ run_main() {
     }
     local efi=$KEEL_BUILD_DIR/boot/keel.efi
     [[ -f $efi ]] || note_missing "$(pretty_path "$efi") not found (is the build done?)"
-    if [[ $platform == qemu-svm ]]; then
+    if [[ $platform == qemu-* ]]; then
         [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
         [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
         command -v qemu-system-x86_64 >/dev/null ||
@@ -416,11 +440,12 @@ run_main() {
 
     [[ -n $machine_mem ]] || machine_mem=$(machine_memory_for_cfg <"$boot/keel.cfg")
 
-    local -a emu
-    if [[ $platform == qemu-svm ]]; then
+    local -a emu accel_args
+    if [[ $platform == qemu-* ]]; then
         cp -- "$KEEL_OVMF_VARS" "$dir/OVMF_VARS.fd" 2>/dev/null || true
+        mapfile -t accel_args < <(accel_qemu_args "$platform" "$accel")
         # QEMU's -drive takes a comma-separated list: double commas in paths.
-        emu=(qemu-system-x86_64 -name keel -machine q35 -accel tcg -cpu EPYC
+        emu=(qemu-system-x86_64 -name keel -machine q35 "${accel_args[@]}"
             -smp "$cpus" -m "$machine_mem" -nodefaults -display none -no-reboot -net none
             -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
             -drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/OVMF_VARS.fd"
@@ -447,7 +472,7 @@ run_main() {
         cat "$boot/keel.cfg"
         echo "# ESP ($(pretty_path "$esp"))"
         (cd "$esp" && find . -type f | sort | sed 's|^\./|    |')
-        if [[ $platform == qemu-svm ]]; then
+        if [[ $platform == qemu-* ]]; then
             echo "# QEMU command (dry run: not started; timeout ${timeout} s)"
             cat "$dir/qemu.cmd"
         else
@@ -463,7 +488,7 @@ run_main() {
     if [[ -n $cfg ]]; then
         what="keel.cfg from $cfg"
     fi
-    say "booting Keel: $platform, $cpus CPU(s), $machine_mem, $what, timeout ${timeout} s"
+    say "booting Keel: $platform ($accel), $cpus CPU(s), $machine_mem, $what, timeout ${timeout} s"
     say "run directory $(pretty_path "$dir")"
     if [[ -n $log ]]; then
         mkdir -p -- "$(dirname -- "$log")" || die "cannot create the directory of --log $log"
