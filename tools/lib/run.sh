@@ -301,11 +301,6 @@ run_main() {
             ;;
         *) run_usage_error "unknown platform '$platform' (platforms: ${KEEL_PLATFORMS[*]})" ;;
     esac
-    run_pick_accel "$platform" "$accel_req"
-    accel=$RUN_ACCEL
-    if ((icount)) && [[ $accel == kvm ]]; then
-        run_usage_error "--icount counts instructions under TCG only: add --accel tcg"
-    fi
     # The keel.cfg line that lets Keel end the emulator with its status.
     local exit_line='debug_exit = 0xf4'
     [[ $platform == bochs-vmx ]] && exit_line='bochs_exit = yes'
@@ -313,12 +308,9 @@ run_main() {
         run_usage_error "--cpus wants a number from 1 to 64, not '$cpus'"
     fi
     cpus=$((10#$cpus))
-    # The default budget is TCG's, scaled to the accelerator; --timeout is exact.
-    [[ -n $timeout ]] || timeout=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$accel")
-    if [[ ! $timeout =~ ^[0-9]+$ ]] || ((10#$timeout < 1)); then
+    if [[ -n $timeout ]] && { [[ ! $timeout =~ ^[0-9]+$ ]] || ((10#$timeout < 1)); }; then
         run_usage_error "--timeout wants a number of seconds, not '$timeout'"
     fi
-    timeout=$((10#$timeout))
     if [[ -n $mem ]]; then
         size_to_mib "$mem" >/dev/null || run_usage_error "--mem wants a size such as 64M or 1G, not '$mem'"
     fi
@@ -334,11 +326,20 @@ run_main() {
         run_usage_error "--cfg file '$cfg' not found"
     fi
 
-    # Packages and build first: the files checked below come from the build.
+    # Packages and build first: the files checked below come from the build,
+    # and the KVM probe needs QEMU.
     if ((build && !dry)); then
         install_deps
         build_all || die "the build failed"
     fi
+    run_pick_accel "$platform" "$accel_req"
+    accel=$RUN_ACCEL
+    if ((icount)) && [[ $accel == kvm ]]; then
+        run_usage_error "--icount counts instructions under TCG only: add --accel tcg"
+    fi
+    # The default budget is TCG's, scaled to the accelerator; --timeout is exact.
+    [[ -n $timeout ]] || timeout=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$accel")
+    timeout=$((10#$timeout))
 
     local problems=0
     note_missing() {
