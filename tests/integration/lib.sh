@@ -16,7 +16,13 @@ KEEL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 export KEEL_BUILD_DIR=${KEEL_BUILD_DIR:-$KEEL_ROOT/build}
 TEST_NAME=${KEEL_TEST_NAME:-$(basename "$0" .sh)}
 TEST_DIR=$KEEL_BUILD_DIR/tests/integration/out/$TEST_NAME
-TEST_TIMEOUT=${KEEL_TEST_TIMEOUT:-120}     # seconds, per emulator run
+# Each emulator run is stopped when its serial console has been silent for
+# TEST_STALL seconds (no progress: a hang), or after TEST_TIMEOUT seconds in
+# all.  The second is generous on purpose: on a busy machine a run is slow
+# but keeps printing, and must not fail for the clock alone (a run that
+# passes alone takes 5 to 60 s under TCG).  Both scale with the accelerator.
+TEST_TIMEOUT=${KEEL_TEST_TIMEOUT:-600}     # seconds, per emulator run
+TEST_STALL=${KEEL_TEST_STALL:-90}          # seconds of serial silence
 GUESTS=$KEEL_BUILD_DIR/guest               # guest images: $GUESTS/<name>.elf
 CFG=$TEST_DIR/keel.cfg                     # written by write_cfg
 RUN_DIR=$TEST_DIR/run
@@ -88,7 +94,8 @@ keel_run() {
         qemu-vmx) accel=kvm ;;
     esac
     local -a cmd=("$KEEL_ROOT/tools/keel" run --no-build --run-dir "$RUN_DIR"
-                  --timeout "$(accel_timeout "$TEST_TIMEOUT" "$accel")" "${args[@]}")
+                  --timeout "$(accel_timeout "$TEST_TIMEOUT" "$accel")"
+                  --stall "$(accel_timeout "$TEST_STALL" "$accel")" "${args[@]}")
     if [[ $platform == bochs-vmx && -n ${KEEL_TEST_BOCHS_MODEL:-} ]]; then
         cmd+=(--bochs-model "$KEEL_TEST_BOCHS_MODEL")
     fi

@@ -123,12 +123,14 @@ bochs_exit_message() {
 # 1 s after 'keel: returning to the firmware' (OVMF would go on into the UEFI
 # Shell, whose startup.nsh powers off after a 5 s countdown: ~10 s more), and
 # 10 s after 'keel: all VMs ended' if Bochs is still running then (keel.cfg
-# without bochs_exit).  Sets BOCHS_RC (the exit code of timeout(1) around
-# Bochs), BOCHS_STOPPED (firmware|ended|interrupted, or empty).
-#   bochs_run DIR TIMEOUT LOG CMD...
+# without bochs_exit), and when COM1 has been silent for STALL seconds (0:
+# never; see progress_watch in run.sh).  Sets BOCHS_RC (the exit code of
+# timeout(1) around Bochs), BOCHS_STOPPED (firmware|ended|interrupted, or
+# empty).
+#   bochs_run DIR TIMEOUT LOG STALL CMD...
 bochs_run() {
-    local dir=$1 limit=$2 log=$3 bpid tpid ended_at=''
-    shift 3
+    local dir=$1 limit=$2 log=$3 stall=$4 bpid tpid ended_at='' wpid
+    shift 4
     BOCHS_RC=0
     BOCHS_STOPPED=''
     rm -f -- "$dir/com1.out"
@@ -141,6 +143,11 @@ bochs_run() {
     tail -n +1 -s 0.2 -F --pid="$bpid" -- "$dir/com1.out" 2>/dev/null |
         clean_serial | tee "$dir/serial.log" ${log:+"$log"} &
     tpid=$!
+    rm -f -- "$dir/stalled"
+    if ((stall > 0)); then
+        progress_watch "$stall" "$dir/serial.log" "$bpid" "$dir/stalled" &
+        wpid=$!
+    fi
     # shellcheck disable=SC2064 # bpid is meant to be expanded now
     trap "BOCHS_STOPPED=interrupted; kill -TERM $bpid 2>/dev/null || true" INT TERM HUP
     while kill -0 "$bpid" 2>/dev/null; do
@@ -168,6 +175,7 @@ bochs_run() {
         wait "$bpid" || BOCHS_RC=$?
     done
     wait "$tpid" 2>/dev/null || true
+    if [[ -n $wpid ]]; then wait "$wpid" 2>/dev/null || true; fi
     # The Shell's countdown line has no newline: end it before our messages.
     if [[ -s $dir/serial.log && -n $(tail -c 1 -- "$dir/serial.log") ]]; then
         echo
@@ -195,6 +203,9 @@ bochs_classify() {
     if [[ $BOCHS_STOPPED == interrupted ]]; then
         say "interrupted"
         return 130
+    fi
+    if stalled_run "$dir"; then
+        return "$KEEL_EXIT_TIMEOUT"
     fi
     if ((rc == 124 || (rc == 137 && elapsed >= limit))); then
         say "timed out after ${limit} s: the machine was still running; stopped it (status 124)"

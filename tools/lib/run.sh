@@ -175,6 +175,9 @@ classify_run() {
     if [[ -n $FIRMWARE_STATUS ]]; then
         return "$FIRMWARE_STATUS"
     fi
+    if stalled_run "$dir"; then
+        return "$KEEL_EXIT_TIMEOUT"
+    fi
     if ((rc == 124 || (rc == 137 && elapsed >= limit))); then
         say "timed out after ${limit} s: the machine was still running; stopped it (status 124)"
         if ! grep -qE "${KEEL_LINE}keel: all VMs ended" -- "$log"; then
@@ -238,6 +241,56 @@ run_pick_accel() {
     fi
 }
 
+# progress_watch STALL LOG PID MARK: stops PID (TERM, then KILL) when LOG has
+# not grown for STALL seconds, and writes STALL to the file MARK; returns
+# when PID is gone.  STALL 0: only waits.  The serial console is the
+# machine's sign of progress: Keel and its test guests print as they go, so
+# a run on a busy machine is slow but never silent for long, while a hung
+# one is; a budget in wall-clock time alone cannot tell the two apart.
+progress_watch() {
+    local stall=$1 log=$2 pid=$3 mark=$4 size=-1 now last=$SECONDS
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1 || true
+        ((stall > 0)) || continue
+        now=$(stat -c %s -- "$log" 2>/dev/null || echo 0)
+        if [[ $now != "$size" ]]; then
+            size=$now last=$SECONDS
+        elif ((SECONDS - last >= stall)); then
+            echo "$stall" >"$mark"
+            kill -TERM "$pid" 2>/dev/null || true
+            sleep 5 || true
+            kill -KILL "$pid" 2>/dev/null || true
+            break
+        fi
+    done
+}
+
+# run_watched STALL LOG CMD...: runs CMD (its stdin is ours), under
+# progress_watch; returns CMD's status.  The first stage of the QEMU pipeline.
+run_watched() {
+    local stall=$1 log=$2 pid rc=0
+    shift 2
+    if ((stall == 0)); then
+        "$@"
+        return
+    fi
+    exec 3<&0
+    "$@" <&3 3<&- &
+    pid=$!
+    exec 3<&-
+    progress_watch "$stall" "$log" "$pid" "${log%/*}/stalled"
+    wait "$pid" || rc=$?
+    return "$rc"
+}
+
+# Says so and returns 0 when the run in DIR was stopped for lack of progress.
+stalled_run() {
+    [[ -f $1/stalled ]] || return 1
+    say "no progress: the serial console was silent for $(<"$1/stalled") s (--stall); stopped the machine (status 124)"
+    say "last line: $(tail -n 1 -- "$1/serial.log" 2>/dev/null)"
+    return 0
+}
+
 run_usage_error() {
     printf 'tools/keel run: %s (see tools/keel --help)\n' "$*" >&2
     exit "$KEEL_EXIT_LAUNCHER"
@@ -246,7 +299,7 @@ run_usage_error() {
 run_main() {
     local cpus=4 mem='' guest='' append='' have_append=0 platform=qemu-svm timeout=''
     local accel_req=${KEEL_ACCEL:-auto} accel
-    local cfg='' icount=0 log='' machine_mem='' dry=0 build=1 run_dir=''
+    local cfg='' icount=0 log='' machine_mem='' dry=0 build=1 run_dir='' stall=0
     local bochs_model=''
     local -a modules=() sets=() files=() qemu_extra=() bochs_lines=()
     local opt
@@ -261,7 +314,7 @@ run_main() {
             --no-build) build=0; shift; continue ;;
             -h|--help) usage; exit 0 ;;
             --cpus|--mem|--guest|--append|--module|--platform|--timeout|--set|--cfg|\
-            --file|--log|--qemu-arg|--machine-mem|--run-dir|--bochs-model|--bochsrc-line|--accel)
+            --file|--log|--qemu-arg|--machine-mem|--run-dir|--bochs-model|--bochsrc-line|--accel|--stall)
                 (($# >= 2)) || run_usage_error "$opt needs a value" ;;
             *) run_usage_error "unknown option '$opt'" ;;
         esac
@@ -283,6 +336,7 @@ run_main() {
             --bochs-model) bochs_model=$2 ;;
             --bochsrc-line) bochs_lines+=("$2") ;;
             --accel) accel_req=$2 ;;
+            --stall) stall=$2 ;;
         esac
         shift 2
     done
@@ -308,6 +362,8 @@ run_main() {
         run_usage_error "--cpus wants a number from 1 to 64, not '$cpus'"
     fi
     cpus=$((10#$cpus))
+    [[ $stall =~ ^[0-9]+$ ]] || run_usage_error "--stall wants a number of seconds (0 = off), not '$stall'"
+    stall=$((10#$stall))
     if [[ -n $timeout ]] && { [[ ! $timeout =~ ^[0-9]+$ ]] || ((10#$timeout < 1)); }; then
         run_usage_error "--timeout wants a number of seconds, not '$timeout'"
     fi
@@ -489,7 +545,7 @@ run_main() {
     if [[ -n $cfg ]]; then
         what="keel.cfg from $cfg"
     fi
-    say "booting Keel: $platform ($accel), $cpus CPU(s), $machine_mem, $what, timeout ${timeout} s"
+    say "booting Keel: $platform ($accel), $cpus CPU(s), $machine_mem, $what, timeout ${timeout} s$( ((stall == 0)) || echo ", stall ${stall} s")"
     say "run directory $(pretty_path "$dir")"
     if [[ -n $log ]]; then
         mkdir -p -- "$(dirname -- "$log")" || die "cannot create the directory of --log $log"
@@ -499,14 +555,15 @@ run_main() {
     if [[ $platform == bochs-vmx ]]; then
         [[ -n ${isolation:-} ]] ||
             warn "unshare --net is not available: Bochs' VNC server listens on TCP port 5900+ of every interface during the run"
-        bochs_run "$dir" "$timeout" "$log" "${emu[@]}"
+        bochs_run "$dir" "$timeout" "$log" "$stall" "${emu[@]}"
         bochs_classify "$((SECONDS - start))" "$timeout" "$dir" && status=0 || status=$?
     else
         if [[ -t 0 ]]; then
             input=/dev/stdin
         fi
         set +e
-        timeout --foreground -k 10 "$timeout" "${emu[@]}" <"$input" 2>"$dir/qemu.err" |
+        run_watched "$stall" "$dir/serial.log" \
+            timeout --foreground -k 10 "$timeout" "${emu[@]}" <"$input" 2>"$dir/qemu.err" |
             clean_serial | tee "$dir/serial.log" ${log:+"$log"}
         rc=${PIPESTATUS[0]}
         set -e
