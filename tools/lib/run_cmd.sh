@@ -1,0 +1,343 @@
+# shellcheck shell=bash
+# The `tools/keel run` command, step by step: options, checks, packages and
+# build, the accelerator, the run directory and ESP, keel.cfg, the emulator
+# command, then the run and its status.  Sourced by tools/keel after run.sh
+# (the helpers) and bochs.sh.  The steps share the R_* variables below; the
+# command always ends with exit, so they never outlive it.
+
+readonly KEEL_RUN_TIMEOUT=300       # default --timeout under TCG (scaled for KVM)
+readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx)
+
+# Options, as given (run_parse) and checked (run_check_options).
+run_defaults() {
+    R_CPUS=4 R_MEM='' R_GUEST='' R_APPEND='' R_HAVE_APPEND=0 R_PLATFORM=qemu-svm
+    R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_CFG='' R_ICOUNT=0 R_LOG=''
+    R_MACHINE_MEM='' R_DRY=0 R_BUILD=1 R_RUN_DIR='' R_STALL=0 R_BOCHS_MODEL=''
+    R_MODULES=() R_SETS=() R_FILES=() R_QEMU_EXTRA=() R_BOCHS_LINES=()
+    R_PROBLEMS=0
+}
+
+# run_set_option OPTION VALUE: one option that takes a value.
+run_set_option() {
+    case $1 in
+        --cpus) R_CPUS=$2 ;;
+        --mem) R_MEM=$2 ;;
+        --guest) R_GUEST=$2 ;;
+        --append) R_APPEND=$2; R_HAVE_APPEND=1 ;;
+        --module) R_MODULES+=("$2") ;;
+        --platform) R_PLATFORM=$2 ;;
+        --timeout) R_TIMEOUT=$2 ;;
+        --set) R_SETS+=("$2") ;;
+        --cfg) R_CFG=$2 ;;
+        --file) R_FILES+=("$2") ;;
+        --log) R_LOG=$2 ;;
+        --qemu-arg) R_QEMU_EXTRA+=("$2") ;;
+        --machine-mem) R_MACHINE_MEM=$2 ;;
+        --run-dir) R_RUN_DIR=$2 ;;
+        --bochs-model) R_BOCHS_MODEL=$2 ;;
+        --bochsrc-line) R_BOCHS_LINES+=("$2") ;;
+        --accel) R_ACCEL_REQ=$2 ;;
+        --stall) R_STALL=$2 ;;
+        *) return 1 ;;
+    esac
+}
+
+run_parse() {
+    local opt
+    while (($#)); do
+        if [[ $1 == --*=* ]]; then
+            set -- "${1%%=*}" "${1#*=}" "${@:2}"
+        fi
+        opt=$1
+        case $opt in
+            --dry-run) R_DRY=1; shift; continue ;;
+            --icount) R_ICOUNT=1; shift; continue ;;
+            --no-build) R_BUILD=0; shift; continue ;;
+            -h|--help) usage; exit 0 ;;
+        esac
+        if (($# < 2)); then
+            run_set_option "$opt" '' || run_usage_error "unknown option '$opt'"
+            run_usage_error "$opt needs a value"
+        fi
+        run_set_option "$opt" "$2" || run_usage_error "unknown option '$opt'"
+        shift 2
+    done
+}
+
+# The options that depend on the platform.
+run_check_platform() {
+    case $R_PLATFORM in
+        qemu-svm|qemu-vmx)
+            [[ -z $R_BOCHS_MODEL && ${#R_BOCHS_LINES[@]} == 0 ]] ||
+                run_usage_error "--bochs-model and --bochsrc-line are for --platform bochs-vmx"
+            ;;
+        bochs-vmx)
+            ((!R_ICOUNT)) || run_usage_error "--icount is for QEMU (Bochs always counts instructions: see --help)"
+            ((${#R_QEMU_EXTRA[@]} == 0)) || run_usage_error "--qemu-arg is for QEMU; use --bochsrc-line"
+            R_BOCHS_MODEL=${R_BOCHS_MODEL:-${KEEL_BOCHS_MODELS[0]}}
+            bochs_model_ok "$R_BOCHS_MODEL" ||
+                run_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$R_BOCHS_MODEL'"
+            ;;
+        *) run_usage_error "unknown platform '$R_PLATFORM' (platforms: ${KEEL_PLATFORMS[*]})" ;;
+    esac
+    # The keel.cfg line that lets Keel end the emulator with its status.
+    R_EXIT_LINE='debug_exit = 0xf4'
+    [[ $R_PLATFORM == bochs-vmx ]] && R_EXIT_LINE='bochs_exit = yes'
+    return 0
+}
+
+# Numbers, sizes and files of the options.
+run_check_values() {
+    local s
+    if [[ ! $R_CPUS =~ ^[0-9]+$ ]] || ((10#$R_CPUS < 1 || 10#$R_CPUS > 64)); then
+        run_usage_error "--cpus wants a number from 1 to 64, not '$R_CPUS'"
+    fi
+    R_CPUS=$((10#$R_CPUS))
+    [[ $R_STALL =~ ^[0-9]+$ ]] || run_usage_error "--stall wants a number of seconds (0 = off), not '$R_STALL'"
+    R_STALL=$((10#$R_STALL))
+    if [[ -n $R_TIMEOUT ]] && { [[ ! $R_TIMEOUT =~ ^[0-9]+$ ]] || ((10#$R_TIMEOUT < 1)); }; then
+        run_usage_error "--timeout wants a number of seconds, not '$R_TIMEOUT'"
+    fi
+    if [[ -n $R_MEM ]]; then
+        size_to_mib "$R_MEM" >/dev/null || run_usage_error "--mem wants a size such as 64M or 1G, not '$R_MEM'"
+    fi
+    if [[ -n $R_MACHINE_MEM ]]; then
+        size_to_mib "$R_MACHINE_MEM" >/dev/null ||
+            run_usage_error "--machine-mem wants a size such as 2G, not '$R_MACHINE_MEM'"
+    fi
+    for s in "${R_SETS[@]}"; do
+        [[ $s == *=* && -n ${s%%=*} ]] || run_usage_error "--set wants key=value, not '$s'"
+    done
+    if [[ -n $R_CFG && ! -f $R_CFG ]]; then
+        run_usage_error "--cfg file '$R_CFG' not found"
+    fi
+}
+
+# The accelerator (after the packages: the KVM probe needs QEMU) and the
+# time budget: TCG's by default, scaled to the accelerator; --timeout is exact.
+run_choose_accel() {
+    run_pick_accel "$R_PLATFORM" "$R_ACCEL_REQ"
+    R_ACCEL=$RUN_ACCEL
+    if ((R_ICOUNT)) && [[ $R_ACCEL == kvm ]]; then
+        run_usage_error "--icount counts instructions under TCG only: add --accel tcg"
+    fi
+    [[ -n $R_TIMEOUT ]] || R_TIMEOUT=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$R_ACCEL")
+    R_TIMEOUT=$((10#$R_TIMEOUT))
+}
+
+# A missing input: an error (counted in R_PROBLEMS), a warning in a dry run.
+note_missing() {
+    if ((R_DRY)); then warn "$*"; else say "error: $*"; fi
+    R_PROBLEMS=$((R_PROBLEMS + 1))
+}
+
+# keel.efi and what the platform's emulator needs.
+run_check_machine() {
+    R_EFI=$KEEL_BUILD_DIR/boot/keel.efi
+    [[ -f $R_EFI ]] || note_missing "$(pretty_path "$R_EFI") not found (is the build done?)"
+    if [[ $R_PLATFORM == qemu-* ]]; then
+        [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
+        [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
+        command -v qemu-system-x86_64 >/dev/null ||
+            note_missing "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+    else
+        local m
+        while IFS= read -r m; do
+            [[ -z $m ]] || note_missing "missing for bochs-vmx: $m"
+        done < <(bochs_missing)
+    fi
+}
+
+# The guest (builtin, a NAME from build/guest/NAME.elf, or a PATH with a /),
+# the modules and the --file copies: R_GUEST_SRC, R_GUEST_CFG,
+# R_MODULE_SRCS, R_MODULE_LINES.
+run_check_images() {
+    local m mpath margs f
+    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=()
+    if [[ -n $R_GUEST && $R_GUEST != builtin ]]; then
+        R_GUEST_SRC=$R_GUEST
+        [[ $R_GUEST == */* ]] || R_GUEST_SRC=$KEEL_BUILD_DIR/guest/$R_GUEST.elf
+        R_GUEST_CFG=$(basename -- "$R_GUEST_SRC")
+        [[ -f $R_GUEST_SRC ]] || note_missing "guest image $(pretty_path "$R_GUEST_SRC") not found"
+    fi
+    for m in "${R_MODULES[@]}"; do
+        mpath=${m%% *}
+        margs=''
+        [[ $m == *' '* ]] && margs=${m#* }
+        [[ -f $mpath ]] || note_missing "module $mpath not found"
+        R_MODULE_SRCS+=("$mpath")
+        R_MODULE_LINES+=("module = $(basename -- "$mpath")${margs:+ $margs}")
+    done
+    for f in "${R_FILES[@]}"; do
+        [[ -f $f ]] || note_missing "--file $f not found"
+    done
+}
+
+# The run directory (R_DIR) and the ESP in it (R_ESP, R_BOOT = EFI/BOOT).
+run_make_esp() {
+    local f
+    if [[ -n $R_RUN_DIR ]]; then
+        prepare_run_dir "$R_RUN_DIR"
+        R_DIR=$(cd "$R_RUN_DIR" && pwd -P)
+    else
+        mkdir -p "$KEEL_BUILD_DIR/runs" || die "cannot create $KEEL_BUILD_DIR/runs"
+        prune_runs
+        R_DIR=$(mktemp -d "$KEEL_BUILD_DIR/runs/run.XXXXXX") || die "mktemp failed"
+        : >"$R_DIR/.keel-run"
+    fi
+    R_ESP=$R_DIR/esp R_BOOT=$R_DIR/esp/EFI/BOOT
+    mkdir -p "$R_BOOT"
+    if [[ -f $R_EFI ]]; then
+        cp -- "$R_EFI" "$R_BOOT/BOOTX64.EFI"
+    fi
+    for f in ${R_GUEST_SRC:+"$R_GUEST_SRC"} "${R_MODULE_SRCS[@]}" "${R_FILES[@]}"; do
+        if [[ -f $f ]]; then
+            esp_add_file "$f" "$R_BOOT"
+        fi
+    done
+    printf '%s\r\n' '@echo -off' \
+        'echo "startup.nsh: the UEFI Shell runs, so keel.efi did not take over the machine; powering off"' \
+        'reset -s' >"$R_ESP/startup.nsh"
+}
+
+# keel.cfg on stdout: later lines override earlier ones, so --set lines
+# come last.
+run_cfg_text() {
+    local m s
+    if [[ -n $R_CFG ]]; then
+        echo "$R_EXIT_LINE"
+        cat -- "$R_CFG"
+        if [[ -n $(tail -c 1 -- "$R_CFG") ]]; then echo; fi
+        if [[ -n $R_GUEST ]]; then echo "guest = $R_GUEST_CFG"; fi
+    else
+        echo 'log_level = info'
+        echo 'serial_port = 0x3f8'
+        echo "$R_EXIT_LINE"
+        echo "guest = $R_GUEST_CFG"
+    fi
+    if ((R_HAVE_APPEND)); then echo "cmdline = $R_APPEND"; fi
+    for m in "${R_MODULE_LINES[@]}"; do echo "$m"; done
+    if [[ -z $R_CFG ]]; then echo "cpus = $R_CPUS"; fi
+    if [[ -n $R_MEM ]]; then echo "memory = $R_MEM"; fi
+    for s in "${R_SETS[@]}"; do
+        echo "${s%%=*} = ${s#*=}"
+    done
+}
+
+# The emulator's command line (R_EMU), saved as qemu.cmd or bochs.cmd.
+run_emulator_cmd() {
+    local -a accel_args
+    if [[ $R_PLATFORM == qemu-* ]]; then
+        cp -- "$KEEL_OVMF_VARS" "$R_DIR/OVMF_VARS.fd" 2>/dev/null || true
+        mapfile -t accel_args < <(accel_qemu_args "$R_PLATFORM" "$R_ACCEL")
+        # QEMU's -drive takes a comma-separated list: double commas in paths.
+        R_EMU=(qemu-system-x86_64 -name keel -machine q35 "${accel_args[@]}"
+            -smp "$R_CPUS" -m "$R_MACHINE_MEM" -nodefaults -display none -no-reboot -net none
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
+            -drive "if=pflash,format=raw,unit=1,file=${R_DIR//,/,,}/OVMF_VARS.fd"
+            -drive "file=fat:${R_ESP//,/,,},format=raw,if=virtio,readonly=on"
+            -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4"
+            -d cpu_reset -D "$R_DIR/qemu.log")
+        if ((R_ICOUNT)); then
+            R_EMU+=(-icount "shift=0,sleep=off")
+        fi
+        R_EMU+=("${R_QEMU_EXTRA[@]}")
+        quote_cmd "${R_EMU[@]}" >"$R_DIR/qemu.cmd"
+    else
+        [[ $R_DIR != *[\",]* ]] || die "the run directory $R_DIR has a double quote or a comma: a bochsrc cannot name it"
+        bochs_prepare "$R_DIR" "$R_CPUS" "$(size_to_mib "$R_MACHINE_MEM")" "$R_BOCHS_MODEL" "${R_BOCHS_LINES[@]}"
+        R_ISOLATION=$(bochs_isolation)
+        # shellcheck disable=SC2206 # the prefix is words: unshare and its options
+        R_EMU=($R_ISOLATION "$(bochs_binary || echo bochs-bin)" -q -f "$R_DIR/bochsrc" -rc "$R_DIR/bochs.rc")
+        quote_cmd "${R_EMU[@]}" >"$R_DIR/bochs.cmd"
+    fi
+}
+
+# --dry-run: what would run.
+run_print_dry() {
+    echo "# keel.cfg ($(pretty_path "$R_BOOT/keel.cfg"))"
+    cat "$R_BOOT/keel.cfg"
+    echo "# ESP ($(pretty_path "$R_ESP"))"
+    (cd "$R_ESP" && find . -type f | sort | sed 's|^\./|    |')
+    if [[ $R_PLATFORM == qemu-* ]]; then
+        echo "# QEMU command (dry run: not started; timeout ${R_TIMEOUT} s)"
+        cat "$R_DIR/qemu.cmd"
+    else
+        echo "# bochsrc ($(pretty_path "$R_DIR/bochsrc"))"
+        cat "$R_DIR/bochsrc"
+        echo "# Bochs command (dry run: not started; timeout ${R_TIMEOUT} s)"
+        cat "$R_DIR/bochs.cmd"
+    fi
+}
+
+# Runs the emulator; sets R_STATUS, the run's exit status.
+run_boot() {
+    local input=/dev/null start rc
+    start=$SECONDS
+    if [[ $R_PLATFORM == bochs-vmx ]]; then
+        [[ -n ${R_ISOLATION:-} ]] ||
+            warn "unshare --net is not available: Bochs' VNC server listens on TCP port 5900+ of every interface during the run"
+        bochs_run "$R_DIR" "$R_TIMEOUT" "$R_LOG" "$R_STALL" "${R_EMU[@]}"
+        bochs_classify "$((SECONDS - start))" "$R_TIMEOUT" "$R_DIR" && R_STATUS=0 || R_STATUS=$?
+        return 0
+    fi
+    if [[ -t 0 ]]; then
+        input=/dev/stdin
+    fi
+    set +e
+    run_watched "$R_STALL" "$R_DIR/serial.log" \
+        timeout --foreground -k 10 "$R_TIMEOUT" "${R_EMU[@]}" <"$input" 2>"$R_DIR/qemu.err" |
+        clean_serial | tee "$R_DIR/serial.log" ${R_LOG:+"$R_LOG"}
+    rc=${PIPESTATUS[0]}
+    set -e
+    show_qemu_stderr "$R_DIR/qemu.err"
+    classify_run "$rc" "$((SECONDS - start))" "$R_TIMEOUT" "$R_DIR" && R_STATUS=0 || R_STATUS=$?
+}
+
+# After a refused keel.cfg from --cfg: its line numbers in the user's file.
+run_explain_cfg_lines() {
+    local n
+    ((R_STATUS == KEEL_EXIT_FIRMWARE)) && [[ -n $R_CFG ]] || return 0
+    while read -r n; do
+        if ((n > 1)); then
+            say "keel.cfg line $n is line $((n - 1)) of $R_CFG (the launcher puts '$R_EXIT_LINE' first)"
+        fi
+    done < <(sed -nE "s/${KEEL_LINE}keel: error: keel\\.cfg:([0-9]+):.*/\\2/p" -- "$R_DIR/serial.log")
+}
+
+run_main() {
+    run_defaults
+    run_parse "$@"
+    run_check_platform
+    run_check_values
+    # Packages and build first: the files checked below come from the build.
+    if ((R_BUILD && !R_DRY)); then
+        install_deps
+        build_all || die "the build failed"
+    fi
+    run_choose_accel
+    run_check_machine
+    run_check_images
+    if ((R_PROBLEMS && !R_DRY)); then
+        exit "$KEEL_EXIT_LAUNCHER"
+    fi
+    run_make_esp
+    run_cfg_text >"$R_BOOT/keel.cfg"
+    [[ -n $R_MACHINE_MEM ]] || R_MACHINE_MEM=$(machine_memory_for_cfg <"$R_BOOT/keel.cfg")
+    run_emulator_cmd
+    if ((R_DRY)); then
+        run_print_dry
+        exit 0
+    fi
+    local what="guest $R_GUEST_CFG"
+    [[ -z $R_CFG ]] || what="keel.cfg from $R_CFG"
+    say "booting Keel: $R_PLATFORM ($R_ACCEL), $R_CPUS CPU(s), $R_MACHINE_MEM, $what, timeout ${R_TIMEOUT} s$( ((R_STALL == 0)) || echo ", stall ${R_STALL} s")"
+    say "run directory $(pretty_path "$R_DIR")"
+    if [[ -n $R_LOG ]]; then
+        mkdir -p -- "$(dirname -- "$R_LOG")" || die "cannot create the directory of --log $R_LOG"
+    fi
+    run_boot
+    run_explain_cfg_lines
+    say "status $R_STATUS; serial log $(pretty_path "$R_DIR/serial.log")${R_LOG:+ (and $R_LOG)}"
+    exit "$R_STATUS"
+}
