@@ -1,0 +1,225 @@
+# shellcheck shell=bash
+# `tools/keel bench`.  qemu-svm: the CPUID round trip on 1 CPU twice, without
+# -icount for wall-clock exits per second and with -icount (shift=0: one
+# instruction = 1 ns of virtual time) for the exact number of instructions
+# per exit and per self-IPI (1 vCPU: QEMU's -icount live-locks vCPUs that
+# wait for each other), then the IPI pair on 2 CPUs for the exits per IPI.
+# bochs-vmx: the IPI pair (2 CPUs) and the self-IPIs (1 CPU), once with
+# keel.cfg 'apic_accel = yes' and once with 'no'.  Exit counts come from
+# Keel's own counters (KEEL_HC_EXIT_COUNT) and the guest takes the counting's
+# own exits off, so exits per IPI are exact, whatever the iterations, on
+# both platforms; Bochs has no -icount, so its instruction figures are n/a.
+# Sourced by tools/keel after run_cmd.sh; the steps share the B_* variables.
+readonly KEEL_BENCH_BOCHS_ITERATIONS=20000   # the guest sends iterations/20 IPIs a mode
+readonly KEEL_BENCH_BOCHS_TIMEOUT=120        # per Bochs run (each takes ~10 to 15 s)
+
+bench_usage_error() {
+    printf 'tools/keel bench: %s (see tools/keel --help)\n' "$*" >&2
+    exit "$KEEL_EXIT_LAUNCHER"
+}
+
+# bench_option OPTION VALUE: one option with a value.
+bench_option() {
+    case $1 in
+        --platform)
+            case $2 in
+                qemu-svm) B_SVM=1 ;;
+                bochs-vmx) B_VMX=1 ;;
+                all) B_SVM=1; B_VMX=1 ;;
+                *) bench_usage_error "--platform wants qemu-svm, bochs-vmx or all, not '$2'" ;;
+            esac ;;
+        --iterations|--bochs-iterations)
+            [[ $2 =~ ^[1-9][0-9]{0,8}$ ]] || bench_usage_error "$1 wants a number from 1 to 999999999, not '$2'"
+            if [[ $1 == --iterations ]]; then B_ITERS=$2; else B_BOCHS_ITERS=$2; fi ;;
+        --qemu-arg) B_QEMU_ONLY+=("$1" "$2") ;;
+        --bochs-model)
+            bochs_model_ok "$2" ||
+                bench_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$2'"
+            B_MODEL=$2; B_BOCHS_ONLY+=("$1" "$2") ;;
+        --bochsrc-line) B_BOCHS_ONLY+=("$1" "$2") ;;
+        *) B_COMMON+=("$1" "$2") ;;
+    esac
+}
+
+bench_parse() {
+    local opt
+    B_SVM=0 B_VMX=0 B_NOBUILD=0 B_ITERS='' B_BOCHS_ITERS=$KEEL_BENCH_BOCHS_ITERATIONS
+    B_MODEL=${KEEL_BOCHS_MODELS[0]} B_COMMON=() B_QEMU_ONLY=() B_BOCHS_ONLY=() B_FAILED=()
+    while (($#)); do
+        if [[ $1 == --*=* ]]; then
+            set -- "${1%%=*}" "${1#*=}" "${@:2}"
+        fi
+        opt=$1
+        case $opt in
+            -h|--help) usage; exit 0 ;;
+            --no-build) B_NOBUILD=1; shift; continue ;;
+            --cpus|--guest|--append|--log|--run-dir|--cfg|--icount|--dry-run)
+                bench_usage_error "$opt is the benchmark's own choice" ;;
+            --platform|--iterations|--bochs-iterations|--mem|--timeout|--set|--module|\
+            --file|--machine-mem|--qemu-arg|--bochs-model|--bochsrc-line|--accel|--stall)
+                (($# >= 2)) || bench_usage_error "$opt needs a value" ;;
+            *) bench_usage_error "unknown option '$opt'" ;;
+        esac
+        bench_option "$opt" "$2"
+        shift 2
+    done
+    ((B_SVM || B_VMX)) || { B_SVM=1; B_VMX=1; }
+}
+
+# Exits when there is nothing to measure; turns the VMX part off (with a
+# message) when Bochs cannot run here.
+bench_check() {
+    local missing
+    if [[ ! -f $KEEL_BUILD_DIR/guest/bench.elf ]]; then
+        say "skipping the benchmark: $(pretty_path "$KEEL_BUILD_DIR/guest/bench.elf") does not exist (the bench guest is not built)"
+        exit 0
+    fi
+    ((B_VMX)) || return 0
+    missing=$(bochs_missing)
+    [[ -n $missing ]] || return 0
+    say "skipping the VMX figures (bochs-vmx): Bochs cannot run here, missing: ${missing//$'\n'/, }"
+    B_VMX=0
+    ((B_SVM)) || exit 0
+}
+
+# bench_run NAME RUN-OPTIONS...: one run, its console in $B_TMP/NAME.log.
+bench_run() {
+    local name=$1 rc=0
+    shift
+    say "benchmark run $name"
+    (run_main --no-build "$@" --guest bench --log "$B_TMP/$name.log") || rc=$?
+    if ((rc == 130)); then
+        rm -rf -- "$B_TMP"
+        exit 130
+    fi
+    ((rc == 0)) || B_FAILED+=("$name (status $rc)")
+}
+
+bench_runs_svm() {
+    local -a opts=("${B_COMMON[@]}" "${B_QEMU_ONLY[@]}" --platform qemu-svm) app=()
+    [[ -n $B_ITERS ]] && app=(--append "iterations=$B_ITERS")
+    bench_run svm-wall "${opts[@]}" --cpus 1 --append "only=cpuid${B_ITERS:+ iterations=$B_ITERS}"
+    bench_run svm-icount "${opts[@]}" --cpus 1 --accel tcg --icount "${app[@]}"
+    bench_run svm-pair "${opts[@]}" --cpus 2 --append "only=ipi${B_ITERS:+ iterations=$B_ITERS}"
+}
+
+bench_runs_vmx() {
+    local accel
+    # A --timeout of the user's comes later and wins; apic_accel comes last.
+    for accel in yes no; do
+        local -a opts=(--timeout "$KEEL_BENCH_BOCHS_TIMEOUT" "${B_COMMON[@]}" "${B_BOCHS_ONLY[@]}"
+                       --platform bochs-vmx --append "only=ipi iterations=$B_BOCHS_ITERS"
+                       --set "apic_accel=$accel")
+        bench_run "vmx-$accel-pair" "${opts[@]}" --cpus 2
+        bench_run "vmx-$accel-self" "${opts[@]}" --cpus 1
+    done
+}
+
+# fig RUN PATTERN: the last 'bench: PATTERN <number>' of a run, '-' if none.
+bench_fig() {
+    local v
+    v=$(sed -nE "s/.*bench: $2 ([0-9.]+).*/\\1/p" -- "$B_TMP/$1.log" 2>/dev/null | tail -n 1)
+    printf '%s\n' "${v:--}"
+}
+
+# bench_row LABEL VALUE...: one line of the table, a value per column.
+bench_row() {
+    printf '%-50s' "$1"
+    shift
+    printf ' %15s' "$@"
+    echo
+}
+
+# bench_vals KIND PATTERN: the figure of each column (svm KIND: wall,
+# icount, pair; VMX: pair, self, or n/a where there is no such run).
+bench_vals() {
+    local c kind=$1 pat=$2 figs=()
+    for c in "${B_COLS[@]}"; do
+        if [[ $c == svm ]]; then
+            figs+=("$(bench_fig "svm-$kind" "$pat")")
+        elif [[ $kind == pair ]]; then
+            figs+=("$(bench_fig "$c-pair" "$pat")")
+        elif [[ $kind == icount && $pat == *exits* ]]; then
+            figs+=("$(bench_fig "$c-self" "$pat")")
+        else
+            figs+=(n/a)
+        fi
+    done
+    printf '%s\n' "${figs[@]}"
+}
+
+# bench_line LABEL KIND PATTERN: a row of the table from bench_vals.
+bench_line() {
+    local -a v
+    mapfile -t v < <(bench_vals "$2" "$3")
+    bench_row "$1" "${v[@]}"
+}
+
+bench_table() {
+    local m
+    local -a heads=()
+    B_COLS=()
+    ((B_SVM)) && { B_COLS+=(svm); heads+=("SVM (qemu-svm)"); }
+    ((B_VMX)) && { B_COLS+=(vmx-yes vmx-no); heads+=("VMX APICv on" "VMX APICv off"); }
+    echo
+    echo "Keel benchmark"
+    ((B_SVM)) && echo "  SVM: qemu-svm, AMD SVM with nested paging under QEMU TCG (-cpu EPYC)"
+    ((B_VMX)) && echo "  VMX: bochs-vmx, Intel VMX under Bochs 2.7 ($B_MODEL), keel.cfg apic_accel = yes (APICv on) or no (off)"
+    echo
+    bench_row "" "${heads[@]}"
+    if ((B_SVM)); then
+        bench_line "  CPUID exits per second (wall clock)" wall 'exits\/s'
+        bench_line "  instructions per CPUID exit round trip (-icount)" icount 'instructions\/exit'
+    fi
+    for m in xapic x2apic; do
+        echo "  $m:"
+        bench_line "    VM exits per IPI, sender (2 vCPUs)" pair "ipi $m sender exits\\/ipi"
+        bench_line "    VM exits per IPI, receiver (halted, 2 vCPUs)" pair "ipi $m receiver exits\\/ipi"
+        bench_line "    VM exits per self-IPI delivered (1 vCPU)" icount "ipi $m self exits\\/ipi"
+        bench_line "    instructions per self-IPI delivered (-icount)" icount "ipi $m self instructions\\/ipi"
+    done
+}
+
+# What Keel said about VMX and APIC virtualization in the runs of apic_accel
+# = ACCEL (its 'vmx:' lines, 'vmN vCPU K: APIC accelerated|emulated ...'),
+# once each.
+bench_keel_vmx_lines() {
+    cat -- "$B_TMP/vmx-$1-pair.log" "$B_TMP/vmx-$1-self.log" 2>/dev/null |
+        grep -iE -e "${KEEL_LINE}keel: vmx: " -e "${KEEL_LINE}keel: .*(apicv|apic (accelerated|emulated)|apic virtuali)" |
+        sed -E -e "s/${KEEL_LINE}keel: //" -e 's/^vm[0-7] vCPU [0-9]+: //' | awk '!seen[$0]++'
+}
+
+# The lines of the apic_accel = yes runs, then those only the = no runs have.
+bench_vmx_notes() {
+    local line yes_lines
+    echo "  n/a: not measured under Bochs (it has no -icount; the CPUID benchmark runs on qemu-svm only)"
+    yes_lines=$(bench_keel_vmx_lines yes)
+    while IFS= read -r line; do
+        [[ -z $line ]] || echo "  Keel (apic_accel = yes): $line"
+    done <<<"$yes_lines"
+    while IFS= read -r line; do
+        if [[ -n $line ]] && ! grep -qxF -- "$line" <<<"$yes_lines"; then
+            echo "  Keel (apic_accel = no): $line"
+        fi
+    done < <(bench_keel_vmx_lines no)
+}
+
+bench_main() {
+    bench_parse "$@"
+    if ((!B_NOBUILD)); then
+        install_deps
+        build_all || die "the build failed"
+    fi
+    bench_check
+    B_TMP=$(mktemp -d)
+    ((B_SVM)) && bench_runs_svm
+    ((B_VMX)) && bench_runs_vmx
+    bench_table
+    ((B_VMX)) && bench_vmx_notes
+    rm -rf -- "$B_TMP"
+    if ((${#B_FAILED[@]})); then
+        say "failed benchmark runs (their figures show '-'): ${B_FAILED[*]}"
+        exit 1
+    fi
+    return 0
+}
