@@ -14,6 +14,8 @@ source "$ROOT/tools/lib/common.sh"
 # shellcheck source=tools/lib/accel.sh
 source "$ROOT/tools/lib/accel.sh"
 
+# tools/keel test exports its own accelerator choice; this test makes its own.
+unset KEEL_ACCEL KEEL_ACCEL_QUIET KEEL_TEST_ACCEL KEEL_TEST_VMX_PLATFORM
 PASS=0 FAIL=0
 WORK=$(mktemp -d)
 trap 'rm -rf -- "$WORK"' EXIT
@@ -106,7 +108,8 @@ expect "QEMU options, TCG" "$(accel_qemu_args qemu-svm tcg | tr '\n' ' ')" "-acc
 
 # The launcher end to end (dry run: nothing starts).
 keel_dry() {
-    KEEL_NO_DEPS=1 KEEL_BUILD_DIR=$WORK/build "$ROOT/tools/keel" run --dry-run --no-build \
+    env -u KEEL_ACCEL -u KEEL_ACCEL_QUIET KEEL_NO_DEPS=1 KEEL_BUILD_DIR="$WORK/build" \
+        "$ROOT/tools/keel" run --dry-run --no-build \
         --run-dir "$WORK/run" "$@" 2>&1
 }
 host GenuineIntel yes Y ok

@@ -20,6 +20,7 @@ TABLE=("${KEEL_DEPS[@]}")
 mapfile -t ALL < <(deps_packages)
 BASE=(cmake make gcc binutils clang llvm xz-utils shellcheck)   # a fresh Debian 12 with a C toolchain
 
+unset KEEL_NO_DEPS KEEL_DEPS_SYSROOT   # each case sets what it needs
 PASS=0 FAIL=0
 WORK=$(mktemp -d)
 trap 'rm -rf -- "$WORK"' EXIT

@@ -8,6 +8,7 @@
 # Prints one line per check and ends with 'N passed, N failed'.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+unset KEEL_ACCEL_QUIET KEEL_STALL   # the caller's (tools/keel test's) environment
 PASS=0 FAIL=0
 WORK=$(mktemp -d)
 trap 'rm -rf -- "$WORK"' EXIT

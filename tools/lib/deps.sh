@@ -39,6 +39,9 @@ KEEL_DEPS=(
     "bochsbios       /usr/share/bochs/BIOS-bochs-latest    Bochs' own BIOS (Keel's runs map OVMF)"
     "vgabios         /usr/share/vgabios/vgabios.bin        Bochs' VGA BIOS"
     "shellcheck      /usr/bin/shellcheck                   lint of tools/ and tests/ (lint.shellcheck)"
+    "fdisk           /usr/sbin/sfdisk                      the GPT of tools/keel image"
+    "dosfstools      /usr/sbin/mkfs.fat                    the FAT32 ESP of tools/keel image"
+    "mtools          /usr/bin/mcopy                        copies files into the image (no mount)"
 )
 
 # The packages of KEEL_DEPS, once each, in table order.
@@ -143,11 +146,15 @@ install_deps() {
     fi
     say "installing Debian packages: ${inst[*]}${reinst:+ (reinstalling ${reinst[*]})}"
     apt_get update -q || die "apt-get update failed"
+    # Without recommends: half the download of a fresh machine (226 MB instead
+    # of 460 MB, measured on Debian 12), and nothing Keel uses is only
+    # recommended (every file it uses is checked below).
     if ((${#inst[@]})); then
-        apt_get install -y -q "${inst[@]}" || die "apt-get install failed for: ${inst[*]}"
+        apt_get install -y -q --no-install-recommends "${inst[@]}" ||
+            die "apt-get install failed for: ${inst[*]}"
     fi
     if ((${#reinst[@]})); then
-        apt_get install -y -q --reinstall "${reinst[@]}" ||
+        apt_get install -y -q --no-install-recommends --reinstall "${reinst[@]}" ||
             die "apt-get install --reinstall failed for: ${reinst[*]}"
     fi
     deps_check_files die

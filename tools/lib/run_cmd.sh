@@ -14,7 +14,8 @@ run_defaults() {
     R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_CFG='' R_ICOUNT=0 R_LOG=''
     R_MACHINE_MEM='' R_DRY=0 R_BUILD=1 R_RUN_DIR='' R_STALL=0 R_BOCHS_MODEL=''
     R_MODULES=() R_SETS=() R_FILES=() R_QEMU_EXTRA=() R_BOCHS_LINES=()
-    R_PROBLEMS=0
+    R_PROBLEMS=0 R_WRITE_CPUS=1 R_USB_IMAGE=''
+    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=()
 }
 
 # run_set_option OPTION VALUE: one option that takes a value.
@@ -38,6 +39,7 @@ run_set_option() {
         --bochsrc-line) R_BOCHS_LINES+=("$2") ;;
         --accel) R_ACCEL_REQ=$2 ;;
         --stall) R_STALL=$2 ;;
+        --usb-image) R_USB_IMAGE=$2 ;;
         *) return 1 ;;
     esac
 }
@@ -113,6 +115,18 @@ run_check_values() {
     fi
 }
 
+# --usb-image: the image holds keel.efi, keel.cfg and the guests, so the
+# options that would make them are refused.
+run_check_usb_image() {
+    [[ -n $R_USB_IMAGE ]] || return 0
+    [[ $R_PLATFORM == qemu-* ]] || run_usage_error "--usb-image is for the QEMU platforms"
+    [[ -f $R_USB_IMAGE ]] || run_usage_error "--usb-image file '$R_USB_IMAGE' not found"
+    if [[ -n $R_GUEST$R_CFG$R_MEM ]] || ((R_HAVE_APPEND || ${#R_MODULES[@]} || ${#R_SETS[@]} || ${#R_FILES[@]})); then
+        run_usage_error "--usb-image boots what the image holds: make it with tools/keel image and its options"
+    fi
+    R_USB_IMAGE=$(cd "$(dirname -- "$R_USB_IMAGE")" && pwd -P)/$(basename -- "$R_USB_IMAGE")
+}
+
 # The accelerator (after the packages: the KVM probe needs QEMU) and the
 # time budget: TCG's by default, scaled to the accelerator; --timeout is exact.
 run_choose_accel() {
@@ -134,7 +148,7 @@ note_missing() {
 # keel.efi and what the platform's emulator needs.
 run_check_machine() {
     R_EFI=$KEEL_BUILD_DIR/boot/keel.efi
-    [[ -f $R_EFI ]] || note_missing "$(pretty_path "$R_EFI") not found (is the build done?)"
+    [[ -n $R_USB_IMAGE || -f $R_EFI ]] || note_missing "$(pretty_path "$R_EFI") not found (is the build done?)"
     if [[ $R_PLATFORM == qemu-* ]]; then
         [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
         [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
@@ -200,24 +214,34 @@ run_make_esp() {
         'reset -s' >"$R_ESP/startup.nsh"
 }
 
+# The run directory of a --usb-image run: the image's keel.cfg is copied out
+# (mtools) for machine_memory_for_cfg and for the record.
+run_usb_image_dir() {
+    R_EFI='' R_GUEST_CFG="from $(basename -- "$R_USB_IMAGE")"
+    run_make_esp
+    MTOOLS_SKIP_CHECK=1 mcopy -n -i "$R_USB_IMAGE@@1048576" ::/EFI/BOOT/keel.cfg "$R_BOOT/keel.cfg" 2>/dev/null ||
+        warn "could not read EFI/BOOT/keel.cfg from $R_USB_IMAGE (not an image of tools/keel image?)"
+    [[ -f $R_BOOT/keel.cfg ]] || : >"$R_BOOT/keel.cfg"
+}
+
 # keel.cfg on stdout: later lines override earlier ones, so --set lines
 # come last.
 run_cfg_text() {
     local m s
     if [[ -n $R_CFG ]]; then
-        echo "$R_EXIT_LINE"
+        [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
         cat -- "$R_CFG"
         if [[ -n $(tail -c 1 -- "$R_CFG") ]]; then echo; fi
         if [[ -n $R_GUEST ]]; then echo "guest = $R_GUEST_CFG"; fi
     else
         echo 'log_level = info'
         echo 'serial_port = 0x3f8'
-        echo "$R_EXIT_LINE"
+        [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
         echo "guest = $R_GUEST_CFG"
     fi
     if ((R_HAVE_APPEND)); then echo "cmdline = $R_APPEND"; fi
     for m in "${R_MODULE_LINES[@]}"; do echo "$m"; done
-    if [[ -z $R_CFG ]]; then echo "cpus = $R_CPUS"; fi
+    if [[ -z $R_CFG ]] && ((R_WRITE_CPUS)); then echo "cpus = $R_CPUS"; fi
     if [[ -n $R_MEM ]]; then echo "memory = $R_MEM"; fi
     for s in "${R_SETS[@]}"; do
         echo "${s%%=*} = ${s#*=}"
@@ -226,8 +250,15 @@ run_cfg_text() {
 
 # The emulator's command line (R_EMU), saved as qemu.cmd or bochs.cmd.
 run_emulator_cmd() {
-    local -a accel_args
+    local -a accel_args boot_disk
     if [[ $R_PLATFORM == qemu-* ]]; then
+        # The ESP directory as a virtio disk, or the --usb-image as a USB
+        # stick on an xHCI controller (as a real machine boots it).
+        boot_disk=(-drive "file=fat:${R_ESP//,/,,},format=raw,if=virtio,readonly=on")
+        # shellcheck disable=SC2054 # QEMU's option values have commas
+        [[ -z $R_USB_IMAGE ]] ||
+            boot_disk=(-drive "if=none,id=stick,format=raw,readonly=on,file=${R_USB_IMAGE//,/,,}"
+                       -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick)
         cp -- "$KEEL_OVMF_VARS" "$R_DIR/OVMF_VARS.fd" 2>/dev/null || true
         mapfile -t accel_args < <(accel_qemu_args "$R_PLATFORM" "$R_ACCEL")
         # QEMU's -drive takes a comma-separated list: double commas in paths.
@@ -235,7 +266,7 @@ run_emulator_cmd() {
             -smp "$R_CPUS" -m "$R_MACHINE_MEM" -nodefaults -display none -no-reboot -net none
             -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
             -drive "if=pflash,format=raw,unit=1,file=${R_DIR//,/,,}/OVMF_VARS.fd"
-            -drive "file=fat:${R_ESP//,/,,},format=raw,if=virtio,readonly=on"
+            "${boot_disk[@]}"
             -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4"
             -d cpu_reset -D "$R_DIR/qemu.log")
         if ((R_ICOUNT)); then
@@ -310,6 +341,7 @@ run_main() {
     run_parse "$@"
     run_check_platform
     run_check_values
+    run_check_usb_image
     # Packages and build first: the files checked below come from the build.
     if ((R_BUILD && !R_DRY)); then
         install_deps
@@ -317,12 +349,16 @@ run_main() {
     fi
     run_choose_accel
     run_check_machine
-    run_check_images
+    [[ -n $R_USB_IMAGE ]] || run_check_images
     if ((R_PROBLEMS && !R_DRY)); then
         exit "$KEEL_EXIT_LAUNCHER"
     fi
-    run_make_esp
-    run_cfg_text >"$R_BOOT/keel.cfg"
+    if [[ -n $R_USB_IMAGE ]]; then
+        run_usb_image_dir
+    else
+        run_make_esp
+        run_cfg_text >"$R_BOOT/keel.cfg"
+    fi
     [[ -n $R_MACHINE_MEM ]] || R_MACHINE_MEM=$(machine_memory_for_cfg <"$R_BOOT/keel.cfg")
     run_emulator_cmd
     if ((R_DRY)); then
