@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "boot/efi_files.h"
 #include "boot/efi_util.h"
 #include "hv/console.h"
 #include "hv/lapic_host.h"
@@ -61,18 +62,19 @@ static int boot_choose_vendor(void)
     return vops->probe();
 }
 
-static int boot_read_config(EFI_FILE_HANDLE dir)
+static int boot_read_config(struct efi_files *dir)
 {
     void *text;
     size_t len;
     config_defaults(&boot.cfg);
-    EFI_STATUS st = efi_read_file(dir, KEEL_CFG, &text, &len);
+    EFI_STATUS st = efi_files_read(dir, KEEL_CFG, &text, &len);
     if (st == EFI_NOT_FOUND) {
         log_info("no %s beside keel.efi: using the defaults (the built-in guest)", KEEL_CFG);
         return 0;
     }
     if (EFI_ERROR(st)) {
-        log_err("error: cannot read %s: EFI status %#lx", KEEL_CFG, (unsigned long)st);
+        log_err("error: cannot read %s from %s: EFI status %#lx%s", KEEL_CFG, dir->where,
+                (unsigned long)st, efi_files_detail(dir));
         return -1;
     }
     struct config_error err;
@@ -135,23 +137,23 @@ static void boot_find_cpus(void)
 
 /* Reads a guest image or module; a missing file is reported with the
  * line of keel.cfg that named it. */
-static int boot_read_named(EFI_FILE_HANDLE dir, const char *path, unsigned line,
+static int boot_read_named(struct efi_files *dir, const char *path, unsigned line,
                            const char *what, void **data, size_t *len)
 {
-    EFI_STATUS st = efi_read_file(dir, path, data, len);
+    EFI_STATUS st = efi_files_read(dir, path, data, len);
     if (st == EFI_NOT_FOUND) {
         log_err("error: %s:%u: %s '%s' not found", KEEL_CFG, line, what, path);
         return -1;
     }
     if (EFI_ERROR(st)) {
-        log_err("error: %s:%u: cannot read %s '%s': EFI status %#lx", KEEL_CFG, line, what, path,
-                (unsigned long)st);
+        log_err("error: %s:%u: cannot read %s '%s': EFI status %#lx%s", KEEL_CFG, line, what, path,
+                (unsigned long)st, efi_files_detail(dir));
         return -1;
     }
     return 0;
 }
 
-static int boot_load_vm(EFI_FILE_HANDLE dir, unsigned i)
+static int boot_load_vm(struct efi_files *dir, unsigned i)
 {
     const struct keel_vm_cfg *c = &boot.cfg.vm[i];
     struct vm_spec *s = &boot.vm[i];
@@ -211,14 +213,16 @@ static void boot_calibrate_tsc(void)
 
 static int boot_prepare(EFI_HANDLE image)
 {
-    EFI_FILE_HANDLE dir;
-    CHAR16 dirpath[256];
-    EFI_STATUS st = efi_open_image_dir(image, &dir, dirpath, 256);
+    static struct efi_files files;
+    struct efi_files *dir = &files;
+    EFI_STATUS st = efi_files_open(image, dir);
     if (EFI_ERROR(st)) {
-        log_err("error: cannot open the directory keel.efi was loaded from: EFI status %#lx",
+        log_err("error: cannot open the place keel.efi was loaded from (a file system, or the "
+                "TFTP server of a PXE boot): EFI status %#lx",
                 (unsigned long)st);
         return -1;
     }
+    log_info("reading %s and the guests from %s", KEEL_CFG, dir->where);
     if (boot_read_config(dir) || boot_choose_vendor())
         return -1;
     boot_find_cpus();

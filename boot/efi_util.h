@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What Keel asks of UEFI before it leaves boot services: console output,
- * files beside keel.efi, configuration tables, CPU enumeration through the
+ * configuration tables, CPU enumeration through the
  * PI MP services protocol, pages.
  */
 #ifndef KEEL_BOOT_EFI_UTIL_H
@@ -17,12 +17,6 @@ void efi_con_write(const char *s, size_t n);
  * the ConOut variable's device paths)?  Then Keel does not write the UART
  * itself before ExitBootServices, or every line would show twice. */
 BOOLEAN efi_conout_is_serial(void);
-
-/* The directory keel.efi was loaded from, opened; and files read from it
- * (path uses '/').  efi_read_file allocates pool memory.  Returns
- * EFI_NOT_FOUND when the file does not exist. */
-EFI_STATUS efi_open_image_dir(EFI_HANDLE image, EFI_FILE_HANDLE *dir, CHAR16 *dirpath, size_t max);
-EFI_STATUS efi_read_file(EFI_FILE_HANDLE dir, const char *path, void **data, size_t *len);
 
 /* Physical address of the ACPI RSDP from the configuration table, or 0. */
 uint64_t efi_find_rsdp(void);

@@ -241,28 +241,46 @@ run_pick_accel() {
     fi
 }
 
-# progress_watch STALL LOG PID MARK: stops PID (TERM, then KILL) when LOG has
-# not grown for STALL seconds, and writes STALL to the file MARK; returns
-# when PID is gone.  STALL 0: only waits.  The serial console is the
-# machine's sign of progress: Keel and its test guests print as they go, so
-# a run on a busy machine is slow but never silent for long, while a hung
-# one is; a budget in wall-clock time alone cannot tell the two apart.
+# progress_watch STALL LOG PID MARK: watches the machine PID by its serial
+# LOG, once a second, until PID is gone:
+# - no progress: when LOG has not grown for STALL seconds (0: never), writes
+#   STALL to the file MARK and stops PID.  The serial console is the
+#   machine's sign of progress: Keel and its test guests print as they go,
+#   so a run on a busy machine is slow but never silent for long, while a
+#   hung one is; a budget in wall-clock time alone cannot tell them apart.
+# - Keel returned to the firmware ('keel: returning to the firmware'): stops
+#   PID a second later.  The firmware would go on to its next boot option
+#   (PXE over IPv6, the UEFI Shell's countdown) for 10 to 60 s more.
 progress_watch() {
     local stall=$1 log=$2 pid=$3 mark=$4 size=-1 now last=$SECONDS
     while kill -0 "$pid" 2>/dev/null; do
         sleep 1 || true
+        if grep -qE "${KEEL_LINE}keel: returning to the firmware" -- "$log" 2>/dev/null; then
+            sleep 1 || true
+            stop_pid "$pid"
+            break
+        fi
         ((stall > 0)) || continue
         now=$(stat -c %s -- "$log" 2>/dev/null || echo 0)
         if [[ $now != "$size" ]]; then
             size=$now last=$SECONDS
         elif ((SECONDS - last >= stall)); then
             echo "$stall" >"$mark"
-            kill -TERM "$pid" 2>/dev/null || true
-            sleep 5 || true
-            kill -KILL "$pid" 2>/dev/null || true
+            stop_pid "$pid"
             break
         fi
     done
+}
+
+# stop_pid PID: TERM, and KILL if it is still there 5 s later.
+stop_pid() {
+    local i
+    kill -TERM "$1" 2>/dev/null || return 0
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1 || true
+    done
+    kill -KILL "$1" 2>/dev/null || true
 }
 
 # run_watched STALL LOG CMD...: runs CMD (its stdin is ours), under
@@ -270,10 +288,6 @@ progress_watch() {
 run_watched() {
     local stall=$1 log=$2 pid rc=0
     shift 2
-    if ((stall == 0)); then
-        "$@"
-        return
-    fi
     exec 3<&0
     "$@" <&3 3<&- &
     pid=$!

@@ -14,7 +14,7 @@ run_defaults() {
     R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_CFG='' R_ICOUNT=0 R_LOG=''
     R_MACHINE_MEM='' R_DRY=0 R_BUILD=1 R_RUN_DIR='' R_STALL=0 R_BOCHS_MODEL=''
     R_MODULES=() R_SETS=() R_FILES=() R_QEMU_EXTRA=() R_BOCHS_LINES=()
-    R_PROBLEMS=0 R_WRITE_CPUS=1 R_USB_IMAGE=''
+    R_PROBLEMS=0 R_WRITE_CPUS=1 R_USB_IMAGE='' R_PXE=0 R_PXE_TREE=''
     R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=()
 }
 
@@ -40,6 +40,7 @@ run_set_option() {
         --accel) R_ACCEL_REQ=$2 ;;
         --stall) R_STALL=$2 ;;
         --usb-image) R_USB_IMAGE=$2 ;;
+        --pxe-tree) R_PXE_TREE=$2; R_PXE=1 ;;
         *) return 1 ;;
     esac
 }
@@ -55,6 +56,7 @@ run_parse() {
             --dry-run) R_DRY=1; shift; continue ;;
             --icount) R_ICOUNT=1; shift; continue ;;
             --no-build) R_BUILD=0; shift; continue ;;
+            --pxe) R_PXE=1; shift; continue ;;
             -h|--help) usage; exit 0 ;;
         esac
         if (($# < 2)); then
@@ -115,16 +117,27 @@ run_check_values() {
     fi
 }
 
-# --usb-image: the image holds keel.efi, keel.cfg and the guests, so the
-# options that would make them are refused.
+# --usb-image and --pxe-tree: the image or tree holds keel.efi, keel.cfg and
+# the guests, so the options that would make them are refused.
 run_check_usb_image() {
-    [[ -n $R_USB_IMAGE ]] || return 0
-    [[ $R_PLATFORM == qemu-* ]] || run_usage_error "--usb-image is for the QEMU platforms"
-    [[ -f $R_USB_IMAGE ]] || run_usage_error "--usb-image file '$R_USB_IMAGE' not found"
-    if [[ -n $R_GUEST$R_CFG$R_MEM ]] || ((R_HAVE_APPEND || ${#R_MODULES[@]} || ${#R_SETS[@]} || ${#R_FILES[@]})); then
-        run_usage_error "--usb-image boots what the image holds: make it with tools/keel image and its options"
+    if ((R_PXE)); then
+        [[ $R_PLATFORM == qemu-* ]] || run_usage_error "--pxe is for the QEMU platforms"
+        [[ -z $R_USB_IMAGE ]] || run_usage_error "--pxe and --usb-image exclude each other"
     fi
-    R_USB_IMAGE=$(cd "$(dirname -- "$R_USB_IMAGE")" && pwd -P)/$(basename -- "$R_USB_IMAGE")
+    local what=${R_USB_IMAGE:+--usb-image}
+    [[ -z $R_PXE_TREE ]] || what=--pxe-tree
+    [[ -n $what ]] || return 0
+    [[ $R_PLATFORM == qemu-* ]] || run_usage_error "$what is for the QEMU platforms"
+    [[ -z $R_USB_IMAGE || -f $R_USB_IMAGE ]] || run_usage_error "--usb-image file '$R_USB_IMAGE' not found"
+    [[ -z $R_PXE_TREE || -f $R_PXE_TREE/keel.efi ]] ||
+        run_usage_error "--pxe-tree '$R_PXE_TREE' has no keel.efi (make it with tools/keel pxe)"
+    if [[ -n $R_GUEST$R_CFG$R_MEM ]] || ((R_HAVE_APPEND || ${#R_MODULES[@]} || ${#R_SETS[@]} || ${#R_FILES[@]})); then
+        local cmd=image
+        [[ $what == --usb-image ]] || cmd=pxe
+        run_usage_error "$what boots what it holds: make it with tools/keel $cmd and its options"
+    fi
+    [[ -z $R_USB_IMAGE ]] || R_USB_IMAGE=$(cd "$(dirname -- "$R_USB_IMAGE")" && pwd -P)/$(basename -- "$R_USB_IMAGE")
+    [[ -z $R_PXE_TREE ]] || R_PXE_TREE=$(cd "$R_PXE_TREE" && pwd -P)
 }
 
 # The accelerator (after the packages: the KVM probe needs QEMU) and the
@@ -148,7 +161,7 @@ note_missing() {
 # keel.efi and what the platform's emulator needs.
 run_check_machine() {
     R_EFI=$KEEL_BUILD_DIR/boot/keel.efi
-    [[ -n $R_USB_IMAGE || -f $R_EFI ]] || note_missing "$(pretty_path "$R_EFI") not found (is the build done?)"
+    [[ -n $R_USB_IMAGE$R_PXE_TREE || -f $R_EFI ]] || note_missing "$(pretty_path "$R_EFI") not found (is the build done?)"
     if [[ $R_PLATFORM == qemu-* ]]; then
         [[ -f $KEEL_OVMF_CODE ]] || note_missing "$KEEL_OVMF_CODE not found (Debian package ovmf)"
         [[ -f $KEEL_OVMF_VARS ]] || note_missing "$KEEL_OVMF_VARS not found (Debian package ovmf)"
@@ -259,16 +272,18 @@ run_emulator_cmd() {
         [[ -z $R_USB_IMAGE ]] ||
             boot_disk=(-drive "if=none,id=stick,format=raw,readonly=on,file=${R_USB_IMAGE//,/,,}"
                        -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick)
+        ((R_PXE == 0)) || run_pxe_args
         cp -- "$KEEL_OVMF_VARS" "$R_DIR/OVMF_VARS.fd" 2>/dev/null || true
         mapfile -t accel_args < <(accel_qemu_args "$R_PLATFORM" "$R_ACCEL")
         # QEMU's -drive takes a comma-separated list: double commas in paths.
         R_EMU=(qemu-system-x86_64 -name keel -machine q35 "${accel_args[@]}"
-            -smp "$R_CPUS" -m "$R_MACHINE_MEM" -nodefaults -display none -no-reboot -net none
+            -smp "$R_CPUS" -m "$R_MACHINE_MEM" -nodefaults -display none -no-reboot
             -drive "if=pflash,format=raw,unit=0,readonly=on,file=${KEEL_OVMF_CODE//,/,,}"
             -drive "if=pflash,format=raw,unit=1,file=${R_DIR//,/,,}/OVMF_VARS.fd"
             "${boot_disk[@]}"
             -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4"
             -d cpu_reset -D "$R_DIR/qemu.log")
+        ((R_PXE)) || R_EMU+=(-net none)
         if ((R_ICOUNT)); then
             R_EMU+=(-icount "shift=0,sleep=off")
         fi
@@ -282,6 +297,24 @@ run_emulator_cmd() {
         R_EMU=($R_ISOLATION "$(bochs_binary || echo bochs-bin)" -q -f "$R_DIR/bochsrc" -rc "$R_DIR/bochs.rc")
         quote_cmd "${R_EMU[@]}" >"$R_DIR/bochs.cmd"
     fi
+}
+
+# --pxe: the ESP tree is the TFTP root of QEMU's user-mode network (isolated:
+# restrict=on), whose DHCP server names EFI/BOOT/BOOTX64.EFI as the boot
+# file; OVMF boots it through the virtio-net option ROM (ipxe-qemu) and its
+# PXE base code, and Keel reads EFI/BOOT/keel.cfg and the guests over TFTP.
+# A disk with only startup.nsh is attached too: not bootable, but the UEFI
+# Shell finds it and powers off when keel.efi returns to the firmware.
+# With --pxe-tree DIR, DIR is the TFTP root and keel.efi the boot file.
+run_pxe_args() {
+    local shell=$R_DIR/shell root=$R_ESP file=EFI/BOOT/BOOTX64.EFI
+    [[ -z $R_PXE_TREE ]] || { root=$R_PXE_TREE; file=keel.efi; }
+    mkdir -p -- "$shell"
+    mv -- "$R_ESP/startup.nsh" "$shell/startup.nsh"
+    # shellcheck disable=SC2054 # QEMU's option values have commas
+    boot_disk=(-netdev "user,id=net0,restrict=on,ipv6=off,tftp=${root//,/,,},bootfile=$file"
+               -device virtio-net-pci,netdev=net0,romfile=
+               -drive "file=fat:${shell//,/,,},format=raw,if=virtio,readonly=on")
 }
 
 # --dry-run: what would run.
@@ -349,12 +382,16 @@ run_main() {
     fi
     run_choose_accel
     run_check_machine
-    [[ -n $R_USB_IMAGE ]] || run_check_images
+    [[ -n $R_USB_IMAGE$R_PXE_TREE ]] || run_check_images
     if ((R_PROBLEMS && !R_DRY)); then
         exit "$KEEL_EXIT_LAUNCHER"
     fi
     if [[ -n $R_USB_IMAGE ]]; then
         run_usb_image_dir
+    elif [[ -n $R_PXE_TREE ]]; then
+        R_EFI='' R_GUEST_CFG="from $R_PXE_TREE"
+        run_make_esp
+        cp -- "$R_PXE_TREE/keel.cfg" "$R_BOOT/keel.cfg" 2>/dev/null || : >"$R_BOOT/keel.cfg"
     else
         run_make_esp
         run_cfg_text >"$R_BOOT/keel.cfg"
