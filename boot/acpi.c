@@ -166,3 +166,50 @@ int acpi_parse_madt(uint64_t madt_pa, acpi_map_fn map, void *ctx, struct madt_in
     }
     return 0;
 }
+
+/* SPCR offsets: interface type at 36, the base address as a generic address
+ * structure at 40 (address space at 40, address at 44; ACPI 6.5 5.2.3.2),
+ * the configured baud rate code at 58.  Revision 1 tables are 80 bytes. */
+#define SPCR_IFTYPE   36
+#define SPCR_BASE_AS  40
+#define SPCR_BASE     44
+#define SPCR_BAUD     58
+#define SPCR_MIN_LEN  80
+#define GAS_SYSTEM_IO 1
+
+/* The baud rate codes of the SPCR: 3 9600, 4 19200, 6 57600, 7 115200;
+ * 0 (and anything else) leaves the rate as the firmware set it. */
+static uint32_t spcr_baud(uint8_t code)
+{
+    switch (code) {
+    case 3: return 9600;
+    case 4: return 19200;
+    case 6: return 57600;
+    case 7: return 115200;
+    default: return 0;
+    }
+}
+
+int acpi_parse_spcr(uint64_t spcr_pa, acpi_map_fn map, void *ctx, struct spcr_info *out,
+                    const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    const uint8_t *t = map_sdt(spcr_pa, map, ctx, why);
+    if (!t)
+        return -1;
+    if (memcmp(t, "SPCR", 4) != 0 || rd32(t + 4) < SPCR_MIN_LEN) {
+        *why = "not an SPCR";
+        return -1;
+    }
+    out->interface_type = t[SPCR_IFTYPE];
+    out->uart_16550 = out->interface_type == 0 || out->interface_type == 1 ||
+                      out->interface_type == 0x12;
+    out->io = t[SPCR_BASE_AS] == GAS_SYSTEM_IO;
+    out->address = rd64(t + SPCR_BASE);
+    out->baud = spcr_baud(t[SPCR_BAUD]);
+    if (!out->address) {
+        *why = "SPCR names no UART (base address 0)";
+        return -1;
+    }
+    return 0;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reading the firmware's ACPI tables: RSDP -> XSDT (or RSDT) -> MADT, for
- * the CPUs (local APIC / x2APIC entries) and the I/O APICs.  Pure logic
+ * the CPUs (local APIC / x2APIC entries) and the I/O APICs; SPCR, for the
+ * serial console.  Pure logic
  * over a memory accessor so it is unit-tested with synthetic tables; a
  * missing or corrupt table is an ordinary outcome (Bochs+OVMF has none).
  */
@@ -41,6 +42,22 @@ uint64_t acpi_find_table(uint64_t rsdp_pa, const char sig[4], acpi_map_fn map, v
 
 /* Parses a MADT.  0, or -1 with *why. */
 int acpi_parse_madt(uint64_t madt_pa, acpi_map_fn map, void *ctx, struct madt_info *out,
+                    const char **why);
+
+/* The console UART of the SPCR table (Microsoft "Serial Port Console
+ * Redirection Table", revisions 1 to 4; ACPI 6.5 table 5.6 reserves the
+ * signature).  Keel drives 16550-compatible UARTs in I/O space; others are
+ * reported as such (io false). */
+struct spcr_info {
+    uint8_t interface_type;  /* 0 16550, 1 16450, 0x12 16550 with GAS parameters, ... */
+    bool io;                 /* the base address is in system I/O space */
+    bool uart_16550;         /* an interface type Keel can drive */
+    uint64_t address;        /* the base address (port or MMIO) */
+    uint32_t baud;           /* 0: "as is", the firmware's rate */
+};
+
+/* Parses an SPCR.  0, or -1 with *why. */
+int acpi_parse_spcr(uint64_t spcr_pa, acpi_map_fn map, void *ctx, struct spcr_info *out,
                     const char **why);
 
 #endif /* KEEL_BOOT_ACPI_H */

@@ -22,10 +22,14 @@ enum key_id {
     K_X2APIC, K_TSC_DEADLINE, K_MADT_X2APIC, K_PIT_LOST_TICKS, K_EXIT_PORT, K_IRQ_PORTS,
     K_X2APIC_EXACT_IDS,
     K_APIC_ACCEL,
+    K_CONSOLE,
     K_COUNT
 };
 
 const struct config_key_doc config_keys[K_COUNT] = {
+    [K_CONSOLE] = { "console", false, false, "com1..com4 | I/O port | none, then optionally ,BAUD",
+                    "the UART of ACPI SPCR, else com1",
+                    "the UART Keel logs to: sets serial_port (and serial_baud)" },
     [K_LOG_LEVEL] = { "log_level", false, false, "error | warn | info | debug", "info",
                       "how much Keel logs" },
     [K_SERIAL_PORT] = { "serial_port", false, false, "I/O port 0..0xffff, 0 = no serial",
@@ -251,6 +255,40 @@ static int set_serial_port(struct parser *p)
     if (!value_number(p, 0, 0xffff, &v))
         return bad_value(p, "an I/O port from 0 to 0xffff (0 = no serial)");
     p->cfg->serial_port = (uint16_t)v;
+    p->cfg->serial_set = true;
+    return 0;
+}
+
+/* console = com1..com4 | PORT | none [,BAUD]: the PC's standard COM port
+ * addresses (3F8H, 2F8H, 3E8H, 2E8H), for real machines whose cable is
+ * not on COM1. */
+static int set_console(struct parser *p)
+{
+    static const char *const names[] = { "com1", "com2", "com3", "com4", "none" };
+    static const uint16_t ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8, 0 };
+    const char *expected = "com1, com2, com3, com4, an I/O port or none, then optionally "
+                           "',BAUD' with a rate that divides 115200";
+    size_t n = 0;
+    uint64_t port = 0, baud = 0;
+    unsigned i;
+
+    while (n < p->vallen && p->val[n] != ',')
+        n++;
+    for (i = 0; i < 5 && !word_eq(p->val, n, names[i]); i++)
+        ;
+    if (i < 5)
+        port = ports[i];
+    else if (n == 0 || parse_number(p->val, n, &port) != n || port > 0xffff)
+        return bad_value(p, expected);
+    if (n < p->vallen) {
+        size_t rest = p->vallen - n - 1;
+        if (rest == 0 || parse_number(p->val + n + 1, rest, &baud) != rest || baud < 2 ||
+            baud > BAUD_BASE || BAUD_BASE % baud != 0)
+            return bad_value(p, expected);
+        p->cfg->serial_baud = (uint32_t)baud;
+    }
+    p->cfg->serial_port = (uint16_t)port;
+    p->cfg->serial_set = true;
     return 0;
 }
 
@@ -483,6 +521,7 @@ typedef int (*setter_fn)(struct parser *p);
 static const setter_fn setters[K_COUNT] = {
     [K_LOG_LEVEL] = set_log_level,
     [K_SERIAL_PORT] = set_serial_port,
+    [K_CONSOLE] = set_console,
     [K_SERIAL_BAUD] = set_serial_baud,
     [K_DEBUG_EXIT] = set_debug_exit,
     [K_BOCHS_EXIT] = set_bochs_exit,

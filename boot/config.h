@@ -79,6 +79,7 @@ struct keel_config {
     enum keel_log_level log_level;   /* default LOG_INFO */
     uint16_t serial_port;            /* 0 = no serial; default 0x3f8 */
     uint32_t serial_baud;            /* divides 115200; default 115200 */
+    bool serial_set;                 /* serial_port or console given: ACPI SPCR is not asked */
     uint16_t debug_exit;             /* isa-debug-exit port, 0 = none */
     bool bochs_exit;                 /* "Shutdown" to port 0x8900 at the end */
     enum keel_on_exit on_exit;       /* default ON_EXIT_HALT */

@@ -111,6 +111,35 @@ static void put_bsp_first(void)
     boot.apic_id[0] = me;
 }
 
+/* Without console/serial_port in keel.cfg, the UART the firmware's SPCR
+ * names, when Keel can drive it (a 16550 in I/O space); it is programmed
+ * at takeover with SPCR's rate, or serial_baud when SPCR gives none. */
+static void boot_console_from_spcr(void)
+{
+    const char *why = "";
+    struct spcr_info si;
+    if (boot.cfg.serial_set)
+        return;
+    uint64_t pa = acpi_find_table(efi_find_rsdp(), "SPCR", acpi_identity, NULL, &why);
+    if (!pa || acpi_parse_spcr(pa, acpi_identity, NULL, &si, &why)) {
+        log_debug("acpi: no usable SPCR (%s): console on serial_port %#x", why,
+                  boot.cfg.serial_port);
+        return;
+    }
+    if (!si.io || !si.uart_16550 || si.address > 0xffff) {
+        log_warn("acpi: SPCR names a UART Keel cannot drive (interface type %#x, %s %#llx): "
+                 "console stays on serial_port %#x",
+                 si.interface_type, si.io ? "port" : "memory", (unsigned long long)si.address,
+                 boot.cfg.serial_port);
+        return;
+    }
+    boot.cfg.serial_port = (uint16_t)si.address;
+    if (si.baud)
+        boot.cfg.serial_baud = si.baud;
+    log_info("acpi: SPCR: console on the UART at port %#x, %u baud", boot.cfg.serial_port,
+             boot.cfg.serial_baud);
+}
+
 static void boot_find_cpus(void)
 {
     const char *why = "";
@@ -225,6 +254,7 @@ static int boot_prepare(EFI_HANDLE image)
     log_info("reading %s and the guests from %s", KEEL_CFG, dir->where);
     if (boot_read_config(dir) || boot_choose_vendor())
         return -1;
+    boot_console_from_spcr();
     boot_find_cpus();
     struct config_error err;
     if (config_finalize(&boot.cfg, boot.ncpus, KEEL_CFG, &err)) {

@@ -144,6 +144,47 @@ static void test_serial_port_values(void)
     CHECK_EQ(cfg.serial_port, 0xffff);
 }
 
+static void test_console_values(void)
+{
+    static const char *const bad[] = { "com5", "com", ",9600", "com1,", "com1,7", "0x10000",
+                                       "com1,9600,1", "com1 ,9600", "tty0", "com2,0" };
+
+    ncases++;
+    CHECK_EQ(parse("log_level = info"), 0);
+    CHECK(!cfg.serial_set);                 /* then ACPI SPCR may choose */
+    CHECK_EQ(parse("console = com2"), 0);
+    CHECK_EQ(cfg.serial_port, 0x2f8);
+    CHECK_EQ(cfg.serial_baud, 115200);
+    CHECK(cfg.serial_set);
+    CHECK_EQ(parse("console = COM4,9600"), 0);
+    CHECK_EQ(cfg.serial_port, 0x2e8);
+    CHECK_EQ(cfg.serial_baud, 9600);
+    CHECK_EQ(parse("console = com3"), 0);
+    CHECK_EQ(cfg.serial_port, 0x3e8);
+    CHECK_EQ(parse("console = 0x3f8,57600"), 0);
+    CHECK_EQ(cfg.serial_port, 0x3f8);
+    CHECK_EQ(cfg.serial_baud, 57600);
+    CHECK_EQ(parse("console = none"), 0);
+    CHECK_EQ(cfg.serial_port, 0);
+    CHECK(cfg.serial_set);
+    CHECK_EQ(parse("serial_port = 0x2f8"), 0);
+    CHECK(cfg.serial_set);
+    /* A later line overrides: console, then serial_baud. */
+    CHECK_EQ(parse("console = com2,9600\nserial_baud = 19200"), 0);
+    CHECK_EQ(cfg.serial_port, 0x2f8);
+    CHECK_EQ(cfg.serial_baud, 19200);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char line[64], msg[240];
+
+        snprintf(line, sizeof(line), "console = %s", bad[i]);
+        snprintf(msg, sizeof(msg),
+                 "keel.cfg:1: bad value '%s' for 'console': expected com1, com2, com3, com4, an "
+                 "I/O port or none, then optionally ',BAUD' with a rate that divides 115200",
+                 bad[i]);
+        CHECK_FAILS(line, msg);
+    }
+}
+
 static void test_serial_baud_values(void)
 {
     static const unsigned ok[] = { 115200, 57600, 38400, 19200, 14400, 9600, 4800, 2400,
@@ -838,13 +879,13 @@ static void test_key_docs(void)
 {
     static const char *const sample[] = {
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
-        "no", "no", "yes", "discard", "yes", "yes", "yes", "no",
+        "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 20, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 21, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 20);
+    CHECK_EQ(config_nkeys, 21);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -901,6 +942,7 @@ int main(void)
     test_comments_blank_lines();
     test_log_level_values();
     test_serial_port_values();
+    test_console_values();
     test_serial_baud_values();
     test_debug_exit_values();
     test_bochs_exit_values();

@@ -247,8 +247,9 @@ run_cfg_text() {
         if [[ -n $(tail -c 1 -- "$R_CFG") ]]; then echo; fi
         if [[ -n $R_GUEST ]]; then echo "guest = $R_GUEST_CFG"; fi
     else
+        # No serial_port: COM1 is the default, and without it a machine's
+        # ACPI SPCR may name the console (tools/keel image and pxe).
         echo 'log_level = info'
-        echo 'serial_port = 0x3f8'
         [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
         echo "guest = $R_GUEST_CFG"
     fi
