@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "boot/boot.h"
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
+#include "hv/host/time.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 

@@ -5,14 +5,14 @@
  */
 #include <stdio.h>
 
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/hosttimer.h"
-#include "hv/inject.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/hosttimer.h"
+#include "hv/emul/inject.h"
+#include "hv/host/time.h"
 #include "hv/vapic.h"
-#include "hv/vplatform.h"
-#include "hv/percpu.h"
+#include "hv/dev/vplatform.h"
+#include "hv/host/percpu.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"

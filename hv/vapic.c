@@ -11,12 +11,12 @@
 
 #include "apic/apic_dest.h"
 #include "apic/vlapic.h"
-#include "hv/console.h"
-#include "hv/mem.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
+#include "hv/host/time.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
-#include "hv/vplatform.h"
+#include "hv/dev/vplatform.h"
 #include "hv/x86.h"
 
 /* Per-VM APIC state: the destination views every vCPU publishes and the
@@ -92,7 +92,7 @@ static const struct vlapic_ops vlapic_ops_hv = {
  * RAM is.  Nested paging maps RAM for every vCPU alike, so the RAM page is
  * unmapped while any vCPU's APIC sits there: that vCPU's accesses then reach
  * its APIC through the nested page fault, and the other vCPUs' accesses are
- * emulated against the RAM underneath (hv/emul_mmio.c).  The page is mapped
+ * emulated against the RAM underneath (hv/emul/emul_mmio.c).  The page is mapped
  * again, and every vCPU's TLB flushed, once no APIC is left on it. */
 
 void vapic_flush_all_tlbs(struct vm *vm)

@@ -12,12 +12,12 @@
 
 #include "apic/apic_accel.h"
 #include "apic/vlapic.h"
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
-#include "hv/vplatform.h"
+#include "hv/dev/vplatform.h"
 
 static const struct apic_accel_caps no_caps;
 

@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
-#include "hv/guest_walk.h"
-#include "hv/npt.h"
-#include "hv/x86_decode.h"
+#include "hv/emul/exit.h"
+#include "hv/emul/guest_walk.h"
+#include "hv/mm/npt.h"
+#include "hv/emul/x86_decode.h"
 
 struct apic_accel_caps;
 struct percpu;

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "hv/abi.h"
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
 #include "hv/vendor.h"
 #include "hv/x86.h"
-#include "hv/x86_decode.h"
+#include "hv/emul/x86_decode.h"
 
 struct vm *vms[VM_MAX];
 unsigned nvms;

@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * hv/: the hypervisor proper.  This folder holds VM and vCPU lifecycle
+ * (vm.c, vm_create.c, the run loop run.c, the multiboot loader
+ * multiboot.c), the glue between a vCPU and its virtual local APIC
+ * (vapic.c, vapic_accel.c over the pure apic/), the vendor operations
+ * table (vendor.h), the guest ABI (abi.h) and the x86 register names
+ * (x86.h).  By concern below it: host/ (host plumbing, touches hardware),
+ * mm/ (memory), emul/ (exit handling and emulation), dev/ (device
+ * models); the last three are host-tested where pure.
+ */
+/*
  * VMs and vCPUs.  Keel partitions the machine: each VM owns a set of
  * physical CPUs (one vCPU pinned per CPU) and a block of memory mapped by
  * its nested page tables.
@@ -15,16 +25,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/console.h"
-#include "hv/exit.h"
-#include "hv/fpu.h"
-#include "hv/iobus.h"
+#include "hv/host/console.h"
+#include "hv/emul/exit.h"
+#include "hv/host/fpu.h"
+#include "hv/dev/iobus.h"
 #include "apic/apic_accel.h"
 #include "apic/vlapic.h"
 #include "hv/vapic.h"
-#include "hv/npt.h"
-#include "hv/percpu.h"
-#include "hv/spinlock.h"
+#include "hv/mm/npt.h"
+#include "hv/host/percpu.h"
+#include "hv/host/spinlock.h"
 
 #define VM_NAME_MAX 32
 #define VCPU_LAST_EXITS 8
@@ -100,7 +110,7 @@ struct vm {
     unsigned napic_holes;
     void *vendor;                 /* MSR/IO permission maps */
     struct iobus bus;             /* device models: ports and MMIO */
-    struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */
+    struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/dev/vplatform.c) */
     struct vapic_vm *apic;        /* destination views and map (hv/vapic.c) */
     struct apic_accel_vm apic_accel; /* VM-wide inhibit reasons (apic/apic_accel.h) */
     uint64_t apic_access_hpa;     /* the vendor's APIC-access page, 0 if none */

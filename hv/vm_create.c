@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/multiboot.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"

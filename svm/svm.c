@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/fpu.h"
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/host/console.h"
+#include "hv/host/fpu.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
+#include "hv/emul/exit.h"
 #include "svm/vmcb.h"
 
 struct vcpu;

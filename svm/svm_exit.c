@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "hv/console.h"
+#include "hv/host/console.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "svm/svm.h"

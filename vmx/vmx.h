@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
+#include "hv/emul/exit.h"
 #include "hv/vm.h"
 #include "apic/apic_accel.h"
 #include "vmx/vmx_caps.h"

@@ -18,8 +18,8 @@
  */
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
 #include "hv/x86.h"

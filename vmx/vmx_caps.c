@@ -243,7 +243,7 @@ static int negotiate_proc(struct nego *n)
  *                                         policy must hide INVPCID when f.invpcid is false
  *   enable XSAVES/XRSTORS       optional  likewise for XSAVES (the XSS-exiting bitmap must
  *                                         then be written)
- *   enable RDTSCP               clear     Keel hides RDTSCP from guests (hv/vcpuid.c); it
+ *   enable RDTSCP               clear     Keel hides RDTSCP from guests (hv/emul/vcpuid.c); it
  *                                         #UDs, as SVM's RDTSCP intercept makes it
  *   APIC virtualization         optional  decided below
  */

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"

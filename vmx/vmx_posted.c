@@ -14,10 +14,10 @@
  */
 #include <string.h>
 
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
 #include "vmx/vmcs.h"

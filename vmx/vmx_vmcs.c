@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "vmx/vmcs.h"
