@@ -160,6 +160,14 @@ void vcpu_inject_gp(struct vcpu *v);
 const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa);
 void vcpu_inject_ud(struct vcpu *v);
 
+/* Entry states (hv/vcpu_state.c), installed through vops->load_state with
+ * the vCPU's GPRs, RIP and RFLAGS: INIT (SDM table 9-1), a SIPI's real-mode
+ * start, and a multiboot-style 32-bit entry (the BSP's, and an AP started
+ * by KEEL_HC_VCPU_START with its own EAX and EBX). */
+void vcpu_reset_init(struct vcpu *v);
+void vcpu_start_sipi(struct vcpu *v, uint8_t vector);
+void vcpu_start_multiboot(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
+
 /* Set once at boot: how many VMs run; the last vm_end() calls
  * keel_all_vms_ended() (boot/finish.c). */
 void vms_set_running(unsigned n);

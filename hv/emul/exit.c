@@ -24,7 +24,7 @@ static const char *const exit_names[EXIT_REASON_COUNT] = {
     [EXIT_INTR] = "intr",          [EXIT_NMI] = "nmi",
     [EXIT_SHUTDOWN] = "shutdown",  [EXIT_EXCEPTION] = "exception",
     [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
-    [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR8_WRITE] = "cr8-write",
+    [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR_ACCESS] = "cr-access",
     [EXIT_NMI_WINDOW] = "nmi-window", [EXIT_TPR_BELOW] = "tpr-below",
     [EXIT_APIC_WRITE] = "apic-write", [EXIT_APIC_EOI] = "apic-eoi",
     [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
@@ -72,29 +72,6 @@ static int handle_hlt(struct vcpu *v, const struct exit_record *e)
 static int handle_intr_window(struct vcpu *v, const struct exit_record *e)
 {
     vops->set_intr_window(v, false); /* the run loop injects before the next entry */
-    return 0;
-}
-
-/* MOV to CR8 (0F 22 /r with REX.R, or AMD's LOCK MOV CR0 alias): no decode
- * assists under QEMU, so the instruction is decoded for its source GPR.
- * Bits 63:4 set is #GP (SDM 2.5, "CR8"). */
-static int handle_cr8_write(struct vcpu *v, const struct exit_record *e)
-{
-    struct x86_insn in;
-    if (vcpu_decode_at_rip(v, &in))
-        return 0;
-    if (in.opcode_map != X86_MAP_0F || in.opcode != 0x22 || !in.has_modrm)
-        return vm_stop_fault(v, "CR8-write exit on an instruction that is not MOV to CR");
-    unsigned src = (in.modrm & 7u) | ((in.rex & X86_REX_B) ? 8u : 0u);
-    uint64_t val = v->gpr[src];
-    if (val >> 4) {
-        vcpu_inject_gp(v);
-        return 0;
-    }
-    vapic_set_cr8(v, (uint8_t)val);
-    if (vops->set_vtpr)
-        vops->set_vtpr(v, (uint8_t)val);
-    v->rip += in.len;
     return 0;
 }
 
@@ -185,7 +162,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_XSETBV] = handle_virt_insn,
     [EXIT_INTR_WINDOW] = handle_intr_window,
     [EXIT_IRET] = handle_iret,
-    [EXIT_CR8_WRITE] = handle_cr8_write,
+    [EXIT_CR_ACCESS] = handle_cr_access,
     [EXIT_NMI_WINDOW] = handle_nmi_window,
     [EXIT_TPR_BELOW] = handle_tpr_below,
     [EXIT_APIC_WRITE] = handle_apic_write,
@@ -193,10 +170,15 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_INVALID_STATE] = handle_invalid,
 };
 
-int exit_dispatch(struct vcpu *v, const struct exit_record *e)
+bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
 {
-    if ((unsigned)e->reason >= EXIT_REASON_COUNT || !exit_handlers[e->reason])
-        return vm_stop_fault(v, "unhandled exit %s (code %#lx)", exit_reason_name(e->reason),
-                             (unsigned long)e->raw);
-    return exit_handlers[e->reason](v, e);
+    if ((unsigned)e->reason >= EXIT_REASON_COUNT || !exit_handlers[e->reason]) {
+        vm_stop_fault(v, "unhandled exit %s (code %#lx)", exit_reason_name(e->reason),
+                      (unsigned long)e->raw);
+        return false;
+    }
+    if (exit_handlers[e->reason](v, e) == 0)
+        return true; /* the run loop still checks vm_ended() before the entry */
+    /* Negative: a stop or an injected fault; the VM's state tells which. */
+    return !vm_ended(v->vm);
 }

@@ -38,7 +38,7 @@ enum exit_reason {
     EXIT_XSETBV,
     EXIT_INTR_WINDOW,   /* the guest can take an interrupt now (VINTR / interrupt window) */
     EXIT_IRET,          /* IRET intercepted: the end of an NMI handler is near */
-    EXIT_CR8_WRITE,     /* MOV to CR8 intercepted (TPR lowering may unblock) */
+    EXIT_CR_ACCESS,     /* MOV to/from CRn, CLTS, LMSW intercepted (exit_cr) */
     EXIT_NMI_WINDOW,    /* NMIs are unblocked again (VMX virtual NMIs) */
     EXIT_TPR_BELOW,     /* the guest lowered TPR below the threshold (VMX) */
     EXIT_APIC_WRITE,    /* trap-like: the CPU stored a guest APIC write at page offset info1 */
@@ -66,6 +66,23 @@ struct exit_npf {
     bool walk;          /* the fault was on a guest page-table access */
 };
 
+/* A control-register access (SDM 27.2.1 table 28-3 "Exit Qualification
+ * for Control-Register Accesses"; APM 15.8.1 "CR and DR intercepts"). */
+enum exit_cr_op {
+    EXIT_CR_MOV_TO = 0,   /* MOV to CRn from a GPR */
+    EXIT_CR_MOV_FROM,     /* MOV from CRn to a GPR */
+    EXIT_CR_CLTS,         /* CLTS (CR0.TS <- 0) */
+    EXIT_CR_LMSW,         /* LMSW: CR0[3:0] from lmsw_src (PE cannot be cleared) */
+};
+
+struct exit_cr {
+    uint8_t cr;           /* 0, 3, 4 or 8 */
+    uint8_t op;           /* enum exit_cr_op */
+    uint8_t gpr;          /* MOV's GPR (x86 order, RAX = 0), valid when gpr_known */
+    bool gpr_known;       /* false: hv/ decodes the instruction (SVM without decode assists) */
+    uint16_t lmsw_src;    /* LMSW's source operand, register or memory */
+};
+
 struct exit_exception {
     uint8_t vector;
     bool has_error;
@@ -84,6 +101,7 @@ struct exit_record {
         struct exit_io io;
         struct exit_npf npf;
         struct exit_exception exc;
+        struct exit_cr cr;
         uint32_t msr;
     };
 };
@@ -91,9 +109,13 @@ struct exit_record {
 const char *exit_reason_name(enum exit_reason r);
 
 struct vcpu;
-/* Handlers return 0 to resume the guest, or a negative value when the VM
- * was stopped (the handler already said why). */
+/* Handlers return 0 to resume the guest, or a negative value when they
+ * stopped the VM (after saying why) or injected a fault instead of
+ * completing the instruction. */
 typedef int (*exit_handler_fn)(struct vcpu *v, const struct exit_record *e);
-int exit_dispatch(struct vcpu *v, const struct exit_record *e);
+/* Handles one decoded exit.  True: the vCPU goes on (the guest resumes,
+ * possibly into an injected fault); false: the exit stopped the VM and the
+ * caller must not enter the guest again. */
+bool exit_dispatch(struct vcpu *v, const struct exit_record *e);
 
 #endif /* KEEL_HV_EXIT_H */

@@ -12,5 +12,6 @@ int handle_msr_write(struct vcpu *v, const struct exit_record *e);
 int handle_io(struct vcpu *v, const struct exit_record *e);         /* hv/emul/emul_io.c */
 int handle_npf(struct vcpu *v, const struct exit_record *e);        /* hv/emul/emul_mmio.c */
 int handle_hypercall(struct vcpu *v, const struct exit_record *e);  /* hv/emul/hypercall.c */
+int handle_cr_access(struct vcpu *v, const struct exit_record *e);  /* hv/emul/emul_cr.c */
 
 #endif /* KEEL_HV_HANDLERS_H */

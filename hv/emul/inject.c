@@ -24,7 +24,7 @@ void vcpu_handle_init_sipi(struct vcpu *v)
         /* INIT: the vCPU and its APIC go to their INIT state and wait for
          * a SIPI (SDM 9.4.4.1; an INIT to the BSP also waits: Keel has no
          * firmware at the reset vector). */
-        vops->vcpu_reset_init(v);
+        vcpu_reset_init(v);
         vapic_init_reset(v);
         v->nmi_masked = false;
         v->nmi_unmask_at_next_exit = false;
@@ -34,7 +34,7 @@ void vcpu_handle_init_sipi(struct vcpu *v)
     /* A SIPI reaches only a vCPU waiting for one; otherwise it is dropped
      * (SDM 9.4.4.1: "ignored ... if not in wait-for-SIPI"). */
     if (vec != VAPIC_NONE && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_WAIT_START) {
-        vops->vcpu_start_sipi(v, (uint8_t)vec);
+        vcpu_start_sipi(v, (uint8_t)vec);
         v->started = true;
         __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
     }
