@@ -113,8 +113,8 @@ static void vcpu_block(struct percpu *pc, struct vcpu *v)
 static void vcpu_update_accel(struct vcpu *v)
 {
     struct apic_accel a = vapic_accel_decide(v);
-    if (!v->accel_decided || a.on != v->accel.on || a.regs != v->accel.regs
-        || a.ipi != v->accel.ipi) {
+    if (!v->apic.accel_decided || a.on != v->apic.accel.on || a.regs != v->apic.accel.regs
+        || a.ipi != v->apic.accel.ipi) {
         char why[96];
         apic_inhibit_describe(a.why_not, why, sizeof(why));
         log_info("vm%u vCPU %u: APIC %s%s (inhibits: %s)", v->vm->index, v->index,
@@ -122,8 +122,8 @@ static void vcpu_update_accel(struct vcpu *v)
                   !a.on ? "" : a.regs == APIC_ACCEL_REGS_X2APIC ? ", x2APIC MSRs" : ", xAPIC page",
                   why);
     }
-    v->accel = a;
-    v->accel_decided = true;
+    v->apic.accel = a;
+    v->apic.accel_decided = true;
 }
 
 /* One pass: events, then either sleep or enter the guest once.  False

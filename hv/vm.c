@@ -243,7 +243,7 @@ int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
 
 const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa)
 {
-    const struct bus_range *l = &v->lapic_mmio;
+    const struct bus_range *l = &v->apic.mmio;
     if (l->len && gpa >= l->base && gpa - l->base < l->len)
         return l;
     return iobus_find_mmio(&v->vm->bus, gpa);

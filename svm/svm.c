@@ -74,15 +74,17 @@ static int svm_probe(void)
 
 static int svm_cpu_enable(struct percpu *pc)
 {
+    struct svm_cpu *c = mem_alloc_pages(1, "SVM per-CPU state");
     void *hsave = mem_alloc_pages(1, "SVM host save area");
-    pc->host_vmcb = mem_alloc_pages(1, "host VMCB");
-    pc->hsave_pa = virt_to_phys(hsave);
-    pc->host_vmcb_pa = virt_to_phys(pc->host_vmcb);
+    c->host_vmcb = mem_alloc_pages(1, "host VMCB");
+    c->hsave_pa = virt_to_phys(hsave);
+    c->host_vmcb_pa = virt_to_phys(c->host_vmcb);
+    pc->vendor = c;
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, pc->hsave_pa);
+    wrmsr(MSR_VM_HSAVE_PA, c->hsave_pa);
     /* Capture this CPU's FS/GS/TR/LDTR and syscall MSRs once; svm_vmrun
      * reloads them after every exit. */
-    __asm__ volatile("vmsave %0" :: "a"(pc->host_vmcb_pa) : "memory");
+    __asm__ volatile("vmsave %0" :: "a"(c->host_vmcb_pa) : "memory");
     return 0;
 }
 
@@ -273,7 +275,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
         s->flush_pending = false;
     }
     fpu_prepare_guest_entry(v->fpu);
-    svm_vmrun(s->vmcb_pa, v->gpr, v->pcpu->host_vmcb_pa);
+    const struct svm_cpu *c = v->pcpu->vendor;
+    svm_vmrun(s->vmcb_pa, v->gpr, c->host_vmcb_pa);
     vmcb->ctl.tlb_control = SVM_TLB_CONTROL_NONE;
     v->gpr[GPR_RAX] = vmcb->save.rax;
     v->gpr[GPR_RSP] = vmcb->save.rsp;

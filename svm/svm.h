@@ -36,6 +36,13 @@ struct svm_caps {
 };
 extern struct svm_caps svm_caps;
 
+/* Per-physical-CPU SVM state (percpu.vendor). */
+struct svm_cpu {
+    uint64_t hsave_pa;       /* host save area (VM_HSAVE_PA, APM 15.30.4) */
+    void *host_vmcb;         /* VMSAVE/VMLOAD area for the host's state */
+    uint64_t host_vmcb_pa;
+};
+
 /* Per-vCPU SVM state. */
 struct svm_vcpu {
     struct vmcb *vmcb;

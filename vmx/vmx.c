@@ -99,7 +99,7 @@ static int vmx_cpu_enable(struct percpu *pc)
     write_cr4((read_cr4() | vmx_ctl.cr4_fixed0 | CR4_VMXE) & (vmx_ctl.cr4_fixed1 | ~0xffffffffull));
     uint32_t *region = mem_alloc_pages(1, "VMXON region");
     region[0] = vmx_ctl.revision;
-    pc->vmxon_region = region;
+    pc->vendor = region; /* the VMXON region is all VMX keeps per CPU */
     return vmx_on(virt_to_phys(region));
 }
 
@@ -256,7 +256,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
         /* Without virtual-interrupt delivery the TPR threshold may not
          * exceed VTPR[7:4] at entry (SDM 26.2.1.1); the guest may have
          * lowered its TPR through the APIC page since it was set. */
-        uint32_t vtpr = v->apic_page[0x80 / 4] >> 4;
+        uint32_t vtpr = v->apic.page[0x80 / 4] >> 4;
         if (vmcs_read32(VMCS_TPR_THRESHOLD) > vtpr)
             vmcs_write32(VMCS_TPR_THRESHOLD, vtpr);
     }

@@ -77,7 +77,7 @@ static void decode_ept(struct exit_record *e)
 static void decode_apic_access(struct vcpu *v, struct exit_record *e)
 {
     unsigned type = (unsigned)((e->info1 & VMX_QUAL_APIC_TYPE_MASK) >> VMX_QUAL_APIC_TYPE_SHIFT);
-    e->npf.gpa = vlapic_base_address(&v->vl) + (e->info1 & VMX_QUAL_APIC_OFFSET_MASK);
+    e->npf.gpa = vlapic_base_address(&v->apic.vl) + (e->info1 & VMX_QUAL_APIC_OFFSET_MASK);
     e->npf.write = type == VMX_QUAL_APIC_LINEAR_WRITE;
     e->npf.fetch = type == VMX_QUAL_APIC_LINEAR_FETCH || type == VMX_QUAL_APIC_GPA_INSN;
     e->npf.walk = type != VMX_QUAL_APIC_LINEAR_READ && type != VMX_QUAL_APIC_LINEAR_WRITE

@@ -44,7 +44,7 @@ static int vmcs_controls(struct vcpu *v, struct vmx_vcpu *x)
     if (vmx_ctl.f.tpr_shadow) {
         /* The vLAPIC's own page is the virtual-APIC page: the guest's CR8
          * reads and writes land in its TPR (SDM 29.3). */
-        r |= vmcs_write64(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(v->apic_page));
+        r |= vmcs_write64(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(v->apic.page));
         r |= vmcs_write32(VMCS_TPR_THRESHOLD, 0);
     }
     r |= vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx_ctl.guest_cr0_fixed0 | CR0_CD | CR0_NW);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hv/host/console.h"
+#include "hv/host/panic.h"
 #include "hv/dev/guest_acpi.h"
 #include "hv/host/time.h"
 #include "hv/x86.h"
@@ -38,6 +39,7 @@ static const struct pic_ops pic_ops = { .intr_changed = pic_intr_changed };
 /* Drive a line with the platform lock held (device callbacks run so). */
 static void set_irq_locked(struct vplatform *p, unsigned line, bool level)
 {
+    KASSERT(spin_held(&p->lock));
     unsigned gsi = line < VPLAT_ISA_LINES ? isa_to_gsi(line) : line;
     if (line < VPLAT_ISA_LINES)
         pic_set_irq(&p->pic, line, level);
@@ -116,6 +118,7 @@ static const struct uart_ops uart_ops = { .tx = uart_tx, .irq = uart_irq };
  * event (port accesses, advancing). */
 static void update_timer_deadline(struct vplatform *p)
 {
+    KASSERT(spin_held(&p->lock));
     uint64_t ns = pit_next_event_ns(&p->pit);
     p->timer_deadline = ns ? ns_to_tsc(ns) : 0;
 }

@@ -14,10 +14,12 @@
  * and the test conveniences (isa-debug-exit and pc-testdev compatible
  * ports) when keel.cfg asks for them.
  *
- * Locking: `lock` protects every device model here.  Lock order: the
- * platform lock before a vCPU's APIC lock (a device delivering into a local
- * APIC); the APIC code never calls into the platform while holding its own
- * lock (hv/vapic.c defers its EOIs and IPIs until it has dropped it).
+ * Locking (the lock table is at the top of hv/vm.h): `lock` protects every
+ * device model here.  It is the outermost lock: a device delivering an
+ * interrupt holds it while it takes one vCPU's APIC lock at a time
+ * (vapic_route, vapic_lint), and the UART takes vm.lock for the console.
+ * The APIC code never calls into the platform while holding its own lock
+ * (hv/vapic.c defers its EOIs and IPIs until vapic_unlock has dropped it).
  */
 #ifndef KEEL_HV_VPLATFORM_H
 #define KEEL_HV_VPLATFORM_H

@@ -7,7 +7,7 @@
  * guest cannot take it yet, the vendor's interrupt-window exit says when.
  *
  * Never inject inside a shadow: QEMU 7.2 ignores VMCB INT_STATE on VMRUN
- * (PLATFORM.md), and real CPUs would take the event one instruction late
+ * (docs/platforms.md), and real CPUs would take the event one instruction late
  * anyway.  A HLT in a shadow completes first (hv/emul/exit.c), which is what the
  * CPU does too.
  */
@@ -82,7 +82,7 @@ bool vcpu_inject_events(struct vcpu *v)
     }
     int held;
     int p = vapic_pending_intr(v, &held);
-    if (v->accel.on && p != VAPIC_EXTINT) {
+    if (v->apic.accel.on && p != VAPIC_EXTINT) {
         /* Virtual-interrupt delivery: the CPU takes the vLAPIC's vectors
          * from RVI itself, when IF and PPR allow (the vendor loads RVI);
          * only NMIs and the 8259's ExtINT are injected. */

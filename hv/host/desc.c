@@ -13,6 +13,7 @@
 #include "hv/host/lapic_host.h"
 #include "hv/mm/mem.h"
 #include "hv/host/panic.h"
+#include "hv/host/spinlock.h"
 #include "hv/x86.h"
 
 /* Segment descriptor images (SDM 3.4.5): flat 64-bit code (L=1) and flat
@@ -39,6 +40,13 @@ extern const char host_vector_stubs[];
 static struct idt_gate host_idt[256];
 
 bool percpu_ready;
+
+#ifndef NDEBUG
+uint32_t spin_self(void)
+{
+    return percpu_ready ? this_cpu()->index + 1 : 0xffffffffu; /* before: the boot CPU alone */
+}
+#endif
 struct percpu *cpus[KEEL_MAX_CPUS];
 unsigned ncpus_online;
 

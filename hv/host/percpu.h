@@ -63,10 +63,7 @@ struct percpu {
     /* private */
     struct vcpu *vcpu;                /* the vCPU pinned here, or NULL */
     uintptr_t stack_top;
-    uint64_t hsave_pa;                /* SVM host save area (VM_HSAVE_PA) */
-    void *host_vmcb;                  /* VMSAVE/VMLOAD area for host state */
-    uint64_t host_vmcb_pa;
-    void *vmxon_region;               /* VMX, later */
+    void *vendor;                     /* the vendor's per-CPU state (svm_cpu, vmx_cpu) */
     uint64_t gdt[HOST_GDT_ENTRIES];
     struct tss64 tss;
     bool fpu_guest_saved;             /* hv/host/fpu.c: guest FPU state is in vcpu */
