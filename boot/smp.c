@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Starting the application processors after ExitBootServices: the firmware
- * resets APs parked in MP services at that point (PLATFORM.md), so Keel
+ * resets APs parked in MP services at that point (docs/platforms.md), so Keel
  * starts them itself with INIT-SIPI-SIPI (SDM 9.4.4.1, "Typical BSP
  * Initialization Sequence") through the trampoline in trampoline.S.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The system hooks newlib calls (built with --disable-newlib-supplied-
- * syscalls, which calls them without a leading underscore; PLATFORM.md).
+ * syscalls, which calls them without a leading underscore; docs/platforms.md).
  * Output goes to the hypervisor console; the heap is a fixed arena; there
  * are no files.  malloc is made safe across CPUs by __malloc_lock.
  */

@@ -6,8 +6,8 @@
 
 #include "hv/x86.h"
 
-#define PAT_POWER_ON 0x0007040600070406ull   /* SDM 12.12.4, table 12-12 */
-#define DR6_INIT     0xffff0ff0ull            /* SDM table 9-1 */
+#define PAT_POWER_ON 0x0007040600070406ull /* SDM 12.12.4, table 12-12 */
+#define DR6_INIT     0xffff0ff0ull         /* SDM table 9-1 */
 #define DR7_INIT     0x400ull
 
 static struct seg_state seg(uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)

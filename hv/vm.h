@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hv/: the hypervisor proper.  This folder holds VM and vCPU lifecycle
- * (vm.c, vm_create.c, the run loop run.c, the multiboot loader
- * multiboot.c), the glue between a vCPU and its virtual local APIC
+ * (vm.c, vm_create.c, the run loop run.c), the multiboot loader and the
+ * architectural entry states (multiboot.c, vcpu_state.c: pure,
+ * host-tested), the glue between a vCPU and its virtual local APIC
  * (vapic.c, vapic_accel.c over the pure apic/), the vendor operations
  * table (vendor.h), the guest ABI (abi.h) and the x86 register names
  * (x86.h).  By concern below it: host/ (host plumbing, touches hardware),

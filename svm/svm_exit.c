@@ -72,7 +72,7 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
     const struct vmcb_control *c = &s->vmcb->ctl;
     memset(e, 0, sizeof(*e));
     /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
-     * 32 bits only (PLATFORM.md). */
+     * 32 bits only (docs/platforms.md). */
     uint32_t code = (uint32_t)c->exit_code;
     e->raw = c->exit_code;
     e->info1 = c->exit_info1;

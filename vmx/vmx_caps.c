@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMX capability negotiation (STYLE.md item 8) and the names of basic exit
+ * VMX capability negotiation (docs/style.md item 8) and the names of basic exit
  * reasons and VM-instruction errors.  Pure: the caller reads the capability
  * MSRs; nothing here touches hardware or globals.
  *

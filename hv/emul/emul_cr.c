@@ -24,8 +24,7 @@
  * instruction is fetched and decoded: MOV to/from CRn is 0F 22 / 0F 20
  * with the GPR in ModRM.rm (REX.B extends it); AMD's LOCK MOV CR0 alias
  * for CR8 (APM vol. 3, "MOV CRn") decodes the same way. */
-static int cr_operand(struct vcpu *v, const struct exit_record *e, unsigned *gpr,
-                      unsigned *len)
+static int cr_operand(struct vcpu *v, const struct exit_record *e, unsigned *gpr, unsigned *len)
 {
     if (e->cr.gpr_known) {
         *gpr = e->cr.gpr & 15u;
@@ -35,8 +34,7 @@ static int cr_operand(struct vcpu *v, const struct exit_record *e, unsigned *gpr
     struct x86_insn in;
     if (vcpu_decode_at_rip(v, &in))
         return -1;
-    if (in.opcode_map != X86_MAP_0F || (in.opcode != 0x20 && in.opcode != 0x22)
-        || !in.has_modrm)
+    if (in.opcode_map != X86_MAP_0F || (in.opcode != 0x20 && in.opcode != 0x22) || !in.has_modrm)
         return vm_stop_fault(v, "CR-access exit on an instruction that is not MOV to/from CR");
     *gpr = (in.modrm & 7u) | ((in.rex & X86_REX_B) ? 8u : 0u);
     *len = in.len;

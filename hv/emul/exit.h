@@ -2,8 +2,8 @@
 /*
  * hv/emul/: what happens at a VM exit, after the vendor code decoded it
  * into the neutral record of this header.  Dispatch (exit.c), the
- * handlers for MSRs, port I/O and MMIO (emul_msr.c, emul_io.c,
- * emul_mmio.c), hypercalls (hypercall.c), the pre-entry event injection
+ * handlers for control registers, MSRs, port I/O and MMIO (emul_cr.c,
+ * emul_msr.c, emul_io.c, emul_mmio.c), hypercalls (hypercall.c), the pre-entry event injection
  * (inject.c), the virtual CPUID (vcpuid.c), and the two pure helpers
  * instruction emulation needs: the x86 decoder (x86_decode.c) and the
  * guest page-table walker (guest_walk.c).  All of it reaches the CPU only

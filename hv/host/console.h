@@ -5,7 +5,8 @@
  * under one lock, so lines from different CPUs never interleave.
  *
  * Log lines look like "[cpu2] keel: message"; the "[cpuN] " prefix appears
- * once per-CPU state exists.  Levels and categories filter what is printed.
+ * once per-CPU state exists.  The level (keel.cfg log_level, con_set_level)
+ * filters what is printed; there are no categories.
  */
 #ifndef KEEL_HV_CONSOLE_H
 #define KEEL_HV_CONSOLE_H

@@ -17,8 +17,8 @@
 #include "hv/vm.h"
 
 #define FAKE_MAX_EVENTS 8
-#define FAKE_DEV_BASE 0xfed00000ull
-#define FAKE_DEV_LEN  0x1000ull
+#define FAKE_DEV_BASE   0xfed00000ull
+#define FAKE_DEV_LEN    0x1000ull
 
 struct fake_event {
     enum event_type type;
@@ -33,7 +33,7 @@ struct fake_hv {
     unsigned set_cr_calls;
     enum x86_mode mode;
     bool shadow, intr_window, iret_exit, event_queued;
-    int tpr_threshold;              /* last set_tpr_threshold class */
+    int tpr_threshold; /* last set_tpr_threshold class */
     uint8_t vtpr;
     unsigned set_vtpr_calls;
     struct fake_event ev[FAKE_MAX_EVENTS];
@@ -44,8 +44,8 @@ struct fake_hv {
     /* the local APIC */
     uint8_t cr8;
     bool nmi_pending, init_pending;
-    int sipi;                       /* vector, or VAPIC_NONE */
-    int pending;                    /* vapic_pending_intr: vector, VAPIC_EXTINT, VAPIC_NONE */
+    int sipi;    /* vector, or VAPIC_NONE */
+    int pending; /* vapic_pending_intr: vector, VAPIC_EXTINT, VAPIC_NONE */
     int tpr_blocked;
     unsigned acks, nmis_taken, resets, sipis;
     uint8_t sipi_vector;

@@ -14,7 +14,11 @@
 #include "hv/vapic.h"
 #include "hv/x86.h"
 
-#define CODE(...) do { static const uint8_t b_[] = { __VA_ARGS__ }; fake_code(b_, sizeof(b_)); } while (0)
+#define CODE(...)                                    \
+    do {                                             \
+        static const uint8_t b_[] = { __VA_ARGS__ }; \
+        fake_code(b_, sizeof(b_));                   \
+    } while (0)
 
 static struct exit_record rec(enum exit_reason r, uint8_t len)
 {
@@ -224,7 +228,7 @@ static void test_cr0_cr4(void)
     CHECK(!(fk.cr0 & CR0_TS));
     CHECK_EQ(v->rip, 0x1002);
     e = cr_rec(0, EXIT_CR_LMSW, -1, 3);
-    e.cr.lmsw_src = 0xe;  /* PE clear in the source: stays set */
+    e.cr.lmsw_src = 0xe; /* PE clear in the source: stays set */
     CHECK(exit_dispatch(v, &e));
     CHECK_EQ(fk.cr0 & 0xf, CR0_PE | CR0_MP | CR0_EM | CR0_TS);
 
@@ -276,7 +280,7 @@ static void test_msr(void)
     CHECK(exit_dispatch(v, &e));
     CHECK(injected(X86_GP));
     v = fake_reset();
-    v->gpr[GPR_RAX] = EFER_SCE;  /* clears LME with CR0.PG set */
+    v->gpr[GPR_RAX] = EFER_SCE; /* clears LME with CR0.PG set */
     CHECK(exit_dispatch(v, &e));
     CHECK(injected(X86_GP));
     v = fake_reset();
@@ -349,22 +353,24 @@ static void mmio_load(const uint8_t *code, unsigned len, uint64_t dev, uint64_t 
     CHECK_EQ(fk.dev_reads, 1);
 }
 
-#define LOAD(dev, before, after, ...) do { \
-    static const uint8_t c_[] = { __VA_ARGS__ }; \
-    mmio_load(c_, sizeof(c_), dev, before, after, __LINE__); } while (0)
+#define LOAD(dev, before, after, ...)                            \
+    do {                                                         \
+        static const uint8_t c_[] = { __VA_ARGS__ };             \
+        mmio_load(c_, sizeof(c_), dev, before, after, __LINE__); \
+    } while (0)
 
 static void test_mmio_loads(void)
 {
     const uint64_t r = 0x1122334455667788ull;
-    LOAD(0xab, r, 0x11223344556677abull, 0x8a, 0x03);              /* mov al,[rbx]: merge */
-    LOAD(0xab, r, 0x112233445566ab88ull, 0x8a, 0x23);              /* mov ah,[rbx] */
-    LOAD(0xbeef, r, 0x112233445566beefull, 0x66, 0x8b, 0x03);      /* mov ax,[rbx] */
-    LOAD(0xcafef00d, r, 0xcafef00dull, 0x8b, 0x03);                /* mov eax: zero-extends */
+    LOAD(0xab, r, 0x11223344556677abull, 0x8a, 0x03);         /* mov al,[rbx]: merge */
+    LOAD(0xab, r, 0x112233445566ab88ull, 0x8a, 0x23);         /* mov ah,[rbx] */
+    LOAD(0xbeef, r, 0x112233445566beefull, 0x66, 0x8b, 0x03); /* mov ax,[rbx] */
+    LOAD(0xcafef00d, r, 0xcafef00dull, 0x8b, 0x03);           /* mov eax: zero-extends */
     LOAD(0x0123456789abcdefull, r, 0x0123456789abcdefull, 0x48, 0x8b, 0x03); /* mov rax */
-    LOAD(0x1ff, r, 0xffull, 0x0f, 0xb6, 0x03);                     /* movzx eax, byte */
-    LOAD(0x80, r, 0xffffffffffffff80ull, 0x48, 0x0f, 0xbe, 0x03);  /* movsx rax, byte */
-    LOAD(0x8000, r, 0xffff8000ull, 0x0f, 0xbf, 0x03);              /* movsx eax, word */
-    LOAD(0x7f, r, 0x7full, 0x48, 0x63, 0x03);                      /* movsxd rax, dword */
+    LOAD(0x1ff, r, 0xffull, 0x0f, 0xb6, 0x03);                               /* movzx eax, byte */
+    LOAD(0x80, r, 0xffffffffffffff80ull, 0x48, 0x0f, 0xbe, 0x03);            /* movsx rax, byte */
+    LOAD(0x8000, r, 0xffff8000ull, 0x0f, 0xbf, 0x03);                        /* movsx eax, word */
+    LOAD(0x7f, r, 0x7full, 0x48, 0x63, 0x03);                                /* movsxd rax, dword */
     LOAD(0x80000000u, r, 0xffffffff80000000ull, 0x48, 0x63, 0x03);
 }
 
