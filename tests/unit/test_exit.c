@@ -63,6 +63,12 @@ static void test_dispatch(void)
     e = rec(EXIT_SHUTDOWN, 0);
     CHECK(!exit_dispatch(v, &e));
     CHECK(strstr(fk.stop_why, "triple fault") != NULL);
+}
+
+static void test_dispatch_handlers(void)
+{
+    struct vcpu *v;
+    struct exit_record e;
 
     /* A physical interrupt: nothing for hv/ to do. */
     v = fake_reset();
@@ -171,6 +177,12 @@ static void test_cr0_cr4(void)
     CHECK(exit_dispatch(v, &e));
     CHECK_EQ(fk.cr0, CR0_PE | CR0_ET | CR0_NE | CR0_PG | CR0_WP);
     CHECK_EQ(v->rip, 0x1003);
+}
+
+static void test_cr0_faults(void)
+{
+    struct vcpu *v;
+    struct exit_record e;
 
     /* #GP cases (SDM vol. 2, MOV CRn): PG without PE, NW without CD, bits
      * 63:32, clearing PG in 64-bit mode, PG with LME but without PAE. */
@@ -206,6 +218,12 @@ static void test_cr0_cr4(void)
     CHECK(exit_dispatch(v, &e));
     CHECK_EQ(fk.nev, 0);
     CHECK_EQ(fk.cr0, CR0_PE | CR0_ET | CR0_PG);
+}
+
+static void test_cr4_clts_lmsw(void)
+{
+    struct vcpu *v;
+    struct exit_record e;
 
     /* CR4.VMXE: no VMX in Keel's virtual CPU. */
     v = fake_reset();
@@ -272,6 +290,12 @@ static void test_msr(void)
     e = msr_rec(EXIT_MSR_WRITE, 0x12345678u);
     CHECK(exit_dispatch(v, &e));
     CHECK(injected(X86_GP));
+}
+
+static void test_msr_efer_pat(void)
+{
+    struct vcpu *v;
+    struct exit_record e;
 
     /* EFER: reserved bits and LME with paging on are #GP. */
     v = fake_reset();
@@ -301,6 +325,12 @@ static void test_msr(void)
     v->gpr[GPR_RDX] = 0x00070106u;
     CHECK(exit_dispatch(v, &e));
     CHECK_EQ(fk.pat, 0x0007010600070406ull);
+}
+
+static void test_msr_counters(void)
+{
+    struct vcpu *v;
+    struct exit_record e;
 
     /* The vendor's always-present counters keep what is written. */
     v = fake_reset();
@@ -485,6 +515,11 @@ static void test_inject_order(void)
     CHECK(vcpu_inject_events(v));
     CHECK_EQ(fk.nev, 0);
     CHECK(!fk.intr_window);
+}
+
+static void test_inject_windows(void)
+{
+    struct vcpu *v;
 
     /* IF clear: ask for the interrupt window instead. */
     v = fake_reset();
@@ -574,13 +609,19 @@ static void test_init_sipi(void)
 int main(void)
 {
     test_dispatch();
+    test_dispatch_handlers();
     test_cr8();
     test_cr0_cr4();
+    test_cr0_faults();
+    test_cr4_clts_lmsw();
     test_msr();
+    test_msr_efer_pat();
+    test_msr_counters();
     test_mmio_loads();
     test_mmio_stores();
     test_mmio_open_bus();
     test_inject_order();
+    test_inject_windows();
     test_init_sipi();
     return check_report("test_exit");
 }

@@ -115,6 +115,12 @@ static void test_svm(void)
     CHECK_EQ(e.reason, EXIT_NPF);
     CHECK_EQ(e.npf.gpa, 0xfec00010ull);
     CHECK(e.npf.write && e.npf.present && e.npf.walk && !e.npf.fetch);
+}
+
+static void test_svm_cr_exc(void)
+{
+    struct exit_record e;
+    struct vcpu *v;
 
     /* CR8 write without decode assists: hv/ decodes the instruction. */
     v = svm_exit(SVM_EXIT_CR8_WRITE, 0, 0);
@@ -198,6 +204,12 @@ static void test_vmx(void)
     vmx_exit(VMX_EXIT_CR_ACCESS, VMX_QUAL_CR_TYPE_CLTS << VMX_QUAL_CR_TYPE_SHIFT, 2);
     vmx_decode_exit(v, &e);
     CHECK_EQ(e.cr.op, EXIT_CR_CLTS);
+}
+
+static void test_vmx_io_ept_apic(void)
+{
+    struct exit_record e;
+    struct vcpu *v = fake_reset();
 
     /* I/O: IN AX, DX from 0x71 (size - 1 in bits 2:0). */
     vmx_exit(VMX_EXIT_IO, (0x71ull << VMX_QUAL_IO_PORT_SHIFT) | 1 | VMX_QUAL_IO_IN, 1);
@@ -237,6 +249,12 @@ static void test_vmx(void)
     vmx_decode_exit(v, &e);
     CHECK_EQ(e.reason, EXIT_APIC_EOI);
     CHECK_EQ(e.info1, 0x31);
+}
+
+static void test_vmx_misc(void)
+{
+    struct exit_record e;
+    struct vcpu *v = fake_reset();
 
     /* Exceptions and NMIs share a basic reason; the type tells them apart. */
     vmx_exit(VMX_EXIT_EXCEPTION_NMI, 0, 0);
@@ -282,6 +300,9 @@ static void test_vmx(void)
 int main(void)
 {
     test_svm();
+    test_svm_cr_exc();
     test_vmx();
+    test_vmx_io_ept_apic();
+    test_vmx_misc();
     return check_report("test_exit_decode");
 }
