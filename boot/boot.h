@@ -11,7 +11,7 @@
 
 #include "boot/acpi.h"
 #include "boot/config.h"
-#include "hv/percpu.h"
+#include "hv/host/percpu.h"
 #include "hv/vm_create.h"
 
 #define BOOT_MAX_MMAP_BYTES (64u * 1024u)

@@ -13,10 +13,10 @@
 #include "boot/boot.h"
 #include "boot/efi_files.h"
 #include "boot/efi_util.h"
-#include "hv/console.h"
-#include "hv/lapic_host.h"
+#include "hv/host/console.h"
+#include "hv/host/lapic_host.h"
 #include "hv/multiboot.h"
-#include "hv/time.h"
+#include "hv/host/time.h"
 #include "hv/vendor.h"
 #include "hv/x86.h"
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Console writer for hv/console.c: UTF-8/ASCII to ConOut. */
+/* Console writer for hv/host/console.c: UTF-8/ASCII to ConOut. */
 void efi_con_write(const char *s, size_t n);
 /* Does the firmware's ConOut already reach a serial port (a UART node in
  * the ConOut variable's device paths)?  Then Keel does not write the UART

@@ -5,8 +5,8 @@
  * (reset, or halt) as keel.cfg says.
  */
 #include "boot/boot.h"
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 

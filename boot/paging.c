@@ -11,7 +11,7 @@
 
 #include "boot/boot.h"
 #include "boot/efi_util.h"
-#include "hv/console.h"
+#include "hv/host/console.h"
 
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Starting the application processors after ExitBootServices: the firmware
- * resets APs parked in MP services at that point (PLATFORM.md), so Keel
+ * resets APs parked in MP services at that point (docs/platforms.md), so Keel
  * starts them itself with INIT-SIPI-SIPI (SDM 9.4.4.1, "Typical BSP
  * Initialization Sequence") through the trampoline in trampoline.S.
  */
 #include <string.h>
 
 #include "boot/boot.h"
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
+#include "hv/host/time.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 

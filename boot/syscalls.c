@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The system hooks newlib calls (built with --disable-newlib-supplied-
- * syscalls, which calls them without a leading underscore; PLATFORM.md).
+ * syscalls, which calls them without a leading underscore; docs/platforms.md).
  * Output goes to the hypervisor console; the heap is a fixed arena; there
  * are no files.  malloc is made safe across CPUs by __malloc_lock.
  */
@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "hv/console.h"
-#include "hv/panic.h"
-#include "hv/percpu.h"
-#include "hv/spinlock.h"
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
+#include "hv/host/percpu.h"
+#include "hv/host/spinlock.h"
 
 #undef errno
 extern int errno;
@@ -22,7 +22,7 @@ extern int errno;
 struct _reent;
 
 /* The arena is in .data (gnu-efi images have no real .bss): keep it small;
- * the hypervisor's own allocations use hv/mem.c, not malloc. */
+ * the hypervisor's own allocations use hv/mm/mem.c, not malloc. */
 #define HEAP_SIZE (64u * 1024u)
 static uint8_t heap[HEAP_SIZE] __attribute__((aligned(16)));
 static size_t heap_used;

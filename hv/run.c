@@ -5,14 +5,14 @@
  */
 #include <stdio.h>
 
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/hosttimer.h"
-#include "hv/inject.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/hosttimer.h"
+#include "hv/emul/inject.h"
+#include "hv/host/time.h"
 #include "hv/vapic.h"
-#include "hv/vplatform.h"
-#include "hv/percpu.h"
+#include "hv/dev/vplatform.h"
+#include "hv/host/percpu.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -47,7 +47,7 @@ static void vcpu_start(struct vcpu *v)
 {
     /* An AP started by KEEL_HC_VCPU_START: load its entry state here, on
      * the CPU that owns its VMCB. */
-    vops->vcpu_reset_entry32(v, v->start_eip, v->start_eax, v->start_ebx);
+    vcpu_start_multiboot(v, v->start_eip, v->start_eax, v->start_ebx);
     log_debug("vm%u vCPU %u starts at %#x", v->vm->index, v->index, v->start_eip);
 }
 
@@ -113,8 +113,8 @@ static void vcpu_block(struct percpu *pc, struct vcpu *v)
 static void vcpu_update_accel(struct vcpu *v)
 {
     struct apic_accel a = vapic_accel_decide(v);
-    if (!v->accel_decided || a.on != v->accel.on || a.regs != v->accel.regs
-        || a.ipi != v->accel.ipi) {
+    if (!v->apic.accel_decided || a.on != v->apic.accel.on || a.regs != v->apic.accel.regs
+        || a.ipi != v->apic.accel.ipi) {
         char why[96];
         apic_inhibit_describe(a.why_not, why, sizeof(why));
         log_info("vm%u vCPU %u: APIC %s%s (inhibits: %s)", v->vm->index, v->index,
@@ -122,12 +122,13 @@ static void vcpu_update_accel(struct vcpu *v)
                   !a.on ? "" : a.regs == APIC_ACCEL_REGS_X2APIC ? ", x2APIC MSRs" : ", xAPIC page",
                   why);
     }
-    v->accel = a;
-    v->accel_decided = true;
+    v->apic.accel = a;
+    v->apic.accel_decided = true;
 }
 
-/* One pass: events, then either sleep or enter the guest once. */
-static void vcpu_step(struct percpu *pc, struct vcpu *v)
+/* One pass: events, then either sleep or enter the guest once.  False
+ * when the exit stopped the VM. */
+static bool vcpu_step(struct percpu *pc, struct vcpu *v)
 {
     struct exit_record e;
     vcpu_timers(v);
@@ -139,7 +140,7 @@ static void vcpu_step(struct percpu *pc, struct vcpu *v)
         __atomic_store_n(&v->state, st = VCPU_RUNNABLE, __ATOMIC_RELEASE);
     if (st == VCPU_WAIT_START || st == VCPU_HALTED) {
         vcpu_block(pc, v);
-        return;
+        return true;
     }
     if (!v->started) {
         vcpu_start(v);
@@ -161,7 +162,17 @@ static void vcpu_step(struct percpu *pc, struct vcpu *v)
         vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);
-    exit_dispatch(v, &e);
+    return exit_dispatch(v, &e);
+}
+
+/* The VM ended (this vCPU's exit stopped it, or another's did). */
+static void vcpu_stopped(struct percpu *pc, struct vcpu *v) __attribute__((noreturn));
+static void vcpu_stopped(struct percpu *pc, struct vcpu *v)
+{
+    __atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
+    host_timer_arm(0);
+    vcpu_log_counters(v);
+    pcpu_idle(pc);
 }
 
 void pcpu_run_loop(struct percpu *pc)
@@ -171,13 +182,7 @@ void pcpu_run_loop(struct percpu *pc)
         pcpu_idle(pc);
     if (vops->vcpu_load && vops->vcpu_load(v))
         vm_stop_fault(v, "cannot load the vCPU's %s state on CPU %u", vops->name, pc->index);
-    for (;;) {
-        if (vm_ended(v->vm)) {
-            __atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
-            host_timer_arm(0);
-            vcpu_log_counters(v);
-            pcpu_idle(pc);
-        }
-        vcpu_step(pc, v);
-    }
+    for (;;)
+        if (vm_ended(v->vm) || !vcpu_step(pc, v))
+            vcpu_stopped(pc, v);
 }

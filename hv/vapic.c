@@ -11,12 +11,13 @@
 
 #include "apic/apic_dest.h"
 #include "apic/vlapic.h"
-#include "hv/console.h"
-#include "hv/mem.h"
-#include "hv/time.h"
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
+#include "hv/mm/mem.h"
+#include "hv/host/time.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
-#include "hv/vplatform.h"
+#include "hv/dev/vplatform.h"
 #include "hv/x86.h"
 
 /* Per-VM APIC state: the destination views every vCPU publishes and the
@@ -32,7 +33,7 @@ struct vapic_vm {
 
 static void vapic_mmio_range(struct vcpu *v);
 
-/* ---- callbacks from apic/vlapic.c (called with v->apic_lock held) ---- */
+/* ---- callbacks from apic/vlapic.c (called with v->apic.lock held) ---- */
 
 static uint64_t cb_now(void *ctx)
 {
@@ -43,19 +44,21 @@ static uint64_t cb_now(void *ctx)
 static void cb_send(void *ctx, const struct apic_msg *m)
 {
     struct vcpu *v = ctx;
-    if (v->apic_defer.nmsgs < VAPIC_DEFER_MSGS)
-        v->apic_defer.msg[v->apic_defer.nmsgs++] = *m;
+    KASSERT(spin_held(&v->apic.lock));
+    if (v->apic.defer.nmsgs < VAPIC_DEFER_MSGS)
+        v->apic.defer.msg[v->apic.defer.nmsgs++] = *m;
     else
-        v->apic_defer.dropped++;
+        v->apic.defer.dropped++;
 }
 
 static void cb_eoi_level(void *ctx, uint8_t vector)
 {
     struct vcpu *v = ctx;
-    if (v->apic_defer.neoi < VAPIC_DEFER_EOIS)
-        v->apic_defer.eoi[v->apic_defer.neoi++] = vector;
+    KASSERT(spin_held(&v->apic.lock));
+    if (v->apic.defer.neoi < VAPIC_DEFER_EOIS)
+        v->apic.defer.eoi[v->apic.defer.neoi++] = vector;
     else
-        v->apic_defer.dropped++;
+        v->apic.defer.dropped++;
 }
 
 static void cb_timer_changed(void *ctx)
@@ -67,14 +70,14 @@ static void cb_mode_changed(void *ctx, enum vlapic_mode old_mode, enum vlapic_mo
 {
     struct vcpu *v = ctx;
     vapic_mmio_range(v);
-    v->apic_defer.dest_changed = true;
-    v->apic_defer.base_changed = true;
+    v->apic.defer.dest_changed = true;
+    v->apic.defer.base_changed = true;
 }
 
 static void cb_dest_changed(void *ctx)
 {
     struct vcpu *v = ctx;
-    v->apic_defer.dest_changed = true;
+    v->apic.defer.dest_changed = true;
 }
 
 static const struct vlapic_ops vlapic_ops_hv = {
@@ -92,7 +95,7 @@ static const struct vlapic_ops vlapic_ops_hv = {
  * RAM is.  Nested paging maps RAM for every vCPU alike, so the RAM page is
  * unmapped while any vCPU's APIC sits there: that vCPU's accesses then reach
  * its APIC through the nested page fault, and the other vCPUs' accesses are
- * emulated against the RAM underneath (hv/emul_mmio.c).  The page is mapped
+ * emulated against the RAM underneath (hv/emul/emul_mmio.c).  The page is mapped
  * again, and every vCPU's TLB flushed, once no APIC is left on it. */
 
 void vapic_flush_all_tlbs(struct vm *vm)
@@ -116,7 +119,7 @@ static void vapic_update_ram_holes(struct vm *vm)
     uint64_t want[KEEL_MAX_CPUS];
     unsigned n = 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
-        const struct bus_range *r = &vm->vcpus[i]->lapic_mmio;
+        const struct bus_range *r = &vm->vcpus[i]->apic.mmio;
         if (r->len && vm_gpa_is_ram(vm, r->base, r->len) && !page_listed(want, n, r->base))
             want[n++] = r->base;
     }
@@ -141,7 +144,7 @@ static void vapic_update_ram_holes(struct vm *vm)
 
 void vapic_lock(struct vcpu *v)
 {
-    spin_lock(&v->apic_lock);
+    spin_lock(&v->apic.lock);
 }
 
 /* Publish this APIC's destination view; the fast map is rebuilt only when
@@ -152,8 +155,8 @@ static void publish_view(struct vcpu *v)
     struct vapic_vm *a = v->vm->apic;
     struct apic_dest_view view;
     vapic_lock(v);
-    vlapic_dest_view(&v->vl, &view);
-    spin_unlock(&v->apic_lock);
+    vlapic_dest_view(&v->apic.vl, &view);
+    spin_unlock(&v->apic.lock);
     spin_lock(&a->map_lock);
     struct apic_dest_view *old = &a->view[v->index];
     bool remap = old->mode != view.mode || old->id != view.id || !a->map.valid;
@@ -183,9 +186,10 @@ static bool view_register(uint32_t off)
 /* Drop the APIC lock, then do what the state machine asked for. */
 void vapic_unlock(struct vcpu *v)
 {
-    struct vapic_defer d = v->apic_defer;
-    memset(&v->apic_defer, 0, sizeof(v->apic_defer));
-    spin_unlock(&v->apic_lock);
+    KASSERT(spin_held(&v->apic.lock));
+    struct vapic_defer d = v->apic.defer;
+    memset(&v->apic.defer, 0, sizeof(v->apic.defer));
+    spin_unlock(&v->apic.lock);
     if (d.dest_changed)
         publish_view(v);
     if (d.base_changed) {
@@ -203,8 +207,9 @@ void vapic_unlock(struct vcpu *v)
 
 void vapic_mark_dest_changed(struct vcpu *v, uint32_t off)
 {
+    KASSERT(spin_held(&v->apic.lock));
     if (view_register(off & ~0xfu))
-        v->apic_defer.dest_changed = true;
+        v->apic.defer.dest_changed = true;
 }
 
 /* ---- routing ------------------------------------------------------------ */
@@ -215,19 +220,19 @@ void vapic_mark_dest_changed(struct vcpu *v, uint32_t off)
 static bool postable(struct vcpu *t, const struct apic_msg *m)
 {
     return (m->dm == APIC_DM_FIXED || m->dm == APIC_DM_LOWEST) && !m->level
-           && m->vector >= 16 && vlapic_get_mode(&t->vl) != VLAPIC_MODE_DISABLED
-           && vlapic_sw_enabled(&t->vl);
+           && m->vector >= 16 && vlapic_get_mode(&t->apic.vl) != VLAPIC_MODE_DISABLED
+           && vlapic_sw_enabled(&t->apic.vl);
 }
 
 static void deliver_one(struct vcpu *t, const struct apic_msg *m)
 {
     if (vops->post_intr && postable(t, m) && vops->post_intr(t, m->vector))
         return;
-    if (m->dm == APIC_DM_SMI && t->vl.smi_count == 0)
+    if (m->dm == APIC_DM_SMI && t->apic.vl.smi_count == 0)
         log_info("vm%u vCPU %u: SMI dropped (Keel emulates no SMM; logged once)", t->vm->index,
                  t->index);
     vapic_lock(t);
-    vlapic_deliver(&t->vl, m);
+    vlapic_deliver(&t->apic.vl, m);
     vapic_unlock(t);
     vcpu_kick(t);
 }
@@ -252,8 +257,8 @@ void vapic_lint(struct vm *vm, unsigned pin, bool level)
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *t = vm->vcpus[i];
         vapic_lock(t);
-        vlapic_lint(&t->vl, pin, level);
-        bool ev = vlapic_events(&t->vl) != 0;
+        vlapic_lint(&t->apic.vl, pin, level);
+        bool ev = vlapic_events(&t->apic.vl) != 0;
         vapic_unlock(t);
         if (ev)
             vcpu_kick(t);
@@ -266,16 +271,16 @@ static uint64_t apic_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigne
 {
     uint32_t val = 0;
     vapic_lock(v);
-    int r = vlapic_mmio_read(&v->vl, (uint32_t)(addr - v->lapic_mmio.base), size, &val);
+    int r = vlapic_mmio_read(&v->apic.vl, (uint32_t)(addr - v->apic.mmio.base), size, &val);
     vapic_unlock(v);
     return r == VLAPIC_OK ? val : ~0ull;
 }
 
 static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
 {
-    uint32_t off = (uint32_t)(addr - v->lapic_mmio.base);
+    uint32_t off = (uint32_t)(addr - v->apic.mmio.base);
     vapic_lock(v);
-    vlapic_mmio_write(&v->vl, off, size, (uint32_t)val);
+    vlapic_mmio_write(&v->apic.vl, off, size, (uint32_t)val);
     vapic_mark_dest_changed(v, off);
     vapic_unlock(v);
 }
@@ -284,13 +289,13 @@ static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned s
  * disabled or in x2APIC mode, the address is whatever else is there. */
 static void vapic_mmio_range(struct vcpu *v)
 {
-    struct bus_range *r = &v->lapic_mmio;
+    struct bus_range *r = &v->apic.mmio;
     r->read = apic_mmio_read;
     r->write = apic_mmio_write;
     r->dev = v;
     r->name = "local APIC";
-    r->base = vlapic_base_address(&v->vl);
-    r->len = vlapic_get_mode(&v->vl) == VLAPIC_MODE_XAPIC ? VLAPIC_PAGE_SIZE : 0;
+    r->base = vlapic_base_address(&v->apic.vl);
+    r->len = vlapic_get_mode(&v->apic.vl) == VLAPIC_MODE_XAPIC ? VLAPIC_PAGE_SIZE : 0;
 }
 
 /* ---- MSRs ---------------------------------------------------------------- */
@@ -300,12 +305,12 @@ int vapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     int r;
     vapic_lock(v);
     if (msr == MSR_IA32_APIC_BASE) {
-        *val = vlapic_get_apic_base(&v->vl);
+        *val = vlapic_get_apic_base(&v->apic.vl);
         r = VLAPIC_OK;
     } else if (msr == MSR_IA32_TSC_DEADLINE) {
-        r = v->vm->apic->opts.tsc_deadline ? vlapic_get_tsc_deadline(&v->vl, val) : VLAPIC_GP;
+        r = v->vm->apic->opts.tsc_deadline ? vlapic_get_tsc_deadline(&v->apic.vl, val) : VLAPIC_GP;
     } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
-        r = vlapic_msr_read(&v->vl, msr, val);
+        r = vlapic_msr_read(&v->apic.vl, msr, val);
     } else {
         vapic_unlock(v);
         return 1;
@@ -319,11 +324,11 @@ int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     int r;
     vapic_lock(v);
     if (msr == MSR_IA32_APIC_BASE) {
-        r = vlapic_set_apic_base(&v->vl, val);
+        r = vlapic_set_apic_base(&v->apic.vl, val);
     } else if (msr == MSR_IA32_TSC_DEADLINE) {
-        r = v->vm->apic->opts.tsc_deadline ? vlapic_set_tsc_deadline(&v->vl, val) : VLAPIC_GP;
+        r = v->vm->apic->opts.tsc_deadline ? vlapic_set_tsc_deadline(&v->apic.vl, val) : VLAPIC_GP;
     } else if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
-        r = vlapic_msr_write(&v->vl, msr, val);
+        r = vlapic_msr_write(&v->apic.vl, msr, val);
         vapic_mark_dest_changed(v, (msr - X2APIC_MSR_BASE) << 4);
     } else {
         vapic_unlock(v);
@@ -335,22 +340,22 @@ int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 bool vapic_enabled(struct vcpu *v)
 {
-    return vlapic_get_mode(&v->vl) != VLAPIC_MODE_DISABLED;
+    return vlapic_get_mode(&v->apic.vl) != VLAPIC_MODE_DISABLED;
 }
 
 uint32_t vapic_initial_id(const struct vcpu *v)
 {
-    return v->vl.initial_id;
+    return v->apic.vl.initial_id;
 }
 
 /* ---- what the run loop asks ------------------------------------------- */
 
 bool vapic_take_init(struct vcpu *v)
 {
-    if (!(vlapic_events(&v->vl) & VLAPIC_EV_INIT))
+    if (!(vlapic_events(&v->apic.vl) & VLAPIC_EV_INIT))
         return false; /* unlocked peek; set under the lock, taken under it */
     vapic_lock(v);
-    bool r = vlapic_take_init(&v->vl);
+    bool r = vlapic_take_init(&v->apic.vl);
     vapic_unlock(v);
     return r;
 }
@@ -358,33 +363,33 @@ bool vapic_take_init(struct vcpu *v)
 int vapic_take_sipi(struct vcpu *v)
 {
     uint8_t vec;
-    if (!(vlapic_events(&v->vl) & VLAPIC_EV_SIPI))
+    if (!(vlapic_events(&v->apic.vl) & VLAPIC_EV_SIPI))
         return VAPIC_NONE;
     vapic_lock(v);
-    bool r = vlapic_take_sipi(&v->vl, &vec);
+    bool r = vlapic_take_sipi(&v->apic.vl, &vec);
     vapic_unlock(v);
     return r ? vec : VAPIC_NONE;
 }
 
 bool vapic_nmi_pending(struct vcpu *v)
 {
-    return (vlapic_events(&v->vl) & VLAPIC_EV_NMI) != 0;
+    return (vlapic_events(&v->apic.vl) & VLAPIC_EV_NMI) != 0;
 }
 
 void vapic_take_nmi(struct vcpu *v)
 {
     vapic_lock(v);
-    vlapic_take_nmi(&v->vl);
+    vlapic_take_nmi(&v->apic.vl);
     vapic_unlock(v);
 }
 
 static int tpr_blocked_locked(struct vcpu *v)
 {
-    int irr = vlapic_highest_irr(&v->vl);
+    int irr = vlapic_highest_irr(&v->apic.vl);
     if (irr < 0)
         return -1;
-    int isr = vlapic_highest_isr(&v->vl);
-    uint8_t tpr = vlapic_get_tpr(&v->vl);
+    int isr = vlapic_highest_isr(&v->apic.vl);
+    uint8_t tpr = vlapic_get_tpr(&v->apic.vl);
     if ((isr < 0 || (irr >> 4) > (isr >> 4)) && (irr >> 4) <= (tpr >> 4))
         return irr >> 4;
     return -1;
@@ -393,8 +398,8 @@ static int tpr_blocked_locked(struct vcpu *v)
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
     vapic_lock(v);
-    int r = (vlapic_events(&v->vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
-                                                       : vlapic_highest_pending(&v->vl);
+    int r = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
+                                                       : vlapic_highest_pending(&v->apic.vl);
     if (tpr_blocked)
         *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
     vapic_unlock(v);
@@ -405,62 +410,62 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
 {
     if (pending == VAPIC_EXTINT) {
         vapic_lock(v);
-        vlapic_take_extint(&v->vl);
+        vlapic_take_extint(&v->apic.vl);
         vapic_unlock(v);
         uint8_t vec = vplatform_pic_ack(v->vm->plat);
         /* The 8259's INT is a level: still asserted means another request
          * is waiting behind this one. */
         if (vplatform_pic_output(v->vm->plat)) {
             vapic_lock(v);
-            vlapic_lint(&v->vl, 0, false);
-            vlapic_lint(&v->vl, 0, true);
+            vlapic_lint(&v->apic.vl, 0, false);
+            vlapic_lint(&v->apic.vl, 0, true);
             vapic_unlock(v);
         }
         return vec;
     }
     vapic_lock(v);
-    vlapic_ack(&v->vl, (uint8_t)pending);
+    vlapic_ack(&v->apic.vl, (uint8_t)pending);
     vapic_unlock(v);
     return (uint8_t)pending;
 }
 
 uint64_t vapic_timer_deadline(struct vcpu *v)
 {
-    if (!v->vl.timer_armed)
+    if (!v->apic.vl.timer_armed)
         return 0;
     vapic_lock(v);
-    uint64_t d = vlapic_timer_deadline(&v->vl);
+    uint64_t d = vlapic_timer_deadline(&v->apic.vl);
     vapic_unlock(v);
     return d ? d - v->tsc_offset : 0;
 }
 
 void vapic_timer_check(struct vcpu *v)
 {
-    if (!v->vl.timer_armed)
+    if (!v->apic.vl.timer_armed)
         return; /* only this vCPU arms its own timer */
     vapic_lock(v);
-    uint64_t d = vlapic_timer_deadline(&v->vl);
+    uint64_t d = vlapic_timer_deadline(&v->apic.vl);
     if (d && rdtsc() + v->tsc_offset >= d)
-        vlapic_timer_expire(&v->vl);
+        vlapic_timer_expire(&v->apic.vl);
     vapic_unlock(v);
 }
 
 uint8_t vapic_get_cr8(struct vcpu *v)
 {
-    return (uint8_t)vlapic_get_cr8(&v->vl);
+    return (uint8_t)vlapic_get_cr8(&v->apic.vl);
 }
 
 void vapic_set_cr8(struct vcpu *v, uint8_t cr8)
 {
     vapic_lock(v);
-    vlapic_set_cr8(&v->vl, cr8);
+    vlapic_set_cr8(&v->apic.vl, cr8);
     vapic_unlock(v);
 }
 
 void vapic_init_reset(struct vcpu *v)
 {
     vapic_lock(v);
-    vlapic_reset(&v->vl, true);
+    vlapic_reset(&v->apic.vl, true);
     vapic_unlock(v);
 }
 
@@ -515,9 +520,9 @@ int vapic_create(struct vcpu *v)
         /* A 1 GHz "bus clock" where the TSC allows; guests calibrate. */
         .tsc_per_bus_tick = tsc_hz >= 1000000000ull ? tsc_hz / 1000000000ull : 1,
     };
-    v->apic_lock = (struct spinlock)SPINLOCK_INIT;
-    v->apic_page = page;
-    vlapic_init(&v->vl, page, &cfg, &vlapic_ops_hv, v);
+    v->apic.lock = (struct spinlock)SPINLOCK_INIT;
+    v->apic.page = page;
+    vlapic_init(&v->apic.vl, page, &cfg, &vlapic_ops_hv, v);
     vapic_mmio_range(v);
     publish_view(v);
     return 0;

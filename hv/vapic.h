@@ -7,10 +7,14 @@
  * architectural state machine itself is apic/vlapic.c; destination matching
  * is apic/apic_dest.c.
  *
- * Locking: each vCPU's APIC state is changed only under that vCPU's
- * `apic_lock`.  Messages to other vCPUs and level EOIs to the I/O APIC are
- * queued while it is held and sent after it is dropped (vapic_flush), so no
- * path holds two APIC locks or an APIC lock and the platform lock.
+ * Locking (the lock table is at the top of hv/vm.h): each vCPU's APIC
+ * state is changed only under that vCPU's `apic.lock`.  Messages to other
+ * vCPUs and level EOIs to the I/O APIC are queued while it is held and sent
+ * after vapic_unlock() has dropped it, so no path holds two APIC locks, and
+ * an APIC lock is never held while the platform lock is taken.  The other
+ * way round does nest: a device model delivering an interrupt (the I/O
+ * APIC's vapic_route, the 8259's vapic_lint) runs under the platform lock
+ * and takes one target's APIC lock at a time.
  */
 #ifndef KEEL_HV_VAPIC_H
 #define KEEL_HV_VAPIC_H
@@ -18,7 +22,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apic/apic_accel.h"
 #include "apic/apic_defs.h"
+#include "apic/vlapic.h"
+#include "hv/dev/iobus.h"
+#include "hv/host/spinlock.h"
 
 struct vcpu;
 struct vm;
@@ -41,6 +49,24 @@ struct vapic_defer {
  * reports (Intel APIC-write exits): their committed values are kept aside
  * (hv/vapic_accel.c). */
 #define VAPIC_TRAP_REGS 15
+
+/* A vCPU's local APIC as hv/vapic.c keeps it (`struct vcpu` member
+ * `apic`).  `lock` protects vl (with the register page), defer and mmio;
+ * the acceleration fields belong to the vCPU's own CPU (decided by the run
+ * loop before each entry, applied by the vendor code). */
+struct vcpu_apic {
+    struct spinlock lock;
+    struct vlapic vl;
+    uint32_t *page;               /* the register page (APICv virtual-APIC page) */
+    struct vapic_defer defer;     /* work queued under lock, done by vapic_unlock */
+    struct bus_range mmio;        /* this vCPU's xAPIC page (len 0: not decoded) */
+    struct apic_accel accel;      /* hv/vapic_accel.c: the decision for the next entry */
+    bool accel_decided;           /* accel holds a decision (logged once at least) */
+    uint32_t trap_shadow[VAPIC_TRAP_REGS]; /* registers as last committed */
+    uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
+    uint32_t plat_level_gen;
+    unsigned anomalies;           /* unexpected APIC-write exits reported */
+};
 
 #define VAPIC_NONE   (-1)
 #define VAPIC_EXTINT 0x100   /* vapic_pending_intr(): an 8259 interrupt (ExtINT) */
@@ -110,9 +136,12 @@ void vapic_accel_update_page(struct vm *vm);
 int vapic_apic_write(struct vcpu *v, uint32_t off);
 void vapic_eoi_exit(struct vcpu *v, uint8_t vector);
 
-/* hv/vapic.c internals shared with hv/vapic_accel.c.  vapic_unlock()
- * drops the lock, then does what the APIC asked for meanwhile (IPIs,
- * level EOIs, destination and base changes). */
+/* hv/vapic.c internals shared with hv/vapic_accel.c and the vendors.
+ * vapic_lock() takes v->apic.lock; vapic_unlock() (lock held) drops it,
+ * then does what the APIC asked for meanwhile (IPIs, level EOIs,
+ * destination and base changes).  vapic_mark_dest_changed(): lock held,
+ * a register at @off was written.  "Lock held" is asserted in debug
+ * builds (KASSERT(spin_held(...))). */
 void vapic_lock(struct vcpu *v);
 void vapic_unlock(struct vcpu *v);
 void vapic_mark_dest_changed(struct vcpu *v, uint32_t off);

@@ -12,12 +12,12 @@
 
 #include "apic/apic_accel.h"
 #include "apic/vlapic.h"
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
-#include "hv/vplatform.h"
+#include "hv/dev/vplatform.h"
 
 static const struct apic_accel_caps no_caps;
 
@@ -30,7 +30,7 @@ struct apic_accel vapic_accel_decide(struct vcpu *v)
 {
     /* Only the vCPU itself changes its APIC mode: no lock needed. */
     return apic_accel_decide(caps(), apic_accel_vm_reasons(&v->vm->apic_accel),
-                             vlapic_get_mode(&v->vl));
+                             vlapic_get_mode(&v->apic.vl));
 }
 
 /* ---- the shared APIC-access page ---------------------------------------- */
@@ -47,7 +47,7 @@ void vapic_accel_update_page(struct vm *vm)
         return;
     spin_lock(&vm->npt_lock);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
-        const struct vlapic *vl = &vm->vcpus[i]->vl;
+        const struct vlapic *vl = &vm->vcpus[i]->apic.vl;
         modes[i] = __atomic_load_n(&vl->mode, __ATOMIC_ACQUIRE);
         bases[i] = vlapic_base_address(vl);
         moved |= modes[i] == VLAPIC_MODE_XAPIC && bases[i] != APIC_DEFAULT_BASE;
@@ -102,25 +102,25 @@ static int trap_slot(uint32_t off)
 void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
 {
     uint64_t lv[4];
-    vplatform_level_vectors(v->vm->plat, v->plat_level_vec, &v->plat_level_gen);
+    vplatform_level_vectors(v->vm->plat, v->apic.plat_level_vec, &v->apic.plat_level_gen);
     vapic_lock(v);
-    uint32_t *page = v->apic_page;
-    int irr = vlapic_highest_irr(&v->vl), isr = vlapic_highest_isr(&v->vl);
+    uint32_t *page = v->apic.page;
+    int irr = vlapic_highest_irr(&v->apic.vl), isr = vlapic_highest_isr(&v->apic.vl);
     /* VPPR: the CPU evaluates RVI against it at entry and does not compute
      * it itself then (SDM 30.2.1). */
-    page[APIC_PPR >> 2] = vlapic_get_ppr(&v->vl);
+    page[APIC_PPR >> 2] = vlapic_get_ppr(&v->apic.vl);
     s->rvi = irr > 0 ? (uint8_t)irr : 0;
     s->svi = isr > 0 ? (uint8_t)isr : 0;
     /* EOIs that must exit: level-triggered vectors this APIC holds (TMR,
      * LINT) and every level route of the I/O APIC, since another CPU may
      * put such a vector in this page while the guest runs. */
-    vlapic_level_vectors(&v->vl, lv);
+    vlapic_level_vectors(&v->apic.vl, lv);
     for (unsigned i = 0; i < 4; i++)
-        s->eoi_exit[i] = lv[i] | v->plat_level_vec[i];
+        s->eoi_exit[i] = lv[i] | v->apic.plat_level_vec[i];
     /* Only the xAPIC page traps writes that need the old value. */
-    if (v->accel.regs == APIC_ACCEL_REGS_XAPIC)
+    if (v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC)
         for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
-            v->apic_trap_shadow[i] = page[trap_regs[i] >> 2];
+            v->apic.trap_shadow[i] = page[trap_regs[i] >> 2];
     vapic_unlock(v);
 }
 
@@ -128,10 +128,10 @@ void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
 
 static void report_anomaly(struct vcpu *v, uint32_t off, const char *mode)
 {
-    if (v->apic_anomalies++ < 8)
+    if (v->apic.anomalies++ < 8)
         log_warn("vm%u vCPU %u: APIC-write exit at offset %#x in %s mode, where the CPU "
                  "should not trap a write: ignored (anomaly %u)", v->vm->index, v->index, off,
-                 mode, v->apic_anomalies);
+                 mode, v->apic.anomalies);
 }
 
 /* xAPIC: the guest's value is in the page already.  Put the committed value
@@ -144,10 +144,10 @@ static void xapic_trapped_write(struct vcpu *v, uint32_t off)
         report_anomaly(v, off, "xAPIC");
         return;
     }
-    uint32_t val = v->apic_page[off >> 2];
-    v->apic_page[off >> 2] = v->apic_trap_shadow[slot];
-    vlapic_mmio_write(&v->vl, off, 4, val);
-    v->apic_trap_shadow[slot] = v->apic_page[off >> 2];
+    uint32_t val = v->apic.page[off >> 2];
+    v->apic.page[off >> 2] = v->apic.trap_shadow[slot];
+    vlapic_mmio_write(&v->apic.vl, off, 4, val);
+    v->apic.trap_shadow[slot] = v->apic.page[off >> 2];
     vapic_mark_dest_changed(v, off);
 }
 
@@ -155,7 +155,7 @@ int vapic_apic_write(struct vcpu *v, uint32_t off)
 {
     off &= 0xff0u;
     vapic_lock(v);
-    switch (vlapic_get_mode(&v->vl)) {
+    switch (vlapic_get_mode(&v->apic.vl)) {
     case VLAPIC_MODE_XAPIC:
         xapic_trapped_write(v, off);
         break;
@@ -164,10 +164,10 @@ int vapic_apic_write(struct vcpu *v, uint32_t off)
          * IPI virtualization declined) and SELF IPI (a vector the CPU would
          * not virtualize) reach here. */
         if (off == APIC_ICR)
-            (void)vlapic_write_icr(&v->vl, vlapic_read_icr(&v->vl));
+            (void)vlapic_write_icr(&v->apic.vl, vlapic_read_icr(&v->apic.vl));
         else if (off == APIC_SELF_IPI)
-            (void)vlapic_msr_write(&v->vl, X2APIC_MSR_BASE + (APIC_SELF_IPI >> 4),
-                                   v->apic_page[APIC_SELF_IPI >> 2]);
+            (void)vlapic_msr_write(&v->apic.vl, X2APIC_MSR_BASE + (APIC_SELF_IPI >> 4),
+                                   v->apic.page[APIC_SELF_IPI >> 2]);
         else
             report_anomaly(v, off, "x2APIC");
         break;
@@ -182,6 +182,6 @@ int vapic_apic_write(struct vcpu *v, uint32_t off)
 void vapic_eoi_exit(struct vcpu *v, uint8_t vector)
 {
     vapic_lock(v);
-    vlapic_eoi_completed(&v->vl, vector);
+    vlapic_eoi_completed(&v->apic.vl, vector);
     vapic_unlock(v);
 }

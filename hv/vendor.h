@@ -10,14 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
-#include "hv/guest_walk.h"
-#include "hv/npt.h"
-#include "hv/x86_decode.h"
+#include "hv/emul/exit.h"
+#include "hv/emul/guest_walk.h"
+#include "hv/mm/npt.h"
+#include "hv/emul/x86_decode.h"
 
 struct apic_accel_caps;
 struct percpu;
 struct vcpu;
+struct vcpu_entry_state;
 struct vm;
 
 /* Event types for injection (the same numbers as VMCB EVENTINJ.TYPE and
@@ -47,8 +48,11 @@ struct vcpu_ops {
     /* On the vCPU's own physical CPU, before its first entry (VMX: make
      * the VMCS current there).  NULL when nothing is needed. */
     int (*vcpu_load)(struct vcpu *v);
-    /* Load the multiboot-style 32-bit protected-mode entry state. */
-    void (*vcpu_reset_entry32)(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx);
+    /* Install an architectural entry state built by hv/vcpu_state.c (the
+     * caller sets GPRs, RIP and RFLAGS); a queued event, the interrupt
+     * shadow and pending windows are dropped as by a reset.  On the vCPU's
+     * CPU, or anywhere before its first entry (VMX applies it then). */
+    void (*load_state)(struct vcpu *v, const struct vcpu_entry_state *s);
     /* Enter the guest until the next exit; fills *e.  Syncs v->gpr/rip/rflags. */
     void (*vcpu_run)(struct vcpu *v, struct exit_record *e);
     void (*inject_event)(struct vcpu *v, enum event_type type, uint8_t vector,
@@ -74,10 +78,6 @@ struct vcpu_ops {
      * (VMX TPR shadow): nothing to copy. */
     uint8_t (*get_vtpr)(struct vcpu *v);
     void (*set_vtpr)(struct vcpu *v, uint8_t cr8);
-    /* INIT: the architectural INIT state (SDM 9.1.1, table 9-1); SIPI:
-     * real mode at vector << 12 (SDM 9.4.4.1). */
-    void (*vcpu_reset_init)(struct vcpu *v);
-    void (*vcpu_start_sipi)(struct vcpu *v, uint8_t vector);
     /* The guest's paging registers and code-segment mode, for decoding. */
     void (*get_paging)(struct vcpu *v, struct guest_paging_regs *p);
     enum x86_mode (*cpu_mode)(struct vcpu *v);
@@ -90,6 +90,12 @@ struct vcpu_ops {
     void (*set_pat)(struct vcpu *v, uint64_t pat);
     void (*set_tsc_offset)(struct vcpu *v, uint64_t off);
     void (*set_cr2)(struct vcpu *v, uint64_t cr2);
+    /* CR0 and CR4 as the guest sees them, and installing a value hv/emul
+     * has checked (hv/emul/emul_cr.c): the vendor keeps the bits it must
+     * own underneath (VMX fixed bits behind the read shadows) and the
+     * side effects the CPU would have (EFER.LMA follows CR0.PG, SDM 9.8.5). */
+    uint64_t (*get_cr)(struct vcpu *v, unsigned cr);
+    void (*set_cr)(struct vcpu *v, unsigned cr, uint64_t val);
     /* Posted interrupts (NULL where the CPU has none).  post_intr: deliver
      * fixed, edge-triggered @vector to @t without touching its APIC page,
      * notifying the CPU if @t runs; false if the caller must deliver it

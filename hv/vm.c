@@ -10,13 +10,14 @@
 #include <string.h>
 
 #include "hv/abi.h"
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
+#include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/x86.h"
-#include "hv/x86_decode.h"
+#include "hv/emul/x86_decode.h"
 
 struct vm *vms[VM_MAX];
 unsigned nvms;
@@ -242,7 +243,7 @@ int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
 
 const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa)
 {
-    const struct bus_range *l = &v->lapic_mmio;
+    const struct bus_range *l = &v->apic.mmio;
     if (l->len && gpa >= l->base && gpa - l->base < l->len)
         return l;
     return iobus_find_mmio(&v->vm->bus, gpa);
@@ -256,4 +257,48 @@ void vcpu_inject_gp(struct vcpu *v)
 void vcpu_inject_ud(struct vcpu *v)
 {
     vops->inject_event(v, EVENT_EXCEPTION, X86_UD, false, 0);
+}
+
+/* ---- entry states ---------------------------------------------------- */
+
+static void vcpu_load_entry(struct vcpu *v, const struct vcpu_entry_state *s)
+{
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RAX] = s->gpr_rax;
+    v->gpr[GPR_RBX] = s->gpr_rbx;
+    v->gpr[GPR_RDX] = s->gpr_rdx;
+    v->gpr[GPR_RSI] = s->gpr_rsi;
+    v->rip = s->rip;
+    v->rflags = s->rflags;
+    vops->set_cr2(v, 0);
+    vops->load_state(v, s);
+}
+
+/* EDX after INIT holds the processor signature, CPUID.1:EAX (SDM 9.1.4). */
+static uint32_t cpu_signature(void)
+{
+    uint32_t r[4];
+    cpuid_count(1, 0, r);
+    return r[0];
+}
+
+void vcpu_reset_init(struct vcpu *v)
+{
+    struct vcpu_entry_state s;
+    vcpu_state_init(&s, cpu_signature());
+    vcpu_load_entry(v, &s);
+}
+
+void vcpu_start_sipi(struct vcpu *v, uint8_t vector)
+{
+    struct vcpu_entry_state s;
+    vcpu_state_sipi(&s, cpu_signature(), vector);
+    vcpu_load_entry(v, &s);
+}
+
+void vcpu_start_multiboot(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    struct vcpu_entry_state s;
+    vcpu_state_multiboot(&s, eip, eax, ebx);
+    vcpu_load_entry(v, &s);
 }

@@ -1,13 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * hv/: the hypervisor proper.  This folder holds VM and vCPU lifecycle
+ * (vm.c, vm_create.c, the run loop run.c), the multiboot loader and the
+ * architectural entry states (multiboot.c, vcpu_state.c: pure,
+ * host-tested), the glue between a vCPU and its virtual local APIC
+ * (vapic.c, vapic_accel.c over the pure apic/), the vendor operations
+ * table (vendor.h), the guest ABI (abi.h) and the x86 register names
+ * (x86.h).  By concern below it: host/ (host plumbing, touches hardware),
+ * mm/ (memory), emul/ (exit handling and emulation), dev/ (device
+ * models); the last three are host-tested where pure.
+ */
+/*
  * VMs and vCPUs.  Keel partitions the machine: each VM owns a set of
  * physical CPUs (one vCPU pinned per CPU) and a block of memory mapped by
  * its nested page tables.
  *
- * Locking: vm->lock protects the console line buffer and the test report;
- * vm->state and vcpu->state change only through atomics (vm_end(),
- * vcpu_set_state()); everything else in a vcpu belongs to the physical
- * CPU it is pinned to.
+ * Locks, outermost first: code holding a lock takes only locks listed
+ * after it (the last column says which it does take); none is held across
+ * a guest entry or a wait.  "Lock held" preconditions are asserted in
+ * debug builds (KASSERT(spin_held(l)), hv/host/spinlock.h).
+ *
+ *   lock               protects                               takes while held
+ *   vplatform.lock     every model in hv/dev/ (I/O APIC, 8259s,  map_lock, one
+ *                      PIT, UART), gsi_level, level_vec and      apic.lock at a
+ *                      level_gen; writes of timer_deadline       time, vm.lock,
+ *                      (read without it)                         con_lock
+ *   vapic_vm.map_lock  a VM's APIC destination views, fast ID    con_lock
+ *                      map and round-robin cursor (hv/vapic.c)
+ *   vcpu.apic.lock     that vCPU's vLAPIC, its register page,    con_lock (never a
+ *                      apic.defer, apic.mmio (hv/vapic.h)        second APIC lock,
+ *                                                                nor the platform)
+ *   vm.npt_lock        vm.npt, apic_holes, napic_holes,          mem_lock, con_lock
+ *                      apic_page_mapped
+ *   vm.lock            con, con_prefix, tests_*, openbus_*       con_lock
+ *   mem_lock           the page allocator (hv/mm/mem.c)          -
+ *   con_lock           the console output (hv/host/console.c)    -
+ *   malloc_spin        newlib's heap (boot/syscalls.c)           -
+ *
+ * Without a lock: vm.state and vcpu.state change only through atomics
+ * (vm_end(), the run loop, INIT/SIPI handling); percpu's shared block is
+ * atomics too; posted-interrupt descriptors follow the CPU's own atomic
+ * protocol (vmx/vmx_pi.h).  Everything else in a vcpu belongs to the
+ * physical CPU it is pinned to; the rest of a vm is written once, while
+ * it is built (hv/vm_create.c), before any of its vCPUs runs.
  */
 #ifndef KEEL_HV_VM_H
 #define KEEL_HV_VM_H
@@ -15,16 +50,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/console.h"
-#include "hv/exit.h"
-#include "hv/fpu.h"
-#include "hv/iobus.h"
+#include "hv/host/console.h"
+#include "hv/emul/exit.h"
+#include "hv/host/fpu.h"
+#include "hv/dev/iobus.h"
 #include "apic/apic_accel.h"
 #include "apic/vlapic.h"
 #include "hv/vapic.h"
-#include "hv/npt.h"
-#include "hv/percpu.h"
-#include "hv/spinlock.h"
+#include "hv/mm/npt.h"
+#include "hv/host/percpu.h"
+#include "hv/host/spinlock.h"
 
 #define VM_NAME_MAX 32
 #define VCPU_LAST_EXITS 8
@@ -63,19 +98,7 @@ struct vcpu {
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
 
     void *vendor;                 /* VMCB or VMCS state */
-    struct bus_range lapic_mmio;  /* this vCPU's xAPIC page (len 0: not decoded) */
-    struct spinlock apic_lock;    /* vl, apic_defer (hv/vapic.c) */
-    struct vlapic vl;
-    uint32_t *apic_page;
-    struct vapic_defer apic_defer;
-    /* APIC acceleration (hv/vapic_accel.c): decided before each entry,
-     * applied by the vendor code. */
-    struct apic_accel accel;
-    bool accel_decided;           /* accel holds a decision (logged once at least) */
-    uint32_t apic_trap_shadow[VAPIC_TRAP_REGS]; /* registers as last committed */
-    uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
-    uint32_t plat_level_gen;
-    unsigned apic_anomalies;      /* unexpected APIC-write exits reported */
+    struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
     bool nmi_unmask_at_next_exit; /* the IRET was seen; unblock once RIP moved */
     uint64_t nmi_iret_rip;
@@ -87,27 +110,27 @@ struct vcpu {
 struct vm {
     unsigned index;
     char name[VM_NAME_MAX];
-    volatile uint32_t state;      /* enum vm_state */
+    volatile uint32_t state;      /* enum vm_state; atomics */
     int status;                   /* exit status once ended */
     unsigned nvcpus;
     struct vcpu *vcpus[KEEL_MAX_CPUS];
 
     uint64_t mem_size;            /* guest RAM: GPA 0 .. mem_size */
     uint64_t mem_hpa;             /* backing, contiguous, 2 MiB aligned */
-    struct npt npt;               /* changed under npt_lock (hv/vapic.c) */
+    struct npt npt;               /* npt_lock (hv/vapic.c, hv/vapic_accel.c) */
     struct spinlock npt_lock;
-    uint64_t apic_holes[KEEL_MAX_CPUS]; /* RAM pages unmapped for xAPIC pages */
-    unsigned napic_holes;
+    uint64_t apic_holes[KEEL_MAX_CPUS]; /* npt_lock: RAM pages unmapped for xAPIC pages */
+    unsigned napic_holes;         /* npt_lock */
     void *vendor;                 /* MSR/IO permission maps */
     struct iobus bus;             /* device models: ports and MMIO */
-    struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/vplatform.c) */
-    struct vapic_vm *apic;        /* destination views and map (hv/vapic.c) */
+    struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/dev/vplatform.c); plat->lock */
+    struct vapic_vm *apic;        /* destination views and map (hv/vapic.c), apic->map_lock */
     struct apic_accel_vm apic_accel; /* VM-wide inhibit reasons (apic/apic_accel.h) */
     uint64_t apic_access_hpa;     /* the vendor's APIC-access page, 0 if none */
     bool apic_page_mapped;        /* ... mapped at FEE00000H (under npt_lock) */
     uint32_t asid;
 
-    struct spinlock lock;         /* protects con, tests_* below */
+    struct spinlock lock;         /* protects con .. openbus_nlogged below */
     struct con_linebuf con;
     char con_prefix[12];
     bool tests_reported;
@@ -149,6 +172,14 @@ void vcpu_inject_gp(struct vcpu *v);
  * local APIC page first, then the VM's MMIO bus), or NULL (open bus). */
 const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa);
 void vcpu_inject_ud(struct vcpu *v);
+
+/* Entry states (hv/vcpu_state.c), installed through vops->load_state with
+ * the vCPU's GPRs, RIP and RFLAGS: INIT (SDM table 9-1), a SIPI's real-mode
+ * start, and a multiboot-style 32-bit entry (the BSP's, and an AP started
+ * by KEEL_HC_VCPU_START with its own EAX and EBX). */
+void vcpu_reset_init(struct vcpu *v);
+void vcpu_start_sipi(struct vcpu *v, uint8_t vector);
+void vcpu_start_multiboot(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
 
 /* Set once at boot: how many VMs run; the last vm_end() calls
  * keel_all_vms_ended() (boot/finish.c). */

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/multiboot.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -54,7 +54,7 @@ static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
         return -1;
     }
     struct vcpu *bsp = vm->vcpus[0];
-    vops->vcpu_reset_entry32(bsp, res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
+    vcpu_start_multiboot(bsp, res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
     bsp->state = VCPU_RUNNABLE;
     bsp->started = true;
     log_info("vm%u (%s): %lu MiB, %u vCPU%s on CPUs %u-%u, entry %#x", vm->index, vm->name,

@@ -8,7 +8,7 @@
 
 #include "hv/multiboot.h"
 #include "hv/vapic.h"
-#include "hv/vplatform.h"
+#include "hv/dev/vplatform.h"
 
 struct vm;
 

@@ -48,6 +48,26 @@
 #define MSR_FS_BASE             0xc0000100u
 #define MSR_GS_BASE             0xc0000101u
 #define MSR_KERNEL_GS_BASE      0xc0000102u
+/* SYSENTER (SDM 5.8.7) and SYSCALL (SDM 5.8.8; APM 6.1.1) targets. */
+#define MSR_IA32_SYSENTER_CS    0x00000174u
+#define MSR_IA32_SYSENTER_ESP   0x00000175u
+#define MSR_IA32_SYSENTER_EIP   0x00000176u
+#define MSR_STAR                0xc0000081u
+#define MSR_LSTAR               0xc0000082u
+#define MSR_CSTAR               0xc0000083u
+#define MSR_SFMASK              0xc0000084u
+
+/* MSRs every guest reads and writes without an exit, on both vendors (the
+ * MSR permission map / MSR bitmap lets them through).  Their guest values
+ * are safe in the CPU: FS/GS base and SYSENTER are switched by the VMCB
+ * (VMLOAD/VMRUN, APM 15.5.2) or the VMCS guest-state area (SDM 25.4.1);
+ * KERNEL_GS_BASE and the SYSCALL MSRs by VMLOAD/VMSAVE on SVM, and on VMX
+ * they stay the guest's because this CPU runs no other guest and the host
+ * never uses them.  Initializer for `static const uint32_t x[]`. */
+#define X86_PASSTHROUGH_MSRS                                                   \
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,         \
+    MSR_CSTAR, MSR_SFMASK, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,        \
+    MSR_IA32_SYSENTER_EIP
 
 /* RFLAGS */
 #define RFLAGS_CF   (1ull << 0)

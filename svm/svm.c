@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/fpu.h"
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/host/console.h"
+#include "hv/host/fpu.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
+#include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -20,17 +21,6 @@ struct svm_caps svm_caps;
 
 #define MSRPM_PAGES 2
 #define IOPM_PAGES 3
-#define PAT_RESET 0x0007040600070406ull
-
-/* VMCB segment attributes (APM 15.5.1): 32-bit flat code/data, reset
- * LDTR and TR. */
-#define SEG_ATTR_CODE32 0x0c9b
-#define SEG_ATTR_DATA32 0x0c93
-#define SEG_ATTR_LDT    0x0082
-#define SEG_ATTR_TSS32_BUSY 0x008b
-#define SEG_ATTR_CODE16 0x009b
-#define SEG_ATTR_DATA16 0x0093
-#define SEG_ATTR_TSS16_BUSY 0x0083
 
 static struct svm_vcpu *svm_of(struct vcpu *v) { return v->vendor; }
 
@@ -84,15 +74,17 @@ static int svm_probe(void)
 
 static int svm_cpu_enable(struct percpu *pc)
 {
+    struct svm_cpu *c = mem_alloc_pages(1, "SVM per-CPU state");
     void *hsave = mem_alloc_pages(1, "SVM host save area");
-    pc->host_vmcb = mem_alloc_pages(1, "host VMCB");
-    pc->hsave_pa = virt_to_phys(hsave);
-    pc->host_vmcb_pa = virt_to_phys(pc->host_vmcb);
+    c->host_vmcb = mem_alloc_pages(1, "host VMCB");
+    c->hsave_pa = virt_to_phys(hsave);
+    c->host_vmcb_pa = virt_to_phys(c->host_vmcb);
+    pc->vendor = c;
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, pc->hsave_pa);
+    wrmsr(MSR_VM_HSAVE_PA, c->hsave_pa);
     /* Capture this CPU's FS/GS/TR/LDTR and syscall MSRs once; svm_vmrun
      * reloads them after every exit. */
-    __asm__ volatile("vmsave %0" :: "a"(pc->host_vmcb_pa) : "memory");
+    __asm__ volatile("vmsave %0" :: "a"(c->host_vmcb_pa) : "memory");
     return 0;
 }
 
@@ -114,14 +106,8 @@ void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool rd, bool wr)
     *p = (uint8_t)((*p & ~(3u << sh)) | ((rd ? 1u : 0u) << sh) | ((wr ? 2u : 0u) << sh));
 }
 
-/* MSRs whose guest copies live in the VMCB (loaded by VMLOAD/VMRUN), so the
- * guest may use them without an exit. */
-static const uint32_t svm_passthrough_msrs[] = {
-    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-    0xc0000081u /* STAR */, 0xc0000082u /* LSTAR */, 0xc0000083u /* CSTAR */,
-    0xc0000084u /* SFMASK */, 0x174u /* SYSENTER_CS */, 0x175u /* SYSENTER_ESP */,
-    0x176u /* SYSENTER_EIP */,
-};
+/* The guest copies live in the VMCB (hv/x86.h says why that is safe). */
+static const uint32_t svm_passthrough_msrs[] = { X86_PASSTHROUGH_MSRS };
 
 static int svm_vm_init(struct vm *vm)
 {
@@ -177,84 +163,40 @@ static int svm_vcpu_init(struct vcpu *v)
     return 0;
 }
 
-static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attr, uint32_t limit, uint64_t base)
+static void load_seg(struct vmcb_seg *d, const struct seg_state *s)
 {
-    s->selector = sel;
-    s->attrib = attr;
-    s->limit = limit;
-    s->base = base;
+    d->selector = s->sel;
+    d->attrib = s->attrib;
+    d->limit = s->limit;
+    d->base = s->base;
 }
 
-/* The state a multiboot loader leaves (Multiboot 0.6.96, 3.2 "Machine
- * state"): 32-bit protected mode, flat segments, paging and interrupts off. */
-static void svm_vcpu_reset_entry32(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx)
+/* An architectural entry state (hv/vcpu_state.c) into the VMCB; a reset
+ * also drops what was queued for injection and the interrupt shadow. */
+static void svm_load_state(struct vcpu *v, const struct vcpu_entry_state *e)
 {
     struct svm_vcpu *s = svm_of(v);
     struct vmcb_save *st = &s->vmcb->save;
-    set_seg(&st->cs, 0x08, SEG_ATTR_CODE32, 0xffffffffu, 0);
-    set_seg(&st->ds, 0x10, SEG_ATTR_DATA32, 0xffffffffu, 0);
-    st->es = st->ss = st->fs = st->gs = st->ds;
-    set_seg(&st->gdtr, 0, 0, 0, 0);
-    set_seg(&st->idtr, 0, 0, 0x3ff, 0);
-    set_seg(&st->ldtr, 0, SEG_ATTR_LDT, 0xffff, 0);
-    set_seg(&st->tr, 0, SEG_ATTR_TSS32_BUSY, 0xffff, 0);
+    struct vmcb_seg *segs[SREG_COUNT] = { &st->es, &st->cs, &st->ss, &st->ds, &st->fs, &st->gs };
+    for (unsigned i = 0; i < SREG_COUNT; i++)
+        load_seg(segs[i], &e->seg[i]);
+    load_seg(&st->ldtr, &e->ldtr);
+    load_seg(&st->tr, &e->tr);
+    load_seg(&st->gdtr, &e->gdtr);
+    load_seg(&st->idtr, &e->idtr);
     st->cpl = 0;
-    st->cr0 = CR0_PE | CR0_ET;
-    st->cr3 = 0;
-    st->cr4 = 0;
-    s->guest_efer = 0;
-    st->efer = EFER_SVME; /* VMRUN requires it (APM 15.5.1); hidden from the guest */
-    st->dr6 = 0xffff0ff0u;
-    st->dr7 = 0x400;
-    st->g_pat = PAT_RESET;
-    memset(v->gpr, 0, sizeof(v->gpr));
-    v->gpr[GPR_RAX] = eax;
-    v->gpr[GPR_RBX] = ebx;
-    v->rip = rip;
-    v->rflags = RFLAGS_FIXED;
-    s->vmcb->ctl.event_inj = 0;
-    s->vmcb->ctl.int_state = 0;
-}
-
-/* The INIT state (APM 14.1.3 table 14-1, SDM 9.1.1 table 9-1): real mode
- * at F000:FFF0 with caches disabled; EDX holds the processor signature. */
-static void svm_vcpu_reset_init(struct vcpu *v)
-{
-    struct svm_vcpu *s = svm_of(v);
-    struct vmcb_save *st = &s->vmcb->save;
-    uint32_t sig[4];
-    cpuid_count(1, 0, sig);
-    set_seg(&st->cs, 0xf000, SEG_ATTR_CODE16, 0xffff, 0xffff0000u);
-    set_seg(&st->ds, 0, SEG_ATTR_DATA16, 0xffff, 0);
-    st->es = st->ss = st->fs = st->gs = st->ds;
-    set_seg(&st->gdtr, 0, 0, 0xffff, 0);
-    set_seg(&st->idtr, 0, 0, 0xffff, 0);
-    set_seg(&st->ldtr, 0, SEG_ATTR_LDT, 0xffff, 0);
-    set_seg(&st->tr, 0, SEG_ATTR_TSS16_BUSY, 0xffff, 0);
-    st->cpl = 0;
-    st->cr0 = CR0_CD | CR0_NW | CR0_ET;
-    st->cr2 = st->cr3 = st->cr4 = 0;
-    s->guest_efer = 0;
-    st->efer = EFER_SVME;
-    st->dr6 = 0xffff0ff0u;
-    st->dr7 = 0x400;
-    st->g_pat = PAT_RESET;
-    memset(v->gpr, 0, sizeof(v->gpr));
-    v->gpr[GPR_RDX] = sig[0];
-    v->rip = 0xfff0;
-    v->rflags = RFLAGS_FIXED;
+    st->cr0 = e->cr0;
+    st->cr3 = e->cr3;
+    st->cr4 = e->cr4;
+    s->guest_efer = e->efer;
+    st->efer = e->efer | EFER_SVME; /* VMRUN requires it (APM 15.5.1); hidden from the guest */
+    st->dr6 = e->dr6;
+    st->dr7 = e->dr7;
+    st->g_pat = e->pat;
     s->vmcb->ctl.event_inj = 0;
     s->vmcb->ctl.int_state = 0;
     s->vmcb->ctl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_TPR_MASK);
     s->vmcb->ctl.intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
-}
-
-static void svm_vcpu_start_sipi(struct vcpu *v, uint8_t vector)
-{
-    struct vmcb_save *st = &svm_of(v)->vmcb->save;
-    svm_vcpu_reset_init(v);
-    set_seg(&st->cs, (uint16_t)(vector << 8), SEG_ATTR_CODE16, 0xffff, (uint64_t)vector << 12);
-    v->rip = 0;
 }
 
 static bool svm_event_queued(struct vcpu *v)
@@ -333,7 +275,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
         s->flush_pending = false;
     }
     fpu_prepare_guest_entry(v->fpu);
-    svm_vmrun(s->vmcb_pa, v->gpr, v->pcpu->host_vmcb_pa);
+    const struct svm_cpu *c = v->pcpu->vendor;
+    svm_vmrun(s->vmcb_pa, v->gpr, c->host_vmcb_pa);
     vmcb->ctl.tlb_control = SVM_TLB_CONTROL_NONE;
     v->gpr[GPR_RAX] = vmcb->save.rax;
     v->gpr[GPR_RSP] = vmcb->save.rsp;
@@ -363,9 +306,6 @@ static void svm_get_paging(struct vcpu *v, struct guest_paging_regs *p)
     p->cr4 = st->cr4;
     p->efer = st->efer;
 }
-
-#define SEG_ATTR_L  (1u << 9)
-#define SEG_ATTR_DB (1u << 10)
 
 static enum x86_mode svm_cpu_mode(struct vcpu *v)
 {
@@ -406,6 +346,28 @@ static void svm_set_tsc_offset(struct vcpu *v, uint64_t off) { svm_of(v)->vmcb->
 static void svm_set_cr2(struct vcpu *v, uint64_t cr2) { svm_of(v)->vmcb->save.cr2 = cr2; }
 static void svm_flush_guest_tlb(struct vcpu *v) { svm_of(v)->flush_pending = true; }
 
+/* The VMCB holds the guest's own CR0 and CR4 (APM 15.5.1): nothing of
+ * Keel's is mixed in.  Keel intercepts no CR0/CR4 write on SVM today; an
+ * emulated CR0.PG change also activates or leaves long mode (EFER.LMA =
+ * LME && PG, APM 14.6.1), as the CPU's own MOV to CR0 would. */
+static uint64_t svm_get_cr(struct vcpu *v, unsigned cr)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    return cr == 0 ? st->cr0 : cr == 4 ? st->cr4 : cr == 3 ? st->cr3 : 0;
+}
+
+static void svm_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
+{
+    struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    if (cr == 0) {
+        if ((st->cr0 ^ val) & CR0_PG)
+            st->efer = ((val & CR0_PG) && (st->efer & EFER_LME)) ? st->efer | EFER_LMA
+                                                                 : st->efer & ~EFER_LMA;
+        st->cr0 = val;
+    } else if (cr == 4)
+        st->cr4 = val;
+}
+
 const struct vcpu_ops svm_ops = {
     .name = "svm",
     .npt_format = &npt_format_amd,
@@ -416,7 +378,7 @@ const struct vcpu_ops svm_ops = {
     .cpu_enable = svm_cpu_enable,
     .vm_init = svm_vm_init,
     .vcpu_init = svm_vcpu_init,
-    .vcpu_reset_entry32 = svm_vcpu_reset_entry32,
+    .load_state = svm_load_state,
     .vcpu_run = svm_vcpu_run,
     .inject_event = svm_inject_event,
     .get_paging = svm_get_paging,
@@ -429,6 +391,8 @@ const struct vcpu_ops svm_ops = {
     .set_pat = svm_set_pat,
     .set_tsc_offset = svm_set_tsc_offset,
     .set_cr2 = svm_set_cr2,
+    .get_cr = svm_get_cr,
+    .set_cr = svm_set_cr,
     .event_queued = svm_event_queued,
     .in_shadow = svm_in_shadow,
     .clear_shadow = svm_clear_shadow,
@@ -437,8 +401,6 @@ const struct vcpu_ops svm_ops = {
     .set_tpr_threshold = svm_set_tpr_threshold,
     .get_vtpr = svm_get_vtpr,
     .set_vtpr = svm_set_vtpr,
-    .vcpu_reset_init = svm_vcpu_reset_init,
-    .vcpu_start_sipi = svm_vcpu_start_sipi,
     .flush_guest_tlb = svm_flush_guest_tlb,
     .dump = svm_dump,
 };

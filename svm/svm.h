@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
+#include "hv/emul/exit.h"
 #include "svm/vmcb.h"
 
 struct vcpu;
@@ -35,6 +35,13 @@ struct svm_caps {
     uint32_t revision;   /* CPUID 0x8000000A EAX[7:0] */
 };
 extern struct svm_caps svm_caps;
+
+/* Per-physical-CPU SVM state (percpu.vendor). */
+struct svm_cpu {
+    uint64_t hsave_pa;       /* host save area (VM_HSAVE_PA, APM 15.30.4) */
+    void *host_vmcb;         /* VMSAVE/VMLOAD area for the host's state */
+    uint64_t host_vmcb_pa;
+};
 
 /* Per-vCPU SVM state. */
 struct svm_vcpu {

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "hv/console.h"
+#include "hv/host/console.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "svm/svm.h"
@@ -23,7 +23,6 @@ static const struct { uint32_t code; enum exit_reason reason; } svm_exit_map[] =
     { SVM_EXIT_INVLPGA, EXIT_VIRT_INSN }, { SVM_EXIT_RDTSCP, EXIT_VIRT_INSN },
     { SVM_EXIT_XSETBV, EXIT_XSETBV },   { SVM_EXIT_INVD, EXIT_VIRT_INSN },
     { SVM_EXIT_VINTR, EXIT_INTR_WINDOW }, { SVM_EXIT_IRET, EXIT_IRET },
-    { SVM_EXIT_CR8_WRITE, EXIT_CR8_WRITE },
 };
 
 static enum exit_reason svm_reason(uint32_t code)
@@ -32,6 +31,8 @@ static enum exit_reason svm_reason(uint32_t code)
         return EXIT_EXCEPTION;
     if (code == (uint32_t)SVM_EXIT_INVALID)
         return EXIT_INVALID_STATE;
+    if (code <= SVM_EXIT_CR_WRITE(15))
+        return EXIT_CR_ACCESS;
     for (size_t i = 0; i < sizeof(svm_exit_map) / sizeof(svm_exit_map[0]); i++)
         if (svm_exit_map[i].code == code)
             return svm_exit_map[i].reason;
@@ -53,13 +54,25 @@ static void svm_decode_io(struct exit_record *e)
     e->insn_len = (uint8_t)(e->info2 - e->rip);
 }
 
+/* CR read/write intercepts (APM 15.8.1).  With decode assists EXITINFO1
+ * names the GPR of a MOV; otherwise (QEMU) hv/ decodes the instruction. */
+static void svm_decode_cr(struct exit_record *e, uint32_t code, bool decode_assists)
+{
+    e->cr.cr = (uint8_t)(code & 0xfu);
+    e->cr.op = code >= SVM_EXIT_CR_WRITE(0) ? EXIT_CR_MOV_TO : EXIT_CR_MOV_FROM;
+    if (decode_assists && (e->info1 & SVM_CR_INFO_MOV)) {
+        e->cr.gpr = (uint8_t)(e->info1 & SVM_CR_INFO_GPR_MASK);
+        e->cr.gpr_known = true;
+    }
+}
+
 void svm_decode_exit(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = v->vendor;
     const struct vmcb_control *c = &s->vmcb->ctl;
     memset(e, 0, sizeof(*e));
     /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
-     * 32 bits only (PLATFORM.md). */
+     * 32 bits only (docs/platforms.md). */
     uint32_t code = (uint32_t)c->exit_code;
     e->raw = c->exit_code;
     e->info1 = c->exit_info1;
@@ -72,8 +85,8 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
     case EXIT_IO:
         svm_decode_io(e);
         break;
-    case EXIT_MSR_READ:
-    case EXIT_MSR_WRITE:
+    case EXIT_CR_ACCESS:
+        svm_decode_cr(e, code, (svm_caps.features & SVM_FEAT_DECODE) != 0);
         break;
     case EXIT_NPF:
         e->npf.gpa = e->info2;

@@ -11,7 +11,7 @@
  * state VMRUN leaves alone (FS, GS, TR, LDTR, KernelGsBase, STAR family,
  * SYSENTER MSRs; APM 15.5.2): host GS base is the per-CPU pointer.
  */
-#include "hv/guest_gprs.S.inc"
+#include "hv/host/guest_gprs.S.inc"
 
     .text
     .code64

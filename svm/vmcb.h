@@ -199,7 +199,14 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_NPF_ID          (1ull << 4)
 #define SVM_NPF_GUEST_WALK  (1ull << 33)  /* during the guest's own page walk */
 
+/* CR intercepts with decode assists (APM 15.8.1): EXITINFO1[63] set for
+ * MOV CRn, the GPR number in EXITINFO1[3:0]. */
+#define SVM_CR_INFO_MOV      (1ull << 63)
+#define SVM_CR_INFO_GPR_MASK 0xfull
+
 /* Exit codes (APM table C-1). */
+#define SVM_EXIT_CR_READ(n)  (0x000u + (n))   /* CR0..CR15 reads */
+#define SVM_EXIT_CR_WRITE(n) (0x010u + (n))   /* CR0..CR15 writes */
 #define SVM_EXIT_CR8_WRITE  0x018
 #define SVM_EXIT_EXCP_BASE  0x040
 #define SVM_EXIT_INTR       0x060

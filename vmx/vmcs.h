@@ -277,12 +277,12 @@
 #define VMCS_GUEST_BASE(seg)   (VMCS_GUEST_ES_BASE + 2u * (uint32_t)(seg))
 
 /* ------------------------------------------------------------------------
- * Accessors (STYLE.md item 4)
+ * Accessors (docs/style.md item 4)
  *
  * The primitives are VMREAD/VMWRITE on the current VMCS, in vmx/vmx_ops.c
  * (host unit tests link a fake).  vmcs_write_raw() checks VMfailInvalid /
  * VMfailValid, reads the VM-instruction error and reports the field and the
- * caller (STYLE.md item 5); it returns 0 or a negative value.
+ * caller (docs/style.md item 5); it returns 0 or a negative value.
  * vmcs_read_raw() reports a failed VMREAD the same way and returns 0.
  */
 uint64_t vmcs_read_raw(uint32_t field);

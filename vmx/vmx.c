@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/desc.h"
-#include "hv/fpu.h"
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/host/console.h"
+#include "hv/host/desc.h"
+#include "hv/host/fpu.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
+#include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -27,7 +28,6 @@ struct vmx_controls vmx_ctl;
 #define FEATURE_CONTROL_LOCK        (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE (1ull << 2)
 #define CPUID1_ECX_VMX_BIT          (1u << 5)
-#define PAT_RESET 0x0007040600070406ull
 
 
 static void read_caps(struct vmx_cap_msrs *c)
@@ -99,7 +99,7 @@ static int vmx_cpu_enable(struct percpu *pc)
     write_cr4((read_cr4() | vmx_ctl.cr4_fixed0 | CR4_VMXE) & (vmx_ctl.cr4_fixed1 | ~0xffffffffull));
     uint32_t *region = mem_alloc_pages(1, "VMXON region");
     region[0] = vmx_ctl.revision;
-    pc->vmxon_region = region;
+    pc->vendor = region; /* the VMXON region is all VMX keeps per CPU */
     return vmx_on(virt_to_phys(region));
 }
 
@@ -113,13 +113,8 @@ static void msr_passthrough(uint8_t *map, uint32_t msr)
     vmx_bitmap_clear(map + base + 0x800, idx);
 }
 
-/* The guest's copies of these live in the VMCS (FS/GS base, SYSENTER) or
- * in the CPU, which runs no other guest and whose host does not use them
- * (KERNEL_GS_BASE, the SYSCALL MSRs). */
-static const uint32_t vmx_passthrough_msrs[] = {
-    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, 0xc0000081u, 0xc0000082u, 0xc0000083u,
-    0xc0000084u, 0x174u, 0x175u, 0x176u,
-};
+/* The guest copies live in the VMCS or in the CPU (hv/x86.h says why). */
+static const uint32_t vmx_passthrough_msrs[] = { X86_PASSTHROUGH_MSRS };
 
 static int vmx_vm_init(struct vm *vm)
 {
@@ -156,72 +151,40 @@ static int vmx_vcpu_init(struct vcpu *v)
     return vmx_posted_vcpu_init(v, x);
 }
 
-static void set_seg(struct vmx_seg_init *s, uint16_t sel, uint32_t ar, uint32_t limit,
-                    uint64_t base)
+static void pending_seg(struct vmx_seg_init *d, const struct seg_state *s)
 {
-    s->sel = sel;
-    s->ar = ar;
-    s->limit = limit;
-    s->base = base;
+    d->sel = s->sel;
+    d->ar = vmx_ar_from_attrib(s->attrib);
+    d->limit = s->limit;
+    d->base = s->base;
 }
 
-/* CR0: the guest sees its own value through the read shadow; bits the CPU
- * needs in VMX operation (NE, and PE/PG unless unrestricted) stay set
- * underneath (SDM 24.6.6, 26.3.1.1). */
-static void pending_crs(struct vmx_pending_state *p, uint64_t cr0)
-{
-    p->cr0_shadow = cr0;
-    p->cr0 = cr0 | vmx_ctl.guest_cr0_fixed0;
-    p->cr4_shadow = 0;
-    p->cr4 = vmx_ctl.cr4_fixed0;
-}
-
-static void vmx_vcpu_reset_entry32(struct vcpu *v, uint32_t rip, uint32_t eax, uint32_t ebx)
+/* An architectural entry state (hv/vcpu_state.c), loaded into the VMCS at
+ * the next entry on the owning CPU (vmx_apply_pending).  CR0/CR4: the guest
+ * sees its own value through the read shadows; bits the CPU needs in VMX
+ * operation (NE, PE/PG unless unrestricted, CR4.VMXE) stay set underneath
+ * (SDM 24.6.6, 26.3.1.1). */
+static void vmx_load_state(struct vcpu *v, const struct vcpu_entry_state *e)
 {
     struct vmx_pending_state *p = &vmx_of(v)->pending;
     memset(p, 0, sizeof(*p));
-    set_seg(&p->seg[1], 0x08, vmx_ar_from_attrib(0xc9b), 0xffffffffu, 0);
-    set_seg(&p->seg[0], 0x10, vmx_ar_from_attrib(0xc93), 0xffffffffu, 0);
-    for (unsigned i = 2; i < 6; i++)
-        p->seg[i] = p->seg[0];
-    set_seg(&p->ldtr, 0, VMX_AR_UNUSABLE, 0, 0);
-    set_seg(&p->tr, 0, 0x8b, 0xffff, 0);
-    pending_crs(p, CR0_PE | CR0_ET);
+    for (unsigned i = 0; i < SREG_COUNT; i++)
+        pending_seg(&p->seg[i], &e->seg[i]);
+    pending_seg(&p->ldtr, &e->ldtr);
+    pending_seg(&p->tr, &e->tr);
+    p->gdtr_base = e->gdtr.base;
+    p->gdtr_limit = e->gdtr.limit;
+    p->idtr_base = e->idtr.base;
+    p->idtr_limit = e->idtr.limit;
+    p->cr0_shadow = e->cr0;
+    p->cr0 = e->cr0 | vmx_ctl.guest_cr0_fixed0;
+    p->cr4_shadow = e->cr4;
+    p->cr4 = e->cr4 | vmx_ctl.cr4_fixed0 | CR4_VMXE;
+    p->cr3 = e->cr3;
+    p->efer = e->efer;
+    p->dr7 = e->dr7;
+    p->pat = e->pat;
     p->valid = true;
-    memset(v->gpr, 0, sizeof(v->gpr));
-    v->gpr[GPR_RAX] = eax;
-    v->gpr[GPR_RBX] = ebx;
-    v->rip = rip;
-    v->rflags = RFLAGS_FIXED;
-}
-
-static void vmx_vcpu_reset_init(struct vcpu *v)
-{
-    struct vmx_pending_state *p = &vmx_of(v)->pending;
-    uint32_t sig[4];
-    cpuid_count(1, 0, sig);
-    memset(p, 0, sizeof(*p));
-    set_seg(&p->seg[1], 0xf000, 0x9b, 0xffff, 0xffff0000u);
-    set_seg(&p->seg[0], 0, 0x93, 0xffff, 0);
-    for (unsigned i = 2; i < 6; i++)
-        p->seg[i] = p->seg[0];
-    set_seg(&p->ldtr, 0, 0x82, 0xffff, 0);
-    set_seg(&p->tr, 0, 0x8b, 0xffff, 0);
-    pending_crs(p, CR0_CD | CR0_NW | CR0_ET);
-    p->valid = true;
-    memset(v->gpr, 0, sizeof(v->gpr));
-    v->gpr[GPR_RDX] = sig[0];
-    v->rip = 0xfff0;
-    v->rflags = RFLAGS_FIXED;
-    vmx_of(v)->cr2 = 0;
-}
-
-static void vmx_vcpu_start_sipi(struct vcpu *v, uint8_t vector)
-{
-    vmx_vcpu_reset_init(v);
-    set_seg(&vmx_of(v)->pending.seg[1], (uint16_t)(vector << 8), 0x9b, 0xffff,
-            (uint64_t)vector << 12);
-    v->rip = 0;
 }
 
 static void vmx_stop_entry_failure(struct vcpu *v, struct exit_record *e, int r)
@@ -293,7 +256,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
         /* Without virtual-interrupt delivery the TPR threshold may not
          * exceed VTPR[7:4] at entry (SDM 26.2.1.1); the guest may have
          * lowered its TPR through the APIC page since it was set. */
-        uint32_t vtpr = v->apic_page[0x80 / 4] >> 4;
+        uint32_t vtpr = v->apic.page[0x80 / 4] >> 4;
         if (vmcs_read32(VMCS_TPR_THRESHOLD) > vtpr)
             vmcs_write32(VMCS_TPR_THRESHOLD, vtpr);
     }
@@ -319,15 +282,6 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     v->rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
     vmx_decode_exit(v, e);
     vmx_requeue_idt_vectoring();
-}
-
-static void vmx_run_loop_step(struct vcpu *v, struct exit_record *e)
-{
-    /* Exits that only concern VMX (the CR0/CR4 shadows) never reach the
-     * vendor-neutral dispatch. */
-    do {
-        vmx_vcpu_run(v, e);
-    } while (e->reason != EXIT_INVALID_STATE && vmx_handle_internal(v, e));
 }
 
 static void vmx_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
@@ -433,6 +387,48 @@ static void vmx_set_tsc_offset(struct vcpu *v, uint64_t off) { vmcs_write64(VMCS
 static void vmx_set_cr2(struct vcpu *v, uint64_t cr2) { vmx_of(v)->cr2 = cr2; }
 static void vmx_flush_guest_tlb(struct vcpu *v) { vmx_of(v)->flush_pending = true; }
 
+/* The guest sees its own value of the bits Keel owns (the guest/host
+ * mask) through the read shadow, and the CPU's for the rest (SDM 25.3). */
+static uint64_t vmx_get_cr(struct vcpu *v, unsigned cr)
+{
+    if (cr == 0)
+        return (vmcs_readnat(VMCS_GUEST_CR0) & ~vmcs_readnat(VMCS_CR0_GUEST_HOST_MASK))
+               | (vmcs_readnat(VMCS_CR0_READ_SHADOW) & vmcs_readnat(VMCS_CR0_GUEST_HOST_MASK));
+    if (cr == 4)
+        return (vmcs_readnat(VMCS_GUEST_CR4) & ~vmcs_readnat(VMCS_CR4_GUEST_HOST_MASK))
+               | (vmcs_readnat(VMCS_CR4_READ_SHADOW) & vmcs_readnat(VMCS_CR4_GUEST_HOST_MASK));
+    return cr == 3 ? vmcs_readnat(VMCS_GUEST_CR3) : 0;
+}
+
+/* CR0 with paging turned on or off here rather than by the CPU: IA-32e
+ * mode follows it (SDM 9.8.5), through EFER.LMA and the entry control. */
+static void vmx_follow_paging(uint64_t cr0)
+{
+    uint64_t efer = vmcs_read64(VMCS_GUEST_EFER);
+    bool lma = (cr0 & CR0_PG) && (efer & EFER_LME);
+    uint32_t entry = vmcs_read32(VMCS_ENTRY_CONTROLS);
+    vmcs_write64(VMCS_GUEST_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
+    vmcs_write32(VMCS_ENTRY_CONTROLS, lma ? entry | VMX_ENTRY_CTL_IA32E_GUEST
+                                          : entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
+}
+
+/* The guest's value goes in the read shadow; the bits VMX operation needs
+ * (NE, PE/PG unless unrestricted; CR4.VMXE) stay set underneath (SDM
+ * 24.6.6, 26.3.1.1). */
+static void vmx_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
+{
+    if (cr == 0) {
+        uint64_t old = vmx_get_cr(v, 0);
+        vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
+        vmcs_writenat(VMCS_GUEST_CR0, val | vmx_ctl.guest_cr0_fixed0);
+        if ((val ^ old) & CR0_PG)
+            vmx_follow_paging(val);
+    } else if (cr == 4) {
+        vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
+        vmcs_writenat(VMCS_GUEST_CR4, val | vmx_ctl.cr4_fixed0 | CR4_VMXE);
+    }
+}
+
 const struct vcpu_ops vmx_ops = {
     .name = "vmx",
     .npt_format = &npt_format_ept,
@@ -443,8 +439,8 @@ const struct vcpu_ops vmx_ops = {
     .vm_init = vmx_vm_init,
     .vcpu_init = vmx_vcpu_init,
     .vcpu_load = vmx_vcpu_load,
-    .vcpu_reset_entry32 = vmx_vcpu_reset_entry32,
-    .vcpu_run = vmx_run_loop_step,
+    .load_state = vmx_load_state,
+    .vcpu_run = vmx_vcpu_run,
     .inject_event = vmx_inject_event,
     .event_queued = vmx_event_queued,
     .in_shadow = vmx_in_shadow,
@@ -454,8 +450,6 @@ const struct vcpu_ops vmx_ops = {
     .set_iret_exit = vmx_set_iret_exit,
     .get_vtpr = NULL,         /* the TPR shadow is the vLAPIC page's TPR */
     .set_vtpr = NULL,
-    .vcpu_reset_init = vmx_vcpu_reset_init,
-    .vcpu_start_sipi = vmx_vcpu_start_sipi,
     .get_paging = vmx_get_paging,
     .cpu_mode = vmx_cpu_mode,
     .cpl = vmx_cpl,
@@ -466,6 +460,8 @@ const struct vcpu_ops vmx_ops = {
     .set_pat = vmx_set_pat,
     .set_tsc_offset = vmx_set_tsc_offset,
     .set_cr2 = vmx_set_cr2,
+    .get_cr = vmx_get_cr,
+    .set_cr = vmx_set_cr,
     .post_intr = vmx_post_intr,
     .posted_sync = vmx_posted_sync,
     .block_prepare = vmx_block_prepare,

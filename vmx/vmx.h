@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/exit.h"
+#include "hv/emul/exit.h"
 #include "hv/vm.h"
 #include "apic/apic_accel.h"
 #include "vmx/vmx_caps.h"
@@ -30,7 +30,10 @@ struct vmx_pending_state {
     bool valid;
     struct vmx_seg_init seg[6];       /* ES CS SS DS FS GS */
     struct vmx_seg_init ldtr, tr;
-    uint64_t cr0, cr0_shadow, cr4, cr4_shadow;
+    uint64_t gdtr_base, idtr_base;
+    uint32_t gdtr_limit, idtr_limit;
+    uint64_t cr0, cr0_shadow, cr4, cr4_shadow, cr3;
+    uint64_t efer, dr7, pat;
 };
 
 struct vmx_vcpu {
@@ -84,9 +87,6 @@ int vmx_apply_pending(struct vcpu *v, struct vmx_vcpu *x);
 
 /* vmx_exit.c */
 void vmx_decode_exit(struct vcpu *v, struct exit_record *e);
-/* Exits the VMX code handles itself (CR0/CR4 shadows, CR8 without a TPR
- * shadow): true when handled and the guest simply resumes. */
-bool vmx_handle_internal(struct vcpu *v, struct exit_record *e);
 void vmx_dump(struct vcpu *v);
 
 /* vmx_apicv.c: APIC virtualization (SDM ch. 30). */

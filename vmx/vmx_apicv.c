@@ -3,7 +3,7 @@
  * Intel APIC virtualization (SDM vol. 3C ch. 30): the APIC-access page,
  * APIC-register virtualization, virtual-interrupt delivery and x2APIC
  * virtualization, applied per entry as the vendor-neutral predicate
- * (apic/apic_accel.c, asked by the run loop into v->accel) says.
+ * (apic/apic_accel.c, asked by the run loop into v->apic.accel) says.
  *
  * Per vCPU, by its APIC mode when accelerated:
  *   xAPIC   virtualize APIC accesses + register virtualization + VID; the
@@ -18,8 +18,8 @@
  */
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/mem.h"
+#include "hv/host/console.h"
+#include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -138,13 +138,13 @@ static uint32_t proc2_for(const struct apic_accel *a, uint32_t proc2)
     return proc2;
 }
 
-/* Controls and the MSR bitmap follow v->accel; with virtual-interrupt
+/* Controls and the MSR bitmap follow v->apic.accel; with virtual-interrupt
  * delivery on, RVI/SVI, VPPR and the EOI-exit bitmap follow the vLAPIC. */
 void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
 {
     const struct vmx_vm *xv = v->vm->vendor;
-    uint32_t p2 = proc2_for(&v->accel, x->proc2);
-    bool ipiv = v->accel.ipi && xv->msr_bitmap_x2apic_ipiv;
+    uint32_t p2 = proc2_for(&v->apic.accel, x->proc2);
+    bool ipiv = v->apic.accel.ipi && xv->msr_bitmap_x2apic_ipiv;
     if (p2 != x->proc2 || ipiv != x->msr_ipiv) {
         bool x2 = (p2 & VMX_PROC2_VIRT_X2APIC) != 0;
         const uint8_t *map = !x2 ? xv->msr_bitmap : ipiv ? xv->msr_bitmap_x2apic_ipiv
@@ -155,7 +155,7 @@ void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
         x->msr_ipiv = ipiv;
     }
     vmx_posted_before_entry(v, x);
-    if (!v->accel.on)
+    if (!v->apic.accel.on)
         return;
     struct vapic_hw_state s;
     vapic_accel_prepare(v, &s);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMX capability negotiation (STYLE.md item 8) and the names of basic exit
+ * VMX capability negotiation (docs/style.md item 8) and the names of basic exit
  * reasons and VM-instruction errors.  Pure: the caller reads the capability
  * MSRs; nothing here touches hardware or globals.
  *
@@ -243,7 +243,7 @@ static int negotiate_proc(struct nego *n)
  *                                         policy must hide INVPCID when f.invpcid is false
  *   enable XSAVES/XRSTORS       optional  likewise for XSAVES (the XSS-exiting bitmap must
  *                                         then be written)
- *   enable RDTSCP               clear     Keel hides RDTSCP from guests (hv/vcpuid.c); it
+ *   enable RDTSCP               clear     Keel hides RDTSCP from guests (hv/emul/vcpuid.c); it
  *                                         #UDs, as SVM's RDTSCP intercept makes it
  *   APIC virtualization         optional  decided below
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMX capability negotiation (STYLE.md item 8): one pure function turns the
+ * VMX capability negotiation (docs/style.md item 8): one pure function turns the
  * raw VMX capability MSRs (Intel SDM vol. 3D appendix A) and Keel's policy
  * into the VM-execution, VM-exit and VM-entry controls every VMCS starts
  * from, or names the missing feature Keel cannot run without.  Host unit

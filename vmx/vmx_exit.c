@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Decoding a VM exit into the neutral exit record (table-driven, like
- * svm_exit.c), the exits VMX handles itself, and the VMCS dump.
+ * svm_exit.c), and the VMCS dump.  Every exit goes to hv/ through the run
+ * loop; nothing is handled here.
  */
 #include <string.h>
 
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -32,7 +33,7 @@ static const enum exit_reason vmx_exit_map[] = {
     [VMX_EXIT_INVEPT] = EXIT_VIRT_INSN,     [VMX_EXIT_INVVPID] = EXIT_VIRT_INSN,
     [VMX_EXIT_XSETBV] = EXIT_XSETBV,        [VMX_EXIT_GETSEC] = EXIT_VIRT_INSN,
     [VMX_EXIT_APIC_ACCESS] = EXIT_NPF,      [VMX_EXIT_VIRTUALIZED_EOI] = EXIT_APIC_EOI,
-    [VMX_EXIT_APIC_WRITE] = EXIT_APIC_WRITE,
+    [VMX_EXIT_APIC_WRITE] = EXIT_APIC_WRITE, [VMX_EXIT_CR_ACCESS] = EXIT_CR_ACCESS,
 };
 
 static enum exit_reason vmx_reason(uint32_t basic)
@@ -76,12 +77,30 @@ static void decode_ept(struct exit_record *e)
 static void decode_apic_access(struct vcpu *v, struct exit_record *e)
 {
     unsigned type = (unsigned)((e->info1 & VMX_QUAL_APIC_TYPE_MASK) >> VMX_QUAL_APIC_TYPE_SHIFT);
-    e->npf.gpa = vlapic_base_address(&v->vl) + (e->info1 & VMX_QUAL_APIC_OFFSET_MASK);
+    e->npf.gpa = vlapic_base_address(&v->apic.vl) + (e->info1 & VMX_QUAL_APIC_OFFSET_MASK);
     e->npf.write = type == VMX_QUAL_APIC_LINEAR_WRITE;
     e->npf.fetch = type == VMX_QUAL_APIC_LINEAR_FETCH || type == VMX_QUAL_APIC_GPA_INSN;
     e->npf.walk = type != VMX_QUAL_APIC_LINEAR_READ && type != VMX_QUAL_APIC_LINEAR_WRITE
                   && !e->npf.fetch;
     e->npf.present = false;
+}
+
+/* Control-register accesses (SDM 28.2.1, table 28-3): MOV to CR0/CR4 that
+ * touched a bit Keel owns (the guest/host masks), CR8 without a TPR
+ * shadow, CLTS and LMSW; the CPU names the GPR and LMSW's source. */
+static void decode_cr(struct exit_record *e)
+{
+    uint64_t q = e->info1;
+    unsigned type = (unsigned)((q & VMX_QUAL_CR_TYPE_MASK) >> VMX_QUAL_CR_TYPE_SHIFT);
+    static const uint8_t ops[4] = {
+        [VMX_QUAL_CR_TYPE_MOV_TO] = EXIT_CR_MOV_TO, [VMX_QUAL_CR_TYPE_MOV_FROM] = EXIT_CR_MOV_FROM,
+        [VMX_QUAL_CR_TYPE_CLTS] = EXIT_CR_CLTS,     [VMX_QUAL_CR_TYPE_LMSW] = EXIT_CR_LMSW,
+    };
+    e->cr.cr = (uint8_t)(q & VMX_QUAL_CR_NUM_MASK);
+    e->cr.op = ops[type & 3u];
+    e->cr.gpr = (uint8_t)((q & VMX_QUAL_CR_GPR_MASK) >> VMX_QUAL_CR_GPR_SHIFT);
+    e->cr.gpr_known = true;
+    e->cr.lmsw_src = (uint16_t)((q & VMX_QUAL_CR_LMSW_DATA_MASK) >> VMX_QUAL_CR_LMSW_DATA_SHIFT);
 }
 
 static void decode_exception(struct exit_record *e)
@@ -129,6 +148,9 @@ void vmx_decode_exit(struct vcpu *v, struct exit_record *e)
     case EXIT_EXCEPTION:
         decode_exception(e);
         break;
+    case EXIT_CR_ACCESS:
+        decode_cr(e);
+        break;
     case EXIT_MSR_READ:
     case EXIT_MSR_WRITE:
         e->msr = (uint32_t)v->gpr[GPR_RCX];
@@ -141,57 +163,6 @@ void vmx_decode_exit(struct vcpu *v, struct exit_record *e)
         || e->reason == EXIT_NMI || e->reason == EXIT_INTR_WINDOW || e->reason == EXIT_APIC_WRITE
         || e->reason == EXIT_APIC_EOI)
         e->insn_len = 0;
-}
-
-/* MOV to CR0/CR4 that touched a bit Keel owns (the guest/host masks), or
- * CR8 without a TPR shadow: emulated here (SDM 27.1.3, table 27-3). */
-static bool vmx_cr_access(struct vcpu *v, const struct exit_record *e)
-{
-    unsigned cr = (unsigned)(e->info1 & VMX_QUAL_CR_NUM_MASK);
-    unsigned type = (unsigned)((e->info1 & VMX_QUAL_CR_TYPE_MASK) >> VMX_QUAL_CR_TYPE_SHIFT);
-    unsigned gpr = (unsigned)((e->info1 & VMX_QUAL_CR_GPR_MASK) >> VMX_QUAL_CR_GPR_SHIFT);
-    uint64_t val = v->gpr[gpr];
-    if (cr == 8 && type == VMX_QUAL_CR_TYPE_MOV_FROM) {
-        v->gpr[gpr] = vapic_get_cr8(v);
-    } else if (cr == 8 && type == VMX_QUAL_CR_TYPE_MOV_TO) {
-        if (val >> 4) {
-            vcpu_inject_gp(v);
-            return true;
-        }
-        vapic_set_cr8(v, (uint8_t)val);
-    } else if (cr == 0 && type == VMX_QUAL_CR_TYPE_MOV_TO) {
-        uint64_t old = vmcs_readnat(VMCS_CR0_READ_SHADOW);
-        uint64_t efer = vmcs_read64(VMCS_GUEST_EFER);
-        vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
-        vmcs_writenat(VMCS_GUEST_CR0, val | vmx_ctl.guest_cr0_fixed0);
-        /* Paging turned on or off here, not by the CPU: IA-32e mode
-         * follows it (SDM 9.8.5), through EFER.LMA and the entry control. */
-        if ((val ^ old) & CR0_PG) {
-            bool lma = (val & CR0_PG) && (efer & EFER_LME);
-            uint32_t entry = vmcs_read32(VMCS_ENTRY_CONTROLS);
-            vmcs_write64(VMCS_GUEST_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
-            vmcs_write32(VMCS_ENTRY_CONTROLS, lma ? entry | VMX_ENTRY_CTL_IA32E_GUEST
-                                                  : entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
-        }
-    } else if (cr == 4 && type == VMX_QUAL_CR_TYPE_MOV_TO) {
-        if (val & CR4_VMXE) { /* VMX is not offered (CPUID.1:ECX[5] = 0) */
-            vcpu_inject_gp(v);
-            return true;
-        }
-        vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
-        vmcs_writenat(VMCS_GUEST_CR4, val | vmx_ctl.cr4_fixed0 | CR4_VMXE);
-    } else {
-        return false;
-    }
-    v->rip += e->insn_len;
-    return true;
-}
-
-bool vmx_handle_internal(struct vcpu *v, struct exit_record *e)
-{
-    if (VMX_EXIT_REASON_BASIC((uint32_t)e->raw) == VMX_EXIT_CR_ACCESS)
-        return vmx_cr_access(v, e);
-    return false;
 }
 
 void vmx_dump(struct vcpu *v)

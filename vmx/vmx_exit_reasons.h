@@ -3,7 +3,7 @@
  * VMX basic exit reasons (Intel SDM vol. 3D appendix C, table C-1) and the
  * format of the 32-bit exit-reason field (SDM 24.9.1, table 24-14).  The
  * basic exit reason is bits 15:0; vmx/ decodes it into the vendor-neutral
- * struct exit_record (hv/exit.h).
+ * struct exit_record (hv/emul/exit.h).
  */
 #ifndef KEEL_VMX_VMX_EXIT_REASONS_H
 #define KEEL_VMX_VMX_EXIT_REASONS_H

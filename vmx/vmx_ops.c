@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 
-#include "hv/console.h"
+#include "hv/host/console.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 

@@ -9,15 +9,15 @@
  * VM's PID-pointer table for IPI virtualization (APIC ID = vCPU index).
  *
  * Used only where the CPU reports the controls (vmx_ctl.f.posted_intr,
- * .ipi_virt) and the predicate allows them for the vCPU (v->accel.posted,
+ * .ipi_virt) and the predicate allows them for the vCPU (v->apic.accel.posted,
  * .ipi).  No emulator here has either: docs/posted-interrupts.md.
  */
 #include <string.h>
 
-#include "hv/desc.h"
-#include "hv/lapic_host.h"
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/host/desc.h"
+#include "hv/host/lapic_host.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
 #include "vmx/vmcs.h"
@@ -85,13 +85,13 @@ int vmx_posted_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 void vmx_posted_before_entry(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint32_t pin = x->pin & ~VMX_PIN_POSTED_INTR;
-    if (x->pi && v->accel.posted)
+    if (x->pi && v->apic.accel.posted)
         pin |= VMX_PIN_POSTED_INTR;
     if (pin != x->pin) {
         vmcs_write32(VMCS_PIN_CONTROLS, pin);
         x->pin = pin;
     }
-    uint64_t proc3 = v->accel.ipi && v->accel.posted ? VMX_PROC3_IPI_VIRT : 0;
+    uint64_t proc3 = v->apic.accel.ipi && v->apic.accel.posted ? VMX_PROC3_IPI_VIRT : 0;
     if (vmx_ctl.f.ipi_virt && proc3 != x->proc3) {
         vmcs_write64(VMCS_PROC3_CONTROLS, proc3);
         x->proc3 = proc3;
@@ -103,7 +103,7 @@ bool vmx_post_intr(struct vcpu *t, uint8_t vector)
 {
     struct vmx_vcpu *x = vmx_of(t);
     struct vmx_pi_notify n;
-    if (!x->pi || !__atomic_load_n(&t->accel.posted, __ATOMIC_ACQUIRE))
+    if (!x->pi || !__atomic_load_n(&t->apic.accel.posted, __ATOMIC_ACQUIRE))
         return false;
     if (vmx_pi_post(x->pi, vector, &n))
         lapic_host_send(vmx_pi_ndst_apic_id(n.ndst, lapic_host_x2apic()),
@@ -121,7 +121,7 @@ void vmx_posted_sync(struct vcpu *v)
     if (!x->pi || !vmx_pi_pending(x->pi))
         return;
     vapic_lock(v);
-    vmx_pi_sync_to_virr(x->pi, v->apic_page);
+    vmx_pi_sync_to_virr(x->pi, v->apic.page);
     vapic_unlock(v);
 }
 

@@ -15,7 +15,7 @@
  */
 #define VMCS_HOST_RSP 0x6c14
 
-#include "hv/guest_gprs.S.inc"
+#include "hv/host/guest_gprs.S.inc"
 
     .text
     .code64

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "hv/mem.h"
-#include "hv/percpu.h"
+#include "hv/mm/mem.h"
+#include "hv/host/percpu.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "vmx/vmcs.h"
@@ -44,7 +44,7 @@ static int vmcs_controls(struct vcpu *v, struct vmx_vcpu *x)
     if (vmx_ctl.f.tpr_shadow) {
         /* The vLAPIC's own page is the virtual-APIC page: the guest's CR8
          * reads and writes land in its TPR (SDM 29.3). */
-        r |= vmcs_write64(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(v->apic_page));
+        r |= vmcs_write64(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(v->apic.page));
         r |= vmcs_write32(VMCS_TPR_THRESHOLD, 0);
     }
     r |= vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx_ctl.guest_cr0_fixed0 | CR0_CD | CR0_NW);
@@ -103,7 +103,7 @@ static int vmcs_seg(unsigned idx, const struct vmx_seg_init *s)
     return r;
 }
 
-/* Guest state from `pending` (a reset, INIT or SIPI). */
+/* Guest state from `pending` (an entry state: reset, INIT or SIPI). */
 int vmx_apply_pending(struct vcpu *v, struct vmx_vcpu *x)
 {
     struct vmx_pending_state *p = &x->pending;
@@ -112,18 +112,18 @@ int vmx_apply_pending(struct vcpu *v, struct vmx_vcpu *x)
         r |= vmcs_seg(i, &p->seg[i]);
     r |= vmcs_seg(6, &p->ldtr);
     r |= vmcs_seg(7, &p->tr);
-    r |= vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0xffff);
-    r |= vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);
-    r |= vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-    r |= vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
+    r |= vmcs_write32(VMCS_GUEST_GDTR_LIMIT, p->gdtr_limit);
+    r |= vmcs_writenat(VMCS_GUEST_GDTR_BASE, p->gdtr_base);
+    r |= vmcs_write32(VMCS_GUEST_IDTR_LIMIT, p->idtr_limit);
+    r |= vmcs_writenat(VMCS_GUEST_IDTR_BASE, p->idtr_base);
     r |= vmcs_writenat(VMCS_GUEST_CR0, p->cr0);
     r |= vmcs_writenat(VMCS_CR0_READ_SHADOW, p->cr0_shadow);
-    r |= vmcs_writenat(VMCS_GUEST_CR3, 0);
+    r |= vmcs_writenat(VMCS_GUEST_CR3, p->cr3);
     r |= vmcs_writenat(VMCS_GUEST_CR4, p->cr4);
     r |= vmcs_writenat(VMCS_CR4_READ_SHADOW, p->cr4_shadow);
-    r |= vmcs_writenat(VMCS_GUEST_DR7, 0x400);
-    r |= vmcs_write64(VMCS_GUEST_EFER, 0);
-    r |= vmcs_write64(VMCS_GUEST_PAT, 0x0007040600070406ull);
+    r |= vmcs_writenat(VMCS_GUEST_DR7, p->dr7);
+    r |= vmcs_write64(VMCS_GUEST_EFER, p->efer);
+    r |= vmcs_write64(VMCS_GUEST_PAT, p->pat);
     r |= vmcs_write32(VMCS_ENTRY_CONTROLS, vmx_ctl.entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
     r |= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
     r |= vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);

@@ -1,1 +1,1 @@
-keel_host_test(NAME test_ioapic SOURCES apic/ioapic.c tests/unit/test_ioapic.c)
+keel_host_test(NAME test_ioapic SOURCES hv/dev/ioapic.c tests/unit/test_ioapic.c)

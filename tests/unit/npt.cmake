@@ -1,1 +1,1 @@
-keel_host_test(NAME test_npt SOURCES hv/npt.c tests/unit/test_npt.c)
+keel_host_test(NAME test_npt SOURCES hv/mm/npt.c tests/unit/test_npt.c)

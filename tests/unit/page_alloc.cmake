@@ -1,1 +1,1 @@
-keel_host_test(NAME test_page_alloc SOURCES hv/page_alloc.c tests/unit/test_page_alloc.c)
+keel_host_test(NAME test_page_alloc SOURCES hv/mm/page_alloc.c tests/unit/test_page_alloc.c)

@@ -1,1 +1,1 @@
-keel_host_test(NAME test_pic SOURCES apic/pic.c tests/unit/test_pic.c)
+keel_host_test(NAME test_pic SOURCES hv/dev/pic.c tests/unit/test_pic.c)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hv/dev_pit.c against the Intel 8254 datasheet, with a
+ * Host unit tests for hv/dev/dev_pit.c against the Intel 8254 datasheet, with a
  * fake clock.  Times are CLK edges counted from B0 (tests do not start at
  * guest time 0); at(k) puts the clock exactly on edge B0 + k, computed here
  * independently (128-bit arithmetic).  A count written at edge w loads on
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hv/dev_pit.h"
+#include "hv/dev/dev_pit.h"
 
 #define B0 1000000000ull /* ~838 s of guest time */
 

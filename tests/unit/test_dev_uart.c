@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hv/dev_uart.c: the 16550A register set (PC16550D
+ * Host unit tests for hv/dev/dev_uart.c: the 16550A register set (PC16550D
  * datasheet), interrupt priorities, FIFO and overrun, loopback, the THRE
  * interrupt rules, and Linux 8250 probing (drivers/tty/serial/8250/
  * 8250_port.c autoconfig(), autoconfig_16550a(), size_fifo() and the
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hv/dev_uart.h"
+#include "hv/dev/dev_uart.h"
 
 static struct uart u;
 static uint8_t txbuf[1024];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hv/guest_acpi.c.  The tables are built into a fake
+ * Host unit tests for hv/dev/guest_acpi.c.  The tables are built into a fake
  * guest memory (the BIOS area 0xE0000-0xFFFFF) and read back two ways: with
  * Keel's own firmware-table parser (boot/acpi.c), and byte by byte at the
  * offsets of ACPI 6.5 chapter 5.2, independently of the builder's structs.
@@ -11,7 +11,7 @@
 
 #include "boot/acpi.h"
 #include "check.h"
-#include "hv/guest_acpi.h"
+#include "hv/dev/guest_acpi.h"
 
 #define MEM_BASE 0xE0000ull
 #define MEM_SIZE 0x20000u /* up to 0xFFFFF */

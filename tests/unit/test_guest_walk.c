@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for hv/guest_walk.c: a fake guest-physical memory (a byte
+ * Unit tests for hv/emul/guest_walk.c: a fake guest-physical memory (a byte
  * array) with page tables built per scenario for each paging mode.
  */
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hv/guest_walk.h"
+#include "hv/emul/guest_walk.h"
 
 #define MEM_SIZE   (16u << 20)
 #define TABLE_BASE 0x100000ull /* page tables are allocated from here up */

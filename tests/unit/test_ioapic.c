@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Host unit tests for apic/ioapic.c. */
+/* Host unit tests for hv/dev/ioapic.c. */
 #include "check.h"
-#include "apic/ioapic.h"
+#include "hv/dev/ioapic.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hv/npt.c, on a fake physical memory: table pages come
+ * Host unit tests for hv/mm/npt.c, on a fake physical memory: table pages come
  * from an array of aligned 4K pages that pretends to live at FAKE_BASE.
  */
 #include "check.h"
-#include "hv/npt.h"
+#include "hv/mm/npt.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Host unit tests for hv/page_alloc.c. */
+/* Host unit tests for hv/mm/page_alloc.c. */
 #include "check.h"
-#include "hv/page_alloc.h"
+#include "hv/mm/page_alloc.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Host unit tests for apic/pic.c. */
+/* Host unit tests for hv/dev/pic.c. */
 #include "check.h"
-#include "apic/pic.h"
+#include "hv/dev/pic.h"
 
 #include <stdbool.h>
 #include <string.h>

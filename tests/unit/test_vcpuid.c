@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hv/vcpuid.c: the host's CPUID values filtered to what a
+ * Host unit tests for hv/emul/vcpuid.c: the host's CPUID values filtered to what a
  * guest sees.  Inputs are all-ones registers and three recorded hosts; the
  * expected outputs below were worked out by hand from the SDM/APM bit
- * definitions (written out here independently of hv/vcpuid.h).
+ * definitions (written out here independently of hv/emul/vcpuid.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "hv/abi.h"
-#include "hv/vcpuid.h"
+#include "hv/emul/vcpuid.h"
 
 enum { EAX, EBX, ECX, EDX };
 

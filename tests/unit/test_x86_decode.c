@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for hv/x86_decode.c.  Expected lengths were cross-checked
+ * Unit tests for hv/emul/x86_decode.c.  Expected lengths were cross-checked
  * against GNU objdump (-M intel64 in 64-bit mode, i386 and i8086 for the
  * others) and the MMIO forms assembled with GNU as.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "hv/x86_decode.h"
+#include "hv/emul/x86_decode.h"
 
 #define R16 X86_MODE_REAL16
 #define P16 X86_MODE_PROT16

@@ -3,7 +3,7 @@
 keel_host_test(NAME test_vmcs_fields SOURCES vmx/vmx_caps.c tests/unit/test_vmcs_fields.c)
 target_compile_definitions(test_vmcs_fields PRIVATE KEEL_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
-# Accessor misuse must not build (STYLE.md item 4): each case compiles
+# Accessor misuse must not build (docs/style.md item 4): each case compiles
 # test_vmcs_fields.c with one wrong call and expects the static assertion.
 foreach(c 1 2 3 4)
   if(c EQUAL 2)

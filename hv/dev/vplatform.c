@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+#include "hv/dev/vplatform.h"
+
+#include <string.h>
+
+#include "hv/host/console.h"
+#include "hv/host/panic.h"
+#include "hv/dev/guest_acpi.h"
+#include "hv/host/time.h"
+#include "hv/x86.h"
+#include "hv/mm/mem.h"
+#include "hv/vapic.h"
+#include "hv/vm.h"
+
+/* ISA IRQ to GSI: the MADT's interrupt source override IRQ0 -> GSI2, as on
+ * every PC (hv/dev/guest_acpi.c writes the same). */
+static unsigned isa_to_gsi(unsigned irq)
+{
+    return irq == 0 ? 2 : irq;
+}
+
+static void ioapic_deliver(void *ctx, const struct apic_msg *m)
+{
+    struct vplatform *p = ctx;
+    vapic_route(p->vm, m);
+}
+
+static void pic_intr_changed(void *ctx, bool asserted)
+{
+    struct vplatform *p = ctx;
+    /* Virtual wire: the master 8259's INT drives LINT0 of every local APIC
+     * (each APIC's LVT LINT0 decides: ExtINT on the BSP, masked elsewhere). */
+    vapic_lint(p->vm, 0, asserted);
+}
+
+static const struct ioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
+static const struct pic_ops pic_ops = { .intr_changed = pic_intr_changed };
+
+/* Drive a line with the platform lock held (device callbacks run so). */
+static void set_irq_locked(struct vplatform *p, unsigned line, bool level)
+{
+    KASSERT(spin_held(&p->lock));
+    unsigned gsi = line < VPLAT_ISA_LINES ? isa_to_gsi(line) : line;
+    if (line < VPLAT_ISA_LINES)
+        pic_set_irq(&p->pic, line, level);
+    p->gsi_level[gsi] = level;
+    ioapic_set_irq(&p->ioapic, gsi, level);
+}
+
+void vplatform_set_irq(struct vplatform *p, unsigned line, bool level)
+{
+    if (line >= VPLAT_GSI_LINES)
+        return;
+    spin_lock(&p->lock);
+    set_irq_locked(p, line, level);
+    spin_unlock(&p->lock);
+}
+
+void vplatform_eoi(struct vplatform *p, uint8_t vector)
+{
+    spin_lock(&p->lock);
+    ioapic_eoi(&p->ioapic, vector);
+    spin_unlock(&p->lock);
+}
+
+uint8_t vplatform_pic_ack(struct vplatform *p)
+{
+    spin_lock(&p->lock);
+    int v = pic_ack(&p->pic);
+    spin_unlock(&p->lock);
+    return (uint8_t)v;
+}
+
+bool vplatform_pic_output(struct vplatform *p)
+{
+    spin_lock(&p->lock);
+    bool out = pic_output(&p->pic);
+    spin_unlock(&p->lock);
+    return out;
+}
+
+/* Guest time for the PIT, in ns, from the TSC (the PIT of a PC counts
+ * wall time, not guest instructions). */
+static uint64_t plat_now_ns(void *ctx)
+{
+    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000ull / tsc_hz);
+}
+
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+    return (uint64_t)((unsigned __int128)ns * tsc_hz / 1000000000ull);
+}
+
+static void pit_irq0(void *ctx, bool level)
+{
+    set_irq_locked(ctx, VPLAT_PIT_IRQ, level);
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+    struct vplatform *p = ctx;
+    struct vm *vm = p->vm;
+    char c = (char)byte;
+    spin_lock(&vm->lock);
+    con_prefixed(&vm->con, vm->con_prefix, &c, 1);
+    spin_unlock(&vm->lock);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+    set_irq_locked(ctx, VPLAT_COM1_IRQ, level);
+}
+
+static const struct pit_ops pit_ops = { .now_ns = plat_now_ns, .irq0 = pit_irq0 };
+static const struct uart_ops uart_ops = { .tx = uart_tx, .irq = uart_irq };
+
+/* Called with the lock held after anything that may move the PIT's next
+ * event (port accesses, advancing). */
+static void update_timer_deadline(struct vplatform *p)
+{
+    KASSERT(spin_held(&p->lock));
+    uint64_t ns = pit_next_event_ns(&p->pit);
+    p->timer_deadline = ns ? ns_to_tsc(ns) : 0;
+}
+
+uint64_t vplatform_timer_deadline(struct vplatform *p)
+{
+    return p->timer_deadline;
+}
+
+/* Delivery of an edge is synchronous here (the line reaches the 8259 and
+ * the I/O APIC at once), so with the reinject policy each check also
+ * releases one tick of the backlog: lost ticks come back one per timer
+ * event instead of in a burst. */
+void vplatform_timer_check(struct vplatform *p)
+{
+    uint64_t d = p->timer_deadline;
+    if (!d || rdtsc() < d)
+        return; /* the common case on every exit: nothing due, no lock */
+    spin_lock(&p->lock);
+    pit_advance(&p->pit, plat_now_ns(p));
+    if (pit_pending_ticks(&p->pit))
+        pit_ack_tick(&p->pit);
+    update_timer_deadline(p);
+    spin_unlock(&p->lock);
+}
+
+/* ---- bus glue ---------------------------------------------------------- */
+
+static uint64_t ioapic_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)
+{
+    struct vplatform *p = dev;
+    if (size != 4 || (addr & 3))
+        return ~0ull; /* only aligned 32-bit accesses reach the registers */
+    spin_lock(&p->lock);
+    uint32_t val = ioapic_mmio_read(&p->ioapic, (uint32_t)(addr - VPLAT_IOAPIC_BASE));
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void ioapic_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    if (size != 4 || (addr & 3))
+        return;
+    uint64_t lv[4];
+    spin_lock(&p->lock);
+    ioapic_mmio_write(&p->ioapic, (uint32_t)(addr - VPLAT_IOAPIC_BASE), (uint32_t)val);
+    ioapic_level_vectors(&p->ioapic, lv);
+    bool changed = memcmp(lv, p->level_vec, sizeof(lv)) != 0;
+    if (changed) {
+        memcpy(p->level_vec, lv, sizeof(lv));
+        __atomic_add_fetch(&p->level_gen, 1, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&p->lock);
+    /* A vCPU running with virtual-interrupt delivery completes EOIs itself
+     * unless its EOI-exit bitmap says otherwise: make every vCPU reload
+     * the set before a level interrupt on the new entry can reach it. */
+    if (changed)
+        for (unsigned i = 0; i < p->vm->nvcpus; i++)
+            vcpu_kick(p->vm->vcpus[i]);
+}
+
+bool vplatform_level_vectors(struct vplatform *p, uint64_t out[4], uint32_t *gen)
+{
+    uint32_t g = __atomic_load_n(&p->level_gen, __ATOMIC_ACQUIRE);
+    if (g == *gen)
+        return false;
+    spin_lock(&p->lock);
+    memcpy(out, p->level_vec, sizeof(p->level_vec));
+    *gen = p->level_gen;
+    spin_unlock(&p->lock);
+    return true;
+}
+
+static uint64_t pic_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint8_t val = 0xff;
+    spin_lock(&p->lock);
+    pic_io_read(&p->pic, (uint16_t)port, &val);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void pic_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pic_io_write(&p->pic, (uint16_t)port, (uint8_t)val);
+    spin_unlock(&p->lock);
+}
+
+static uint64_t pit_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint8_t val = 0xff;
+    spin_lock(&p->lock);
+    pit_io_read(&p->pit, (uint16_t)port, &val);
+    update_timer_deadline(p);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void pit_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pit_io_write(&p->pit, (uint16_t)port, (uint8_t)val);
+    update_timer_deadline(p);
+    spin_unlock(&p->lock);
+}
+
+static uint64_t uart_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint8_t val = 0xff;
+    spin_lock(&p->lock);
+    uart_io_read(&p->uart, (uint16_t)(port - VPLAT_COM1_PORT), &val);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void uart_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uart_io_write(&p->uart, (uint16_t)(port - VPLAT_COM1_PORT), (uint8_t)val);
+    spin_unlock(&p->lock);
+}
+
+static uint64_t port_none(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    return ~0ull;
+}
+
+/* isa-debug-exit (QEMU hw/misc/debugexit.c semantics): a write of V makes
+ * QEMU exit with (V << 1) | 1; here it ends the VM with that status. */
+static void exit_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    uint64_t status = ((val & 0xffffffffu) << 1) | 1;
+    vm_end(v->vm, status > 127 ? 127 : (int)status, "wrote %#lx to the exit port: status %lu",
+           (unsigned long)val, (unsigned long)(status > 127 ? 127 : status));
+}
+
+/* pc-testdev IRQ lines: a byte written to 0x2000 + N sets line N. */
+static void irq_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    vplatform_set_irq(dev, (unsigned)(port - VPLAT_IRQ_PORTS), (val & 0xff) != 0);
+}
+
+static int vplatform_register(struct vplatform *p)
+{
+    struct iobus *b = &p->vm->bus;
+    int r = iobus_add_mmio(b, VPLAT_IOAPIC_BASE, VPLAT_IOAPIC_SIZE, ioapic_read, ioapic_write, p,
+                           "I/O APIC");
+    r |= iobus_add_port(b, 0x20, 2, pic_read, pic_write, p, "8259 master");
+    r |= iobus_add_port(b, 0xa0, 2, pic_read, pic_write, p, "8259 slave");
+    r |= iobus_add_port(b, 0x4d0, 2, pic_read, pic_write, p, "8259 ELCR");
+    r |= iobus_add_port(b, 0x40, 4, pit_read, pit_write, p, "8254 PIT");
+    r |= iobus_add_port(b, 0x61, 1, pit_read, pit_write, p, "port 0x61");
+    r |= iobus_add_port(b, VPLAT_COM1_PORT, 8, uart_read, uart_write, p, "16550 COM1");
+    if (p->opts.exit_port)
+        r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
+    if (p->opts.irq_ports)
+        r |= iobus_add_port(b, VPLAT_IRQ_PORTS, VPLAT_GSI_LINES, port_none, irq_port_write, p,
+                            "IRQ ports");
+    return r ? -1 : 0;
+}
+
+/* The guest's ACPI tables at 0xE0000, where a legacy RSDP scan of the
+ * BIOS area finds them (ACPI 5.2.5.1); the multiboot memory map marks
+ * 640 KiB .. 1 MiB reserved. */
+static int vplatform_acpi(struct vplatform *p)
+{
+    struct vm *vm = p->vm;
+    struct guest_acpi_params ap = {
+        .nvcpus = vm->nvcpus,
+        .x2apic = p->opts.madt_x2apic,
+        .ioapic_id = VPLAT_IOAPIC_ID,
+        .have_pic = true,
+        .have_rtc = false,
+    };
+    uint64_t rsdp;
+    int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
+                             VPLAT_ACPI_GPA, &rsdp);
+    if (r < 0) {
+        log_err("vm%u: cannot build the guest's ACPI tables (%d)", vm->index, r);
+        return -1;
+    }
+    log_debug("vm%u: ACPI RSDP at %#lx (%d bytes of tables)", vm->index, (unsigned long)rsdp, r);
+    return 0;
+}
+
+int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
+{
+    _Static_assert(sizeof(struct vplatform) <= 4 * PAGE_SIZE, "vplatform fits its pages");
+    struct vplatform *p = mem_try_alloc(4, 1, 0);
+    if (!p)
+        return -1;
+    p->vm = vm;
+    p->lock = (struct spinlock)SPINLOCK_INIT;
+    p->opts = *opts;
+    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, &ioapic_ops, p);
+    pic_init(&p->pic, &pic_ops, p);
+    pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
+    uart_init(&p->uart, &uart_ops, p);
+    if (vplatform_register(p)) {
+        log_err("vm%u: cannot register the platform devices", vm->index);
+        return -1;
+    }
+    if (vplatform_acpi(p))
+        return -1;
+    vm->plat = p;
+    return 0;
+}

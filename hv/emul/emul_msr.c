@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intercepted RDMSR/WRMSR.  Keel emulates the few MSRs its virtual CPU
+ * advertises and that are not kept in the VMCB/VMCS; every other MSR gets
+ * #GP, as on a CPU that does not implement it (SDM vol. 4 intro; RDMSR and
+ * WRMSR #GP(0) "if ECX specifies a reserved or unimplemented MSR").
+ */
+#include "hv/host/console.h"
+#include "hv/emul/handlers.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+/* EFER bits a guest may set: those whose feature the virtual CPUID shows
+ * (SCE: 0x80000001 EDX[11], LME: EDX[29], NXE: EDX[20], FFXSR: EDX[25]). */
+#define EFER_FFXSR (1ull << 14)
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR)
+
+static bool pat_valid(uint64_t pat)
+{
+    /* Each byte must be a defined memory type: 0, 1, 4, 5, 6 or 7 (SDM
+     * 12.12.2); anything else #GPs. */
+    for (unsigned i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (8 * i));
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+/* The always-present counter MSRs (vendor ops): stored, never counting. */
+static uint64_t *perf_msr(struct vcpu *v, uint32_t msr)
+{
+    uint32_t i = msr - vops->arch_perf_msr_base;
+    if (msr < vops->arch_perf_msr_base || i >= vops->arch_perf_msr_count || i >= 8)
+        return NULL;
+    return &v->perf_msr[i];
+}
+
+static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    uint64_t *p = perf_msr(v, msr);
+    if (p) {
+        *val = *p;
+        return 0;
+    }
+    switch (msr) {
+    case MSR_EFER:
+        *val = vops->get_efer(v);
+        return 0;
+    case MSR_IA32_PAT:
+        *val = vops->get_pat(v);
+        return 0;
+    case MSR_IA32_TSC:
+        *val = rdtsc() + v->tsc_offset;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int efer_write(struct vcpu *v, uint64_t val)
+{
+    uint64_t old = vops->get_efer(v);
+    if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
+        return -1;
+    struct guest_paging_regs p;
+    vops->get_paging(v, &p);
+    /* Changing LME with paging on is #GP (SDM 9.8.5, APM 14.6.1). */
+    if ((p.cr0 & CR0_PG) && ((val ^ old) & EFER_LME))
+        return -1;
+    vops->set_efer(v, val);
+    return 0;
+}
+
+static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    uint64_t *p = perf_msr(v, msr);
+    if (p) {
+        *p = val;
+        return 0;
+    }
+    switch (msr) {
+    case MSR_EFER:
+        return efer_write(v, val);
+    case MSR_IA32_PAT:
+        if (!pat_valid(val))
+            return -1;
+        vops->set_pat(v, val);
+        return 0;
+    case MSR_IA32_TSC:
+        v->tsc_offset = val - rdtsc();
+        vops->set_tsc_offset(v, v->tsc_offset);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int handle_msr_read(struct vcpu *v, const struct exit_record *e)
+{
+    uint64_t val;
+    int r = vapic_msr_read(v, e->msr, &val);
+    if (r == 1)
+        r = msr_read(v, e->msr, &val);
+    if (r) {
+        log_debug("vm%u vCPU %u: rdmsr %#x: #GP", v->vm->index, v->index, e->msr);
+        vcpu_inject_gp(v);
+        return 0;
+    }
+    v->gpr[GPR_RAX] = (uint32_t)val;
+    v->gpr[GPR_RDX] = val >> 32;
+    return vcpu_skip_insn(v, e);
+}
+
+int handle_msr_write(struct vcpu *v, const struct exit_record *e)
+{
+    uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+    int r = vapic_msr_write(v, e->msr, val);
+    if (r == 1)
+        r = msr_write(v, e->msr, val);
+    if (r) {
+        log_debug("vm%u vCPU %u: wrmsr %#x <- %#lx: #GP", v->vm->index, v->index, e->msr,
+                  (unsigned long)val);
+        vcpu_inject_gp(v);
+        return 0;
+    }
+    return vcpu_skip_insn(v, e);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exit dispatch: a const table indexed by the neutral exit reason.  An
+ * exit with no handler stops its VM with a dump; the hypervisor and the
+ * other VMs go on.
+ */
+#include "hv/emul/exit.h"
+
+#include "hv/host/console.h"
+#include "hv/emul/handlers.h"
+#include "hv/host/time.h"
+#include "hv/vapic.h"
+#include "hv/emul/vcpuid.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+#include "hv/emul/x86_decode.h"
+
+static const char *const exit_names[EXIT_REASON_COUNT] = {
+    [EXIT_NONE] = "none",          [EXIT_CPUID] = "cpuid",
+    [EXIT_MSR_READ] = "rdmsr",     [EXIT_MSR_WRITE] = "wrmsr",
+    [EXIT_IO] = "io",              [EXIT_NPF] = "npf",
+    [EXIT_HLT] = "hlt",            [EXIT_HYPERCALL] = "hypercall",
+    [EXIT_INTR] = "intr",          [EXIT_NMI] = "nmi",
+    [EXIT_SHUTDOWN] = "shutdown",  [EXIT_EXCEPTION] = "exception",
+    [EXIT_VIRT_INSN] = "virt-insn", [EXIT_XSETBV] = "xsetbv",
+    [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR_ACCESS] = "cr-access",
+    [EXIT_NMI_WINDOW] = "nmi-window", [EXIT_TPR_BELOW] = "tpr-below",
+    [EXIT_APIC_WRITE] = "apic-write", [EXIT_APIC_EOI] = "apic-eoi",
+    [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
+};
+
+const char *exit_reason_name(enum exit_reason r)
+{
+    return (unsigned)r < EXIT_REASON_COUNT && exit_names[r] ? exit_names[r] : "?";
+}
+
+static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
+{
+    uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
+    uint32_t r[4];
+    cpuid_count(leaf, sub, r);
+    const struct vapic_vm_opts *o = vapic_vm_opts(v->vm);
+    struct vcpuid_ctx ctx = {
+        .vcpu_index = v->index,
+        .nvcpus = v->vm->nvcpus,
+        .vm_index = v->vm->index,
+        .tsc_khz = (uint32_t)(tsc_hz / 1000),
+        .apic_enabled = vapic_enabled(v),
+        .x2apic = o->x2apic,
+        .tsc_deadline = o->tsc_deadline,
+    };
+    vcpuid_filter(leaf, sub, r, &ctx);
+    v->gpr[GPR_RAX] = r[0];
+    v->gpr[GPR_RBX] = r[1];
+    v->gpr[GPR_RCX] = r[2];
+    v->gpr[GPR_RDX] = r[3];
+    return vcpu_skip_insn(v, e);
+}
+
+static int handle_hlt(struct vcpu *v, const struct exit_record *e)
+{
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    /* The HLT has executed: an STI shadow before it is over, and the vCPU
+     * sleeps until an interrupt, NMI, INIT or SIPI (the run loop). */
+    vops->clear_shadow(v);
+    __atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static int handle_intr_window(struct vcpu *v, const struct exit_record *e)
+{
+    vops->set_intr_window(v, false); /* the run loop injects before the next entry */
+    return 0;
+}
+
+static int handle_nmi_window(struct vcpu *v, const struct exit_record *e)
+{
+    /* The CPU tracked the NMI handler's IRET itself (virtual NMIs). */
+    vops->set_iret_exit(v, false);
+    v->nmi_masked = false;
+    v->nmi_unmask_at_next_exit = false;
+    return 0;
+}
+
+static int handle_tpr_below(struct vcpu *v, const struct exit_record *e)
+{
+    /* The TPR already changed in the APIC page; the run loop re-evaluates. */
+    return 0;
+}
+
+/* An accelerated APIC's write the CPU stored but cannot complete alone
+ * (SDM 30.4.3.3); trap-like: RIP is already past the instruction. */
+static int handle_apic_write(struct vcpu *v, const struct exit_record *e)
+{
+    return vapic_apic_write(v, (uint32_t)e->info1);
+}
+
+/* The CPU completed the EOI of a vector in the EOI-exit bitmap (ISR
+ * cleared already, SDM 30.1.4); the I/O APIC still needs to hear of it. */
+static int handle_apic_eoi(struct vcpu *v, const struct exit_record *e)
+{
+    vapic_eoi_exit(v, (uint8_t)e->info1);
+    return 0;
+}
+
+static int handle_iret(struct vcpu *v, const struct exit_record *e)
+{
+    /* The IRET intercept comes before the IRET executes (APM 15.9): NMIs
+     * stay blocked until RIP has moved past it. */
+    vops->set_iret_exit(v, false);
+    v->nmi_unmask_at_next_exit = true;
+    v->nmi_iret_rip = v->rip;
+    return 0;
+}
+
+static int handle_physical_event(struct vcpu *v, const struct exit_record *e)
+{
+    /* The interrupt or NMI itself is taken by the host IDT after STGI. */
+    return 0;
+}
+
+static int handle_shutdown(struct vcpu *v, const struct exit_record *e)
+{
+    return vm_stop_fault(v, "triple fault");
+}
+
+static int handle_virt_insn(struct vcpu *v, const struct exit_record *e)
+{
+    /* SVM/VMX instructions, RDTSCP and XSETBV are not offered to guests
+     * (CPUID hides them): they #UD as on a CPU without them. */
+    vcpu_inject_ud(v);
+    return 0;
+}
+
+static int handle_exception(struct vcpu *v, const struct exit_record *e)
+{
+    if (e->exc.vector == X86_MC)
+        return vm_stop_fault(v, "machine check while running the guest");
+    return vm_stop_fault(v, "unexpected intercepted exception %u", e->exc.vector);
+}
+
+static int handle_invalid(struct vcpu *v, const struct exit_record *e)
+{
+    return vm_stop_fault(v, "invalid guest state: the CPU refused to enter the guest");
+}
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
+    [EXIT_CPUID] = handle_cpuid,
+    [EXIT_MSR_READ] = handle_msr_read,
+    [EXIT_MSR_WRITE] = handle_msr_write,
+    [EXIT_IO] = handle_io,
+    [EXIT_NPF] = handle_npf,
+    [EXIT_HLT] = handle_hlt,
+    [EXIT_HYPERCALL] = handle_hypercall,
+    [EXIT_INTR] = handle_physical_event,
+    [EXIT_NMI] = handle_physical_event,
+    [EXIT_SHUTDOWN] = handle_shutdown,
+    [EXIT_EXCEPTION] = handle_exception,
+    [EXIT_VIRT_INSN] = handle_virt_insn,
+    [EXIT_XSETBV] = handle_virt_insn,
+    [EXIT_INTR_WINDOW] = handle_intr_window,
+    [EXIT_IRET] = handle_iret,
+    [EXIT_CR_ACCESS] = handle_cr_access,
+    [EXIT_NMI_WINDOW] = handle_nmi_window,
+    [EXIT_TPR_BELOW] = handle_tpr_below,
+    [EXIT_APIC_WRITE] = handle_apic_write,
+    [EXIT_APIC_EOI] = handle_apic_eoi,
+    [EXIT_INVALID_STATE] = handle_invalid,
+};
+
+bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
+{
+    if ((unsigned)e->reason >= EXIT_REASON_COUNT || !exit_handlers[e->reason]) {
+        vm_stop_fault(v, "unhandled exit %s (code %#lx)", exit_reason_name(e->reason),
+                      (unsigned long)e->raw);
+        return false;
+    }
+    if (exit_handlers[e->reason](v, e) == 0)
+        return true; /* the run loop still checks vm_ended() before the entry */
+    /* Negative: a stop or an injected fault; the VM's state tells which. */
+    return !vm_ended(v->vm);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Delivering NMIs and interrupts to a vCPU, the way the CPU would: NMIs
+ * first, blocked from delivery until the handler's IRET (SDM 6.7.1); then
+ * the local APIC's highest interrupt above PPR or an 8259 ExtINT, only with
+ * RFLAGS.IF set and outside an STI / MOV SS shadow (SDM 6.8.3).  When the
+ * guest cannot take it yet, the vendor's interrupt-window exit says when.
+ *
+ * Never inject inside a shadow: QEMU 7.2 ignores VMCB INT_STATE on VMRUN
+ * (docs/platforms.md), and real CPUs would take the event one instruction late
+ * anyway.  A HLT in a shadow completes first (hv/emul/exit.c), which is what the
+ * CPU does too.
+ */
+#include "hv/emul/inject.h"
+
+#include "hv/vapic.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+void vcpu_handle_init_sipi(struct vcpu *v)
+{
+    if (vapic_take_init(v)) {
+        /* INIT: the vCPU and its APIC go to their INIT state and wait for
+         * a SIPI (SDM 9.4.4.1; an INIT to the BSP also waits: Keel has no
+         * firmware at the reset vector). */
+        vcpu_reset_init(v);
+        vapic_init_reset(v);
+        v->nmi_masked = false;
+        v->nmi_unmask_at_next_exit = false;
+        __atomic_store_n(&v->state, VCPU_WAIT_START, __ATOMIC_RELEASE);
+    }
+    int vec = vapic_take_sipi(v);
+    /* A SIPI reaches only a vCPU waiting for one; otherwise it is dropped
+     * (SDM 9.4.4.1: "ignored ... if not in wait-for-SIPI"). */
+    if (vec != VAPIC_NONE && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_WAIT_START) {
+        vcpu_start_sipi(v, (uint8_t)vec);
+        v->started = true;
+        __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_RELEASE);
+    }
+}
+
+bool vcpu_wake_pending(struct vcpu *v)
+{
+    if (vapic_nmi_pending(v) && !v->nmi_masked)
+        return true;
+    return (v->rflags & RFLAGS_IF) && vapic_pending_intr(v, NULL) != VAPIC_NONE;
+}
+
+void vcpu_nmi_track(struct vcpu *v)
+{
+    if (v->nmi_unmask_at_next_exit && v->rip != v->nmi_iret_rip) {
+        v->nmi_masked = false;
+        v->nmi_unmask_at_next_exit = false;
+    }
+}
+
+static bool inject_nmi(struct vcpu *v)
+{
+    if (!vapic_nmi_pending(v) || v->nmi_masked)
+        return false;
+    if (vops->in_shadow(v))
+        return false;
+    vapic_take_nmi(v);
+    vops->inject_event(v, EVENT_NMI, X86_NMI, false, 0);
+    v->nmi_masked = true;
+    vops->set_iret_exit(v, true); /* no virtual NMI masking: watch for the IRET */
+    return true;
+}
+
+bool vcpu_inject_events(struct vcpu *v)
+{
+    bool need_exit = vapic_nmi_pending(v) && v->nmi_masked && v->nmi_unmask_at_next_exit;
+    if (vops->event_queued(v)) {
+        /* A re-injected event goes first; whatever else waits needs an exit. */
+        vops->set_intr_window(v, false);
+        return need_exit || vapic_nmi_pending(v) || vapic_pending_intr(v, NULL) != VAPIC_NONE;
+    }
+    if (inject_nmi(v)) {
+        vops->set_intr_window(v, false);
+        return need_exit;
+    }
+    int held;
+    int p = vapic_pending_intr(v, &held);
+    if (v->apic.accel.on && p != VAPIC_EXTINT) {
+        /* Virtual-interrupt delivery: the CPU takes the vLAPIC's vectors
+         * from RVI itself, when IF and PPR allow (the vendor loads RVI);
+         * only NMIs and the 8259's ExtINT are injected. */
+        p = VAPIC_NONE;
+        held = -1;
+    }
+    /* An interrupt only TPR holds back becomes deliverable when the guest
+     * lowers its TPR, which it may do without an exit: catch that. */
+    vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
+    if (p == VAPIC_NONE) {
+        vops->set_intr_window(v, false);
+        return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
+    }
+    if (vops->in_shadow(v)) {
+        vops->set_intr_window(v, false);
+        return true;
+    }
+    if (v->rflags & RFLAGS_IF) {
+        uint8_t vec = vapic_ack_intr(v, p);
+        vops->inject_event(v, EVENT_EXTINT, vec, false, 0);
+        vops->set_intr_window(v, false);
+        return need_exit;
+    }
+    vops->set_intr_window(v, true);
+    return need_exit;
+}

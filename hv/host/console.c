@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+#include "hv/host/console.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/host/percpu.h"
+#include "hv/host/spinlock.h"
+#include "hv/x86.h"
+
+/* 16550 registers (offsets from the base port) and bits, per the
+ * PC16550D data sheet. */
+#define UART_THR 0 /* transmit holding (DLAB=0) */
+#define UART_DLL 0 /* divisor latch low (DLAB=1) */
+#define UART_IER 1
+#define UART_DLM 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_SCR 7
+#define LCR_8N1  0x03
+#define LCR_DLAB 0x80
+#define FCR_ENABLE_CLEAR 0x07
+#define MCR_DTR_RTS 0x03
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+#define UART_CLOCK_DIV 115200u
+
+static struct spinlock con_lock = SPINLOCK_INIT;
+static uint16_t uart_port;
+static con_efi_writer efi_writer;
+static enum log_level_hv con_lvl = KLOG_INFO;
+
+void con_set_efi_writer(con_efi_writer w) { efi_writer = w; }
+void con_set_level(enum log_level_hv lvl) { con_lvl = lvl; }
+enum log_level_hv con_level(void) { return con_lvl; }
+
+int con_init_serial(uint16_t port, uint32_t baud)
+{
+    uart_port = 0;
+    if (!port)
+        return 0;
+    /* Probe through the scratch register: no UART, no console. */
+    outb(port + UART_SCR, 0x5a);
+    if (inb(port + UART_SCR) != 0x5a)
+        return -1;
+    uint16_t div = (uint16_t)(UART_CLOCK_DIV / (baud ? baud : UART_CLOCK_DIV));
+    outb(port + UART_IER, 0);
+    outb(port + UART_LCR, LCR_DLAB);
+    outb(port + UART_DLL, (uint8_t)div);
+    outb(port + UART_DLM, (uint8_t)(div >> 8));
+    outb(port + UART_LCR, LCR_8N1);
+    outb(port + UART_FCR, FCR_ENABLE_CLEAR);
+    outb(port + UART_MCR, MCR_DTR_RTS);
+    uart_port = port;
+    return 0;
+}
+
+static void uart_putc(char c)
+{
+    /* Bounded wait: a wedged UART must not hang the hypervisor. */
+    for (unsigned i = 0; i < 100000; i++) {
+        if (inb(uart_port + UART_LSR) & LSR_THRE)
+            break;
+        cpu_relax();
+    }
+    outb(uart_port + UART_THR, (uint8_t)c);
+}
+
+void con_drain(void)
+{
+    for (unsigned i = 0; uart_port && i < 1000000; i++) {
+        if (inb(uart_port + UART_LSR) & LSR_TEMT)
+            return;
+        cpu_relax();
+    }
+}
+
+static void con_write_locked(const char *s, size_t n)
+{
+    if (uart_port) {
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '\n')
+                uart_putc('\r');
+            uart_putc(s[i]);
+        }
+    }
+    if (efi_writer)
+        efi_writer(s, n);
+}
+
+void con_write(const char *s, size_t n)
+{
+    spin_lock(&con_lock);
+    con_write_locked(s, n);
+    spin_unlock(&con_lock);
+}
+
+void klog(enum log_level_hv lvl, const char *fmt, ...)
+{
+    if (lvl > con_lvl)
+        return;
+    char line[256];
+    int off = 0;
+    struct percpu *pc = this_cpu_or_null();
+    if (pc)
+        off = snprintf(line, sizeof(line), "[cpu%u] ", pc->index);
+    off += snprintf(line + off, sizeof(line) - (size_t)off, "keel: ");
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)off + (n < 0 ? 0 : (size_t)n);
+    if (len > sizeof(line) - 2)
+        len = sizeof(line) - 2;
+    if (len == 0 || line[len - 1] != '\n')
+        line[len++] = '\n';
+    con_write(line, len);
+}
+
+static void con_emit_prefixed(const char *prefix, const char *s, size_t n)
+{
+    spin_lock(&con_lock);
+    con_write_locked(prefix, strlen(prefix));
+    con_write_locked(s, n);
+    con_write_locked("\n", 1);
+    spin_unlock(&con_lock);
+}
+
+void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\r')
+            continue;
+        if (c == '\n' || lb->len == sizeof(lb->text)) {
+            con_emit_prefixed(prefix, lb->text, lb->len);
+            lb->len = 0;
+            if (c == '\n')
+                continue;
+        }
+        lb->text[lb->len++] = c;
+    }
+}
+
+void con_prefixed_flush(struct con_linebuf *lb, const char *prefix)
+{
+    if (lb->len) {
+        con_emit_prefixed(prefix, lb->text, lb->len);
+        lb->len = 0;
+    }
+}
