@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# apic.<mode>-<N>cpu, vmx.apic-*: the in-guest APIC suite (guest/apic) on N
+# apic.<mode>-<N>cpu, vmx.apic-*, bsvm.apic-*: the in-guest APIC suite (guest/apic) on N
 # vCPUs in xAPIC or x2APIC mode, on PLATFORM (default qemu-svm): every test
 # passes or skips for a stated reason, none fails.
 # The suite raises IRQ lines through the pc-testdev compatible ports.

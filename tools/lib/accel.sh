@@ -13,7 +13,7 @@
 #              bochs-vmx when auto finds it, and nested VMX gives Keel what
 #              Bochs lacks: posted interrupts, and IPI virtualization where the
 #              host CPU has it;
-#   bochs-vmx  a full emulator: no accelerator applies.
+#   bochs-vmx, bochs-svm  full emulators: no accelerator applies.
 # auto also requires /dev/kvm to be readable and writable and QEMU to open
 # it (a probe with `-machine none`): some sandboxes have a /dev/kvm that
 # cannot run firmware, and that shows there.
@@ -119,9 +119,9 @@ accel_decide() {
         *) echo "--accel wants auto, kvm or tcg, not '$req'"; return 1 ;;
     esac
     case $platform in
-        bochs-vmx)
+        bochs-vmx|bochs-svm)
             if [[ $req == kvm ]]; then
-                echo "bochs-vmx is a full emulator: --accel kvm does not apply (qemu-vmx is VMX under KVM)"
+                echo "$platform is a full emulator: --accel kvm does not apply (qemu-vmx and qemu-svm run under KVM)"
                 return 1
             fi
             echo "none Bochs emulates the whole machine" ;;

@@ -26,6 +26,10 @@ readonly KEEL_BOCHS_OVMF_VARS=${KEEL_BOCHS_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.
 readonly KEEL_BOCHS_VGABIOS=/usr/share/vgabios/vgabios.bin
 # Bochs CPU models with VMX, EPT and APIC virtualization; the first is the default.
 readonly KEEL_BOCHS_MODELS=(corei7_skylake_x corei7_icelake_u tigerlake)
+# Bochs CPU models with SVM (bochs-svm): ryzen has nested paging, nRIP,
+# flush-by-ASID and the pause filter, no AVIC: the path real AMD CPUs take
+# for instruction lengths (nRIP), which QEMU's TCG lacks.
+readonly KEEL_BOCHS_SVM_MODELS=(ryzen)
 # Instructions per emulated second.  With `clock: sync=none` emulated time is
 # the instruction count divided by this, so a run is the same every time; at
 # Bochs' ~100M instructions/s an emulated second takes about 2 s.
@@ -62,13 +66,19 @@ bochs_isolation() {
     fi
 }
 
-# True when MODEL is one of KEEL_BOCHS_MODELS.
+# The CPU models of PLATFORM (bochs-vmx, bochs-svm), the default first.
+bochs_models() {
+    if [[ $1 == bochs-svm ]]; then
+        printf '%s\n' "${KEEL_BOCHS_SVM_MODELS[@]}"
+    else
+        printf '%s\n' "${KEEL_BOCHS_MODELS[@]}"
+    fi
+}
+
+# bochs_model_ok MODEL [PLATFORM]: MODEL is a model of PLATFORM (default
+# bochs-vmx).
 bochs_model_ok() {
-    local m
-    for m in "${KEEL_BOCHS_MODELS[@]}"; do
-        [[ $m == "$1" ]] && return 0
-    done
-    return 1
+    bochs_models "${2:-bochs-vmx}" | grep -qxF -- "$1"
 }
 
 # Writes DIR/bochsrc, DIR/bochs.rc and DIR/ovmf.rom.
@@ -81,7 +91,7 @@ bochs_prepare() {
     cat -- "$KEEL_BOCHS_OVMF_VARS" "$KEEL_BOCHS_OVMF_CODE" >"$dir/ovmf.rom" 2>/dev/null || true
     echo c >"$dir/bochs.rc"
     {
-        echo "# Keel on Bochs: written by tools/keel run --platform bochs-vmx"
+        echo "# Keel on Bochs: written by tools/keel run (platform bochs-vmx or bochs-svm)"
         echo "# Run by hand: see bochs.cmd beside this file."
         echo "cpu: model=$model, count=$cpus, ips=$KEEL_BOCHS_IPS, reset_on_triple_fault=0"
         # Above host=, Bochs keeps guest RAM in a swap file (slow, but works).

@@ -48,7 +48,7 @@ doctor_accel() {
     local p d
     accel_facts
     echo "  host CPU: $ACC_VENDOR; /dev/kvm: $ACC_KVM; nested: $ACC_NESTED"
-    for p in qemu-svm qemu-vmx bochs-vmx; do
+    for p in qemu-svm qemu-vmx bochs-vmx bochs-svm; do
         if d=$(accel_decide "$p" auto); then
             printf '  %-10s %s (%s)\n' "$p" "${d%% *}" "${d#* }"
         else

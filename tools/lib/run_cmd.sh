@@ -6,7 +6,7 @@
 # command always ends with exit, so they never outlive it.
 
 readonly KEEL_RUN_TIMEOUT=300       # default --timeout under TCG (scaled for KVM)
-readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx)
+readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx bochs-svm)
 
 # Options, as given (run_parse) and checked (run_check_options).
 run_defaults() {
@@ -73,20 +73,20 @@ run_check_platform() {
     case $R_PLATFORM in
         qemu-svm|qemu-vmx)
             [[ -z $R_BOCHS_MODEL && ${#R_BOCHS_LINES[@]} == 0 ]] ||
-                run_usage_error "--bochs-model and --bochsrc-line are for --platform bochs-vmx"
+                run_usage_error "--bochs-model and --bochsrc-line are for the Bochs platforms"
             ;;
-        bochs-vmx)
+        bochs-vmx|bochs-svm)
             ((!R_ICOUNT)) || run_usage_error "--icount is for QEMU (Bochs always counts instructions: see --help)"
             ((${#R_QEMU_EXTRA[@]} == 0)) || run_usage_error "--qemu-arg is for QEMU; use --bochsrc-line"
-            R_BOCHS_MODEL=${R_BOCHS_MODEL:-${KEEL_BOCHS_MODELS[0]}}
-            bochs_model_ok "$R_BOCHS_MODEL" ||
-                run_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$R_BOCHS_MODEL'"
+            R_BOCHS_MODEL=${R_BOCHS_MODEL:-$(bochs_models "$R_PLATFORM" | head -n 1)}
+            bochs_model_ok "$R_BOCHS_MODEL" "$R_PLATFORM" ||
+                run_usage_error "--bochs-model wants one of $(bochs_models "$R_PLATFORM" | tr '\n' ' ')for $R_PLATFORM, not '$R_BOCHS_MODEL'"
             ;;
         *) run_usage_error "unknown platform '$R_PLATFORM' (platforms: ${KEEL_PLATFORMS[*]})" ;;
     esac
     # The keel.cfg line that lets Keel end the emulator with its status.
     R_EXIT_LINE='debug_exit = 0xf4'
-    [[ $R_PLATFORM == bochs-vmx ]] && R_EXIT_LINE='bochs_exit = yes'
+    [[ $R_PLATFORM == bochs-* ]] && R_EXIT_LINE='bochs_exit = yes'
     return 0
 }
 
@@ -170,7 +170,7 @@ run_check_machine() {
     else
         local m
         while IFS= read -r m; do
-            [[ -z $m ]] || note_missing "missing for bochs-vmx: $m"
+            [[ -z $m ]] || note_missing "missing for $R_PLATFORM: $m"
         done < <(bochs_missing)
     fi
 }
@@ -339,7 +339,7 @@ run_print_dry() {
 run_boot() {
     local input=/dev/null start rc
     start=$SECONDS
-    if [[ $R_PLATFORM == bochs-vmx ]]; then
+    if [[ $R_PLATFORM == bochs-* ]]; then
         [[ -n ${R_ISOLATION:-} ]] ||
             warn "unshare --net is not available: Bochs' VNC server listens on TCP port 5900+ of every interface during the run"
         bochs_run "$R_DIR" "$R_TIMEOUT" "$R_LOG" "$R_STALL" "${R_EMU[@]}"
