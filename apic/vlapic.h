@@ -272,9 +272,18 @@ bool vlapic_take_extint(struct vlapic *vl);
 
 /* ---- timer (SDM 11.5.4) ------------------------------------------------------- */
 
-/* Absolute guest TSC of the next expiry; 0 when the timer is not armed. */
+/* Is the timer armed, and the guest TSC of its next expiry (0 when not
+ * armed; while armed, 0 is a deadline like any other, reached when the
+ * guest TSC wraps).  Count modes run modulo 2^64, so a deadline may lie
+ * "below" now across the wrap: vlapic_timer_due() says whether it came. */
+bool vlapic_timer_armed(const struct vlapic *vl);
 uint64_t vlapic_timer_deadline(const struct vlapic *vl);
-/* Called when now() >= vlapic_timer_deadline(): raises the LVT timer
+/* Has the armed timer's expiry come at guest TSC @now?  One-shot and
+ * periodic: @now is at or past the deadline counting modulo 2^64 (the APIC
+ * timer counts bus clocks, whatever the TSC's value).  TSC-deadline: the
+ * unsigned comparison TSC >= IA32_TSC_DEADLINE (SDM 11.5.4.1). */
+bool vlapic_timer_due(const struct vlapic *vl, uint64_t now);
+/* Called when vlapic_timer_due(now): raises the LVT timer
  * interrupt unless masked and re-arms a periodic timer at previous deadline
  * + period (missed periods coalesce).  Early or spurious calls do nothing. */
 void vlapic_timer_expire(struct vlapic *vl);

@@ -40,9 +40,31 @@ void vlapic_timer_stop(struct vlapic *vl)
         timer_changed(vl);
 }
 
+bool vlapic_timer_armed(const struct vlapic *vl)
+{
+    return vl->timer_armed;
+}
+
 uint64_t vlapic_timer_deadline(const struct vlapic *vl)
 {
     return vl->timer_armed ? vl->timer_deadline : 0;
+}
+
+/* Count modes: the deadline is now + period modulo 2^64, and periods are
+ * far below 2^63 (at most 2^32 ticks of 128 x tsc_per_bus_tick), so "at or
+ * past" is the sign of the difference. */
+static bool count_due(uint64_t now, uint64_t deadline)
+{
+    return (int64_t)(now - deadline) >= 0;
+}
+
+bool vlapic_timer_due(const struct vlapic *vl, uint64_t now)
+{
+    if (!vl->timer_armed)
+        return false;
+    if (vlapic_timer_mode(vl) == APIC_TIMER_TSC_DEADLINE)
+        return now >= vl->timer_deadline;
+    return count_due(now, vl->timer_deadline);
 }
 
 /* The current count at guest TSC @now (count modes, armed): the ticks left
@@ -52,7 +74,7 @@ static uint32_t count_at(const struct vlapic *vl, uint64_t now)
 {
     uint64_t dl = vl->timer_deadline, t = tick(vl);
 
-    if (now >= dl) {
+    if (count_due(now, dl)) {
         if (vlapic_timer_mode(vl) != APIC_TIMER_PERIODIC)
             return 0;                   /* one-shot: stays at 0 (11.5.4) */
         dl += ((now - dl) / vl->timer_period + 1) * vl->timer_period;
@@ -74,7 +96,7 @@ void vlapic_timer_expire(struct vlapic *vl)
     if (!vl->timer_armed)
         return;
     now = vlapic_now(vl);
-    if (now < vl->timer_deadline)
+    if (!vlapic_timer_due(vl, now))
         return;
     if (vlapic_timer_mode(vl) == APIC_TIMER_PERIODIC) {
         /* Reload without drift; periods already missed coalesce. */
@@ -93,7 +115,7 @@ void vlapic_timer_expire(struct vlapic *vl)
 /* An expiry due by now happened before the register write that follows. */
 static void catch_up(struct vlapic *vl)
 {
-    if (vl->timer_armed && vlapic_now(vl) >= vl->timer_deadline)
+    if (vlapic_timer_due(vl, vlapic_now(vl)))
         vlapic_timer_expire(vl);
 }
 
@@ -166,7 +188,7 @@ int vlapic_set_tsc_deadline(struct vlapic *vl, uint64_t deadline)
     vl->timer_deadline = deadline;
     vl->timer_period = 0;
     vl->timer_armed = true;
-    if (vlapic_now(vl) >= deadline)
+    if (vlapic_timer_due(vl, vlapic_now(vl)))
         vlapic_timer_expire(vl);        /* in the past: fires now */
     else
         timer_changed(vl);

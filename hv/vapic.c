@@ -429,14 +429,23 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
     return (uint8_t)pending;
 }
 
+/* The host TSC of the guest deadline, 0 for none.  Guest TSC = host TSC +
+ * tsc_offset modulo 2^64, so host = guest - offset whatever side of a wrap
+ * the guest TSC is on.  An expiry that has come in the guest's terms (a
+ * TSC-deadline below a guest TSC near 2^64, say) is due now, and a host
+ * deadline of exactly 0 (long past) becomes 1, as 0 means none. */
 uint64_t vapic_timer_deadline(struct vcpu *v)
 {
     if (!v->apic.vl.timer_armed)
         return 0;
     vapic_lock(v);
-    uint64_t d = vlapic_timer_deadline(&v->apic.vl);
+    bool armed = vlapic_timer_armed(&v->apic.vl);
+    bool due = vlapic_timer_due(&v->apic.vl, rdtsc() + v->tsc_offset);
+    uint64_t d = vlapic_timer_deadline(&v->apic.vl) - v->tsc_offset;
     vapic_unlock(v);
-    return d ? d - v->tsc_offset : 0;
+    if (!armed)
+        return 0;
+    return due || d == 0 ? 1 : d;
 }
 
 void vapic_timer_check(struct vcpu *v)
@@ -444,8 +453,7 @@ void vapic_timer_check(struct vcpu *v)
     if (!v->apic.vl.timer_armed)
         return; /* only this vCPU arms its own timer */
     vapic_lock(v);
-    uint64_t d = vlapic_timer_deadline(&v->apic.vl);
-    if (d && rdtsc() + v->tsc_offset >= d)
+    if (vlapic_timer_due(&v->apic.vl, rdtsc() + v->tsc_offset))
         vlapic_timer_expire(&v->apic.vl);
     vapic_unlock(v);
 }

@@ -265,6 +265,109 @@ static void test_mode_switch_disarms(void)
     CHECK_EQ(vlapic_timer_deadline(&vl), T0 + 20 + 200);
 }
 
+/* The guest may set its TSC anywhere (WRMSR IA32_TSC).  The count modes
+ * count bus clocks whatever the TSC's value, so a count that spans the
+ * wrap of the 64-bit TSC takes exactly as long as any other. */
+static void test_oneshot_across_wrap(void)
+{
+    const uint64_t start = UINT64_MAX - 499;   /* 500 before the wrap */
+
+    fresh_r(1);
+    fk.tsc = start;
+    wr(APIC_TDCR, 0xb);                         /* divide by 1 */
+    wr(APIC_LVT_TIMER, ONESHOT);
+    wr(APIC_TMICT, 1000);
+    CHECK(vlapic_timer_armed(&vl));
+    CHECK_EQ(vlapic_timer_deadline(&vl), 500);  /* start + 1000, wrapped */
+    CHECK_EQ(count(), 1000);
+    fk.tsc = UINT64_MAX;                        /* 499 ticks gone */
+    vlapic_timer_expire(&vl);
+    CHECK(!fired());
+    CHECK_EQ(count(), 501);
+    fk.tsc = 0;                                 /* the TSC wrapped */
+    CHECK(!vlapic_timer_due(&vl, fk.tsc));
+    CHECK_EQ(count(), 500);
+    fk.tsc = 499;
+    vlapic_timer_expire(&vl);
+    CHECK(!fired());
+    CHECK_EQ(count(), 1);
+    fk.tsc = 500;
+    CHECK(vlapic_timer_due(&vl, fk.tsc));
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+    CHECK_EQ(count(), 0);
+}
+
+/* A deadline that wraps to exactly 0 is a deadline, not "not armed". */
+static void test_oneshot_deadline_zero(void)
+{
+    fresh_r(1);
+    fk.tsc = (uint64_t)0 - 1000;
+    wr(APIC_TDCR, 0xb);
+    wr(APIC_LVT_TIMER, ONESHOT);
+    wr(APIC_TMICT, 1000);
+    CHECK(vlapic_timer_armed(&vl));
+    CHECK_EQ(vlapic_timer_deadline(&vl), 0);
+    CHECK(!vlapic_timer_due(&vl, UINT64_MAX));
+    fk.tsc = UINT64_MAX;
+    vlapic_timer_expire(&vl);
+    CHECK(!fired());
+    CHECK_EQ(count(), 1);
+    fk.tsc = 0;
+    CHECK(vlapic_timer_due(&vl, 0));
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+    CHECK(!vlapic_timer_armed(&vl));
+}
+
+/* Periodic across the wrap: one interrupt per period, no drift. */
+static void test_periodic_across_wrap(void)
+{
+    const uint64_t period = 300;
+    uint64_t now = UINT64_MAX - 1000, next = now + period;
+    unsigned n = 0;
+
+    fresh_r(1);
+    fk.tsc = now;
+    wr(APIC_TDCR, 0xb);
+    wr(APIC_LVT_TIMER, PERIODIC);
+    wr(APIC_TMICT, (uint32_t)period);
+    for (unsigned i = 0; i < 3000; i++) {
+        fk.tsc = ++now;
+        vlapic_timer_expire(&vl);
+        bool f = fired();
+        CHECK_EQ(f, now == next);
+        if (f) {
+            n++;
+            next += period;
+            CHECK_EQ(vlapic_timer_deadline(&vl), next);
+        }
+    }
+    CHECK_EQ(n, 10);
+}
+
+/* TSC-deadline mode is an unsigned comparison with the TSC (11.5.4.1):
+ * near the top of the TSC, a deadline that is numerically smaller is in
+ * the past and fires at once; a larger one waits. */
+static void test_tsc_deadline_near_wrap(void)
+{
+    fresh_r(1);
+    fk.tsc = UINT64_MAX - 100;
+    wr(APIC_LVT_TIMER, DEADLINE);
+    CHECK_EQ(vlapic_set_tsc_deadline(&vl, 50), VLAPIC_OK);
+    CHECK(fired());
+    CHECK_EQ(vlapic_set_tsc_deadline(&vl, UINT64_MAX - 40), VLAPIC_OK);
+    CHECK(!fired());
+    CHECK(!vlapic_timer_due(&vl, UINT64_MAX - 41));
+    fk.tsc = UINT64_MAX - 40;
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+    CHECK_EQ(vlapic_set_tsc_deadline(&vl, UINT64_MAX), VLAPIC_OK);
+    fk.tsc = UINT64_MAX;
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+}
+
 static void test_tsc_deadline(void)
 {
     uint64_t v;
@@ -446,5 +549,9 @@ int main(void)
     test_divide_change();
     test_timer_illegal_vector_and_x2apic();
     test_tick_config();
+    test_oneshot_across_wrap();
+    test_oneshot_deadline_zero();
+    test_periodic_across_wrap();
+    test_tsc_deadline_near_wrap();
     return check_report("test_vlapic_timer");
 }
