@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every header compiles on its own (STYLE.md, item 13): each hypervisor
+# Every header compiles on its own (docs/style.md, item 13): each hypervisor
 # header is included alone into an empty translation unit and compiled with
 # the freestanding flags keel.efi uses.
 #

@@ -40,17 +40,30 @@ static uint64_t out2_cycles_once(uint16_t count)
     return rt_rdtsc() - t0;
 }
 
-/* The shortest of a few: a stalled poll only ever makes one longer. */
-static uint64_t out2_cycles(uint16_t count)
+/* Twice the count takes about twice as long: 1.2x to 3x. */
+static bool calibration_ratio_ok(uint64_t t10, uint64_t t20)
 {
-    uint64_t best = 0;
+    return t10 > 0 && t20 * 10 >= t10 * 12 && t20 * 10 <= t10 * 30;
+}
 
-    for (unsigned i = 0; i < 3; i++) {
-        uint64_t c = out2_cycles_once(count);
-        if (c && (best == 0 || c < best))
-            best = c;
+/* 10 ms and 20 ms of counter 2, each the shortest of up to CAL_ROUNDS
+ * interleaved tries: a vCPU descheduled by a busy host only ever makes a
+ * try longer, so on a loaded machine more tries find the true values, and
+ * the rounds stop as soon as the two agree.  A counter running at the
+ * wrong rate never does. */
+#define CAL_ROUNDS 8
+static void out2_calibrate(uint64_t *t10, uint64_t *t20)
+{
+    *t10 = *t20 = 0;
+    for (unsigned i = 0; i < CAL_ROUNDS; i++) {
+        uint64_t a = out2_cycles_once(11932), b = out2_cycles_once(23864);
+        if (a && (*t10 == 0 || a < *t10))
+            *t10 = a;
+        if (b && (*t20 == 0 || b < *t20))
+            *t20 = b;
+        if (i >= 2 && calibration_ratio_ok(*t10, *t20))
+            break;
     }
-    return best;
 }
 
 APIC_TEST(pit_channel2_gate_holds_count)
@@ -98,12 +111,13 @@ APIC_TEST(pit_channel2_calibration_loop)
     /* The calibration loop: twice the count takes longer, about twice as
      * long (loosely: a vCPU that was not running when OUT rose sees it
      * late, by up to a host time slice). */
-    uint64_t t10 = out2_cycles(11932), t20 = out2_cycles(23864);
+    uint64_t t10, t20;
+    out2_calibrate(&t10, &t20);
     rt_outb(PORT61, saved);
     if (!EXPECT(c2 < c1 && c1 <= 0x8000))
         printf("  counter 2 read %#x then %#x\n", c1, c2);
     EXPECT(out_end);
-    if (!EXPECT(t10 > 0 && t20 * 10 >= t10 * 12 && t20 * 10 <= t10 * 30))
+    if (!EXPECT(calibration_ratio_ok(t10, t20)))
         printf("  10 ms of counter 2: %llu TSC cycles, 20 ms: %llu\n",
                (unsigned long long)t10, (unsigned long long)t20);
     if (!rt_under_keel())
