@@ -207,8 +207,30 @@ def multiboot():
     put("multiboot", "elf32-2mods", b"\x20\x02" + struct.pack("<HHHH", 0x10, 0x20, 0x80, 0x80) + elf32())
 
 
+def walk_seed(mode, gva, cr3, entries, flags=0, access=0, length=16):
+    mem = bytearray(0x4000)
+    for addr, size, val in entries:
+        mem[addr:addr + size] = val.to_bytes(size, "little")
+    return (bytes([mode, flags, 0, access]) + struct.pack("<QBH", gva, length, cr3)
+            + bytes(mem.rstrip(b"\0")))
+
+
+def guest_walk():
+    put("guest_walk", "paging-off", walk_seed(0, 0x1ff8, 0, []))
+    put("guest_walk", "32bit-4k", walk_seed(1, 0xabc, 0x1000, [(0x1000, 4, 0x2007), (0x2000, 4, 0x3007)],
+                                            flags=1, access=3))
+    put("guest_walk", "32bit-pse-4m", walk_seed(2, 0x400123, 0x1000, [(0x1004, 4, 0x400087)]))
+    put("guest_walk", "pae-4k", walk_seed(3, 0xff8, 0x1000, [(0x1000, 8, 0x2001), (0x2000, 8, 0x3007),
+                                                             (0x3000, 8, 0x8000000000000007)],
+                                          flags=2, access=4))
+    put("guest_walk", "long4-2m", walk_seed(4, 0x1234, 0x1000, [(0x1000, 8, 0x2007), (0x2000, 8, 0x3007),
+                                                                (0x3000, 8, 0x87)], flags=16 | 1, access=1))
+    put("guest_walk", "long5-1g", walk_seed(5, 0x3ff8, 0x0000, [(0x0000, 8, 0x1007), (0x1000, 8, 0x2007),
+                                                                (0x2000, 8, 0x83)], flags=12, access=2))
+
+
 def main():
-    for gen in (tftp_path, x86_decode, config, acpi, multiboot):
+    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk):
         gen()
     return 0
 
