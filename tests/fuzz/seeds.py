@@ -229,8 +229,42 @@ def guest_walk():
                                                                 (0x2000, 8, 0x83)], flags=12, access=2))
 
 
+def vl_setup(flags=0x07, apic_id=0, tick=1, tsc=1000):
+    return bytes([flags, apic_id, tick]) + struct.pack("<I", tsc)
+
+
+def vl_mmio_w(off, val):
+    return bytes([1]) + struct.pack("<HBI", off >> 4, 0, val)
+
+
+def vl_msr_w(reg_off, val):
+    return bytes([3, reg_off >> 4]) + struct.pack("<Q", val)
+
+
+def vl_time(d, fire=True):
+    return bytes([16, 0x80 if fire else 0]) + struct.pack("<H", d)
+
+
+ACK, EOI_REG = bytes([10]), bytes([11, 2])
+
+
+def vlapic():
+    put("vlapic", "xapic-periodic-timer", vl_setup() + vl_mmio_w(0xF0, 0x1FF)
+        + vl_mmio_w(0x320, (1 << 17) | 0x40) + vl_mmio_w(0x3E0, 0xB) + vl_mmio_w(0x380, 1000)
+        + vl_time(1500) + ACK + EOI_REG + vl_time(700) + vl_mmio_w(0x3E0, 0x3) + vl_time(9000))
+    put("vlapic", "x2apic-self-ipi", vl_setup(apic_id=5) + bytes([5, 1]) + vl_msr_w(0xF0, 0x1FF)
+        + vl_msr_w(0x3F0, 0x55) + ACK + EOI_REG + bytes([4]) + struct.pack("<Q", (1 << 18) | 0x66)
+        + ACK + bytes([12, 0x70]) + bytes([4]) + struct.pack("<Q", (5 << 32) | 0x8066) + EOI_REG)
+    put("vlapic", "tsc-deadline", vl_setup() + vl_mmio_w(0xF0, 0x1FF) + vl_mmio_w(0x320, (2 << 17) | 0x50)
+        + bytes([19, 1]) + struct.pack("<H", 500) + vl_time(600) + ACK + EOI_REG)
+    put("vlapic", "lint0-level", vl_setup() + vl_mmio_w(0xF0, 0x1FF) + vl_mmio_w(0x350, 0x8070)
+        + bytes([8, 2]) + ACK + EOI_REG + bytes([8, 0]))
+    put("vlapic", "init-sipi", vl_setup(flags=0x06) + vl_mmio_w(0xF0, 0x1FF) + bytes([7, 5, 0])
+        + bytes([7, 6, 0x9A]) + bytes([14]) + bytes([15, 1]) + bytes([7, 4, 0]) + bytes([14]))
+
+
 def main():
-    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk):
+    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic):
         gen()
     return 0
 
