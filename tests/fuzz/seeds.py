@@ -263,8 +263,63 @@ def vlapic():
         + bytes([7, 6, 0x9A]) + bytes([14]) + bytes([15, 1]) + bytes([7, 4, 0]) + bytes([14]))
 
 
+def ioapic():
+    def sel(reg):
+        return bytes([0, reg])
+
+    def win(val):
+        return bytes([1]) + struct.pack("<I", val)
+    edge = sel(0x12) + win(0x31) + sel(0x13) + win(0x01000000) + bytes([3, 0x81, 3, 0x01, 3, 0x81])
+    level = (sel(0x14) + win(0x8041) + bytes([3, 0x82]) + bytes([4, 1]) + bytes([3, 0x02])
+             + bytes([4, 3]) + bytes([5, 0x14, 5, 0x01, 5, 0x00]))
+    put("ioapic", "edge-pin1", bytes([2]) + edge)
+    put("ioapic", "level-pin2-eoi", bytes([2]) + level)
+    put("ioapic", "eoi-register", bytes([0]) + level + bytes([2]) + struct.pack("<HI", 0x40, 0x41))
+
+
+def pic():
+    def w(port_idx, val):
+        return bytes([0, port_idx, val])
+    init = (w(0, 0x11) + w(1, 0x20) + w(1, 0x04) + w(1, 0x01) + w(2, 0x11) + w(3, 0x28)
+            + w(3, 0x02) + w(3, 0x01) + w(1, 0xF8) + w(3, 0xFE))
+    put("pic", "linux-init-irq0", init + bytes([2, 0x80, 3]) + w(0, 0x20) + bytes([2, 0x00]))
+    put("pic", "slave-irq8", init + bytes([2, 0x88, 3]) + w(2, 0x20) + w(0, 0x20) + w(0, 0x0B)
+        + bytes([1, 0]))
+    put("pic", "elcr-level-aeoi", w(0, 0x11) + w(1, 0x30) + w(1, 0x04) + w(1, 0x03) + w(1, 0x00)
+        + w(4, 0x20) + bytes([2, 0x85, 3, 3]) + w(0, 0x0C) + bytes([1, 0]))
+
+
+def pit():
+    def w(port_idx, val):
+        return bytes([0, port_idx, val])
+
+    def t(k, d):
+        return bytes([2, k]) + struct.pack("<H", d)
+    hz100 = w(3, 0x34) + w(0, 0x9C) + w(0, 0x2E)
+    put("pit", "mode2-100hz-reinject", bytes([0]) + struct.pack("<I", 5000) + hz100
+        + t(0x88, 39063) + bytes([3, 4, 5]) + t(0x08, 60000) + bytes([3, 4, 4]) + w(3, 0xC2)
+        + bytes([1, 0, 1, 0, 1, 0]))
+    put("pit", "counter2-calibration", bytes([1]) + struct.pack("<I", 0) + w(4, 0x01) + w(3, 0xB0)
+        + w(2, 0xFF) + w(2, 0xFF) + t(0x04, 3000) + bytes([1, 4, 1, 2, 1, 2]))
+    put("pit", "mode0-oneshot-discard", bytes([1]) + struct.pack("<I", 77) + w(3, 0x30) + w(0, 0x10)
+        + w(0, 0x00) + t(0x90, 1) + bytes([3, 5]))
+
+
+def uart():
+    def w(off, val):
+        return bytes([off << 2, val])
+
+    def r(off):
+        return bytes([(off << 2) | 1])
+    setup = w(3, 0x80) + w(0, 0x01) + w(1, 0x00) + w(3, 0x03) + w(2, 0xC7) + w(4, 0x0B) + w(1, 0x01)
+    put("uart", "fifo-rx-hello", setup + bytes([2, 5]) + b"hello" + r(2) + r(5) + r(0) * 5 + r(2))
+    put("uart", "thr-interrupt", setup + w(1, 0x03) + r(2) + w(0, ord("x")) + r(2) + r(5))
+    put("uart", "loopback", setup + w(4, 0x1B) + w(0, 0x41) + r(5) + r(0) + r(6) + w(4, 0x0B) + r(6))
+    put("uart", "16450-overrun", w(4, 0x08) + w(1, 0x05) + bytes([2, 3]) + b"abc" + r(5) + r(0) + r(5))
+
+
 def main():
-    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic):
+    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart):
         gen()
     return 0
 
