@@ -22,6 +22,7 @@ KEEL_DEPS=(
     "binutils        /usr/bin/ld                           links keel.efi and the guests"
     "binutils        /usr/bin/objcopy                      turns keel.so into a PE image"
     "clang           /usr/bin/clang                        compiles keel.efi, the guests and newlib"
+    "libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a  libFuzzer for tests/fuzz"
     "llvm            /usr/bin/llvm-ar                      archives newlib and the guest runtime"
     "llvm            /usr/bin/llvm-ranlib                  indexes newlib's archives"
     "xz-utils        /usr/bin/xz                           unpacks the newlib tarball"

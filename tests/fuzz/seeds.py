@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+# Writes the seed corpora tests/fuzz/corpus/<name>/ (committed; run this
+# only to change them): a handful of valid inputs per harness, in the input
+# format its fuzz_<name>.c describes.  Not needed to build or test.
+#   python3 tests/fuzz/seeds.py
+import os
+import struct
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(name, seed, data):
+    d = os.path.join(ROOT, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, seed), "wb") as f:
+        f.write(data)
+
+
+def tftp_path():
+    # n, max, BOOTFILE NUL PATH
+    put("tftp_path", "nested", b"\x40\x80keel/x86/keel.efi\0keel.cfg")
+    put("tftp_path", "backslash", b"\x40\x80\\efi\\boot\\bootx64.efi\0guests\\basic.elf")
+    put("tftp_path", "top", b"\x10\x80keel.efi\0basic.elf")
+    put("tftp_path", "short-out", b"\x08\x80abcdefgh/keel.efi\0x")
+    put("tftp_path", "unterminated", b"\x40\x06a/b/cdefgh\0y")
+
+
+# (mode, hex): 0 real, 1 16-bit protected, 2 32-bit, 3 64-bit.
+X86 = [
+    ("cpuid", 3, "0f a2"), ("rdmsr", 3, "0f 32"), ("wrmsr", 3, "0f 30"),
+    ("vmmcall", 3, "0f 01 d9"), ("out-dx-al", 3, "ee"), ("in-al-imm", 2, "e4 71"),
+    ("rep-outsb", 3, "f3 6e"), ("rep-insw-16", 0, "f3 6d"),
+    ("mov-store-rip", 3, "89 05 f0 0f 00 00"), ("mov-load-sib", 3, "48 8b 44 8b 10"),
+    ("mov-imm-disp32", 2, "c7 80 00 03 00 00 ff 00 00 00"),
+    ("movzx-16", 1, "0f b7 47 04"), ("lock-xchg", 3, "f0 48 87 03"),
+    ("lock-add-imm", 3, "f0 83 00 01"), ("mov-cr3", 3, "0f 22 d8"),
+    ("amd-mov-cr8", 2, "f0 0f 20 c0"), ("movabs", 3, "48 a1 00 00 e0 fe 00 00 00 00"),
+    ("seg-prefixes", 2, "26 2e 36 3e 64 65 66 67 89 00"), ("3dnow", 3, "0f 0f c1 b4"),
+    ("vex", 3, "c5 f8 77"), ("enter", 0, "c8 10 00 01"), ("far-jmp", 2, "ea 00 00 10 00 08 00"),
+    ("sse4-0f3a", 3, "66 0f 3a 0f c1 08"), ("too-long", 3, "66" * 15 + "90"),
+]
+
+
+def x86_decode():
+    for name, mode, hexs in X86:
+        put("x86_decode", name, bytes([mode]) + bytes.fromhex(hexs))
+
+
+CFG = {
+    "minimal": (4, "guest = builtin\ncpus = 1\n"),
+    "docs-two-vms": (4, """# keel.cfg
+log_level   = info
+serial_port = 0x3f8
+debug_exit  = 0xf4
+on_exit     = halt
+
+# vm0: the builtin test guest on CPUs 0-1
+vm0.name    = tests
+vm0.cpus    = 2
+vm0.memory  = 64M
+
+# vm1: a kernel with an initrd and a data module, on CPUs 2-3
+vm1.name    = linux-ish
+vm1.guest   = guests\\kernel.elf
+vm1.cmdline = console=ttyS0 quiet
+vm1.cpus    = 2
+vm1.memory  = 1G
+vm1.module  = guests/initrd.img
+vm1.module  = guests/table.bin mode=fast level=3
+"""),
+    "triple-contained": (4, "debug_exit = 0xf4\nvm0.guest = basic.elf\nvm0.cpus = 2\n"
+                            "vm0.cmdline = fault=triple\nvm1.guest = basic.elf\nvm1.cpus = 2\n"),
+    "platform-keys": (2, "\ufeffconsole = com2,57600\r\nbochs_exit = yes\r\non_exit = reset\r\n"
+                         "x2apic = no\r\ntsc_deadline = off\r\nmadt_x2apic = no\r\n"
+                         "pit_lost_ticks = discard\r\nexit_port = yes\r\nirq_ports = 1\r\n"
+                         "x2apic_exact_ids = true\r\napic_accel = no\r\nmemory = 0x8000000\r\n"),
+    "eight-vms": (64, "".join("vm%d.guest = g%d.elf\nvm%d.cpus = %d\nvm%d.memory = %dM\n"
+                              % (i, i, i, i + 1, i, 16 + 2 * i) for i in range(8))),
+    "bad-line": (4, "guest = builtin\ncpus 1\n"),
+    "too-many-cpus": (4, "vm0.guest = builtin\nvm0.cpus = 4\nvm1.guest = builtin\nvm1.cpus = 2\n"),
+}
+
+
+def config():
+    for name, (ncpus, text) in CFG.items():
+        put("config", name, bytes([ncpus]) + text.encode("utf-8"))
+
+
+ACPI_BASE = 0xE0000  # FAKE_BASE of fuzz_acpi.c
+
+
+def csum_fix(b, at):
+    b[at] = (-sum(b)) & 0xFF
+    return bytes(b)
+
+
+def sdt(sig, body, rev=1):
+    b = bytearray(sig + struct.pack("<IBB", 36 + len(body), rev, 0) + b"BOCHS BXPC    "
+                  + struct.pack("<I", 1) + b"BXPC" + struct.pack("<I", 1) + body)
+    return csum_fix(b, 9)
+
+
+def rsdp(rsdt, xsdt=None):
+    b = bytearray(b"RSD PTR " + b"\0" + b"BOCHS " + bytes([2 if xsdt else 0])
+                  + struct.pack("<I", rsdt))
+    csum_fix(b, 8)
+    if xsdt is None:
+        return bytes(b)
+    b += struct.pack("<IQ", 36, xsdt) + b"\0\0\0\0"
+    return csum_fix(b, 32)
+
+
+def madt(ncpus, x2apic=False):
+    e = b""
+    for i in range(ncpus):
+        if x2apic:
+            e += struct.pack("<BBHIII", 9, 16, 0, i, 1, i)
+        else:
+            e += struct.pack("<BBBBI", 0, 8, i, i, 1)
+    e += struct.pack("<BBBBII", 1, 12, 0, 0, 0xFEC00000, 0)               # I/O APIC
+    for irq, gsi, fl in ((0, 2, 0), (5, 5, 0xD), (9, 9, 0xD), (10, 10, 0xD), (11, 11, 0xD)):
+        e += struct.pack("<BBBBIH", 2, 10, 0, irq, gsi, fl)               # overrides
+    e += struct.pack("<BBBHB", 4, 6, 0xFF, 0, 1)                          # LAPIC NMI
+    return sdt(b"APIC", struct.pack("<II", 0xFEE00000, 1) + e, rev=3 if x2apic else 1)
+
+
+def spcr(iftype=0, space=1, addr=0x2F8, baud=7):
+    body = bytearray(44)
+    body[0] = iftype
+    body[4:16] = struct.pack("<BBBBQ", space, 8, 0, 1, addr)
+    body[22] = baud
+    return sdt(b"SPCR", bytes(body), rev=2)
+
+
+def acpi_world(tables, xsdt=False):
+    """RSDP at the base, then the root table, then the tables, 16-aligned."""
+    mem = bytearray(0x40)
+    addrs = []
+    at = 0x40 + 36 + 8 * len(tables)
+    at = (at + 15) & ~15
+    blob = bytearray()
+    for t in tables:
+        addrs.append(ACPI_BASE + at + len(blob))
+        blob += t + bytes((-len(t)) % 16)
+    root = sdt(b"XSDT" if xsdt else b"RSDT",
+               b"".join(struct.pack("<Q" if xsdt else "<I", a) for a in addrs))
+    mem[0:36] = rsdp(0 if xsdt else ACPI_BASE + 0x40, ACPI_BASE + 0x40 if xsdt else None).ljust(36, b"\0")
+    mem += root
+    mem += bytes(at - len(mem))
+    return bytes(mem + blob)
+
+
+def acpi():
+    facp = sdt(b"FACP", bytes(80))
+    hpet = sdt(b"HPET", bytes(20))
+    put("acpi", "qemu-pc", acpi_world([facp, madt(4), hpet]))
+    put("acpi", "qemu-pc-spcr", acpi_world([facp, madt(2), spcr()]))
+    put("acpi", "qemu-q35-xsdt", acpi_world([facp, madt(4), hpet, spcr(0x12, 1, 0x3F8, 0)], True))
+    put("acpi", "x2apic", acpi_world([madt(8, x2apic=True)], True))
+    put("acpi", "spcr-mmio", acpi_world([spcr(3, 0, 0xFEDC9000, 6), madt(1)]))
+
+
+MB_MAGIC = 0x1BADB002
+
+
+def mb_header(flags, aout=None):
+    h = struct.pack("<III", MB_MAGIC, flags, (-(MB_MAGIC + flags)) & 0xFFFFFFFF)
+    if aout:
+        h += struct.pack("<5I", *aout)
+    return h
+
+
+def elf32(code=b"\xf4" * 16, bss=0x1000):
+    img = bytearray(0x100)
+    img[0:16] = b"\x7fELF\x01\x01\x01" + bytes(9)
+    img[16:52] = struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, 0x100080, 0x40, 0, 0, 52, 32, 1, 40, 0, 0)
+    img[0x60:0x60 + 12] = mb_header(3)
+    img[0x80:0x80 + len(code)] = code
+    img[0x40:0x60] = struct.pack("<8I", 1, 0, 0x100000, 0x100000, len(img), len(img) + bss, 7, 0x1000)
+    return bytes(img)
+
+
+def elf64():
+    img = bytearray(0x100)
+    img[0:16] = b"\x7fELF\x02\x01\x01" + bytes(9)
+    img[16:64] = struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0x100080, 0x40, 0, 0, 64, 56, 1, 64, 0, 0)
+    img[0xa0:0xa0 + 12] = mb_header(2)
+    img[0x80:0x90] = b"\xf4" * 16
+    img[0x40:0x78] = struct.pack("<IIQQQQQQ", 1, 7, 0, 0x100000, 0x100000, len(img), len(img) + 64, 0x1000)
+    return bytes(img)
+
+
+def aout():
+    # header at 0x10: header_addr, load_addr, load_end_addr, bss_end_addr, entry
+    img = bytearray(0x80)
+    img[0x10:0x30] = mb_header(0x10003, (0x100010, 0x100000, 0x100080, 0x102000, 0x100040))
+    img[0x40:0x50] = b"\xf4" * 16
+    return bytes(img)
+
+
+def multiboot():
+    put("multiboot", "elf32", b"\x10\x00" + elf32())
+    put("multiboot", "elf64", b"\x10\x00" + elf64())
+    put("multiboot", "aout-kludge", b"\x10\x00" + aout())
+    # two modules: slices [0x10, 0x30) and [0x80, 0x100) of the image
+    put("multiboot", "elf32-2mods", b"\x20\x02" + struct.pack("<HHHH", 0x10, 0x20, 0x80, 0x80) + elf32())
+
+
+def walk_seed(mode, gva, cr3, entries, flags=0, access=0, length=16):
+    mem = bytearray(0x4000)
+    for addr, size, val in entries:
+        mem[addr:addr + size] = val.to_bytes(size, "little")
+    return (bytes([mode, flags, 0, access]) + struct.pack("<QBH", gva, length, cr3)
+            + bytes(mem.rstrip(b"\0")))
+
+
+def guest_walk():
+    put("guest_walk", "paging-off", walk_seed(0, 0x1ff8, 0, []))
+    put("guest_walk", "32bit-4k", walk_seed(1, 0xabc, 0x1000, [(0x1000, 4, 0x2007), (0x2000, 4, 0x3007)],
+                                            flags=1, access=3))
+    put("guest_walk", "32bit-pse-4m", walk_seed(2, 0x400123, 0x1000, [(0x1004, 4, 0x400087)]))
+    put("guest_walk", "pae-4k", walk_seed(3, 0xff8, 0x1000, [(0x1000, 8, 0x2001), (0x2000, 8, 0x3007),
+                                                             (0x3000, 8, 0x8000000000000007)],
+                                          flags=2, access=4))
+    put("guest_walk", "long4-2m", walk_seed(4, 0x1234, 0x1000, [(0x1000, 8, 0x2007), (0x2000, 8, 0x3007),
+                                                                (0x3000, 8, 0x87)], flags=16 | 1, access=1))
+    put("guest_walk", "long5-1g", walk_seed(5, 0x3ff8, 0x0000, [(0x0000, 8, 0x1007), (0x1000, 8, 0x2007),
+                                                                (0x2000, 8, 0x83)], flags=12, access=2))
+
+
+def vl_setup(flags=0x07, apic_id=0, tick=1, tsc=1000):
+    return bytes([flags, apic_id, tick]) + struct.pack("<I", tsc)
+
+
+def vl_mmio_w(off, val):
+    return bytes([1]) + struct.pack("<HBI", off >> 4, 0, val)
+
+
+def vl_msr_w(reg_off, val):
+    return bytes([3, reg_off >> 4]) + struct.pack("<Q", val)
+
+
+def vl_time(d, fire=True):
+    return bytes([16, 0x80 if fire else 0]) + struct.pack("<H", d)
+
+
+ACK, EOI_REG = bytes([10]), bytes([11, 2])
+
+
+def vlapic():
+    put("vlapic", "xapic-periodic-timer", vl_setup() + vl_mmio_w(0xF0, 0x1FF)
+        + vl_mmio_w(0x320, (1 << 17) | 0x40) + vl_mmio_w(0x3E0, 0xB) + vl_mmio_w(0x380, 1000)
+        + vl_time(1500) + ACK + EOI_REG + vl_time(700) + vl_mmio_w(0x3E0, 0x3) + vl_time(9000))
+    put("vlapic", "x2apic-self-ipi", vl_setup(apic_id=5) + bytes([5, 1]) + vl_msr_w(0xF0, 0x1FF)
+        + vl_msr_w(0x3F0, 0x55) + ACK + EOI_REG + bytes([4]) + struct.pack("<Q", (1 << 18) | 0x66)
+        + ACK + bytes([12, 0x70]) + bytes([4]) + struct.pack("<Q", (5 << 32) | 0x8066) + EOI_REG)
+    put("vlapic", "tsc-deadline", vl_setup() + vl_mmio_w(0xF0, 0x1FF) + vl_mmio_w(0x320, (2 << 17) | 0x50)
+        + bytes([19, 1]) + struct.pack("<H", 500) + vl_time(600) + ACK + EOI_REG)
+    put("vlapic", "lint0-level", vl_setup() + vl_mmio_w(0xF0, 0x1FF) + vl_mmio_w(0x350, 0x8070)
+        + bytes([8, 2]) + ACK + EOI_REG + bytes([8, 0]))
+    put("vlapic", "init-sipi", vl_setup(flags=0x06) + vl_mmio_w(0xF0, 0x1FF) + bytes([7, 5, 0])
+        + bytes([7, 6, 0x9A]) + bytes([14]) + bytes([15, 1]) + bytes([7, 4, 0]) + bytes([14]))
+
+
+def ioapic():
+    def sel(reg):
+        return bytes([0, reg])
+
+    def win(val):
+        return bytes([1]) + struct.pack("<I", val)
+    edge = sel(0x12) + win(0x31) + sel(0x13) + win(0x01000000) + bytes([3, 0x81, 3, 0x01, 3, 0x81])
+    level = (sel(0x14) + win(0x8041) + bytes([3, 0x82]) + bytes([4, 1]) + bytes([3, 0x02])
+             + bytes([4, 3]) + bytes([5, 0x14, 5, 0x01, 5, 0x00]))
+    put("ioapic", "edge-pin1", bytes([2]) + edge)
+    put("ioapic", "level-pin2-eoi", bytes([2]) + level)
+    put("ioapic", "eoi-register", bytes([0]) + level + bytes([2]) + struct.pack("<HI", 0x40, 0x41))
+
+
+def pic():
+    def w(port_idx, val):
+        return bytes([0, port_idx, val])
+    init = (w(0, 0x11) + w(1, 0x20) + w(1, 0x04) + w(1, 0x01) + w(2, 0x11) + w(3, 0x28)
+            + w(3, 0x02) + w(3, 0x01) + w(1, 0xF8) + w(3, 0xFE))
+    put("pic", "linux-init-irq0", init + bytes([2, 0x80, 3]) + w(0, 0x20) + bytes([2, 0x00]))
+    put("pic", "slave-irq8", init + bytes([2, 0x88, 3]) + w(2, 0x20) + w(0, 0x20) + w(0, 0x0B)
+        + bytes([1, 0]))
+    put("pic", "elcr-level-aeoi", w(0, 0x11) + w(1, 0x30) + w(1, 0x04) + w(1, 0x03) + w(1, 0x00)
+        + w(4, 0x20) + bytes([2, 0x85, 3, 3]) + w(0, 0x0C) + bytes([1, 0]))
+
+
+def pit():
+    def w(port_idx, val):
+        return bytes([0, port_idx, val])
+
+    def t(k, d):
+        return bytes([2, k]) + struct.pack("<H", d)
+    hz100 = w(3, 0x34) + w(0, 0x9C) + w(0, 0x2E)
+    put("pit", "mode2-100hz-reinject", bytes([0]) + struct.pack("<I", 5000) + hz100
+        + t(0x88, 39063) + bytes([3, 4, 5]) + t(0x08, 60000) + bytes([3, 4, 4]) + w(3, 0xC2)
+        + bytes([1, 0, 1, 0, 1, 0]))
+    put("pit", "counter2-calibration", bytes([1]) + struct.pack("<I", 0) + w(4, 0x01) + w(3, 0xB0)
+        + w(2, 0xFF) + w(2, 0xFF) + t(0x04, 3000) + bytes([1, 4, 1, 2, 1, 2]))
+    put("pit", "mode0-oneshot-discard", bytes([1]) + struct.pack("<I", 77) + w(3, 0x30) + w(0, 0x10)
+        + w(0, 0x00) + t(0x90, 1) + bytes([3, 5]))
+
+
+def uart():
+    def w(off, val):
+        return bytes([off << 2, val])
+
+    def r(off):
+        return bytes([(off << 2) | 1])
+    setup = w(3, 0x80) + w(0, 0x01) + w(1, 0x00) + w(3, 0x03) + w(2, 0xC7) + w(4, 0x0B) + w(1, 0x01)
+    put("uart", "fifo-rx-hello", setup + bytes([2, 5]) + b"hello" + r(2) + r(5) + r(0) * 5 + r(2))
+    put("uart", "thr-interrupt", setup + w(1, 0x03) + r(2) + w(0, ord("x")) + r(2) + r(5))
+    put("uart", "loopback", setup + w(4, 0x1B) + w(0, 0x41) + r(5) + r(0) + r(6) + w(4, 0x0B) + r(6))
+    put("uart", "16450-overrun", w(4, 0x08) + w(1, 0x05) + bytes([2, 3]) + b"abc" + r(5) + r(0) + r(5))
+
+
+def main():
+    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart):
+        gen()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
