@@ -75,6 +75,11 @@ enum vlapic_mode {
  */
 struct vlapic_ops {
     uint64_t (*now)(void *ctx);                         /* current guest TSC */
+    /* A clock at the TSC's rate that guest writes to the TSC do not move
+     * (the host TSC): the one-shot and periodic modes count on it, as the
+     * APIC timer counts bus clocks whatever the TSC reads (SDM 11.5.4).
+     * NULL: the guest TSC itself. */
+    uint64_t (*clock)(void *ctx);
     void (*send)(void *ctx, const struct apic_msg *m);
     void (*eoi_level)(void *ctx, uint8_t vector);
     void (*timer_changed)(void *ctx);
@@ -272,18 +277,18 @@ bool vlapic_take_extint(struct vlapic *vl);
 
 /* ---- timer (SDM 11.5.4) ------------------------------------------------------- */
 
-/* Is the timer armed, and the guest TSC of its next expiry (0 when not
- * armed; while armed, 0 is a deadline like any other, reached when the
- * guest TSC wraps).  Count modes run modulo 2^64, so a deadline may lie
- * "below" now across the wrap: vlapic_timer_due() says whether it came. */
+/* Is the timer armed, and ops->clock's value at its next expiry (0 when
+ * not armed; while armed, 0 is a deadline like any other).  One-shot and
+ * periodic deadlines are on the clock, modulo 2^64; a TSC-deadline is on
+ * the guest TSC and is turned into the clock's terms here, on each call,
+ * so a guest TSC write moves it as it should. */
 bool vlapic_timer_armed(const struct vlapic *vl);
 uint64_t vlapic_timer_deadline(const struct vlapic *vl);
-/* Has the armed timer's expiry come at guest TSC @now?  One-shot and
- * periodic: @now is at or past the deadline counting modulo 2^64 (the APIC
- * timer counts bus clocks, whatever the TSC's value).  TSC-deadline: the
- * unsigned comparison TSC >= IA32_TSC_DEADLINE (SDM 11.5.4.1). */
-bool vlapic_timer_due(const struct vlapic *vl, uint64_t now);
-/* Called when vlapic_timer_due(now): raises the LVT timer
+/* Has the armed timer's expiry come?  One-shot and periodic: the clock is
+ * at or past the deadline counting modulo 2^64.  TSC-deadline: the
+ * unsigned comparison guest TSC >= IA32_TSC_DEADLINE (SDM 11.5.4.1). */
+bool vlapic_timer_due(const struct vlapic *vl);
+/* Called when vlapic_timer_due(): raises the LVT timer
  * interrupt unless masked and re-arms a periodic timer at previous deadline
  * + period (missed periods coalesce).  Early or spurious calls do nothing. */
 void vlapic_timer_expire(struct vlapic *vl);

@@ -48,6 +48,12 @@ static inline uint64_t vlapic_now(const struct vlapic *vl)
     return vl->ops->now(vl->ctx);
 }
 
+/* ops->clock, or the guest TSC when there is none (struct vlapic_ops). */
+static inline uint64_t vlapic_clock(const struct vlapic *vl)
+{
+    return vl->ops->clock ? vl->ops->clock(vl->ctx) : vl->ops->now(vl->ctx);
+}
+
 /* vlapic_intr.c */
 int vlapic_highest_vec(const struct vlapic *vl, uint32_t base);   /* -1: none */
 void vlapic_update_ppr(struct vlapic *vl);

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vLAPIC timer (SDM 11.5.4): one-shot and periodic count-down at the APIC
- * timer input rate (guest TSC / tsc_per_bus_tick) divided by TDCR, and
+ * timer input rate (TSC rate / tsc_per_bus_tick) divided by TDCR, and
  * TSC-deadline mode (SDM 11.5.4.1).  No state ticks: the current count is
- * computed from now() and the next expiry, so it is exact whenever read.
+ * computed from the time and the next expiry, so it is exact whenever read.
+ *
+ * Two time bases.  The count modes count bus clocks: their deadlines are on
+ * ops->clock (the host TSC in Keel), which the guest cannot move, modulo
+ * 2^64.  TSC-deadline mode compares the guest's own TSC with
+ * IA32_TSC_DEADLINE, unsigned: its deadline is on ops->now.  A mode change
+ * disarms the timer, so the two never mix.
  */
 #include "apic/vlapic_internal.h"
 
@@ -45,9 +51,9 @@ bool vlapic_timer_armed(const struct vlapic *vl)
     return vl->timer_armed;
 }
 
-uint64_t vlapic_timer_deadline(const struct vlapic *vl)
+static bool tsc_deadline_mode(const struct vlapic *vl)
 {
-    return vl->timer_armed ? vl->timer_deadline : 0;
+    return vlapic_timer_mode(vl) == APIC_TIMER_TSC_DEADLINE;
 }
 
 /* Count modes: the deadline is now + period modulo 2^64, and periods are
@@ -58,16 +64,26 @@ static bool count_due(uint64_t now, uint64_t deadline)
     return (int64_t)(now - deadline) >= 0;
 }
 
-bool vlapic_timer_due(const struct vlapic *vl, uint64_t now)
+bool vlapic_timer_due(const struct vlapic *vl)
 {
     if (!vl->timer_armed)
         return false;
-    if (vlapic_timer_mode(vl) == APIC_TIMER_TSC_DEADLINE)
-        return now >= vl->timer_deadline;
-    return count_due(now, vl->timer_deadline);
+    if (tsc_deadline_mode(vl))
+        return vlapic_now(vl) >= vl->timer_deadline;
+    return count_due(vlapic_clock(vl), vl->timer_deadline);
 }
 
-/* The current count at guest TSC @now (count modes, armed): the ticks left
+uint64_t vlapic_timer_deadline(const struct vlapic *vl)
+{
+    if (!vl->timer_armed)
+        return 0;
+    if (!tsc_deadline_mode(vl))
+        return vl->timer_deadline;
+    uint64_t clock = vlapic_clock(vl), now = vlapic_now(vl);
+    return now >= vl->timer_deadline ? clock : clock + (vl->timer_deadline - now);
+}
+
+/* The current count at clock @now (count modes, armed): the ticks left
  * until the next expiry, rounded up; a periodic timer past its deadline has
  * already reloaded. */
 static uint32_t count_at(const struct vlapic *vl, uint64_t now)
@@ -84,21 +100,17 @@ static uint32_t count_at(const struct vlapic *vl, uint64_t now)
 
 uint32_t vlapic_timer_current_count(const struct vlapic *vl)
 {
-    if (!vl->timer_armed || vlapic_timer_mode(vl) == APIC_TIMER_TSC_DEADLINE)
+    if (!vl->timer_armed || tsc_deadline_mode(vl))
         return 0;                       /* TSC-deadline: reads 0 (11.5.4.1) */
-    return count_at(vl, vlapic_now(vl));
+    return count_at(vl, vlapic_clock(vl));
 }
 
 void vlapic_timer_expire(struct vlapic *vl)
 {
-    uint64_t now;
-
-    if (!vl->timer_armed)
-        return;
-    now = vlapic_now(vl);
-    if (!vlapic_timer_due(vl, now))
+    if (!vlapic_timer_due(vl))
         return;
     if (vlapic_timer_mode(vl) == APIC_TIMER_PERIODIC) {
+        uint64_t now = vlapic_clock(vl);
         /* Reload without drift; periods already missed coalesce. */
         vl->timer_deadline += ((now - vl->timer_deadline) / vl->timer_period + 1) *
                               vl->timer_period;
@@ -115,7 +127,7 @@ void vlapic_timer_expire(struct vlapic *vl)
 /* An expiry due by now happened before the register write that follows. */
 static void catch_up(struct vlapic *vl)
 {
-    if (vlapic_timer_due(vl, vlapic_now(vl)))
+    if (vlapic_timer_due(vl))
         vlapic_timer_expire(vl);
 }
 
@@ -149,7 +161,7 @@ void vlapic_timer_write_tmict(struct vlapic *vl, uint32_t val)
         return;
     }
     vl->timer_period = (uint64_t)val * tick(vl);
-    vl->timer_deadline = vlapic_now(vl) + vl->timer_period;
+    vl->timer_deadline = vlapic_clock(vl) + vl->timer_period;
     vl->timer_armed = true;
     timer_changed(vl);
 }
@@ -166,7 +178,7 @@ void vlapic_timer_write_tdcr(struct vlapic *vl, uint32_t val)
         vlapic_set_reg(vl, APIC_TDCR, val);
         return;
     }
-    now = vlapic_now(vl);
+    now = vlapic_clock(vl);
     cur = count_at(vl, now);
     vlapic_set_reg(vl, APIC_TDCR, val);
     vl->timer_period = (uint64_t)vlapic_reg(vl, APIC_TMICT) * tick(vl);
@@ -188,7 +200,7 @@ int vlapic_set_tsc_deadline(struct vlapic *vl, uint64_t deadline)
     vl->timer_deadline = deadline;
     vl->timer_period = 0;
     vl->timer_armed = true;
-    if (vlapic_timer_due(vl, vlapic_now(vl)))
+    if (vlapic_timer_due(vl))
         vlapic_timer_expire(vl);        /* in the past: fires now */
     else
         timer_changed(vl);

@@ -41,6 +41,14 @@ static uint64_t cb_now(void *ctx)
     return rdtsc() + v->tsc_offset;
 }
 
+/* The clock the APIC timer's count modes run on: the host TSC, which the
+ * guest's writes to its own TSC (tsc_offset) do not move. */
+static uint64_t cb_clock(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();
+}
+
 static void cb_send(void *ctx, const struct apic_msg *m)
 {
     struct vcpu *v = ctx;
@@ -82,6 +90,7 @@ static void cb_dest_changed(void *ctx)
 
 static const struct vlapic_ops vlapic_ops_hv = {
     .now = cb_now,
+    .clock = cb_clock,
     .send = cb_send,
     .eoi_level = cb_eoi_level,
     .timer_changed = cb_timer_changed,
@@ -429,19 +438,18 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
     return (uint8_t)pending;
 }
 
-/* The host TSC of the guest deadline, 0 for none.  Guest TSC = host TSC +
- * tsc_offset modulo 2^64, so host = guest - offset whatever side of a wrap
- * the guest TSC is on.  An expiry that has come in the guest's terms (a
- * TSC-deadline below a guest TSC near 2^64, say) is due now, and a host
- * deadline of exactly 0 (long past) becomes 1, as 0 means none. */
+/* The host TSC of the timer's next expiry, 0 for none: the vLAPIC gives
+ * it on its clock, which is the host TSC (cb_clock), TSC-deadlines
+ * converted.  One that is due is due now; a host deadline of exactly 0
+ * (long past) becomes 1, as 0 means none. */
 uint64_t vapic_timer_deadline(struct vcpu *v)
 {
     if (!v->apic.vl.timer_armed)
         return 0;
     vapic_lock(v);
     bool armed = vlapic_timer_armed(&v->apic.vl);
-    bool due = vlapic_timer_due(&v->apic.vl, rdtsc() + v->tsc_offset);
-    uint64_t d = vlapic_timer_deadline(&v->apic.vl) - v->tsc_offset;
+    bool due = vlapic_timer_due(&v->apic.vl);
+    uint64_t d = vlapic_timer_deadline(&v->apic.vl);
     vapic_unlock(v);
     if (!armed)
         return 0;
@@ -453,7 +461,7 @@ void vapic_timer_check(struct vcpu *v)
     if (!v->apic.vl.timer_armed)
         return; /* only this vCPU arms its own timer */
     vapic_lock(v);
-    if (vlapic_timer_due(&v->apic.vl, rdtsc() + v->tsc_offset))
+    if (vlapic_timer_due(&v->apic.vl))
         vlapic_timer_expire(&v->apic.vl);
     vapic_unlock(v);
 }

@@ -24,21 +24,20 @@
  *   - the timer: a count never exceeds the initial count; a due expiry
  *     sets the timer vector in IRR when it can, and leaves the timer
  *     disarmed or due strictly later (periodic); TSC-deadline reads back.
- * Time only goes forward here and stays below 2^62: a guest that moves its
- * TSC backwards or near 2^64 is issue 15's timer item, not fixed yet.
- * Build with -DKEEL_FUZZ_TSC_ANY to let the TSC jump anywhere and wrap
- * (the same invariants then check that item).
+ * Time: the clock the count modes run on (ops->clock, the host TSC in
+ * Keel) only goes forward, modulo 2^64; the guest TSC goes forward with it
+ * and the guest may also write it anywhere, backwards or up to the wrap.
  */
 #include "apic/vlapic.h"
 #include "fuzz.h"
 
 #define MAX_OPS  1000
-#define TSC_CAP  (1ull << 62)
 
 struct world {
     struct vlapic vl;
     uint32_t page[1024];
-    uint64_t tsc;
+    uint64_t tsc;     /* the guest TSC (ops->now) */
+    uint64_t clock;   /* ops->clock: forward only */
     unsigned neoi;
     uint8_t last_eoi;
 };
@@ -71,7 +70,14 @@ static void w_eoi(void *ctx, uint8_t vector)
     x->last_eoi = vector;
 }
 
-static const struct vlapic_ops w_ops = { .now = w_now, .send = w_send, .eoi_level = w_eoi };
+static uint64_t w_clock(void *ctx)
+{
+    return ((struct world *)ctx)->clock;
+}
+
+static const struct vlapic_ops w_ops = {
+    .now = w_now, .clock = w_clock, .send = w_send, .eoi_level = w_eoi,
+};
 
 static bool vec(uint32_t base, unsigned v)
 {
@@ -121,12 +127,19 @@ static void check_timer(void)
     uint32_t mode = (w.page[APIC_LVT_TIMER / 4] >> APIC_LVT_TIMER_MODE_SHIFT) & 3u;
     uint64_t dl = 0;
 
-    FUZZ_ASSERT(vlapic_timer_deadline(vl) == (vl->timer_armed ? vl->timer_deadline : 0));
+    FUZZ_ASSERT(vl->timer_armed || vlapic_timer_deadline(vl) == 0);
     if (mode == APIC_TIMER_TSC_DEADLINE) {
         FUZZ_ASSERT(vlapic_timer_current_count(vl) == 0);
         if (vl->tsc_deadline_allowed && vlapic_get_tsc_deadline(vl, &dl) == VLAPIC_OK)
-            FUZZ_ASSERT(dl == vlapic_timer_deadline(vl));
+            FUZZ_ASSERT(dl == (vl->timer_armed ? vl->timer_deadline : 0));
+        /* On the clock: as far ahead of it as the deadline is of the TSC,
+         * or the clock itself when it has come. */
+        if (vl->timer_armed)
+            FUZZ_ASSERT(vlapic_timer_deadline(vl) ==
+                        (w.tsc >= vl->timer_deadline ? w.clock
+                                                     : w.clock + (vl->timer_deadline - w.tsc)));
     } else if (vl->timer_armed) {
+        FUZZ_ASSERT(vlapic_timer_deadline(vl) == vl->timer_deadline);
         FUZZ_ASSERT(vlapic_timer_current_count(vl) <= w.page[APIC_TMICT / 4]);
     }
 }
@@ -147,12 +160,12 @@ static void host_timer(void)
     bool periodic = ((lvt >> APIC_LVT_TIMER_MODE_SHIFT) & 3u) == APIC_TIMER_PERIODIC;
     bool can_raise = !(lvt & APIC_LVT_MASKED) && v >= 16 && vlapic_sw_enabled(vl);
 
-    if (!vl->timer_armed || w.tsc < vl->timer_deadline)
+    if (!vlapic_timer_due(vl))
         return;
     vlapic_timer_expire(vl);
     FUZZ_ASSERT(!can_raise || vec(APIC_IRR, v));
     if (periodic)
-        FUZZ_ASSERT(vl->timer_armed && vl->timer_deadline > w.tsc);
+        FUZZ_ASSERT(vl->timer_armed && !vlapic_timer_due(vl));   /* strictly later */
     else
         FUZZ_ASSERT(!vl->timer_armed);
 }
@@ -234,16 +247,13 @@ static void op_time(struct fuzz_in *in)
     uint8_t k = fuzz_u8(in);
     uint64_t d = (uint64_t)fuzz_u16(in) << (k % 40);
 
-#ifdef KEEL_FUZZ_TSC_ANY
     /* The guest writes IA32_TSC: anywhere, backwards or up to the wrap. */
-    if ((k & 0x7fu) == 0x7fu)
+    if ((k & 0x7fu) == 0x7fu) {
         w.tsc = fuzz_u64(in);
-    else
+    } else {
         w.tsc += d;
-#else
-    if (d < TSC_CAP - w.tsc)
-        w.tsc += d;
-#endif
+        w.clock += d;
+    }
     if (k & 0x80u)
         host_timer();
 }
@@ -331,7 +341,7 @@ static void op_misc(struct fuzz_in *in, unsigned op)
     case 17: host_timer(); break;
     case 18: vlapic_timer_expire(vl); break;   /* early or spurious: harmless */
     case 19:
-        v64 = fuzz_u8(in) & 1u ? w.tsc + fuzz_u16(in) : fuzz_u64(in) % TSC_CAP;
+        v64 = fuzz_u8(in) & 1u ? w.tsc + fuzz_u16(in) : fuzz_u64(in);
         (void)vlapic_set_tsc_deadline(vl, v64);
         break;
     default:
@@ -360,7 +370,8 @@ static void setup(struct fuzz_in *in)
     c.tsc_per_bus_tick = (f & 0x20u) ? fuzz_u32(in) : fuzz_u8(in);
     memset(&w, 0, sizeof(w));
     memset(w.page, 0xa5, sizeof(w.page));
-    w.tsc = fuzz_u32(in);
+    w.tsc = fuzz_u64(in);
+    w.clock = fuzz_u64(in);
     vlapic_init(&w.vl, w.page, &c, &w_ops, &w);
 }
 

@@ -16,6 +16,7 @@
 
 struct fake {
     uint64_t tsc;
+    uint64_t clock_skew;   /* clock = tsc + clock_skew: a guest TSC write moves tsc only */
     struct apic_msg sent[FAKE_MAX];
     unsigned nsent;
     uint8_t eoi[FAKE_MAX];
@@ -34,6 +35,19 @@ static uint32_t page[1024] __attribute__((aligned(4096)));
 static inline uint64_t fake_now(void *ctx)
 {
     return ((struct fake *)ctx)->tsc;
+}
+
+static inline uint64_t fake_clock(void *ctx)
+{
+    return ((struct fake *)ctx)->tsc + ((struct fake *)ctx)->clock_skew;
+}
+
+/* The guest writes its TSC: the guest TSC jumps by @delta, the clock the
+ * APIC timer counts on does not. */
+static inline void fake_guest_tsc_write(uint64_t delta)
+{
+    fk.tsc += delta;
+    fk.clock_skew -= delta;
 }
 
 static inline void fake_send(void *ctx, const struct apic_msg *m)
@@ -79,6 +93,7 @@ static inline void fake_dest_changed(void *ctx)
 
 static const struct vlapic_ops fake_ops = {
     .now = fake_now,
+    .clock = fake_clock,
     .send = fake_send,
     .eoi_level = fake_eoi,
     .timer_changed = fake_timer_changed,

@@ -285,14 +285,14 @@ static void test_oneshot_across_wrap(void)
     CHECK(!fired());
     CHECK_EQ(count(), 501);
     fk.tsc = 0;                                 /* the TSC wrapped */
-    CHECK(!vlapic_timer_due(&vl, fk.tsc));
+    CHECK(!vlapic_timer_due(&vl));
     CHECK_EQ(count(), 500);
     fk.tsc = 499;
     vlapic_timer_expire(&vl);
     CHECK(!fired());
     CHECK_EQ(count(), 1);
     fk.tsc = 500;
-    CHECK(vlapic_timer_due(&vl, fk.tsc));
+    CHECK(vlapic_timer_due(&vl));
     vlapic_timer_expire(&vl);
     CHECK(fired());
     CHECK_EQ(count(), 0);
@@ -308,13 +308,13 @@ static void test_oneshot_deadline_zero(void)
     wr(APIC_TMICT, 1000);
     CHECK(vlapic_timer_armed(&vl));
     CHECK_EQ(vlapic_timer_deadline(&vl), 0);
-    CHECK(!vlapic_timer_due(&vl, UINT64_MAX));
     fk.tsc = UINT64_MAX;
+    CHECK(!vlapic_timer_due(&vl));
     vlapic_timer_expire(&vl);
     CHECK(!fired());
     CHECK_EQ(count(), 1);
     fk.tsc = 0;
-    CHECK(vlapic_timer_due(&vl, 0));
+    CHECK(vlapic_timer_due(&vl));
     vlapic_timer_expire(&vl);
     CHECK(fired());
     CHECK(!vlapic_timer_armed(&vl));
@@ -358,12 +358,50 @@ static void test_tsc_deadline_near_wrap(void)
     CHECK(fired());
     CHECK_EQ(vlapic_set_tsc_deadline(&vl, UINT64_MAX - 40), VLAPIC_OK);
     CHECK(!fired());
-    CHECK(!vlapic_timer_due(&vl, UINT64_MAX - 41));
+    fk.tsc = UINT64_MAX - 41;
+    CHECK(!vlapic_timer_due(&vl));
     fk.tsc = UINT64_MAX - 40;
     vlapic_timer_expire(&vl);
     CHECK(fired());
     CHECK_EQ(vlapic_set_tsc_deadline(&vl, UINT64_MAX), VLAPIC_OK);
     fk.tsc = UINT64_MAX;
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+}
+
+/* A guest writing its TSC does not move a count that is under way: the
+ * APIC timer counts bus clocks (ops->clock), not TSC values.  It does move
+ * a TSC-deadline, which compares with the TSC itself. */
+static void test_guest_tsc_write(void)
+{
+    fresh_r(1);
+    wr(APIC_TDCR, 0xb);
+    wr(APIC_LVT_TIMER, ONESHOT);
+    wr(APIC_TMICT, 1000);
+    fk.tsc += 400;
+    CHECK_EQ(count(), 600);
+    fake_guest_tsc_write((uint64_t)0 - 100000);    /* backwards */
+    CHECK_EQ(count(), 600);
+    CHECK(count() <= rd(APIC_TMICT));
+    fake_guest_tsc_write(1ull << 40);              /* far forwards */
+    CHECK_EQ(count(), 600);
+    vlapic_timer_expire(&vl);
+    CHECK(!fired());
+    fk.tsc += 600;
+    vlapic_timer_expire(&vl);
+    CHECK(fired());
+
+    fresh_r(1);
+    wr(APIC_LVT_TIMER, DEADLINE);
+    CHECK_EQ(vlapic_set_tsc_deadline(&vl, T0 + 500), VLAPIC_OK);
+    CHECK_EQ(vlapic_timer_deadline(&vl), T0 + 500);  /* clock = TSC so far */
+    fake_guest_tsc_write((uint64_t)0 - 300);       /* TSC back by 300 */
+    CHECK_EQ(vlapic_timer_deadline(&vl), T0 + 800);  /* on the clock: later */
+    fk.tsc += 500;
+    vlapic_timer_expire(&vl);
+    CHECK(!fired());
+    fk.tsc += 300;
+    CHECK(vlapic_timer_due(&vl));
     vlapic_timer_expire(&vl);
     CHECK(fired());
 }
@@ -553,5 +591,6 @@ int main(void)
     test_oneshot_deadline_zero();
     test_periodic_across_wrap();
     test_tsc_deadline_near_wrap();
+    test_guest_tsc_write();
     return check_report("test_vlapic_timer");
 }
