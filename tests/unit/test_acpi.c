@@ -11,9 +11,8 @@
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "acpi_fake.h"
 #include "check.h"
-
-#define MEM_SIZE 0x20000u
 
 /* Where the builders put things. */
 #define RSDP_PA 0x1000u
@@ -34,98 +33,7 @@
 #define F_ENABLED  1u
 #define F_ONLINE_CAPABLE 2u
 
-struct fake_mem {
-    uint8_t b[MEM_SIZE];
-    unsigned maps;
-};
-
-static struct fake_mem fm;
 static unsigned ncases;
-
-static const void *fm_map(void *ctx, uint64_t pa, size_t len)
-{
-    struct fake_mem *m = ctx;
-
-    m->maps++;
-    if (pa > MEM_SIZE || len > MEM_SIZE - pa)
-        return NULL;
-    return m->b + pa;
-}
-
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
-static uint8_t sum8(const uint8_t *p, size_t n)
-{
-    uint8_t s = 0;
-
-    for (size_t i = 0; i < n; i++)
-        s = (uint8_t)(s + p[i]);
-    return s;
-}
-
-/* Sets the checksum byte at p[at] so that p[0..n) sums to zero. */
-static void fix_sum(uint8_t *p, size_t n, size_t at)
-{
-    p[at] = 0;
-    p[at] = (uint8_t)(0 - sum8(p, n));
-}
-
-static void mem_reset(void)
-{
-    memset(fm.b, 0, sizeof(fm.b));
-    fm.maps = 0;
-}
-
-/* RSDP: revision 0 (20 bytes) or 2 (36 bytes, with the XSDT address and the
- * extended checksum). */
-static void put_rsdp(uint32_t pa, unsigned rev, uint32_t rsdt, uint64_t xsdt)
-{
-    uint8_t *r = fm.b + pa;
-
-    memcpy(r, "RSD PTR ", 8);
-    memcpy(r + 9, "KEELTS", 6);
-    r[15] = (uint8_t)rev;
-    put32(r + 16, rsdt);
-    if (rev >= 2) {
-        put32(r + 20, 36);
-        put64(r + 24, xsdt);
-    }
-    fix_sum(r, 20, 8);
-    if (rev >= 2)
-        fix_sum(r, 36, 32); /* covers the first checksum too: last */
-}
-
-/* An SDT header of len bytes (the body is whatever is already there). */
-static void put_sdt(uint32_t pa, const char sig[4], uint32_t len)
-{
-    uint8_t *t = fm.b + pa;
-
-    memcpy(t, sig, 4);
-    put32(t + 4, len);
-    t[8] = 1;
-    memcpy(t + 10, "KEELTS", 6);
-    memcpy(t + 16, "TESTTABL", 8);
-    put32(t + 24, 1);
-    memcpy(t + 28, "KEEL", 4);
-    put32(t + 32, 1);
-    fix_sum(t, len, 9);
-}
-
-static void put_rsdt(uint32_t pa, const uint32_t *tables, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        put32(fm.b + pa + 36 + 4 * i, tables[i]);
-    put_sdt(pa, "RSDT", 36 + 4 * n);
-}
-
-static void put_xsdt(uint32_t pa, const uint64_t *tables, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        put64(fm.b + pa + 36 + 8 * i, tables[i]);
-    put_sdt(pa, "XSDT", 36 + 8 * n);
-}
 
 /* A MADT under construction: entries are appended, madt_put() writes it. */
 static struct {
@@ -914,105 +822,6 @@ static void test_madt_outside_memory(void)
     CHECK(parse_fails_at(MEM_SIZE - madt.len, "table checksum is wrong"));
 }
 
-/* ----------------------------------------------------------------- SPCR */
-
-#define SPCR_PA 0xb000u
-
-/* An SPCR (revision 2 layout, 80 bytes): interface type, address space of
- * the base address, the address, and the baud rate code. */
-static void put_spcr(uint8_t iftype, uint8_t space, uint64_t addr, uint8_t baud_code)
-{
-    uint8_t *t = fm.b + SPCR_PA;
-
-    memset(t, 0, 80);
-    t[36] = iftype;
-    t[40] = space;
-    t[41] = 8;
-    t[43] = 1;
-    put64(t + 44, addr);
-    t[58] = baud_code;
-    put_sdt(SPCR_PA, "SPCR", 80);
-}
-
-static struct spcr_info si;
-
-static int spcr(const char **why)
-{
-    *why = NULL;
-    return acpi_parse_spcr(SPCR_PA, fm_map, &fm, &si, why);
-}
-
-static void test_spcr_com2(void)
-{
-    const char *why;
-
-    ncases++;
-    mem_reset();
-    put_spcr(0, 1, 0x2f8, 7);
-    CHECK_EQ(spcr(&why), 0);
-    CHECK(si.io && si.uart_16550);
-    CHECK_EQ(si.address, 0x2f8);
-    CHECK_EQ(si.baud, 115200);
-}
-
-static void test_spcr_baud_codes(void)
-{
-    static const struct { uint8_t code; uint32_t baud; } t[] = {
-        { 0, 0 }, { 3, 9600 }, { 4, 19200 }, { 5, 0 }, { 6, 57600 }, { 7, 115200 }, { 0xff, 0 },
-    };
-    const char *why;
-
-    ncases++;
-    for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        mem_reset();
-        put_spcr(0x12, 1, 0x3f8, t[i].code);
-        CHECK_EQ(spcr(&why), 0);
-        CHECK_EQ(si.baud, t[i].baud);
-        CHECK(si.uart_16550);
-    }
-}
-
-static void test_spcr_mmio_and_other_uarts(void)
-{
-    const char *why;
-
-    ncases++;
-    mem_reset();
-    put_spcr(0, 0, 0xfedc9000ull, 7);          /* a 16550 in memory space */
-    CHECK_EQ(spcr(&why), 0);
-    CHECK(!si.io && si.uart_16550);
-    CHECK_EQ(si.address, 0xfedc9000ull);
-    mem_reset();
-    put_spcr(3, 0, 0x9000000, 0);              /* an ARM PL011 */
-    CHECK_EQ(spcr(&why), 0);
-    CHECK(!si.uart_16550);
-}
-
-static void test_spcr_bad(void)
-{
-    const char *why;
-
-    ncases++;
-    mem_reset();
-    put_spcr(0, 1, 0, 7);
-    CHECK_EQ(spcr(&why), -1);
-    CHECK(why && strstr(why, "no UART"));
-    mem_reset();
-    put_spcr(0, 1, 0x3f8, 7);
-    put32(fm.b + SPCR_PA + 4, 60);             /* too short for an SPCR */
-    fix_sum(fm.b + SPCR_PA, 60, 9);
-    CHECK_EQ(spcr(&why), -1);
-    CHECK(why && strstr(why, "not an SPCR"));
-    mem_reset();
-    put_spcr(0, 1, 0x3f8, 7);
-    fm.b[SPCR_PA + 50] ^= 1;                   /* checksum broken */
-    CHECK_EQ(spcr(&why), -1);
-    mem_reset();
-    put_sdt(SPCR_PA, "HPET", 80);
-    CHECK_EQ(spcr(&why), -1);
-    CHECK(why && strstr(why, "not an SPCR"));
-}
-
 int main(void)
 {
     test_checksum();
@@ -1053,10 +862,6 @@ int main(void)
     test_madt_too_short();
     test_madt_no_enabled_cpu();
     test_madt_outside_memory();
-    test_spcr_com2();
-    test_spcr_baud_codes();
-    test_spcr_mmio_and_other_uarts();
-    test_spcr_bad();
     printf("test_acpi: %u cases\n", ncases);
     return check_report("test_acpi");
 }
