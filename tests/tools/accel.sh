@@ -66,7 +66,11 @@ expect "AMD, nested=1: qemu-svm --accel tcg is TCG" "$(decide qemu-svm tcg)" tcg
 expect_has "AMD, nested=1: qemu-vmx needs an Intel host" "$(decide qemu-vmx auto)" "needs an INTEL host"
 expect "AMD, nested=1: VMX tests on bochs-vmx" "$(accel_vmx_platform auto)" bochs-vmx
 
+expect "AMD, nested=1: the QEMU probe ran and its outcome is kept" "$ACC_PROBED" ok
+expect "the probe's outcome is handed to the runs" "$(accel_share_probe; echo "$KEEL_KVM_PROBE")" ok
+
 host AuthenticAMD yes 0 ok
+expect "AMD, nested=0: no probe, nothing to hand on" "$ACC_PROBED" ''
 expect "AMD, nested=0: qemu-svm auto is TCG" "$(decide qemu-svm auto)" tcg
 expect_has "AMD, nested=0: the reason names the parameter" "$(accel_decide qemu-svm auto)" "kvm_amd has nested=0"
 
@@ -77,6 +81,7 @@ host HygonGenuine yes 1 ok
 expect "Hygon, nested=1: qemu-svm auto is KVM" "$(decide qemu-svm auto)" kvm
 
 host AuthenticAMD yes 1 fail
+expect "AMD, QEMU cannot open KVM: the failed probe is kept" "$ACC_PROBED" fail
 expect "AMD, nested=1, QEMU cannot open KVM: TCG" "$(decide qemu-svm auto)" tcg
 expect_has "AMD, QEMU cannot open KVM: the reason" "$(accel_decide qemu-svm auto)" "QEMU could not start with -accel kvm"
 

@@ -29,7 +29,8 @@ readonly KEEL_KVM_TIMEOUT_MIN=30      # but no run gets less than this
 #   ACC_VENDOR  amd, intel or other (the host CPU)
 #   ACC_KVM     ok, or why KVM cannot be used
 #   ACC_NESTED  ok, or why the host's KVM offers no nested SVM/VMX
-ACC_VENDOR='' ACC_KVM='' ACC_NESTED=''
+#   ACC_PROBED  ok or fail when the QEMU probe ran (accel_share_probe)
+ACC_VENDOR='' ACC_KVM='' ACC_NESTED='' ACC_PROBED=''
 
 # The host CPU's vendor from cpuinfo: amd, intel or other.
 host_vendor() {
@@ -90,9 +91,19 @@ accel_facts() {
         ACC_KVM=ok
     fi
     ACC_NESTED=$(kvm_nested "$ACC_VENDOR")
+    ACC_PROBED=''
     if [[ $ACC_KVM == ok && $ACC_NESTED == ok ]]; then
         ACC_KVM=$(kvm_probe)
+        ACC_PROBED=fail
+        [[ $ACC_KVM != ok ]] || ACC_PROBED=ok
     fi
+}
+
+# Hands the QEMU probe's outcome to the commands this one starts (the runs
+# of tools/keel test), through the KEEL_KVM_PROBE hook, so that they do not
+# each start QEMU to learn it again.
+accel_share_probe() {
+    [[ -z $ACC_PROBED ]] || export KEEL_KVM_PROBE=$ACC_PROBED
 }
 
 # Why KVM cannot run PLATFORM's guest CPU (qemu-svm: AMD with nested SVM;

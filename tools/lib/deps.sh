@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Debian packages: which ones Keel needs, which files of theirs the build and
-# the emulators really use, installing what is missing, and `tools/keel
-# doctor`.  Sourced by tools/keel after tools/lib/common.sh, never run.
+# the emulators really use, and installing what is missing (`tools/keel
+# doctor` reads the same table: doctor.sh).  Sourced by tools/keel after
+# tools/lib/common.sh, never run.
 #
 # Why files and not only package states: dpkg can say "installed" while a
 # file the build needs is gone (deleted by hand, a broken symlink after a
@@ -100,23 +101,19 @@ deps_plan() {
                 printf 'install %s %s\n' "$pkg" "$state" ;;
             half-installed|unpacked|half-configured)
                 printf 'reinstall %s %s\n' "$pkg" "$state" ;;
-            *)
+            *)  # installed, triggers-*: its files should all be there
                 if [[ -n ${nofile[$pkg]:-} ]]; then
                     printf 'reinstall %s %s\n' "$pkg" "$state, ${nofile[$pkg]} missing"
-                elif ! pkg_state_ok "$state"; then
-                    printf 'reinstall %s %s\n' "$pkg" "$state"
                 fi ;;
         esac
     done < <(deps_packages)
 }
 
-# Runs apt-get as root (directly, or through sudo), non-interactively.
+# Runs apt-get as root (directly, or through sudo: install_deps has made
+# sure there is one), non-interactively.
 apt_get() {
     local -a sudo=()
-    if ((EUID != 0)); then
-        command -v sudo >/dev/null || return 2
-        sudo=(sudo)
-    fi
+    ((EUID == 0)) || sudo=(sudo)
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "$@"
 }
 

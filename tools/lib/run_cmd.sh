@@ -8,7 +8,8 @@
 readonly KEEL_RUN_TIMEOUT=300       # default --timeout under TCG (scaled for KVM)
 readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx bochs-svm)
 
-# Options, as given (run_parse) and checked (run_check_options).
+# Options, as given (run_parse) and checked (run_check_platform,
+# run_check_values, run_check_boot_source).
 run_defaults() {
     R_CPUS=4 R_MEM='' R_GUEST='' R_APPEND='' R_HAVE_APPEND=0 R_PLATFORM=qemu-svm
     R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_CFG='' R_ICOUNT=0 R_LOG=''
@@ -117,9 +118,9 @@ run_check_values() {
     fi
 }
 
-# --usb-image and --pxe-tree: the image or tree holds keel.efi, keel.cfg and
-# the guests, so the options that would make them are refused.
-run_check_usb_image() {
+# --pxe, and --usb-image or --pxe-tree: the image or tree holds keel.efi,
+# keel.cfg and the guests, so the options that would make them are refused.
+run_check_boot_source() {
     if ((R_PXE)); then
         [[ $R_PLATFORM == qemu-* ]] || run_usage_error "--pxe is for the QEMU platforms"
         [[ -z $R_USB_IMAGE ]] || run_usage_error "--pxe and --usb-image exclude each other"
@@ -375,7 +376,7 @@ run_main() {
     run_parse "$@"
     run_check_platform
     run_check_values
-    run_check_usb_image
+    run_check_boot_source
     # Packages and build first: the files checked below come from the build.
     if ((R_BUILD && !R_DRY)); then
         install_deps
