@@ -439,30 +439,30 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
 }
 
 /* The host TSC of the timer's next expiry, 0 for none: the vLAPIC gives
- * it on its clock, which is the host TSC (cb_clock), TSC-deadlines
- * converted.  One that is due is due now; a host deadline of exactly 0
- * (long past) becomes 1, as 0 means none. */
+ * it on its clock, which is the host TSC (cb_clock), a TSC-deadline that
+ * has come as the clock's present, so an expiry due already is in the host
+ * timer's past and fires at once.  A host deadline of exactly 0 (long past)
+ * becomes 1, as 0 means none. */
 uint64_t vapic_timer_deadline(struct vcpu *v)
 {
     if (!v->apic.vl.timer_armed)
         return 0;
     vapic_lock(v);
     bool armed = vlapic_timer_armed(&v->apic.vl);
-    bool due = vlapic_timer_due(&v->apic.vl);
     uint64_t d = vlapic_timer_deadline(&v->apic.vl);
     vapic_unlock(v);
     if (!armed)
         return 0;
-    return due || d == 0 ? 1 : d;
+    return d ? d : 1;
 }
 
+/* vlapic_timer_expire() does nothing unless the expiry is due. */
 void vapic_timer_check(struct vcpu *v)
 {
     if (!v->apic.vl.timer_armed)
         return; /* only this vCPU arms its own timer */
     vapic_lock(v);
-    if (vlapic_timer_due(&v->apic.vl))
-        vlapic_timer_expire(&v->apic.vl);
+    vlapic_timer_expire(&v->apic.vl);
     vapic_unlock(v);
 }
 
