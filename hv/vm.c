@@ -235,11 +235,10 @@ int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
             return -1;
         len = insn.len;
     }
-    v->rip += len;
-    if (vops->cpu_mode(v) != X86_MODE_LONG64)
-        v->rip &= 0xffffffffu;
+    vcpu_advance_rip(v, len);
     return 0;
 }
+
 
 const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa)
 {

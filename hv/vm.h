@@ -167,6 +167,9 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len);
 struct x86_insn;
 int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn);
 int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e);
+/* RIP past an instruction of @len bytes, truncated to 32 bits outside
+ * 64-bit mode (EIP wraps). */
+void vcpu_advance_rip(struct vcpu *v, unsigned len);
 void vcpu_inject_gp(struct vcpu *v);
 /* The device that decodes a guest-physical address for this vCPU (its
  * local APIC page first, then the VM's MMIO bus), or NULL (open bus). */

@@ -45,9 +45,7 @@ static int cr_complete(struct vcpu *v, const struct exit_record *e, unsigned len
 {
     if (!len)
         return vcpu_skip_insn(v, e);
-    v->rip += len;
-    if (vops->cpu_mode(v) != X86_MODE_LONG64)
-        v->rip &= 0xffffffffu;
+    vcpu_advance_rip(v, len);
     return 0;
 }
 

@@ -151,8 +151,6 @@ int handle_npf(struct vcpu *v, const struct exit_record *e)
         openbus_log_once(v, f->gpa, f->write);
     if (mmio_emulate(v, &in, f->gpa, dev))
         return -1;
-    v->rip += in.len;
-    if (vops->cpu_mode(v) != X86_MODE_LONG64)
-        v->rip &= 0xffffffffu;
+    vcpu_advance_rip(v, in.len);
     return 0;
 }

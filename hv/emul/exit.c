@@ -182,3 +182,12 @@ bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
     /* Negative: a stop or an injected fault; the VM's state tells which. */
     return !vm_ended(v->vm);
 }
+
+/* Here rather than beside vcpu_skip_insn in hv/vm.c: the emulators that
+ * call it are host-tested without vm.c. */
+void vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
+    v->rip += len;
+    if (vops->cpu_mode(v) != X86_MODE_LONG64)
+        v->rip &= 0xffffffffu;
+}
