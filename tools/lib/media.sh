@@ -23,11 +23,14 @@ image_usage_error() {
 }
 
 # media_parse WHAT ARGS...: the options of `image` (WHAT = image, with
-# --out) and `pxe` (WHAT = pxe, with its directory as the first argument).
+# --out) and `pxe` (WHAT = pxe, with its directory as the first argument),
+# over run's defaults; keel.cfg gets `cpus` only when --cpus is given.
 media_parse() {
     local what=$1 opt
     shift
-    IMG_OUT=$KEEL_BUILD_DIR/keel.img PXE_DIR=''
+    MEDIA_CMD=$what
+    run_defaults
+    R_WRITE_CPUS=0 IMG_OUT=$KEEL_BUILD_DIR/keel.img PXE_DIR=''
     if [[ $what == pxe ]]; then
         if (($# == 0)) || [[ $1 == -* ]]; then
             image_usage_error "wants a directory first: tools/keel pxe DIR [options]"
@@ -51,7 +54,7 @@ media_parse() {
         esac
         case $opt in
             --out) IMG_OUT=$2 ;;
-            --cpus) R_CPUS_GIVEN=1; run_set_option "$opt" "$2" ;;
+            --cpus) R_WRITE_CPUS=1; run_set_option "$opt" "$2" ;;
             *) run_set_option "$opt" "$2" ;;
         esac
         shift 2
@@ -97,7 +100,7 @@ image_pack() {
 media_lay_out() {
     run_check_values
     # No exit port on a real machine: Keel halts (or resets: on_exit) at the end.
-    R_EXIT_LINE='' R_PLATFORM=media R_WRITE_CPUS=$R_CPUS_GIVEN
+    R_EXIT_LINE='' R_PLATFORM=media
     if ((R_BUILD)); then
         install_deps
         build_all || die "the build failed"
@@ -120,9 +123,6 @@ media_show() {
 }
 
 image_main() {
-    MEDIA_CMD=image
-    run_defaults
-    R_CPUS_GIVEN=0
     media_parse image "$@"
     media_lay_out
     mkdir -p -- "$(dirname -- "$IMG_OUT")" || die "cannot create the directory of $IMG_OUT"
@@ -136,9 +136,6 @@ image_main() {
 # tools/keel pxe DIR: DIR gets keel.efi, keel.cfg and the guests, flat.  DIR
 # must be new, empty, or an earlier pxe tree (it holds .keel-pxe).
 pxe_main() {
-    MEDIA_CMD=pxe
-    run_defaults
-    R_CPUS_GIVEN=0
     media_parse pxe "$@"
     if [[ -e $PXE_DIR ]]; then
         [[ -d $PXE_DIR ]] || image_usage_error "$PXE_DIR exists and is not a directory"
