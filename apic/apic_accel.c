@@ -7,79 +7,60 @@
 
 #include <stddef.h>
 
-void apic_accel_vm_init(struct apic_accel_vm *a, uint32_t initial_reasons)
+uint32_t apic_accel_honoured(const struct apic_accel_caps *caps)
 {
-    a->reasons = initial_reasons & APIC_INHIBIT_VM_MASK;
-    a->generation = 0;
-}
-
-static bool vm_update(struct apic_accel_vm *a, uint32_t set, uint32_t clear)
-{
-    uint32_t old = __atomic_load_n(&a->reasons, __ATOMIC_ACQUIRE), nw;
-    do {
-        nw = (old | set) & ~clear & APIC_INHIBIT_VM_MASK;
-        if (nw == old)
-            return false;
-    } while (!__atomic_compare_exchange_n(&a->reasons, &old, nw, false, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
-    __atomic_add_fetch(&a->generation, 1, __ATOMIC_RELEASE);
-    return true;
-}
-
-bool apic_accel_vm_set(struct apic_accel_vm *a, uint32_t reason)
-{
-    return vm_update(a, reason, 0);
-}
-
-bool apic_accel_vm_clear(struct apic_accel_vm *a, uint32_t reason)
-{
-    return vm_update(a, 0, reason);
-}
-
-uint32_t apic_accel_vm_reasons(const struct apic_accel_vm *a)
-{
-    return __atomic_load_n(&a->reasons, __ATOMIC_ACQUIRE);
+    uint32_t h = caps->inhibits_all | APIC_INHIBIT_CONFIG | APIC_INHIBIT_NO_HW;
+    return h & APIC_INHIBIT_VM_MASK;
 }
 
 /* Reasons of the vCPU itself.  A globally disabled APIC takes no
  * interrupts and has no registers (SDM 11.4.3): nothing to accelerate.
- * x2APIC mode needs the CPU to virtualize the MSR interface as well. */
-static uint32_t vcpu_reasons(const struct apic_accel_caps *caps, enum vlapic_mode mode)
+ * x2APIC mode needs the CPU to virtualize the MSR interface as well, or
+ * the hybrid mode (the MSRs emulated, the rest accelerated). */
+static uint32_t vcpu_reasons(const struct apic_accel_caps *caps, const struct apic_accel_input *in)
 {
-    if (mode == VLAPIC_MODE_DISABLED)
+    if (in->mode == VLAPIC_MODE_DISABLED)
         return APIC_INHIBIT_DISABLED;
-    if (mode == VLAPIC_MODE_X2APIC && !caps->x2apic)
+    if (in->mode == VLAPIC_MODE_X2APIC && !caps->x2apic
+        && !(caps->x2apic_hybrid && in->x2apic_hybrid))
         return APIC_INHIBIT_X2APIC_NO_HW;
     return 0;
 }
 
-struct apic_accel apic_accel_decide(const struct apic_accel_caps *caps, uint32_t vm_reasons,
-                                    enum vlapic_mode mode)
+struct apic_accel apic_accel_decide(const struct apic_accel_caps *caps,
+                                    const struct apic_accel_input *in)
 {
     struct apic_accel r = { .on = false, .regs = APIC_ACCEL_REGS_NONE };
-    uint32_t all = caps->inhibits_all | APIC_INHIBIT_CONFIG | APIC_INHIBIT_NO_HW;
-    uint32_t why = (vm_reasons & all) | vcpu_reasons(caps, mode);
+    uint32_t why = vcpu_reasons(caps, in);
+    if (!in->vm_active || !caps->xapic)
+        why |= in->vm_reasons & apic_accel_honoured(caps);
     if (!caps->xapic)
         why |= APIC_INHIBIT_NO_HW;
     r.why_not = why;
-    if (why)
+    /* Inactive with no honoured reason left: the mask was just cleared and
+     * the activation follows under the same lock; this entry stays off. */
+    if (why || !in->vm_active)
         return r;
     r.on = true;
-    r.regs = mode == VLAPIC_MODE_X2APIC ? APIC_ACCEL_REGS_X2APIC : APIC_ACCEL_REGS_XAPIC;
+    if (in->mode == VLAPIC_MODE_X2APIC)
+        r.regs = caps->x2apic ? APIC_ACCEL_REGS_X2APIC : APIC_ACCEL_REGS_NONE;
+    else
+        r.regs = APIC_ACCEL_REGS_XAPIC;
+    if (r.regs == APIC_ACCEL_REGS_NONE)
+        r.why_not = APIC_INHIBIT_X2APIC_NO_HW;  /* on, but the MSRs exit: say why */
     r.posted = caps->posted;
-    uint32_t ipi_why = vm_reasons & caps->inhibits_ipi;
+    uint32_t ipi_why = in->vm_reasons & caps->inhibits_ipi;
     r.ipi = caps->ipi && caps->posted && !ipi_why;
     if (caps->ipi && ipi_why)
-        r.why_not = ipi_why;    /* on, but IPIs still exit: say why */
+        r.why_not |= ipi_why;    /* on, but IPIs still exit: say why */
     return r;
 }
 
-bool apic_accel_page_mapped(const struct apic_accel_caps *caps, uint32_t vm_reasons,
+bool apic_accel_page_mapped(const struct apic_accel_caps *caps, bool vm_active,
                             const enum vlapic_mode *modes, const uint64_t *bases,
                             unsigned nvcpus)
 {
-    uint32_t all = caps->inhibits_all | APIC_INHIBIT_CONFIG | APIC_INHIBIT_NO_HW;
-    if (!caps->xapic || (vm_reasons & all) || nvcpus == 0)
+    if (!caps->xapic || !vm_active || nvcpus == 0)
         return false;
     for (unsigned i = 0; i < nvcpus; i++)
         if (modes[i] != VLAPIC_MODE_XAPIC || bases[i] != APIC_DEFAULT_BASE)
@@ -119,38 +100,4 @@ uint32_t apic_accel_view_reasons(const struct apic_dest_view *views, unsigned n)
         }
     }
     return r;
-}
-
-static const char *const inhibit_names[APIC_INHIBIT_COUNT_] = {
-    "config", "no-hw", "id-modified", "id-aliased", "base-moved",
-    "irq-window", "pit-reinject", "x2apic-no-hw", "apic-disabled",
-};
-
-const char *apic_inhibit_name(uint32_t reason)
-{
-    for (unsigned i = 0; i < APIC_INHIBIT_COUNT_; i++)
-        if (reason == (1u << i))
-            return inhibit_names[i];
-    return "?";
-}
-
-void apic_inhibit_describe(uint32_t reasons, char *buf, unsigned size)
-{
-    unsigned len = 0;
-    if (!size)
-        return;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < APIC_INHIBIT_COUNT_; i++) {
-        if (!(reasons & (1u << i)))
-            continue;
-        const char *s = inhibit_names[i];
-        if (len && len + 1 < size)
-            buf[len++] = ',';
-        while (*s && len + 1 < size)
-            buf[len++] = *s++;
-        buf[len] = '\0';
-    }
-    if (!len && size > 4) {
-        buf[0] = 'n'; buf[1] = 'o'; buf[2] = 'n'; buf[3] = 'e'; buf[4] = '\0';
-    }
 }

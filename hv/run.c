@@ -119,7 +119,10 @@ static void vcpu_update_accel(struct vcpu *v)
         apic_inhibit_describe(a.why_not, why, sizeof(why));
         log_info("vm%u vCPU %u: APIC %s%s (inhibits: %s)", v->vm->index, v->index,
                   a.on ? "accelerated" : "emulated",
-                  !a.on ? "" : a.regs == APIC_ACCEL_REGS_X2APIC ? ", x2APIC MSRs" : ", xAPIC page",
+                  !a.on                              ? ""
+                  : a.regs == APIC_ACCEL_REGS_X2APIC ? ", x2APIC MSRs"
+                  : a.regs == APIC_ACCEL_REGS_XAPIC  ? ", xAPIC page"
+                                                     : ", x2APIC MSRs emulated (hybrid)",
                   why);
     }
     v->apic.accel = a;
@@ -146,8 +149,15 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
         vcpu_start(v);
         v->started = true;
     }
+    uint32_t gen = apic_inhibit_generation(&v->vm->inhibit);
     vcpu_update_accel(v);
     bool short_exit = vcpu_inject_events(v);
+    if (apic_inhibit_generation(&v->vm->inhibit) != gen) {
+        /* The activation toggled meanwhile, maybe by this very injection
+         * (a wait for an ExtINT window inhibits AVIC): apply it now. */
+        vcpu_update_accel(v);
+        short_exit |= vcpu_inject_events(v);
+    }
     host_timer_arm(vcpu_next_deadline(v, short_exit));
     __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
     /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR before

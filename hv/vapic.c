@@ -179,8 +179,10 @@ static void publish_view(struct vcpu *v)
      * virtualization's PID table, AVIC's physical ID table). */
     if (ids) {
         const uint32_t mask = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
-        apic_accel_vm_set(&v->vm->apic_accel, why & mask);
-        apic_accel_vm_clear(&v->vm->apic_accel, ~why & mask);
+        if (why & mask)
+            vapic_inhibit(v->vm, why & mask, true, v);
+        if (~why & mask)
+            vapic_inhibit(v->vm, ~why & mask, false, v);
     }
 }
 
@@ -502,7 +504,7 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
     a->opts = *opts;
     a->pol.x2apic_ids_exact_for_xapic = opts->x2apic_exact_ids;
     vm->apic = a;
-    apic_accel_vm_init(&vm->apic_accel, opts->accel ? 0 : APIC_INHIBIT_CONFIG);
+    vapic_inhibit_init(vm, opts->accel ? 0 : APIC_INHIBIT_CONFIG);
     return 0;
 }
 

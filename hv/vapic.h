@@ -66,6 +66,7 @@ struct vcpu_apic {
     uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
     uint32_t plat_level_gen;
     unsigned anomalies;           /* unexpected APIC-write exits reported */
+    bool irq_window_counted;      /* counted in the VM's IRQ-window count */
 };
 
 #define VAPIC_NONE   (-1)
@@ -125,6 +126,19 @@ struct vapic_hw_state {
 
 /* The single predicate (apic_accel_decide) for this vCPU now. */
 struct apic_accel vapic_accel_decide(struct vcpu *v);
+/* Set or clear VM-scope inhibit @reasons (apic/apic_inhibit.h) because of
+ * what @by (NULL: no vCPU) did: logged, recorded in the VM's history, and,
+ * when the activation toggles, every vCPU kicked to apply it at its next
+ * entry and the APIC-access page remapped.  Not under npt_lock (see
+ * vapic_accel_update_page). */
+void vapic_inhibit(struct vm *vm, uint32_t reasons, bool set, struct vcpu *by);
+/* @v starts (true) or stops waiting for an interrupt window to inject an
+ * ExtINT: the VM's IRQ-window count (APIC_INHIBIT_IRQ_WINDOW on its
+ * 0 <-> 1 transitions only; lock-free otherwise). */
+void vapic_irq_window(struct vcpu *v, bool waiting);
+/* The VM's machine at creation (vapic_vm_init): the reasons the CPU
+ * honours, @initial set. */
+void vapic_inhibit_init(struct vm *vm, uint32_t initial);
 /* Before an accelerated entry, on the vCPU's own CPU. */
 void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s);
 /* Map or unmap the shared APIC-access page as apic_accel_page_mapped()

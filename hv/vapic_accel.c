@@ -8,6 +8,7 @@
  * code applies the decision; nothing here knows the vendor.
  * docs/apic-accel.md.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "apic/apic_accel.h"
@@ -17,6 +18,7 @@
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/x86.h"
 #include "hv/dev/vplatform.h"
 
 static const struct apic_accel_caps no_caps;
@@ -29,8 +31,85 @@ static const struct apic_accel_caps *caps(void)
 struct apic_accel vapic_accel_decide(struct vcpu *v)
 {
     /* Only the vCPU itself changes its APIC mode: no lock needed. */
-    return apic_accel_decide(caps(), apic_accel_vm_reasons(&v->vm->apic_accel),
-                             vlapic_get_mode(&v->apic.vl));
+    const struct apic_inhibit_vm *m = &v->vm->inhibit;
+    struct apic_accel_input in = {
+        .vm_active = apic_inhibit_active(m),
+        .vm_reasons = apic_inhibit_reasons(m),
+        .mode = vlapic_get_mode(&v->apic.vl),
+        .x2apic_hybrid = v->vm->x2apic_hybrid,
+    };
+    return apic_accel_decide(caps(), &in);
+}
+
+void vapic_inhibit_init(struct vm *vm, uint32_t initial)
+{
+    vm->inhibit_lock = (struct spinlock)SPINLOCK_INIT;
+    apic_inhibit_init(&vm->inhibit, apic_accel_honoured(caps()), initial);
+}
+
+/* ---- the inhibit machine's transitions ----------------------------------- */
+
+/* After a change: the log line (info when the activation toggled or a
+ * reason other than the IRQ window moved, which can come and go with every
+ * 8259 interrupt), and on a toggle the page and every vCPU. */
+static void inhibit_changed(struct vm *vm, enum apic_inhibit_change c, uint32_t reasons,
+                            bool set, struct vcpu *by, bool page)
+{
+    if (c == APIC_INHIBIT_UNCHANGED)
+        return;
+    char what[96], now[96], who[16] = "";
+    apic_inhibit_describe(reasons, what, sizeof(what));
+    apic_inhibit_describe(apic_inhibit_reasons(&vm->inhibit), now, sizeof(now));
+    if (by)
+        snprintf(who, sizeof(who), " (vCPU %u)", by->index);
+    bool quiet = c == APIC_INHIBIT_MASK && reasons == APIC_INHIBIT_IRQ_WINDOW;
+    klog(quiet ? KLOG_DEBUG : KLOG_INFO, "vm%u: inhibit %s %s%s: %s (inhibits: %s)", vm->index,
+         what, set ? "set" : "cleared", who,
+         c == APIC_INHIBIT_TOGGLED ? (apic_inhibit_active(&vm->inhibit) ? "APIC acceleration on"
+                                                                         : "APIC acceleration off")
+                                   : "acceleration unchanged",
+         now);
+    if (c != APIC_INHIBIT_TOGGLED)
+        return;
+    if (page)
+        vapic_accel_update_page(vm);
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        vcpu_kick(vm->vcpus[i]);
+}
+
+static enum apic_inhibit_change inhibit_locked(struct vm *vm, uint32_t reasons, bool set,
+                                               struct vcpu *by)
+{
+    spin_lock(&vm->inhibit_lock);
+    enum apic_inhibit_change c =
+        apic_inhibit_update(&vm->inhibit, reasons, set, by ? (int)by->index : -1, rdtsc());
+    spin_unlock(&vm->inhibit_lock);
+    return c;
+}
+
+void vapic_inhibit(struct vm *vm, uint32_t reasons, bool set, struct vcpu *by)
+{
+    /* Lock-free early out: most calls change nothing. */
+    uint32_t cur = apic_inhibit_reasons(&vm->inhibit);
+    if (set ? (cur & reasons) == reasons : (cur & reasons) == 0)
+        return;
+    inhibit_changed(vm, inhibit_locked(vm, reasons, set, by), reasons, set, by, true);
+}
+
+void vapic_irq_window(struct vcpu *v, bool waiting)
+{
+    struct vm *vm = v->vm;
+    if (waiting == v->apic.irq_window_counted)
+        return;
+    v->apic.irq_window_counted = waiting;
+    bool edge = waiting ? apic_inhibit_irq_window_inc(&vm->inhibit)
+                        : apic_inhibit_irq_window_dec(&vm->inhibit);
+    if (!edge)
+        return;
+    spin_lock(&vm->inhibit_lock);
+    enum apic_inhibit_change c = apic_inhibit_irq_window_sync(&vm->inhibit, (int)v->index, rdtsc());
+    spin_unlock(&vm->inhibit_lock);
+    inhibit_changed(vm, c, APIC_INHIBIT_IRQ_WINDOW, waiting, v, true);
 }
 
 /* ---- the shared APIC-access page ---------------------------------------- */
@@ -52,12 +131,11 @@ void vapic_accel_update_page(struct vm *vm)
         bases[i] = vlapic_base_address(vl);
         moved |= modes[i] == VLAPIC_MODE_XAPIC && bases[i] != APIC_DEFAULT_BASE;
     }
-    if (moved)
-        apic_accel_vm_set(&vm->apic_accel, APIC_INHIBIT_BASE_MOVED);
-    else
-        apic_accel_vm_clear(&vm->apic_accel, APIC_INHIBIT_BASE_MOVED);
-    bool want = apic_accel_page_mapped(caps(), apic_accel_vm_reasons(&vm->apic_accel), modes,
-                                       bases, vm->nvcpus);
+    /* The reason changes under npt_lock (inhibit_lock nests inside it), so
+     * the page decision below sees the activation it caused. */
+    enum apic_inhibit_change c = inhibit_locked(vm, APIC_INHIBIT_BASE_MOVED, moved, NULL);
+    bool want = apic_accel_page_mapped(caps(), apic_inhibit_active(&vm->inhibit), modes, bases,
+                                       vm->nvcpus);
     if (want != vm->apic_page_mapped) {
         int r = want ? npt_map(&vm->npt, APIC_DEFAULT_BASE, vm->apic_access_hpa, PAGE_SIZE,
                                NPT_R | NPT_W, NPT_MT_WB)
@@ -72,6 +150,7 @@ void vapic_accel_update_page(struct vm *vm)
     }
     bool flush = npt_take_flush(&vm->npt) || changed;
     spin_unlock(&vm->npt_lock);
+    inhibit_changed(vm, c, APIC_INHIBIT_BASE_MOVED, moved, NULL, false);
     if (!flush)
         return;
     log_debug("vm%u: APIC-access page %s", vm->index, want ? "mapped" : "unmapped");

@@ -30,8 +30,10 @@
  *   vcpu.apic.lock     that vCPU's vLAPIC, its register page,    con_lock (never a
  *                      apic.defer, apic.mmio (hv/vapic.h)        second APIC lock,
  *                                                                nor the platform)
- *   vm.npt_lock        vm.npt, apic_holes, napic_holes,          mem_lock, con_lock
- *                      apic_page_mapped
+ *   vm.npt_lock        vm.npt, apic_holes, napic_holes,          inhibit_lock,
+ *                      apic_page_mapped                          mem_lock, con_lock
+ *   vm.inhibit_lock    writes of vm.inhibit (reasons,            -
+ *                      activation, IRQ-window sync, history)
  *   vm.lock            con, con_prefix, tests_*, openbus_*       con_lock
  *   mem_lock           the page allocator (hv/mm/mem.c)          -
  *   con_lock           the console output (hv/host/console.c)    -
@@ -125,7 +127,9 @@ struct vm {
     struct iobus bus;             /* device models: ports and MMIO */
     struct vplatform *plat;       /* I/O APIC, PICs, PIT, UART (hv/dev/vplatform.c); plat->lock */
     struct vapic_vm *apic;        /* destination views and map (hv/vapic.c), apic->map_lock */
-    struct apic_accel_vm apic_accel; /* VM-wide inhibit reasons (apic/apic_accel.h) */
+    struct apic_inhibit_vm inhibit; /* the inhibit machine (apic/apic_inhibit.h), inhibit_lock */
+    struct spinlock inhibit_lock; /* its writers and history (hv/vapic_accel.c) */
+    bool x2apic_hybrid;           /* keel.cfg x2apic_no_x2avic = hybrid */
     uint64_t apic_access_hpa;     /* the vendor's APIC-access page, 0 if none */
     bool apic_page_mapped;        /* ... mapped at FEE00000H (under npt_lock) */
     uint32_t asid;

@@ -71,6 +71,7 @@ static int handle_hlt(struct vcpu *v, const struct exit_record *e)
 
 static int handle_intr_window(struct vcpu *v, const struct exit_record *e)
 {
+    vapic_irq_window(v, false);
     vops->set_intr_window(v, false); /* the run loop injects before the next entry */
     return 0;
 }

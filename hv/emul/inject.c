@@ -55,6 +55,15 @@ void vcpu_nmi_track(struct vcpu *v)
     }
 }
 
+/* The interrupt window, and the VM's count of vCPUs that wait for one to
+ * inject an ExtINT: AVIC ignores the virtual interrupt request while it is
+ * on, so such a wait inhibits it (APIC_INHIBIT_IRQ_WINDOW, seed 004). */
+static void intr_window(struct vcpu *v, bool on, bool extint)
+{
+    vapic_irq_window(v, on && extint);
+    vops->set_intr_window(v, on);
+}
+
 static bool inject_nmi(struct vcpu *v)
 {
     if (!vapic_nmi_pending(v) || v->nmi_masked)
@@ -73,11 +82,11 @@ bool vcpu_inject_events(struct vcpu *v)
     bool need_exit = vapic_nmi_pending(v) && v->nmi_masked && v->nmi_unmask_at_next_exit;
     if (vops->event_queued(v)) {
         /* A re-injected event goes first; whatever else waits needs an exit. */
-        vops->set_intr_window(v, false);
+        intr_window(v, false, false);
         return need_exit || vapic_nmi_pending(v) || vapic_pending_intr(v, NULL) != VAPIC_NONE;
     }
     if (inject_nmi(v)) {
-        vops->set_intr_window(v, false);
+        intr_window(v, false, false);
         return need_exit;
     }
     int held;
@@ -93,19 +102,19 @@ bool vcpu_inject_events(struct vcpu *v)
      * lowers its TPR, which it may do without an exit: catch that. */
     vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
-        vops->set_intr_window(v, false);
+        intr_window(v, false, false);
         return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
     }
     if (vops->in_shadow(v)) {
-        vops->set_intr_window(v, false);
+        intr_window(v, false, false);
         return true;
     }
     if (v->rflags & RFLAGS_IF) {
         uint8_t vec = vapic_ack_intr(v, p);
         vops->inject_event(v, EVENT_EXTINT, vec, false, 0);
-        vops->set_intr_window(v, false);
+        intr_window(v, false, false);
         return need_exit;
     }
-    vops->set_intr_window(v, true);
+    intr_window(v, true, p == VAPIC_EXTINT);
     return need_exit;
 }

@@ -33,6 +33,7 @@ struct fake_hv {
     unsigned set_cr_calls;
     enum x86_mode mode;
     bool shadow, intr_window, iret_exit, event_queued;
+    bool irq_window_extint; /* vapic_irq_window: counted as waiting for an ExtINT window */
     int tpr_threshold; /* last set_tpr_threshold class */
     uint8_t vtpr;
     unsigned set_vtpr_calls;

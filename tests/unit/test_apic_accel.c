@@ -19,19 +19,34 @@ static const struct apic_accel_caps vmx_full = {
 };
 /* AVIC without x2AVIC: the reasons KVM's AVIC honours. */
 static const struct apic_accel_caps avic = {
-    .xapic = true, .x2apic = false, .ipi = true, .posted = true,
+    .xapic = true, .x2apic = false, .ipi = true, .posted = true, .x2apic_hybrid = true,
     .inhibits_all = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED | APIC_INHIBIT_BASE_MOVED |
-                    APIC_INHIBIT_IRQ_WINDOW | APIC_INHIBIT_PIT_REINJECT,
+                    APIC_INHIBIT_IRQ_WINDOW | APIC_INHIBIT_PIT_REINJECT | APIC_INHIBIT_ID_TOO_BIG,
 };
 static const struct apic_accel_caps none = { 0 };
 
-/* The rule, restated independently of the implementation. */
-static void expect(const struct apic_accel_caps *c, uint32_t vmr, enum vlapic_mode mode)
+/* One decision, with the activation the inhibit machine would have. */
+static struct apic_accel decide(const struct apic_accel_caps *c, uint32_t vmr,
+                                enum vlapic_mode mode, bool hybrid)
 {
-    struct apic_accel a = apic_accel_decide(c, vmr, mode);
+    struct apic_inhibit_vm m;
+    apic_inhibit_init(&m, apic_accel_honoured(c), vmr);
+    struct apic_accel_input in = { .vm_active = apic_inhibit_active(&m),
+                                   .vm_reasons = apic_inhibit_reasons(&m), .mode = mode,
+                                   .x2apic_hybrid = hybrid };
+    return apic_accel_decide(c, &in);
+}
+
+/* The rule, restated independently of the implementation. */
+static void expect(const struct apic_accel_caps *c, uint32_t vmr, enum vlapic_mode mode,
+                   bool hybrid)
+{
+    struct apic_accel a = decide(c, vmr, mode, hybrid);
+    bool x2_emulated = mode == VLAPIC_MODE_X2APIC && !c->x2apic;
+    bool hybrid_on = x2_emulated && c->x2apic_hybrid && hybrid;
     bool blocked = !c->xapic || (vmr & (APIC_INHIBIT_CONFIG | APIC_INHIBIT_NO_HW)) ||
                    (vmr & c->inhibits_all) || mode == VLAPIC_MODE_DISABLED ||
-                   (mode == VLAPIC_MODE_X2APIC && !c->x2apic);
+                   (x2_emulated && !hybrid_on);
     CHECK_EQ(a.on, !blocked);
     if (blocked) {
         CHECK_EQ(a.regs, APIC_ACCEL_REGS_NONE);
@@ -39,16 +54,19 @@ static void expect(const struct apic_accel_caps *c, uint32_t vmr, enum vlapic_mo
         CHECK(a.why_not != 0);
         if (mode == VLAPIC_MODE_DISABLED)
             CHECK(a.why_not & APIC_INHIBIT_DISABLED);
-        if (mode == VLAPIC_MODE_X2APIC && !c->x2apic)
+        if (x2_emulated && !hybrid_on)
             CHECK(a.why_not & APIC_INHIBIT_X2APIC_NO_HW);
         if (vmr & APIC_INHIBIT_CONFIG)
             CHECK(a.why_not & APIC_INHIBIT_CONFIG);
         return;
     }
-    CHECK_EQ(a.regs, mode == VLAPIC_MODE_X2APIC ? APIC_ACCEL_REGS_X2APIC : APIC_ACCEL_REGS_XAPIC);
+    CHECK_EQ(a.regs, mode == VLAPIC_MODE_XAPIC ? APIC_ACCEL_REGS_XAPIC
+                     : hybrid_on               ? APIC_ACCEL_REGS_NONE
+                                               : APIC_ACCEL_REGS_X2APIC);
     CHECK_EQ(a.posted, c->posted);
     CHECK_EQ(a.ipi, c->ipi && c->posted && !(vmr & c->inhibits_ipi));
-    CHECK_EQ(a.why_not, c->ipi ? (vmr & c->inhibits_ipi) : 0u);
+    CHECK_EQ(a.why_not, (c->ipi ? (vmr & c->inhibits_ipi) : 0u) |
+                            (hybrid_on ? APIC_INHIBIT_X2APIC_NO_HW : 0u));
 }
 
 static void test_decide_exhaustive(void)
@@ -57,43 +75,39 @@ static void test_decide_exhaustive(void)
     for (unsigned c = 0; c < 4; c++)
         for (uint32_t r = 0; r <= APIC_INHIBIT_VM_MASK; r++)
             for (int m = VLAPIC_MODE_DISABLED; m <= VLAPIC_MODE_X2APIC; m++)
-                expect(caps[c], r, (enum vlapic_mode)m);
+                for (int h = 0; h < 2; h++)
+                    expect(caps[c], r, (enum vlapic_mode)m, h);
 }
 
 static void test_decide_examples(void)
 {
     /* Bochs-like APICv: an ID change costs nothing (no IPIv to lose). */
-    struct apic_accel a = apic_accel_decide(&vmx_bochs, APIC_INHIBIT_ID_MODIFIED, VLAPIC_MODE_XAPIC);
+    struct apic_accel a = decide(&vmx_bochs, APIC_INHIBIT_ID_MODIFIED, VLAPIC_MODE_XAPIC, false);
     CHECK(a.on && a.regs == APIC_ACCEL_REGS_XAPIC && !a.ipi && a.why_not == 0);
     /* Full APICv: the same change keeps APICv but stops IPIv. */
-    a = apic_accel_decide(&vmx_full, APIC_INHIBIT_ID_MODIFIED, VLAPIC_MODE_X2APIC);
+    a = decide(&vmx_full, APIC_INHIBIT_ID_MODIFIED, VLAPIC_MODE_X2APIC, false);
     CHECK(a.on && a.regs == APIC_ACCEL_REGS_X2APIC && a.posted && !a.ipi);
     CHECK_EQ(a.why_not, (uint32_t)APIC_INHIBIT_ID_MODIFIED);
-    /* AVIC: x2APIC mode without x2AVIC falls back to emulation. */
-    a = apic_accel_decide(&avic, 0, VLAPIC_MODE_X2APIC);
+    /* AVIC: x2APIC mode without x2AVIC: emulated (policy inhibit), or the
+     * MSRs emulated with the rest accelerated (policy hybrid, seed 000). */
+    a = decide(&avic, 0, VLAPIC_MODE_X2APIC, false);
     CHECK(!a.on && a.why_not == APIC_INHIBIT_X2APIC_NO_HW);
-    a = apic_accel_decide(&avic, APIC_INHIBIT_IRQ_WINDOW, VLAPIC_MODE_XAPIC);
+    a = decide(&avic, 0, VLAPIC_MODE_X2APIC, true);
+    CHECK(a.on && a.regs == APIC_ACCEL_REGS_NONE && a.posted && a.ipi);
+    a = decide(&avic, APIC_INHIBIT_IRQ_WINDOW, VLAPIC_MODE_XAPIC, true);
     CHECK(!a.on && a.why_not == APIC_INHIBIT_IRQ_WINDOW);
-    a = apic_accel_decide(&vmx_full, APIC_INHIBIT_IRQ_WINDOW, VLAPIC_MODE_XAPIC);
+    a = decide(&avic, APIC_INHIBIT_ID_TOO_BIG, VLAPIC_MODE_XAPIC, true);
+    CHECK(!a.on && a.why_not == APIC_INHIBIT_ID_TOO_BIG);
+    a = decide(&vmx_full, APIC_INHIBIT_IRQ_WINDOW, VLAPIC_MODE_XAPIC, false);
     CHECK(a.on && a.ipi);       /* VMX injects ExtINT beside virtual-interrupt delivery */
-    a = apic_accel_decide(&vmx_full, APIC_INHIBIT_CONFIG, VLAPIC_MODE_XAPIC);
+    a = decide(&vmx_full, APIC_INHIBIT_CONFIG, VLAPIC_MODE_XAPIC, false);
     CHECK(!a.on && a.why_not == APIC_INHIBIT_CONFIG);
-}
-
-static void test_vm_reasons(void)
-{
-    struct apic_accel_vm v;
-    apic_accel_vm_init(&v, APIC_INHIBIT_CONFIG | APIC_INHIBIT_DISABLED);
-    CHECK_EQ(apic_accel_vm_reasons(&v), (uint32_t)APIC_INHIBIT_CONFIG); /* vCPU scope dropped */
-    CHECK(!apic_accel_vm_set(&v, APIC_INHIBIT_CONFIG));                 /* no change */
-    CHECK_EQ(v.generation, 0u);
-    CHECK(apic_accel_vm_set(&v, APIC_INHIBIT_ID_MODIFIED));
-    CHECK_EQ(v.generation, 1u);
-    CHECK(apic_accel_vm_clear(&v, APIC_INHIBIT_CONFIG));
-    CHECK(!apic_accel_vm_clear(&v, APIC_INHIBIT_CONFIG));
-    CHECK_EQ(apic_accel_vm_reasons(&v), (uint32_t)APIC_INHIBIT_ID_MODIFIED);
-    CHECK_EQ(v.generation, 2u);
-    CHECK(!apic_accel_vm_set(&v, APIC_INHIBIT_X2APIC_NO_HW));           /* not VM scope */
+    /* The activation, not the mask, is the authority: an inactive VM whose
+     * mask was just cleared stays off until the toggle is applied. */
+    struct apic_accel_input in = { .vm_active = false, .vm_reasons = 0,
+                                   .mode = VLAPIC_MODE_XAPIC };
+    a = apic_accel_decide(&avic, &in);
+    CHECK(!a.on);
 }
 
 static void test_page_rule(void)
@@ -102,24 +116,22 @@ static void test_page_rule(void)
                               VLAPIC_MODE_XAPIC };
     uint64_t b[4] = { APIC_DEFAULT_BASE, APIC_DEFAULT_BASE, APIC_DEFAULT_BASE,
                       APIC_DEFAULT_BASE };
-    CHECK(apic_accel_page_mapped(&vmx_bochs, 0, m, b, 4));
-    CHECK(!apic_accel_page_mapped(&vmx_bochs, APIC_INHIBIT_CONFIG, m, b, 4));
-    CHECK(!apic_accel_page_mapped(&none, 0, m, b, 4));
-    CHECK(!apic_accel_page_mapped(&vmx_bochs, 0, m, b, 0));
-    CHECK(apic_accel_page_mapped(&vmx_bochs, APIC_INHIBIT_ID_MODIFIED, m, b, 4));
-    CHECK(!apic_accel_page_mapped(&avic, APIC_INHIBIT_ID_MODIFIED, m, b, 4));
+    CHECK(apic_accel_page_mapped(&vmx_bochs, true, m, b, 4));
+    CHECK(!apic_accel_page_mapped(&vmx_bochs, false, m, b, 4));
+    CHECK(!apic_accel_page_mapped(&none, true, m, b, 4));
+    CHECK(!apic_accel_page_mapped(&vmx_bochs, true, m, b, 0));
     for (unsigned i = 0; i < 4; i++) {
         /* One vCPU entering x2APIC mode, disabling its APIC or moving it
          * takes the page away from all (it would see a virtual APIC). */
         m[i] = VLAPIC_MODE_X2APIC;
-        CHECK(!apic_accel_page_mapped(&vmx_bochs, 0, m, b, 4));
+        CHECK(!apic_accel_page_mapped(&vmx_bochs, true, m, b, 4));
         m[i] = VLAPIC_MODE_DISABLED;
-        CHECK(!apic_accel_page_mapped(&vmx_bochs, 0, m, b, 4));
+        CHECK(!apic_accel_page_mapped(&vmx_bochs, true, m, b, 4));
         m[i] = VLAPIC_MODE_XAPIC;
         b[i] = 0xfec00000ull;
-        CHECK(!apic_accel_page_mapped(&vmx_bochs, 0, m, b, 4));
+        CHECK(!apic_accel_page_mapped(&vmx_bochs, true, m, b, 4));
         b[i] = APIC_DEFAULT_BASE;
-        CHECK(apic_accel_page_mapped(&vmx_bochs, 0, m, b, 4));
+        CHECK(apic_accel_page_mapped(&vmx_bochs, true, m, b, 4));
     }
 }
 
@@ -182,7 +194,6 @@ int main(void)
 {
     test_decide_exhaustive();
     test_decide_examples();
-    test_vm_reasons();
     test_page_rule();
     test_view_reasons();
     test_names();

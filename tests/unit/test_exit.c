@@ -528,6 +528,20 @@ static void test_inject_windows(void)
     vcpu_inject_events(v);
     CHECK_EQ(fk.nev, 0);
     CHECK(fk.intr_window);
+    CHECK(!fk.irq_window_extint);     /* an APIC vector: not the IRQ-window inhibit's business */
+
+    /* An 8259 interrupt (ExtINT) waiting for the window counts for the
+     * IRQ-window inhibit (AVIC cannot open a window itself), until the
+     * window is no longer needed. */
+    v = fake_reset();
+    v->rflags &= ~RFLAGS_IF;
+    fk.pending = VAPIC_EXTINT;
+    vcpu_inject_events(v);
+    CHECK(fk.intr_window && fk.irq_window_extint);
+    v->rflags |= RFLAGS_IF;
+    vcpu_inject_events(v);
+    CHECK_EQ(fk.nev, 1);
+    CHECK(!fk.intr_window && !fk.irq_window_extint);
 
     /* In an STI/MOV SS shadow: never inject; exit again soon. */
     v = fake_reset();
