@@ -33,14 +33,19 @@ static inline bool vlapic_vec_test(const struct vlapic *vl, uint32_t base, uint8
     return (vlapic_reg(vl, base + ((uint32_t)(vec >> 5) << 4)) >> (vec & 31u)) & 1u;
 }
 
+/* Atomic read-modify-writes: with AVIC the CPU sets IRR bits in this page
+ * from other physical CPUs while the vLAPIC works on it (a plain |= or &=
+ * here could undo one of them). */
 static inline void vlapic_vec_set(struct vlapic *vl, uint32_t base, uint8_t vec)
 {
-    vl->page[(base + ((uint32_t)(vec >> 5) << 4)) >> 2] |= 1u << (vec & 31u);
+    __atomic_fetch_or(&vl->page[(base + ((uint32_t)(vec >> 5) << 4)) >> 2], 1u << (vec & 31u),
+                      __ATOMIC_SEQ_CST);
 }
 
 static inline void vlapic_vec_clear(struct vlapic *vl, uint32_t base, uint8_t vec)
 {
-    vl->page[(base + ((uint32_t)(vec >> 5) << 4)) >> 2] &= ~(1u << (vec & 31u));
+    __atomic_fetch_and(&vl->page[(base + ((uint32_t)(vec >> 5) << 4)) >> 2], ~(1u << (vec & 31u)),
+                       __ATOMIC_SEQ_CST);
 }
 
 static inline uint64_t vlapic_now(const struct vlapic *vl)

@@ -174,6 +174,8 @@ static void publish_view(struct vcpu *v)
     if (remap)
         apic_dest_map_build(&a->map, a->view, v->vm->nvcpus);
     uint32_t why = ids ? apic_accel_view_reasons(a->view, v->vm->nvcpus) : 0;
+    if (ids && vops->apic_views_changed)
+        vops->apic_views_changed(v->vm, a->view, v->vm->nvcpus);
     spin_unlock(&a->map_lock);
     /* IDs that changed or alias stop what indexes by APIC ID (IPI
      * virtualization's PID table, AVIC's physical ID table). */

@@ -136,6 +136,11 @@ void vapic_inhibit(struct vm *vm, uint32_t reasons, bool set, struct vcpu *by);
  * ExtINT: the VM's IRQ-window count (APIC_INHIBIT_IRQ_WINDOW on its
  * 0 <-> 1 transitions only; lock-free otherwise). */
 void vapic_irq_window(struct vcpu *v, bool waiting);
+/* AVIC_INCOMPLETE_IPI (hv/emul/exit.h struct exit_ipi): send the ICR
+ * through the vLAPIC, or only wake the targets the CPU already set IRR
+ * in.  0, or -1 after stopping the VM. */
+struct exit_ipi;
+int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi);
 /* The VM's machine at creation (vapic_vm_init): the reasons the CPU
  * honours, @initial set. */
 void vapic_inhibit_init(struct vm *vm, uint32_t initial);

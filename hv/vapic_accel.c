@@ -20,6 +20,7 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "hv/dev/vplatform.h"
+#include "hv/emul/exit.h"
 
 static const struct apic_accel_caps no_caps;
 
@@ -218,6 +219,12 @@ static void report_anomaly(struct vcpu *v, uint32_t off, const char *mode)
  * what an emulated MMIO write would show it (old value included). */
 static void xapic_trapped_write(struct vcpu *v, uint32_t off)
 {
+    if (off == APIC_EOI) {
+        /* AVIC traps the EOI of a level-triggered vector without touching
+         * ISR: the vLAPIC does the whole EOI (and tells the I/O APIC). */
+        vlapic_mmio_write(&v->apic.vl, APIC_EOI, 4, 0);
+        return;
+    }
     int slot = trap_slot(off);
     if (slot < 0) {
         report_anomaly(v, off, "xAPIC");
@@ -244,6 +251,8 @@ int vapic_apic_write(struct vcpu *v, uint32_t off)
          * not virtualize) reach here. */
         if (off == APIC_ICR)
             (void)vlapic_write_icr(&v->apic.vl, vlapic_read_icr(&v->apic.vl));
+        else if (off == APIC_EOI)
+            (void)vlapic_msr_write(&v->apic.vl, X2APIC_MSR_BASE + (APIC_EOI >> 4), 0);
         else if (off == APIC_SELF_IPI)
             (void)vlapic_msr_write(&v->apic.vl, X2APIC_MSR_BASE + (APIC_SELF_IPI >> 4),
                                    v->apic.page[APIC_SELF_IPI >> 2]);
@@ -263,4 +272,36 @@ void vapic_eoi_exit(struct vcpu *v, uint8_t vector)
     vapic_lock(v);
     vlapic_eoi_completed(&v->apic.vl, vector);
     vapic_unlock(v);
+}
+
+/* ---- incomplete IPIs (AVIC) ------------------------------------------------ */
+
+int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi)
+{
+    switch (ipi->left) {
+    case EXIT_IPI_SEND:
+        /* The CPU sent nothing: the vLAPIC delivers the ICR as written,
+         * through the one ICR helper (errors such as an illegal vector
+         * included), as an emulated write would. */
+        vapic_lock(v);
+        (void)vlapic_write_icr(&v->apic.vl, ipi->icr);
+        vapic_unlock(v);
+        return 0;
+    case EXIT_IPI_WAKE:
+        /* IRR is set in every target's page already; delivering again
+         * could deliver twice.  Only a sleeping target needs waking (one
+         * about to sleep looks at IRR after clearing IsRunning). */
+        for (unsigned i = 0; i < v->vm->nvcpus; i++) {
+            struct vcpu *t = v->vm->vcpus[i];
+            if (t != v && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VCPU_HALTED)
+                vcpu_kick(t);
+        }
+        return 0;
+    default:
+        if (v->apic.anomalies++ < 8)
+            log_warn("vm%u vCPU %u: incomplete IPI with cause %u (ICR %#llx), which Keel's "
+                     "tables cannot cause: ignored (anomaly %u)", v->vm->index, v->index,
+                     ipi->cause, (unsigned long long)ipi->icr, v->apic.anomalies);
+        return 0;
+    }
 }

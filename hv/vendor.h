@@ -16,6 +16,7 @@
 #include "hv/emul/x86_decode.h"
 
 struct apic_accel_caps;
+struct apic_dest_view;
 struct percpu;
 struct vcpu;
 struct vcpu_entry_state;
@@ -107,6 +108,10 @@ struct vcpu_ops {
     void (*posted_sync)(struct vcpu *v);
     bool (*block_prepare)(struct vcpu *v);
     void (*block_end)(struct vcpu *v);
+    /* A VM's APIC destination views changed (IDs, LDR, DFR, modes): the
+     * CPU's own tables follow (AVIC's logical APIC ID table).  NULL when
+     * the CPU keeps none.  Called under the VM's map_lock. */
+    void (*apic_views_changed)(struct vm *vm, const struct apic_dest_view *views, unsigned n);
     /* The nested page tables changed: flush before the next entry. */
     void (*flush_guest_tlb)(struct vcpu *v);
     void (*dump)(struct vcpu *v);

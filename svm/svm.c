@@ -16,6 +16,7 @@
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
+#include "svm/svm_avic.h"
 
 struct svm_caps svm_caps;
 
@@ -69,6 +70,7 @@ static int svm_probe(void)
     }
     if (!(svm_caps.features & SVM_FEAT_NRIPS))
         log_info("svm: no nRIP: instruction lengths are decoded in software");
+    svm_avic_probe(-1);
     return 0;
 }
 
@@ -123,7 +125,16 @@ static int svm_vm_init(struct vm *vm)
     for (size_t i = 0; i < sizeof(svm_passthrough_msrs) / sizeof(svm_passthrough_msrs[0]); i++)
         svm_msrpm_set(s->msrpm, svm_passthrough_msrs[i], false, false);
     vm->vendor = s;
-    return 0;
+    if (svm_avic_present()) {
+        /* AVIC needs the APIC BAR mapped in the nested page tables (the
+         * CPU checks the translation, then uses the backing page): the
+         * same shared-page rule as APICv's APIC-access page decides when. */
+        void *page = mem_try_alloc(1, 1, 0);
+        if (!page)
+            return -1;
+        vm->apic_access_hpa = virt_to_phys(page);
+    }
+    return svm_avic_vm_init(vm, s);
 }
 
 static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
@@ -270,6 +281,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcb->save.rsp = v->gpr[GPR_RSP];
     vmcb->save.rip = v->rip;
     vmcb->save.rflags = v->rflags;
+    svm_avic_apply(v, s);
     if (s->flush_pending) {
         vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
         s->flush_pending = false;
@@ -378,6 +390,12 @@ const struct vcpu_ops svm_ops = {
     .cpu_enable = svm_cpu_enable,
     .vm_init = svm_vm_init,
     .vcpu_init = svm_vcpu_init,
+    .vcpu_load = svm_avic_vcpu_init,
+    .apic_accel_caps = &svm_accel_caps,
+    .post_intr = svm_avic_post,
+    .block_prepare = svm_avic_block_prepare,
+    .block_end = svm_avic_block_end,
+    .apic_views_changed = svm_avic_logical_update,
     .load_state = svm_load_state,
     .vcpu_run = svm_vcpu_run,
     .inject_event = svm_inject_event,

@@ -49,12 +49,20 @@ struct svm_vcpu {
     uint64_t vmcb_pa;
     uint64_t guest_efer;     /* what the guest believes (no SVME) */
     bool flush_pending;
+    bool avic_on, avic_x2;   /* the AVIC state the VMCB holds (svm/svm_avic.c) */
 };
 
 /* Per-VM SVM state: the permission maps every vCPU shares. */
 struct svm_vm {
     uint8_t *msrpm;          /* 8 KiB (APM 15.11) */
     uint8_t *iopm;           /* 12 KiB (APM 15.10.1) */
+    /* AVIC (svm/svm_avic.c), NULL without it: the physical and logical
+     * APIC ID tables, the MSR map with x2AVIC's pass-throughs, and the
+     * highest physical table index in use. */
+    void *avic_physical;
+    uint32_t *avic_logical;
+    uint8_t *msrpm_x2avic;
+    unsigned avic_max_index;
 };
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);

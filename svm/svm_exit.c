@@ -10,6 +10,7 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "svm/svm.h"
+#include "svm/avic.h"
 
 static const struct { uint32_t code; enum exit_reason reason; } svm_exit_map[] = {
     { SVM_EXIT_INTR, EXIT_INTR },       { SVM_EXIT_NMI, EXIT_NMI },
@@ -66,6 +67,35 @@ static void svm_decode_cr(struct exit_record *e, uint32_t code, bool decode_assi
     }
 }
 
+/* AVIC's own exits (APM "AVIC #VMEXITs"), into neutral records: an
+ * incomplete IPI says what is left to do; an unaccelerated access is a
+ * trap (the CPU stored the write: replay it like an APIC-write exit) or a
+ * fault (nothing happened: emulate it as an MMIO access to the APIC). */
+static void svm_decode_avic(struct vcpu *v, struct exit_record *e, uint32_t code)
+{
+    if (code == SVM_EXIT_AVIC_INCOMPLETE_IPI) {
+        static const enum exit_ipi_left left[] = {
+            [AVIC_IPI_DELIVER] = EXIT_IPI_SEND, [AVIC_IPI_WAKE] = EXIT_IPI_WAKE,
+            [AVIC_IPI_ANOMALY] = EXIT_IPI_ANOMALY,
+        };
+        e->reason = EXIT_IPI_INCOMPLETE;
+        e->ipi.icr = e->info1;
+        e->ipi.left = left[avic_ipi_action(e->info2)];
+        e->ipi.cause = (uint32_t)(e->info2 >> AVIC_IPI_INFO2_CAUSE_SHIFT);
+        return;
+    }
+    struct avic_noaccel d = avic_noaccel_decode(e->info1);
+    if (d.trap) {
+        e->reason = EXIT_APIC_WRITE;
+        e->info1 = d.offset;
+        return;
+    }
+    e->reason = EXIT_NPF;
+    e->npf.gpa = vlapic_base_address(&v->apic.vl) + d.offset;
+    e->npf.write = d.write;
+    e->npf.present = true;
+}
+
 void svm_decode_exit(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = v->vendor;
@@ -103,6 +133,8 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
     default:
         break;
     }
+    if (code == SVM_EXIT_AVIC_INCOMPLETE_IPI || code == SVM_EXIT_AVIC_UNACCELERATED_ACCESS)
+        svm_decode_avic(v, e, code);
     if (code == SVM_EXIT_MSR) {
         e->reason = e->info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
         e->msr = (uint32_t)v->gpr[GPR_RCX];

@@ -27,7 +27,7 @@ static const char *const exit_names[EXIT_REASON_COUNT] = {
     [EXIT_INTR_WINDOW] = "intr-window", [EXIT_IRET] = "iret", [EXIT_CR_ACCESS] = "cr-access",
     [EXIT_NMI_WINDOW] = "nmi-window", [EXIT_TPR_BELOW] = "tpr-below",
     [EXIT_APIC_WRITE] = "apic-write", [EXIT_APIC_EOI] = "apic-eoi",
-    [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
+    [EXIT_IPI_INCOMPLETE] = "ipi-incomplete", [EXIT_INVALID_STATE] = "invalid", [EXIT_UNKNOWN] = "unknown",
 };
 
 const char *exit_reason_name(enum exit_reason r)
@@ -106,6 +106,13 @@ static int handle_apic_eoi(struct vcpu *v, const struct exit_record *e)
     return 0;
 }
 
+/* An IPI the CPU's acceleration left unfinished (AMD
+ * AVIC_INCOMPLETE_IPI); trap-like.  The vLAPIC decides what is left. */
+static int handle_ipi_incomplete(struct vcpu *v, const struct exit_record *e)
+{
+    return vapic_ipi_incomplete(v, &e->ipi);
+}
+
 static int handle_iret(struct vcpu *v, const struct exit_record *e)
 {
     /* The IRET intercept comes before the IRET executes (APM 15.9): NMIs
@@ -168,6 +175,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_TPR_BELOW] = handle_tpr_below,
     [EXIT_APIC_WRITE] = handle_apic_write,
     [EXIT_APIC_EOI] = handle_apic_eoi,
+    [EXIT_IPI_INCOMPLETE] = handle_ipi_incomplete,
     [EXIT_INVALID_STATE] = handle_invalid,
 };
 

@@ -43,6 +43,7 @@ enum exit_reason {
     EXIT_TPR_BELOW,     /* the guest lowered TPR below the threshold (VMX) */
     EXIT_APIC_WRITE,    /* trap-like: the CPU stored a guest APIC write at page offset info1 */
     EXIT_APIC_EOI,      /* trap-like: the CPU virtualized the EOI of vector info1 (level) */
+    EXIT_IPI_INCOMPLETE, /* trap-like: the CPU could not finish a guest IPI (exit_ipi) */
     EXIT_INVALID_STATE, /* the entry itself failed (VMEXIT_INVALID, VM-entry failure) */
     EXIT_UNKNOWN,       /* decoded but not one Keel handles */
     EXIT_REASON_COUNT
@@ -90,6 +91,20 @@ struct exit_exception {
     uint64_t cr2;
 };
 
+/* An IPI the CPU's IPI acceleration did not complete (AMD
+ * AVIC_INCOMPLETE_IPI).  The guest's ICR write itself is done (RIP is past
+ * it); what is left depends on how far the CPU got. */
+enum exit_ipi_left {
+    EXIT_IPI_SEND,       /* nothing was sent: deliver the ICR */
+    EXIT_IPI_WAKE,       /* IRR bits are set: only wake targets that are not running */
+    EXIT_IPI_ANOMALY,    /* the CPU reports something Keel never sets up: report */
+};
+struct exit_ipi {
+    uint64_t icr;        /* ICR high:low as written */
+    enum exit_ipi_left left;
+    uint32_t cause;      /* the vendor's cause code, for the report */
+};
+
 struct exit_record {
     enum exit_reason reason;
     uint64_t raw;         /* vendor exit code, for dumps */
@@ -102,6 +117,7 @@ struct exit_record {
         struct exit_npf npf;
         struct exit_exception exc;
         struct exit_cr cr;
+        struct exit_ipi ipi;
         uint32_t msr;
     };
 };

@@ -196,6 +196,7 @@ int vapic_apic_write(struct vcpu *v, uint32_t off) { return 0; }
 void vapic_eoi_exit(struct vcpu *v, uint8_t vector) {}
 void vapic_init_reset(struct vcpu *v) {}
 void vapic_irq_window(struct vcpu *v, bool waiting) { fk.irq_window_extint = waiting; }
+int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi) { return 0; }
 bool vapic_nmi_pending(struct vcpu *v) { return fk.nmi_pending; }
 
 void vapic_take_nmi(struct vcpu *v)
