@@ -23,6 +23,7 @@ enum key_id {
     K_X2APIC_EXACT_IDS,
     K_APIC_ACCEL,
     K_CONSOLE,
+    K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235,
     K_COUNT
 };
 
@@ -73,6 +74,15 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_APIC_ACCEL] = { "apic_accel", true, false, "yes | no", "yes",
                        "use the CPU's APIC virtualization (Intel APICv) where it has it; "
                        "no: every APIC access is emulated" },
+    [K_AVIC] = { "avic", true, false, "auto | on | off", "auto",
+                 "AMD AVIC/x2AVIC for this VM: auto and on use it where the CPU has it (on warns "
+                 "where it has not), off emulates; Intel ignores it" },
+    [K_X2APIC_NO_X2AVIC] = { "x2apic_no_x2avic", true, false, "hybrid | inhibit", "hybrid",
+                             "a vCPU in x2APIC mode on AVIC without x2AVIC: MSRs emulated with the "
+                             "rest accelerated, or everything emulated" },
+    [K_AVIC_ERRATUM_1235] = { "avic_erratum_1235", true, false, "auto | on | off", "auto",
+                              "AMD erratum #1235 workaround (IsRunning never set, every IPI "
+                              "exits): auto = on for family 17h and Hygon 18h" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -505,6 +515,34 @@ static int set_irq_ports(struct parser *p) { return parse_bool(p, &p->vm->irq_po
 static int set_x2apic_exact_ids(struct parser *p) { return parse_bool(p, &p->vm->x2apic_exact_ids); }
 static int set_apic_accel(struct parser *p) { return parse_bool(p, &p->vm->apic_accel); }
 
+/* auto | on | off into -1 / 1 / 0. */
+static int parse_tristate(struct parser *p, int8_t *out)
+{
+    if (word_eq(p->val, p->vallen, "auto"))
+        *out = -1;
+    else if (word_eq(p->val, p->vallen, "on"))
+        *out = 1;
+    else if (word_eq(p->val, p->vallen, "off"))
+        *out = 0;
+    else
+        return bad_value(p, "auto, on or off");
+    return 0;
+}
+
+static int set_avic(struct parser *p) { return parse_tristate(p, &p->vm->avic); }
+static int set_avic_erratum(struct parser *p) { return parse_tristate(p, &p->vm->avic_erratum_1235); }
+
+static int set_x2apic_no_x2avic(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "hybrid"))
+        p->vm->x2apic_hybrid = true;
+    else if (word_eq(p->val, p->vallen, "inhibit"))
+        p->vm->x2apic_hybrid = false;
+    else
+        return bad_value(p, "hybrid or inhibit");
+    return 0;
+}
+
 static int set_pit_lost_ticks(struct parser *p)
 {
     if (word_eq(p->val, p->vallen, "reinject"))
@@ -540,6 +578,9 @@ static const setter_fn setters[K_COUNT] = {
     [K_IRQ_PORTS] = set_irq_ports,
     [K_X2APIC_EXACT_IDS] = set_x2apic_exact_ids,
     [K_APIC_ACCEL] = set_apic_accel,
+    [K_AVIC] = set_avic,
+    [K_X2APIC_NO_X2AVIC] = set_x2apic_no_x2avic,
+    [K_AVIC_ERRATUM_1235] = set_avic_erratum,
 };
 
 /* ------------------------------------------------------------------ lines */
@@ -647,6 +688,9 @@ void config_defaults(struct keel_config *cfg)
         cfg->vm[i].x2apic = true;
         cfg->vm[i].tsc_deadline = true;
         cfg->vm[i].apic_accel = true;
+        cfg->vm[i].avic = -1;
+        cfg->vm[i].avic_erratum_1235 = -1;
+        cfg->vm[i].x2apic_hybrid = true;
     }
     cfg->vm[0].present = true;
     cfg->vm[0].builtin = true;

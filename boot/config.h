@@ -73,6 +73,9 @@ struct keel_vm_cfg {
     bool irq_ports;                  /* pc-testdev compatible IRQ ports 0x2000+N */
     bool x2apic_exact_ids;           /* documented deviation, off by default */
     bool apic_accel;                 /* hardware APIC virtualization where present; default yes */
+    int8_t avic;                     /* AMD AVIC: -1 auto (default), 1 on, 0 off */
+    int8_t avic_erratum_1235;        /* workaround: -1 auto from the CPU family, 1 on, 0 off */
+    bool x2apic_hybrid;              /* x2apic_no_x2avic = hybrid (default) or inhibit */
 };
 
 struct keel_config {

@@ -507,6 +507,7 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
     a->pol.x2apic_ids_exact_for_xapic = opts->x2apic_exact_ids;
     vm->apic = a;
     vapic_inhibit_init(vm, opts->accel ? 0 : APIC_INHIBIT_CONFIG);
+    vm->x2apic_hybrid = opts->x2apic_hybrid;
     return 0;
 }
 

@@ -77,6 +77,10 @@ struct vapic_vm_opts {
     bool tsc_deadline;       /* CPUID offers the TSC-deadline timer */
     bool x2apic_exact_ids;   /* the documented deviation (apic_dest_policy) */
     bool accel;              /* keel.cfg apic_accel: hardware APIC virtualization allowed */
+    /* keel.cfg avic, avic_erratum_1235 (-1 auto, 1 on, 0 off) and
+     * x2apic_no_x2avic: passed to the vendor, which alone knows them. */
+    int8_t avic, avic_erratum_1235;
+    bool x2apic_hybrid;
 };
 
 int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
@@ -144,6 +148,9 @@ int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi);
 /* The VM's machine at creation (vapic_vm_init): the reasons the CPU
  * honours, @initial set. */
 void vapic_inhibit_init(struct vm *vm, uint32_t initial);
+/* While the VM is built (no vCPU runs yet): set @reasons, recorded in the
+ * history, nobody to kick. */
+void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons);
 /* Before an accelerated entry, on the vCPU's own CPU. */
 void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s);
 /* Map or unmap the shared APIC-access page as apic_accel_page_mapped()

@@ -48,6 +48,13 @@ void vapic_inhibit_init(struct vm *vm, uint32_t initial)
     apic_inhibit_init(&vm->inhibit, apic_accel_honoured(caps()), initial);
 }
 
+void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons)
+{
+    spin_lock(&vm->inhibit_lock);
+    apic_inhibit_update(&vm->inhibit, reasons, true, -1, rdtsc());
+    spin_unlock(&vm->inhibit_lock);
+}
+
 /* ---- the inhibit machine's transitions ----------------------------------- */
 
 /* After a change: the log line (info when the activation toggled or a

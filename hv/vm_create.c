@@ -101,7 +101,9 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->mem_hpa = s->mem_hpa;
     vm->asid = s->index + 1; /* ASID 0 is the host's */
     vm->nvcpus = s->ncpus;
-    if (vm_map_memory(vm) || vops->vm_init(vm) || vapic_vm_init(vm, &s->apic)
+    /* The APIC's options and inhibit machine first: the vendor's vm_init
+     * reads them (svm: keel.cfg avic). */
+    if (vm_map_memory(vm) || vapic_vm_init(vm, &s->apic) || vops->vm_init(vm)
         || vplatform_create(vm, &s->platform))
         return -1;
     for (unsigned i = 0; i < s->ncpus; i++) {

@@ -70,7 +70,7 @@ static int svm_probe(void)
     }
     if (!(svm_caps.features & SVM_FEAT_NRIPS))
         log_info("svm: no nRIP: instruction lengths are decoded in software");
-    svm_avic_probe(-1);
+    svm_avic_probe();
     return 0;
 }
 

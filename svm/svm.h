@@ -63,6 +63,7 @@ struct svm_vm {
     uint32_t *avic_logical;
     uint8_t *msrpm_x2avic;
     unsigned avic_max_index;
+    bool avic_erratum;       /* erratum #1235 workaround: IsRunning never set */
 };
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);

@@ -34,7 +34,7 @@
 #include "svm/svm.h"
 
 struct apic_accel_caps svm_accel_caps;
-static bool erratum_1235;
+static bool erratum_family;     /* this CPU's family has erratum #1235 */
 
 /* ---- capabilities --------------------------------------------------------- */
 
@@ -53,7 +53,7 @@ static bool cpu_is_hygon(void)
     return r[1] == 0x6f677948u; /* "Hygo" */
 }
 
-void svm_avic_probe(int erratum_cfg)
+void svm_avic_probe(void)
 {
     struct apic_accel_caps *c = &svm_accel_caps;
     memset(c, 0, sizeof(*c));
@@ -61,12 +61,11 @@ void svm_avic_probe(int erratum_cfg)
         log_info("svm: no AVIC (CPUID 0x8000000A EDX[13]): local APICs emulated");
         return;
     }
-    bool auto_erratum = avic_erratum_1235(cpu_is_hygon(), cpu_family());
-    erratum_1235 = erratum_cfg < 0 ? auto_erratum : erratum_cfg > 0;
+    erratum_family = avic_erratum_1235(cpu_is_hygon(), cpu_family());
     c->xapic = true;
     c->x2apic = (svm_caps.features & SVM_FEAT_X2AVIC) != 0;
     c->posted = true;           /* the doorbell: interrupts to a running vCPU without an exit */
-    c->ipi = !erratum_1235;
+    c->ipi = !erratum_family;  /* the default; keel.cfg may say otherwise per VM */
     c->x2apic_hybrid = true;
     /* The tables index by APIC ID 1:1; the CPU opens no interrupt window
      * and completes edge EOIs itself (seed 004). */
@@ -75,9 +74,7 @@ void svm_avic_probe(int erratum_cfg)
                       | APIC_INHIBIT_PIT_REINJECT | APIC_INHIBIT_ID_TOO_BIG;
     log_info("svm: AVIC%s, physical IDs 0..%u%s", c->x2apic ? " and x2AVIC" : " (x2APIC hybrid)",
              avic_max_guest_id(c->x2apic, false),
-             erratum_1235 ? (auto_erratum ? "; erratum #1235 workaround on (family): IPIs exit"
-                                          : "; erratum #1235 workaround on (keel.cfg): IPIs exit")
-                          : (auto_erratum ? "; erratum #1235 workaround OFF by keel.cfg" : ""));
+             erratum_family ? "; this CPU family has erratum #1235" : "");
 }
 
 bool svm_avic_present(void)
@@ -87,9 +84,29 @@ bool svm_avic_present(void)
 
 /* ---- per VM and per vCPU ------------------------------------------------- */
 
+/* keel.cfg avic and avic_erratum_1235 for this VM (hv/vapic.h options). */
+static bool vm_policy(struct vm *vm, struct svm_vm *s)
+{
+    const struct vapic_vm_opts *o = vapic_vm_opts(vm);
+    if (o->avic == 1 && !svm_avic_present())
+        log_warn("vm%u: avic = on, but this CPU has no AVIC (CPUID 0x8000000A EDX[13]): "
+                 "the APIC is emulated", vm->index);
+    if (o->avic == 0 && svm_avic_present()) {
+        vapic_inhibit_at_creation(vm, APIC_INHIBIT_CONFIG);
+        log_info("vm%u: avic = off: the APIC is emulated", vm->index);
+    }
+    s->avic_erratum = o->avic_erratum_1235 < 0 ? erratum_family : o->avic_erratum_1235 > 0;
+    if (svm_avic_present() && (s->avic_erratum || erratum_family))
+        log_info("vm%u: erratum #1235 workaround %s (%s): %s", vm->index,
+                 s->avic_erratum ? "on" : "OFF", o->avic_erratum_1235 < 0 ? "CPU family" : "keel.cfg",
+                 s->avic_erratum ? "IsRunning never set, every IPI to another vCPU exits"
+                                 : "IPIs to vCPUs that just blocked may be lost");
+    return svm_avic_present() && o->avic != 0;
+}
+
 int svm_avic_vm_init(struct vm *vm, struct svm_vm *s)
 {
-    if (!svm_avic_present())
+    if (!vm_policy(vm, s))
         return 0;
     s->avic_physical = mem_try_alloc(1, 1, 0);
     s->avic_logical = mem_try_alloc(1, 1, 0);
@@ -143,8 +160,9 @@ static void set_running(struct vcpu *v, bool running)
     uint64_t old = __atomic_load_n(e, __ATOMIC_ACQUIRE);
     if (!(old & AVIC_PHYS_VALID))
         return;
-    uint64_t nw = running && !erratum_1235 ? old | AVIC_PHYS_IS_RUNNING
-                                           : old & ~AVIC_PHYS_IS_RUNNING;
+    const struct svm_vm *s = v->vm->vendor;
+    uint64_t nw = running && !s->avic_erratum ? old | AVIC_PHYS_IS_RUNNING
+                                              : old & ~AVIC_PHYS_IS_RUNNING;
     if (nw != old)
         __atomic_store_n(e, nw, __ATOMIC_SEQ_CST);
 }

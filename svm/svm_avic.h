@@ -15,9 +15,9 @@ struct vm;
 
 extern struct apic_accel_caps svm_accel_caps;
 
-/* After svm_caps is read: AVIC/x2AVIC and the erratum #1235 choice
- * (@erratum_cfg: -1 auto from the CPU family, 0 off, 1 on). */
-void svm_avic_probe(int erratum_cfg);
+/* After svm_caps is read: AVIC/x2AVIC and whether the CPU family has
+ * erratum #1235 (each VM's keel.cfg decides the workaround). */
+void svm_avic_probe(void);
 bool svm_avic_present(void);
 int svm_avic_vm_init(struct vm *vm, struct svm_vm *s);
 int svm_avic_vcpu_init(struct vcpu *v);
