@@ -52,12 +52,29 @@ struct avic_hw_result {
     bool exited;
     bool gp;
     uint64_t exitcode, exitinfo1, exitinfo2;
+    /* Added by the model (not in the first version of this interface):
+     * completed: the access took effect (true for an access that completed
+     *   in the guest and for a trap-like exit, whose instruction retired:
+     *   RIP is past it; false for a fault-like exit and for #GP);
+     * passthrough: an MSR access the permission map did not intercept and
+     *   that AVIC does not handle: on the CPU it would reach the real MSR
+     *   (for an x2APIC MSR with x2AVIC off, the host's own APIC), which the
+     *   model does not have (a read gives 0);
+     * bad_call: the call broke a precondition of this interface (pCPU out
+     *   of range or not in guest mode, offset past the page); nothing was
+     *   done and the reason went to stderr. */
+    bool completed;
+    bool passthrough;
+    bool bad_call;
 };
 
 struct avic_hw_pcpu_stats {
     uint64_t doorbells_in_guest;  /* doorbells that arrived while in guest mode */
     uint64_t doorbells_in_host;   /* ... while in host mode */
     uint64_t vmruns, vmexits;
+    /* Added by the model: doorbells this pCPU sent (its IPIs, or the
+     * doorbell MSR) to a host APIC ID no pCPU has: lost. */
+    uint64_t doorbells_unrouted;
 };
 
 struct avic_hw;
@@ -71,6 +88,9 @@ void avic_hw_destroy(struct avic_hw *hw);
  * interrupts evaluated), or -1 when VMRUN fails its consistency checks on
  * the AVIC fields (EXITCODE VMEXIT_INVALID written to the VMCB). */
 int avic_hw_vmrun(struct avic_hw *hw, unsigned pcpu, uint64_t vmcb_spa);
+/* (Added by the model: -2 when the call itself is wrong: pCPU out of
+ * range or already in guest mode, VMCB not 4 KiB aligned or not in memory,
+ * where the CPU would raise #GP on VMRUN; the reason goes to stderr.) */
 /* Any #VMEXIT on @pcpu that the hypervisor caused (an intercept outside
  * the model): the CPU saves what it saves of the AVIC state and returns to
  * host mode. */
@@ -106,5 +126,10 @@ int avic_hw_take_interrupt(struct avic_hw *hw, unsigned pcpu);
 int avic_hw_doorbell(struct avic_hw *hw, unsigned pcpu, uint64_t value);
 
 void avic_hw_stats(struct avic_hw *hw, unsigned pcpu, struct avic_hw_pcpu_stats *out);
+
+/* Added by the model: why the last VMRUN on @pcpu failed with
+ * VMEXIT_INVALID (the CPU does not say; the model does, for debugging), or
+ * NULL. */
+const char *avic_hw_last_invalid(struct avic_hw *hw, unsigned pcpu);
 
 #endif /* KEEL_TESTS_MODEL_AVIC_HW_H */
