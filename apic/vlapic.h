@@ -204,6 +204,9 @@ int vlapic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t val);
  */
 int vlapic_write_icr(struct vlapic *vl, uint64_t icr);
 uint64_t vlapic_read_icr(const struct vlapic *vl);        /* same format */
+/* The message @icr (same format) sends from this APIC, without sending it
+ * (an IPI the CPU sent itself, whose targets Keel must still wake). */
+void vlapic_icr_msg(const struct vlapic *vl, uint64_t icr, struct apic_msg *m);
 
 /* IA32_TSC_DEADLINE (SDM 11.5.4.1): VLAPIC_GP when the virtual CPU does not
  * offer it; outside TSC-deadline mode writes are ignored and reads give 0.

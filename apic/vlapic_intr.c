@@ -457,6 +457,14 @@ int vlapic_write_icr(struct vlapic *vl, uint64_t icr)
     return VLAPIC_OK;
 }
 
+void vlapic_icr_msg(const struct vlapic *vl, uint64_t icr, struct apic_msg *m)
+{
+    uint32_t lo = (uint32_t)icr, hi = (uint32_t)(icr >> 32);
+    if (vl->mode != VLAPIC_MODE_X2APIC)
+        hi = (hi & XAPIC_ICR2_DEST) >> 24;
+    icr_to_msg(vl, lo, hi, m);
+}
+
 /* x2APIC SELF IPI (SDM 11.12.11): fixed, edge, to this APIC only. */
 void vlapic_self_ipi(struct vlapic *vl, uint8_t vector)
 {

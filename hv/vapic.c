@@ -265,6 +265,21 @@ void vapic_route(struct vm *vm, const struct apic_msg *m)
             deliver_one(vm->vcpus[i], m);
 }
 
+void vapic_kick_icr_targets(struct vcpu *v, uint64_t icr)
+{
+    struct vapic_vm *a = v->vm->apic;
+    struct apic_msg m;
+    vapic_lock(v);
+    vlapic_icr_msg(&v->apic.vl, icr, &m);
+    vapic_unlock(v);
+    spin_lock(&a->map_lock);
+    uint64_t targets = apic_dest_match(a->view, v->vm->nvcpus, &m, &a->pol);
+    spin_unlock(&a->map_lock);
+    for (unsigned i = 0; targets && i < v->vm->nvcpus; i++, targets >>= 1)
+        if ((targets & 1) && i != v->index)
+            vcpu_kick(v->vm->vcpus[i]);
+}
+
 void vapic_lint(struct vm *vm, unsigned pin, bool level)
 {
     for (unsigned i = 0; i < vm->nvcpus; i++) {

@@ -87,6 +87,10 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
 const struct vapic_vm_opts *vapic_vm_opts(const struct vm *vm);
 int vapic_create(struct vcpu *v);
 
+/* Kick every other vCPU the IPI @icr from @v addresses (the CPU already
+ * set their IRR: AVIC's target-not-running exit).  A running target exits
+ * and its next entry evaluates IRR; a sleeping one wakes. */
+void vapic_kick_icr_targets(struct vcpu *v, uint64_t icr);
 /* Route a message (IPI, I/O APIC, MSI) to the local APICs it addresses. */
 void vapic_route(struct vm *vm, const struct apic_msg *m);
 /* LINT0/LINT1 of every local APIC in the VM (virtual wire). */

@@ -296,13 +296,11 @@ int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi)
         return 0;
     case EXIT_IPI_WAKE:
         /* IRR is set in every target's page already; delivering again
-         * could deliver twice.  Only a sleeping target needs waking (one
-         * about to sleep looks at IRR after clearing IsRunning). */
-        for (unsigned i = 0; i < v->vm->nvcpus; i++) {
-            struct vcpu *t = v->vm->vcpus[i];
-            if (t != v && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VCPU_HALTED)
-                vcpu_kick(t);
-        }
+         * could deliver twice.  Every target is kicked, running or not:
+         * under the erratum #1235 workaround IsRunning is never set, so a
+         * target in guest mode got no doorbell either (the model test
+         * avic_driver found a running target left waiting). */
+        vapic_kick_icr_targets(v, ipi->icr);
         return 0;
     default:
         if (v->apic.anomalies++ < 8)

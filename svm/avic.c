@@ -7,6 +7,7 @@
 #include "svm/avic.h"
 
 #include "apic/apic_defs.h"
+#include "svm/svm.h"
 
 _Static_assert(AVIC_PHYS_ENTRIES * sizeof(uint64_t) == 4096, "physical table is one page");
 _Static_assert(AVIC_LOG_ENTRIES * sizeof(uint32_t) == 4096, "logical table is one page");
@@ -64,6 +65,20 @@ unsigned avic_max_guest_id(bool x2avic, bool x2avic_4k)
     return x2avic ? AVIC_MAX_ID_X2AVIC : AVIC_MAX_ID_XAPIC;
 }
 
+uint64_t avic_phys_running(uint64_t entry, bool running)
+{
+    if (!(entry & AVIC_PHYS_VALID))
+        return entry;
+    return running ? entry | AVIC_PHYS_IS_RUNNING : entry & ~AVIC_PHYS_IS_RUNNING;
+}
+
+void avic_x2avic_msrpm(uint8_t *msrpm)
+{
+    for (uint32_t msr = X2APIC_MSR_BASE; msr < X2APIC_MSR_BASE + 0x40; msr++)
+        svm_msrpm_set(msrpm, msr, !avic_x2apic_msr_read_passthrough(msr),
+                      !avic_x2apic_msr_write_passthrough(msr));
+}
+
 uint64_t avic_phys_entry(uint64_t backing_pa, uint32_t host_id, bool running)
 {
     return AVIC_PHYS_VALID | (backing_pa & AVIC_PHYS_BACKING_MASK)
@@ -102,7 +117,7 @@ bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, uns
         const struct apic_dest_view *v = &views[i];
         if (v->mode != APIC_DEST_XAPIC || v->id > AVIC_LOG_GUEST_ID_MASK)
             continue;
-        uint32_t ldr = v->ldr >> 24;    /* xAPIC: logical ID in LDR[31:24] */
+        uint32_t ldr = v->ldr & 0xffu;  /* the view holds LDR[31:24] already */
         bool flat = v->dfr == APIC_DFR_FLAT;
         unsigned bits = flat ? ldr : ldr & 0xfu, cluster = flat ? 0 : ldr >> 4;
         for (unsigned b = 0; b < (flat ? 8u : 4u); b++) {

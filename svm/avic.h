@@ -105,6 +105,13 @@ unsigned avic_max_guest_id(bool x2avic, bool x2avic_4k);
  * running (or last run) on the host APIC ID @host_id. */
 uint64_t avic_phys_entry(uint64_t backing_pa, uint32_t host_id, bool running);
 
+/* @entry with IsRunning set or clear (an invalid entry stays as it is). */
+uint64_t avic_phys_running(uint64_t entry, bool running);
+
+/* Turn an MSR permission map (all intercepted for the x2APIC range) into
+ * x2AVIC's: the x2APIC MSRs below pass through, the others stay. */
+void avic_x2avic_msrpm(uint8_t *msrpm);
+
 /* The VMCB's AVIC fields for one vCPU: on/off, x2AVIC mode, the pointers. */
 struct avic_vmcb_cfg {
     bool enable;

@@ -12,6 +12,7 @@
 #include "hv/host/fpu.h"
 #include "hv/mm/mem.h"
 #include "hv/host/percpu.h"
+#include "hv/vapic.h"
 #include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -88,24 +89,6 @@ static int svm_cpu_enable(struct percpu *pc)
      * reloads them after every exit. */
     __asm__ volatile("vmsave %0" :: "a"(c->host_vmcb_pa) : "memory");
     return 0;
-}
-
-void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool rd, bool wr)
-{
-    /* APM 15.11: three 2 KiB blocks of 2 bits per MSR (read, write). */
-    uint32_t base;
-    if (msr <= 0x1fffu)
-        base = 0;
-    else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
-        base = 0x800, msr -= 0xc0000000u;
-    else if (msr >= 0xc0010000u && msr <= 0xc0011fffu)
-        base = 0x1000, msr -= 0xc0010000u;
-    else
-        return; /* outside the map: always intercepted */
-    uint32_t bit = msr * 2;
-    uint8_t *p = &msrpm[base + bit / 8];
-    unsigned sh = bit % 8;
-    *p = (uint8_t)((*p & ~(3u << sh)) | ((rd ? 1u : 0u) << sh) | ((wr ? 2u : 0u) << sh));
 }
 
 /* The guest copies live in the VMCB (hv/x86.h says why that is safe). */
@@ -282,6 +265,11 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcb->save.rip = v->rip;
     vmcb->save.rflags = v->rflags;
     svm_avic_apply(v, s);
+    if (v->apic.accel.on && v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC) {
+        /* The committed register values an AVIC trap replays against. */
+        struct vapic_hw_state hs;
+        vapic_accel_prepare(v, &hs);
+    }
     if (s->flush_pending) {
         vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
         s->flush_pending = false;

@@ -117,9 +117,7 @@ int svm_avic_vm_init(struct vm *vm, struct svm_vm *s)
         if (!s->msrpm_x2avic)
             return -1;
         memcpy(s->msrpm_x2avic, s->msrpm, 2 * PAGE_SIZE);
-        for (uint32_t msr = X2APIC_MSR_BASE; msr < X2APIC_MSR_BASE + 0x40; msr++)
-            svm_msrpm_set(s->msrpm_x2avic, msr, !avic_x2apic_msr_read_passthrough(msr),
-                          !avic_x2apic_msr_write_passthrough(msr));
+        avic_x2avic_msrpm(s->msrpm_x2avic);
     }
     return 0;
 }
@@ -158,11 +156,8 @@ static void set_running(struct vcpu *v, bool running)
     if (!e)
         return;
     uint64_t old = __atomic_load_n(e, __ATOMIC_ACQUIRE);
-    if (!(old & AVIC_PHYS_VALID))
-        return;
     const struct svm_vm *s = v->vm->vendor;
-    uint64_t nw = running && !s->avic_erratum ? old | AVIC_PHYS_IS_RUNNING
-                                              : old & ~AVIC_PHYS_IS_RUNNING;
+    uint64_t nw = avic_phys_running(old, running && !s->avic_erratum);
     if (nw != old)
         __atomic_store_n(e, nw, __ATOMIC_SEQ_CST);
 }
@@ -194,8 +189,10 @@ void svm_avic_apply(struct vcpu *v, struct svm_vcpu *sv)
     /* The CPU caches the AVIC state and the APIC BAR translation: flush
      * (APM: changing the AVIC fields needs a TLB flush of the guest). */
     sv->flush_pending = true;
-    if (a->on && !sv->avic_on)
-        set_running(v, true);
+    /* IsRunning only while AVIC is on for this vCPU: with it off, a doorbell
+     * would not reach the emulated APIC, so AVIC senders must exit instead
+     * (target not running) and Keel kicks this vCPU. */
+    set_running(v, a->on);
     sv->avic_on = a->on;
     sv->avic_x2 = x2;
 }
@@ -231,9 +228,9 @@ bool svm_avic_post(struct vcpu *t, uint8_t vector)
 
 bool svm_avic_block_prepare(struct vcpu *v)
 {
+    set_running(v, false);
     if (!v->apic.accel.on)
         return true;
-    set_running(v, false);
     /* Anything that reached IRR before IsRunning was clear: do not sleep. */
     return vapic_pending_intr(v, NULL) == VAPIC_NONE;
 }

@@ -5,5 +5,5 @@ keel_host_test(NAME test_exit SOURCES hv/emul/exit.c hv/emul/emul_cr.c hv/emul/e
                tests/unit/fake_hv.c tests/unit/test_exit.c)
 # svm/svm_exit.c and vmx/vmx_exit.c: both decoders against a fake VMCB and a
 # fake VMCS (vmcs_read_raw), into the neutral record.
-keel_host_test(NAME test_exit_decode SOURCES svm/svm_exit.c svm/avic.c vmx/vmx_exit.c vmx/vmx_caps.c
+keel_host_test(NAME test_exit_decode SOURCES svm/svm_exit.c svm/avic.c svm/msrpm.c vmx/vmx_exit.c vmx/vmx_caps.c
                hv/emul/x86_decode.c tests/unit/fake_hv.c tests/unit/test_exit_decode.c)
