@@ -115,7 +115,7 @@ bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, uns
         table[i] = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct apic_dest_view *v = &views[i];
-        if (v->mode != APIC_DEST_XAPIC || v->id > AVIC_LOG_GUEST_ID_MASK)
+        if (v->mode != APIC_DEST_XAPIC || i > AVIC_LOG_GUEST_ID_MASK)
             continue;
         uint32_t ldr = v->ldr & 0xffu;  /* the view holds LDR[31:24] already */
         bool flat = v->dfr == APIC_DFR_FLAT;
@@ -130,7 +130,12 @@ bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, uns
                 conflict = true;
                 continue;
             }
-            table[idx] = AVIC_LOG_VALID | (v->id & AVIC_LOG_GUEST_ID_MASK);
+            /* The physical table slot of vCPU i, not its current ID: the
+             * physical table stays indexed by initial IDs (a changed ID
+             * inhibits AVIC), and while that inhibit reaches every vCPU a
+             * logical IPI must still land on the APIC whose LDR matched
+             * (avic_stress caught one landing on the vCPU with its ID). */
+            table[idx] = AVIC_LOG_VALID | (i & AVIC_LOG_GUEST_ID_MASK);
         }
     }
     return !conflict;

@@ -122,12 +122,13 @@ struct avic_vmcb_cfg {
 };
 void avic_vmcb_apply(struct vmcb_control *c, const struct avic_vmcb_cfg *cfg);
 
-/* Rebuild the logical table from the vCPUs' destination views: for each
+/* Rebuild the logical table from the vCPUs' destination views (@views[i]
+ * is vCPU i, whose physical table slot is its initial APIC ID i): for each
  * enabled xAPIC-mode APIC, one entry per bit of its logical ID in its own
  * model (flat: index = bit; cluster: index = cluster * 4 + bit, clusters
- * 0..14).  Entries two APICs would share are left to the first and
- * reported by the return value (the ID_ALIASED inhibit covers it: the
- * table can only express 1:1).  @ids[i] is vCPU i's physical APIC ID. */
+ * 0..14), naming slot i.  Entries two APICs would share are left to the
+ * first and reported by the return value (the ID_ALIASED inhibit covers
+ * it: the table can only express 1:1). */
 bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, unsigned n);
 
 /* Erratum #1235 (AMD family 17h, Hygon family 18h; seed 001): the CPU may
