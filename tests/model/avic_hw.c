@@ -106,9 +106,11 @@ void avic_notice(struct avic_pcpu *c, unsigned vec)
     c->seen[vec / 32u] |= 1u << (vec % 32u);
 }
 
+/* Without AVIC (enable bit clear in the VMCB) a doorbell has nothing to
+ * re-read. */
 static void avic_consume_doorbell(struct avic_pcpu *c)
 {
-    if (__atomic_exchange_n(&c->rescan, 0, __ATOMIC_SEQ_CST))
+    if (__atomic_exchange_n(&c->rescan, 0, __ATOMIC_SEQ_CST) && c->avic)
         avic_rescan(c);
 }
 
