@@ -21,9 +21,9 @@
 #include "tests/model/avic_hw.h"
 
 #define MEM_BASE 0x40000000ull
-#define PAGES 40u
-#define PG(n) (MEM_BASE + (uint64_t)(n) * 4096u)
-#define NP 4u
+#define PAGES    40u
+#define PG(n)    (MEM_BASE + (uint64_t)(n)*4096u)
+#define NP       4u
 
 static uint8_t mem[PAGES * 4096u] __attribute__((aligned(4096)));
 static const uint32_t host_ids[NP] = { 3, 1, 7, 2 };
@@ -59,7 +59,10 @@ static uint64_t rd64(uint64_t spa)
     return v;
 }
 
-static uint64_t bp(unsigned v) { return PG(8 + v); }
+static uint64_t bp(unsigned v)
+{
+    return PG(8 + v);
+}
 
 static int highest(unsigned v, unsigned base)
 {
@@ -99,8 +102,8 @@ static void setup(struct fuzz_in *in, bool *x2)
         wr64(PG(v) + 0x0f8, PG(17) | max);
         memcpy(at(bp(v) + 0x20), &(uint32_t){ *x2 ? v : v << 24 }, 4);
         memcpy(at(bp(v) + 0xe0), &(uint32_t){ (flags & 16) ? 0x0fffffffu : 0xffffffffu }, 4);
-        wr64(PG(17) + v * 8u, ((pe & 1) ? 1ull << 63 : 0) | ((pe & 2) ? 1ull << 62 : 0) |
-                                  ((pe & 4) ? 0x7000ull : bp(v)) | host_ids[(pe >> 4) & 3]);
+        wr64(PG(17) + v * 8u, ((pe & 1) ? 1ull << 63 : 0) | ((pe & 2) ? 1ull << 62 : 0)
+                                  | ((pe & 4) ? 0x7000ull : bp(v)) | host_ids[(pe >> 4) & 3]);
         memcpy(at(PG(16) + v * 4u), &(uint32_t){ ((le & 0x80) ? 1u << 31 : 0) | (le & 3u) }, 4);
     }
 }
@@ -203,7 +206,8 @@ static void step(struct avic_hw *hw, struct fuzz_in *in, bool x2)
         break;
     }
     case 7:
-        check_result(hw, p, x2 ? avic_hw_wrmsr(hw, p, 0x80b, 0) : avic_hw_mmio_write(hw, p, 0xb0, 0));
+        check_result(hw, p,
+                     x2 ? avic_hw_wrmsr(hw, p, 0x80b, 0) : avic_hw_mmio_write(hw, p, 0xb0, 0));
         break;
     case 8:
         if (!avic_hw_in_guest(hw, p))
@@ -228,8 +232,9 @@ static void step(struct avic_hw *hw, struct fuzz_in *in, bool x2)
             check_result(hw, p, avic_hw_wrmsr(hw, p, 0x830, fuzz_u64(in)));
         break;
     default:
-        check_result(hw, p, x2 ? avic_hw_wrmsr(hw, p, 0x808, fuzz_u8(in))
-                               : avic_hw_mmio_write(hw, p, 0x80, fuzz_u8(in)));
+        check_result(hw, p,
+                     x2 ? avic_hw_wrmsr(hw, p, 0x808, fuzz_u8(in))
+                        : avic_hw_mmio_write(hw, p, 0x80, fuzz_u8(in)));
         break;
     }
 }
