@@ -318,8 +318,43 @@ def uart():
     put("uart", "16450-overrun", w(4, 0x08) + w(1, 0x05) + bytes([2, 3]) + b"abc" + r(5) + r(0) + r(5))
 
 
+def avic_model():
+    def world(flags, maxi, pat, entries):
+        return bytes([flags]) + struct.pack("<HB", maxi, pat) + b"".join(bytes(e) for e in entries)
+
+    def vmrun_all():
+        return bytes([0x00, 0x10, 0x20, 0x30])
+
+    def icr(p, dest, lo):
+        return bytes([(p << 4) | 10, dest]) + struct.pack("<I", lo)
+
+    def msr_w(p, idx, val):
+        return bytes([(p << 4) | 5, idx]) + struct.pack("<Q", val)
+
+    def take(p):
+        return bytes([(p << 4) | 6])
+
+    def eoi(p):
+        return bytes([(p << 4) | 7])
+    running = [(0x03 | (v << 4), 0x80 | v) for v in range(4)]
+    put("avic_model", "xapic-ipis", world(0x00, 3, 0, running) + vmrun_all()
+        + icr(0, 1, 0x41) + take(1) + eoi(1) + bytes([0x0C, 0x20]) + icr(2, 0x0F, 0x800 | 0x52)
+        + take(3) + take(0) + icr(1, 0, (3 << 18) | 0x66) + take(0) + take(2) + eoi(0)
+        + icr(3, 0, (1 << 18) | 0x70) + take(3) + icr(0, 1, 0x400 | 0x4000))
+    put("avic_model", "x2avic-msrs", world(0x0D, 7, 0x00, running) + vmrun_all()
+        + bytes([0x0B]) + struct.pack("<Q", (2 << 32) | 0x61) + take(2) + bytes([0x04, 0x02])
+        + msr_w(0, 0x08, 0x30) + msr_w(0, 0x3F, 0x77) + take(0) + eoi(0) + msr_w(1, 0x32, 0x100ef)
+        + bytes([0x10]) + bytes([0x09, 2, 0x50]) + take(2) + msr_w(3, 0x02, 5))
+    not_running = list(running)
+    not_running[1] = (0x01 | (1 << 4), 0x81)
+    put("avic_model", "not-running-doorbell", world(0x00, 3, 0, not_running) + bytes([0x00, 0x20])
+        + icr(0, 1, 0x45) + bytes([0x00]) + bytes([0x18, 2]) + bytes([0x10]) + take(1)
+        + bytes([0x09, 2, 0x90]) + take(2) + bytes([0x28, 2]) + take(2))
+
+
 def main():
-    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart):
+    for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
+                avic_model):
         gen()
     return 0
 

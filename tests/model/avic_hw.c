@@ -106,9 +106,11 @@ void avic_notice(struct avic_pcpu *c, unsigned vec)
     c->seen[vec / 32u] |= 1u << (vec % 32u);
 }
 
+/* Without AVIC (enable bit clear in the VMCB) a doorbell has nothing to
+ * re-read. */
 static void avic_consume_doorbell(struct avic_pcpu *c)
 {
-    if (__atomic_exchange_n(&c->rescan, 0, __ATOMIC_SEQ_CST))
+    if (__atomic_exchange_n(&c->rescan, 0, __ATOMIC_SEQ_CST) && c->avic)
         avic_rescan(c);
 }
 
@@ -129,12 +131,14 @@ static bool features_ok(const struct avic_hw_features *f)
 
 static bool host_ids_ok(const struct avic_hw_features *f, unsigned n, const uint32_t *ids)
 {
-    uint32_t limit = f->x2avic ? (uint32_t)AVIC_PHYS_HOST_ID_MASK_X2 : (uint32_t)AVIC_PHYS_HOST_ID_MASK;
+    uint32_t limit =
+        f->x2avic ? (uint32_t)AVIC_PHYS_HOST_ID_MASK_X2 : (uint32_t)AVIC_PHYS_HOST_ID_MASK;
 
     for (unsigned i = 0; i < n; i++) {
         if (ids[i] > limit) {
             avic_model_error("create: host APIC ID %#x of pCPU %u does not fit the physical "
-                             "table's host ID field (max %#x)", ids[i], i, limit);
+                             "table's host ID field (max %#x)",
+                             ids[i], i, limit);
             return false;
         }
         for (unsigned j = 0; j < i; j++) {

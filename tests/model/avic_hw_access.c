@@ -43,7 +43,7 @@ static const struct avic_reg_rule xapic_rules[] = {
     { APIC_ICR_HI, 1, ACC_ACCEL, ACC_ACCEL },
     { APIC_LVT_TIMER, 6, ACC_ACCEL, ACC_TRAP }, /* timer, thermal, perf, LINT0, LINT1, error */
     { APIC_TMICT, 1, ACC_ACCEL, ACC_TRAP },
-    { APIC_TMCCT, 1, ACC_FAULT, ACC_FAULT },    /* the count runs: only the VMM knows it */
+    { APIC_TMCCT, 1, ACC_FAULT, ACC_FAULT }, /* the count runs: only the VMM knows it */
     { APIC_TDCR, 1, ACC_ACCEL, ACC_TRAP },
     { APIC_EFR, 1, ACC_ACCEL, ACC_FAULT },
     { APIC_ECR, 1, ACC_ACCEL, ACC_TRAP },
@@ -69,13 +69,21 @@ static const struct avic_reg_rule *xapic_rule(uint32_t off)
 static enum avic_acc x2_read_class(uint32_t off)
 {
     switch (off) {
-    case APIC_ID: case APIC_VER: case APIC_TPR: case APIC_PPR: case APIC_LDR: case APIC_SVR:
-    case APIC_ESR: case APIC_ICR_LO: case APIC_TMICT: case APIC_TDCR:
+    case APIC_ID:
+    case APIC_VER:
+    case APIC_TPR:
+    case APIC_PPR:
+    case APIC_LDR:
+    case APIC_SVR:
+    case APIC_ESR:
+    case APIC_ICR_LO:
+    case APIC_TMICT:
+    case APIC_TDCR:
         return ACC_ACCEL;
     default:
         break;
     }
-    if (off >= APIC_ISR && off < APIC_ESR)          /* ISR, TMR, IRR */
+    if (off >= APIC_ISR && off < APIC_ESR) /* ISR, TMR, IRR */
         return ACC_ACCEL;
     if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR)
         return ACC_ACCEL;
@@ -90,9 +98,15 @@ static enum avic_acc x2_read_class(uint32_t off)
 static enum avic_acc x2_write_class(uint32_t off)
 {
     switch (off) {
-    case APIC_TPR: case APIC_EOI: case APIC_ICR_LO: case APIC_SELF_IPI:
+    case APIC_TPR:
+    case APIC_EOI:
+    case APIC_ICR_LO:
+    case APIC_SELF_IPI:
         return ACC_ACCEL;
-    case APIC_SVR: case APIC_ESR: case APIC_TMICT: case APIC_TDCR:
+    case APIC_SVR:
+    case APIC_ESR:
+    case APIC_TMICT:
+    case APIC_TDCR:
         return ACC_TRAP;
     default:
         break;
@@ -155,7 +169,8 @@ static bool mmio_precheck(struct avic_pcpu *c, uint32_t offset, struct avic_hw_r
     }
     if (!c->avic) {
         avic_model_error("%s: AVIC is off in this VMCB: the access goes through nested paging, "
-                         "outside the model", what);
+                         "outside the model",
+                         what);
         r->bad_call = true;
         return false;
     }
@@ -247,8 +262,7 @@ struct avic_hw_result avic_hw_mmio_write(struct avic_hw *hw, unsigned pcpu, uint
  * of 8K MSRs at byte offsets 0, 800h and 1000h; MSRs outside them are
  * always intercepted.  Memory that is not there reads as all-ones, so a
  * map outside memory intercepts everything. */
-static bool msr_intercepted(struct avic_hw *hw, const struct avic_pcpu *c, uint32_t msr,
-                            bool write)
+static bool msr_intercepted(struct avic_hw *hw, const struct avic_pcpu *c, uint32_t msr, bool write)
 {
     const uint8_t *map;
     uint32_t base, bit;
@@ -280,7 +294,8 @@ static void msr_passthrough(const struct avic_pcpu *c, uint32_t msr, struct avic
 {
     if (is_x2apic_msr(msr))
         avic_model_error("x2APIC MSR %#x not intercepted with x2AVIC off: the guest reaches "
-                         "the host's APIC", msr);
+                         "the host's APIC",
+                         msr);
     r->passthrough = true;
     r->completed = true;
 }
@@ -379,8 +394,7 @@ static void x2_accel_write(struct avic_hw *hw, struct avic_pcpu *c, uint32_t off
     }
 }
 
-struct avic_hw_result avic_hw_wrmsr(struct avic_hw *hw, unsigned pcpu, uint32_t msr,
-                                    uint64_t value)
+struct avic_hw_result avic_hw_wrmsr(struct avic_hw *hw, unsigned pcpu, uint32_t msr, uint64_t value)
 {
     struct avic_hw_result r;
     struct avic_pcpu *c = avic_guest_pcpu(hw, pcpu, "wrmsr", &r);

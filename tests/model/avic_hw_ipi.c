@@ -226,6 +226,6 @@ void avic_ipi_send(struct avic_hw *hw, struct avic_pcpu *c, uint32_t icr_lo, uin
                   ((uint64_t)x.err_cause << AVIC_IPI_INFO2_CAUSE_SHIFT) | x.err_index);
     else if (x.not_running)
         avic_exit(c, r, AVIC_VMEXIT_AVIC_INCOMPLETE_IPI, info1,
-                  ((uint64_t)AVIC_IPI_TARGET_NOT_RUNNING << AVIC_IPI_INFO2_CAUSE_SHIFT) |
-                      x.nr_index);
+                  ((uint64_t)AVIC_IPI_TARGET_NOT_RUNNING << AVIC_IPI_INFO2_CAUSE_SHIFT)
+                      | x.nr_index);
 }
