@@ -28,6 +28,8 @@ int iommu_fault_format(const struct iommu_fault *f, char *buf, size_t n)
     ADD("%s (%s, code %#x)", kind, f->name ? f->name : "unknown", f->code);
     if (f->flags & IOMMU_FA_HAS_DEVICE)
         ADD(": device %02x:%02x.%x", f->bdf >> 8, (f->bdf >> 3) & 0x1f, f->bdf & 7);
+    if (f->flags & IOMMU_FA_HAS_INDEX)
+        ADD(", IRTE index %u", f->index);
     if (f->flags & IOMMU_FA_HAS_ADDR)
         ADD(", address %#llx", (unsigned long long)f->addr);
     if (f->kind == IOMMU_FAULT_DMA)

@@ -27,6 +27,7 @@ enum iommu_fault_kind {
 #define IOMMU_FA_HAS_DOMAIN  (1u << 4)
 #define IOMMU_FA_EXEC        (1u << 5)
 #define IOMMU_FA_HAS_PASID   (1u << 6)
+#define IOMMU_FA_HAS_INDEX   (1u << 7) /* index: the interrupt's remapping table index */
 
 struct iommu_fault {
     uint8_t kind;      /* enum iommu_fault_kind */
@@ -35,6 +36,7 @@ struct iommu_fault {
     uint16_t domain;   /* AMD DomainID */
     uint32_t flags;    /* IOMMU_FA_* */
     uint32_t pasid;
+    uint16_t index;    /* interrupt faults: the IRTE index */
     uint64_t addr;     /* the DMA address, the interrupt's address, or the command's */
     const char *name;  /* the vendor's name for the code: "IO_PAGE_FAULT", "write not permitted" */
 };
