@@ -41,8 +41,8 @@ make_bad_ivrs() {
 
 args=(--cpus 1)
 case $mode in
-amd) args+=(--qemu-arg -device --qemu-arg amd-iommu,intremap=on) ;;
-intel) args+=(--qemu-arg -device --qemu-arg intel-iommu,intremap=on) ;;
+amd) args+=(--qemu-arg -device --qemu-arg 'amd-iommu,intremap=on') ;;
+intel) args+=(--qemu-arg -device --qemu-arg 'intel-iommu,intremap=on') ;;
 none) ;;
 bad-ivrs)
     make_bad_ivrs
