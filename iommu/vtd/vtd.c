@@ -76,6 +76,35 @@ static int queue_enable(unsigned index, struct vtd_unit *vu, iommu_alloc_fn allo
     return 0;
 }
 
+/* 11.4.14: CAP.NFR + 1 fault recording registers at CAP.FRO * 16; a set F
+ * bit is a fault the unit recorded (from before Keel, or from the firmware's
+ * devices).  Each is reported and cleared (F is write-1-to-clear). */
+static unsigned report_faults(unsigned index, struct vtd_unit *vu, uint64_t cap)
+{
+    uint32_t fro = (uint32_t)((cap >> VTD_CAP_FRO_SHIFT) & VTD_CAP_FRO_MASK) * 16;
+    uint32_t nfr = (uint32_t)((cap >> VTD_CAP_NFR_SHIFT) & VTD_CAP_NFR_MASK) + 1;
+    unsigned n = 0;
+    char line[200];
+
+    if (fro < 0x100 || fro + nfr * 16 > VTD_REG_SIZE) {
+        log_warn("iommu: unit %u: fault recording registers at %#x (CAP.FRO), %u of them "
+                 "(CAP.NFR): outside the 4 KiB window Keel reads, not checked",
+                 index, fro, nfr);
+        return 0;
+    }
+    for (uint32_t i = 0; i < nfr; i++) {
+        struct iommu_fault f;
+        uint32_t off = fro + i * 16;
+        if (vtd_fault_decode(iommu_rd64_mmio(vu->base, off), iommu_rd64_mmio(vu->base, off + 8), &f))
+            continue;
+        iommu_fault_format(&f, line, sizeof(line));
+        log_warn("iommu: unit %u: recorded fault: %s", index, line);
+        iommu_wr32_mmio(vu->base, off + 12, (uint32_t)(VTD_FRCD_F >> 32));
+        n++;
+    }
+    return n;
+}
+
 int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn alloc)
 {
     struct vtd_unit *vu = &units[index];
@@ -107,10 +136,11 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
         fail(index, vu, __func__, "invalidation wait did not write its status within 100 ms");
         return -1;
     }
+    unsigned faults = report_faults(index, vu, cap);
     log_info("iommu: unit %u: VT-d %u.%u invalidation queue up, wait descriptor done in %llu us; "
-             "IR %s, EIM %s, posting %s",
+             "IR %s, EIM %s, posting %s, %u fault%s recorded",
              index, (ver >> 4) & 0xf, ver & 0xf, (unsigned long long)waited,
              ecap & VTD_ECAP_IR ? "yes" : "no", ecap & VTD_ECAP_EIM ? "yes" : "no",
-             cap & VTD_CAP_PI ? "yes" : "no");
+             cap & VTD_CAP_PI ? "yes" : "no", faults, faults == 1 ? "" : "s");
     return 0;
 }

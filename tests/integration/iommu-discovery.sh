@@ -62,7 +62,7 @@ amd)
 intel)
     expect_line 'keel: iommu: DMAR: 1 unit, '
     expect_match '^keel: iommu: unit 0: VT-d at 0xfed90000, segment 0, [1-9][0-9]* scopes?, features: IR( [A-Za-z0-9-]+)*$'
-    expect_match '^keel: iommu: unit 0: VT-d [0-9]+\.[0-9]+ invalidation queue up, wait descriptor done in [0-9]+ us; IR yes'
+    expect_match '^keel: iommu: unit 0: VT-d [0-9]+\.[0-9]+ invalidation queue up, wait descriptor done in [0-9]+ us; IR yes, EIM (yes|no), posting (yes|no), 0 faults recorded$'
     ;;
 none)
     expect_line 'keel: iommu: none (no IVRS or DMAR table): Keel runs without an IOMMU'
