@@ -135,6 +135,21 @@ int amdvi_irte_guest(struct amdvi_irte *e, uint64_t backing_pa, uint8_t vector, 
     return 0;
 }
 
+int amdvi_irte_ga_place(struct amdvi_irte *e, uint32_t dest, bool is_run)
+{
+    const uint64_t lo_mask = AMDVI_IRTE_IS_RUN | 0xffffffull << AMDVI_IRTE_DEST_LO_SHIFT;
+    const uint64_t hi_mask = 0xffull << AMDVI_IRTE_DEST_HI_SHIFT;
+
+    if (!(e->lo & AMDVI_IRTE_GUEST_MODE))
+        return -1;
+    uint64_t hi = (e->hi & ~hi_mask) | (uint64_t)(dest >> 24) << AMDVI_IRTE_DEST_HI_SHIFT;
+    e->lo = (e->lo & ~lo_mask) | (is_run ? AMDVI_IRTE_IS_RUN : 0) |
+            (uint64_t)(dest & 0xffffff) << AMDVI_IRTE_DEST_LO_SHIFT;
+    int wide = hi != e->hi;
+    e->hi = hi;
+    return wide;
+}
+
 int amdvi_pte(uint64_t *pte, uint64_t pa, unsigned next_level, bool read, bool write)
 {
     *pte = 0;

@@ -206,6 +206,12 @@ int amdvi_irte_remapped(struct amdvi_irte *e, uint8_t vector, uint32_t dest, boo
  * reports, and whether to log while it does not run. */
 int amdvi_irte_guest(struct amdvi_irte *e, uint64_t backing_pa, uint8_t vector, uint32_t dest,
                      bool is_run, uint32_t ga_tag, bool ga_log);
+/* Moves a guest-mode IRTE's vCPU (the placement the AVIC driver publishes:
+ * the host APIC ID it runs on, whether it runs): Destination and IsRun,
+ * nothing else.  1 when the upper half changed too (Destination[31:24]:
+ * the caller must then replace the entry with one 128-bit store), 0 when
+ * only lo did (one 64-bit store), -1 for an entry not in guest mode. */
+int amdvi_irte_ga_place(struct amdvi_irte *e, uint32_t dest, bool is_run);
 /* An I/O page table entry: a table (next_level 1..6) or a page (0, or 7
  * for a non-default size) at pa with read/write permission. */
 int amdvi_pte(uint64_t *pte, uint64_t pa, unsigned next_level, bool read, bool write);

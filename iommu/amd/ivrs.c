@@ -75,6 +75,11 @@
 
 static bool is_ivhd(uint8_t type) { return type == 0x10 || type == 0x11 || type == 0x40; }
 
+static uint32_t ivhd_header_len(uint8_t type)
+{
+    return type == 0x10 ? IVHD10_HEADER_LEN : IVHD11_HEADER_LEN;
+}
+
 /* The length of the device entry at off: types 00h-3Fh 4 bytes, 40h-7Fh 8,
  * 80h-BFh 16, C0h-FFh 32, except F0h (22 bytes + the UID).  0 when the
  * entry does not fit before end. */
@@ -231,9 +236,10 @@ static int unit_index(struct iommu_desc *d, const uint8_t *b, uint32_t off)
     return (int)d->nunits++;
 }
 
-static int ivhd_header(struct iommu_desc *d, unsigned u, const uint8_t *b, uint32_t off,
+static int ivhd_header(struct iommu_desc *d, unsigned u, const uint8_t *t, uint32_t off,
                        uint32_t len)
 {
+    const uint8_t *b = t + off;
     struct iommu_unit *un = &d->unit[u];
 
     un->base = iommu_rd64(b + IVHD_BASE);
@@ -258,8 +264,7 @@ static int ivhd_header(struct iommu_desc *d, unsigned u, const uint8_t *b, uint3
         un->features |= IOMMU_F_EFR | (un->efr & EFR_XTSUP ? IOMMU_F_X2APIC : 0) |
                         (un->efr & EFR_GASUP ? IOMMU_F_GA : 0);
     }
-    return ivhd_entries(d, u, b - off, off + (b[0] == 0x10 ? IVHD10_HEADER_LEN : IVHD11_HEADER_LEN),
-                        off + len);
+    return ivhd_entries(d, u, t, off + ivhd_header_len(b[0]), off + len);
 }
 
 static int ivmd(struct iommu_desc *d, const uint8_t *b, uint32_t off, uint32_t len)
@@ -297,36 +302,49 @@ static int ivmd(struct iommu_desc *d, const uint8_t *b, uint32_t off, uint32_t l
     return 0;
 }
 
-/* Walks the blocks: with pass 0, finds the units and their highest IVHD
- * type; with pass 1, parses the chosen IVHDs and the IVMDs. */
+/* One block of blen bytes at off.  Pass 0 finds the units and the highest
+ * IVHD type of each; pass 1 parses those IVHDs and the IVMDs. */
+static int block(struct iommu_desc *d, const uint8_t *t, uint32_t off, uint32_t blen, int pass)
+{
+    const uint8_t *b = t + off;
+
+    if (!is_ivhd(b[0])) {
+        if (pass == 0)
+            return 0;
+        if (b[0] >= IVMD_ALL && b[0] <= IVMD_RANGE)
+            return ivmd(d, b, off, blen);
+        d->skipped++;
+        return 0;
+    }
+    /* The header holds the unit's identity: check its length first. */
+    if (blen < ivhd_header_len(b[0]))
+        return iommu_fail(d, "IVRS: IVHD type %#x at offset %#x is too short (%u bytes)", b[0],
+                          off, blen);
+    int u = unit_index(d, b, off);
+    if (u < 0)
+        return -1;
+    struct iommu_unit *un = &d->unit[u];
+    if (pass == 0) {
+        if (b[0] > un->ivhd_type)
+            un->ivhd_type = b[0];
+        return 0;
+    }
+    if (b[0] != un->ivhd_type || un->src_len) {
+        d->superseded++; /* a lower type, or a second block of the chosen one */
+        return 0;
+    }
+    return ivhd_header(d, (unsigned)u, t, off, blen);
+}
+
 static int walk(struct iommu_desc *d, const uint8_t *t, uint32_t len, int pass)
 {
     for (uint32_t off = IVRS_BLOCKS; off < len;) {
-        const uint8_t *b = t + off;
-        uint32_t blen = off + 4 <= len ? iommu_rd16(b + IVHD_LENGTH) : 0;
+        uint32_t blen = off + 4 <= len ? iommu_rd16(t + off + IVHD_LENGTH) : 0;
         if (blen < 4 || blen > len - off)
             return iommu_fail(d, "IVRS: block at offset %#x has length %u, past the table's %u",
                               off, blen, len);
-        /* The header holds the unit's identity: check it before reading it. */
-        if (is_ivhd(b[0]) && blen < (b[0] == 0x10 ? IVHD10_HEADER_LEN : IVHD11_HEADER_LEN))
-            return iommu_fail(d, "IVRS: IVHD type %#x at offset %#x is too short (%u bytes)",
-                              b[0], off, blen);
-        int u = 0;
-        if (is_ivhd(b[0]) && (u = unit_index(d, b, off)) < 0)
+        if (block(d, t, off, blen, pass))
             return -1;
-        if (pass == 0 && is_ivhd(b[0]) && b[0] > d->unit[u].ivhd_type)
-            d->unit[u].ivhd_type = b[0];
-        else if (pass == 1 && is_ivhd(b[0]) && b[0] == d->unit[u].ivhd_type && !d->unit[u].src_len) {
-            if (ivhd_header(d, (unsigned)u, b, off, blen))
-                return -1;
-        } else if (pass == 1 && is_ivhd(b[0])) {
-            d->superseded++;
-        } else if (pass == 1 && b[0] >= IVMD_ALL && b[0] <= IVMD_RANGE) {
-            if (ivmd(d, b, off, blen))
-                return -1;
-        } else if (pass == 1 && !is_ivhd(b[0])) {
-            d->skipped++;
-        }
         off += blen;
     }
     return 0;

@@ -109,6 +109,20 @@ static void test_irte(void)
     CHECK_EQ(amdvi_irte_guest(&e, 0x76543000, 0x80, 0x01020304, false, 0xabcd0001u, true), 0);
     CHECK_EQ(e.lo, 0xabcd000102030485ull); /* GALogIntr 2, no IsRun */
     CHECK_EQ(e.hi, 0x0100000076543080ull);
+    /* Placement moves: only IsRun and Destination change. */
+    CHECK_EQ(amdvi_irte_guest(&e, 0x76543000, 0x80, 0x03, true, 0xabcd0001u, false), 0);
+    CHECK_EQ(amdvi_irte_ga_place(&e, 0x07, false), 0);
+    CHECK_EQ(e.lo, 0xabcd000100000781ull);
+    CHECK_EQ(e.hi, 0x76543080ull);
+    CHECK_EQ(amdvi_irte_ga_place(&e, 0x02000005, true), 1); /* Destination[31:24] moves */
+    CHECK_EQ(e.lo, 0xabcd0001000005c1ull);
+    CHECK_EQ(e.hi, 0x0200000076543080ull);
+    CHECK_EQ(amdvi_irte_ga_place(&e, 0x02000006, true), 0);
+    CHECK_EQ(e.lo, 0xabcd0001000006c1ull);
+    struct amdvi_irte rm;
+    amdvi_irte_remapped(&rm, 0x31, 5, false, AMDVI_INT_FIXED, false);
+    CHECK_EQ(amdvi_irte_ga_place(&rm, 7, true), -1);
+    CHECK_EQ(rm.lo, 0x501);
     CHECK_EQ(amdvi_irte_guest(&e, 0x76543800, 0x80, 1, true, 0, false), -1);
     CHECK_EQ(amdvi_irte_guest(&e, 0, 0x80, 1, true, 0, false), -1);
 }
