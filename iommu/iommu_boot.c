@@ -39,16 +39,23 @@ static uint64_t find(uint64_t rsdp_pa, const char sig[4], const char **why)
     return acpi_find_table(rsdp_pa, sig, identity, NULL, why);
 }
 
+/* acpi_find_table's reasons (boot/acpi.c) for a table that is not there (as opposed to
+ * one that is there but broken). */
+static bool absent(const char *why)
+{
+    return strcmp(why, "table not present") == 0 || strcmp(why, "no RSDP") == 0;
+}
+
 /* Finds and parses the IVRS or the DMAR; false (and one line) without. */
 static bool discover(uint64_t rsdp_pa)
 {
     const char *why_ivrs = "", *why_dmar = "";
     uint64_t ivrs = find(rsdp_pa, "IVRS", &why_ivrs), dmar = find(rsdp_pa, "DMAR", &why_dmar);
-    bool ivrs_absent = !ivrs && strcmp(why_ivrs, "table not present") == 0;
-    bool dmar_absent = !dmar && strcmp(why_dmar, "table not present") == 0;
+    bool ivrs_absent = !ivrs && absent(why_ivrs), dmar_absent = !dmar && absent(why_dmar);
 
-    if (ivrs_absent && dmar_absent) {
-        log_info("iommu: none (no IVRS or DMAR table): Keel runs without an IOMMU");
+    if (!rsdp_pa || (ivrs_absent && dmar_absent)) {
+        log_info("iommu: none (no %s): Keel runs without an IOMMU",
+                 rsdp_pa ? "IVRS or DMAR table" : "ACPI tables");
         return false;
     }
     if (!ivrs && !dmar) {
