@@ -150,6 +150,12 @@ int iommu_parse_dmar(const void *table, size_t avail, struct iommu_desc *d);
 #define IOMMU_LOOKUP_AMBIGUOUS (-2)
 int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf);
 
+/* Whether the device segment:bdf can be given to a VM as far as the IOMMU
+ * description goes: the index of the unit that would confine it, or -1
+ * with a one-line reason in why (no IOMMU, no unit lists it, two do). */
+int iommu_assignable(const struct iommu_desc *d, uint16_t segment, uint16_t bdf, char *why,
+                     size_t n);
+
 /* Two device scopes of different units that cover a common requester ID:
  * true with their indexes in *a and *b (the first such pair). */
 bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b);

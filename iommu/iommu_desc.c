@@ -117,6 +117,23 @@ int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf)
     return IOMMU_LOOKUP_NONE;
 }
 
+int iommu_assignable(const struct iommu_desc *d, uint16_t segment, uint16_t bdf, char *why,
+                     size_t n)
+{
+    char dev[24];
+    int u = d->nunits ? iommu_unit_for(d, segment, bdf) : IOMMU_LOOKUP_NONE;
+
+    snprintf(dev, sizeof(dev), "%04x:%02x:%02x.%x", segment, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+    if (!d->nunits)
+        snprintf(why, n, "device %s: no IOMMU on this machine: its DMA could not be confined", dev);
+    else if (u == IOMMU_LOOKUP_AMBIGUOUS)
+        snprintf(why, n, "device %s: two IOMMU units list it (a firmware error)", dev);
+    else if (u < 0)
+        snprintf(why, n, "device %s: no IOMMU unit lists it (or it sits behind a bridge path "
+                 "not resolved yet)", dev);
+    return u >= 0 ? u : -1;
+}
+
 bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b)
 {
     for (unsigned i = 0; i < d->nscopes; i++) {

@@ -11,7 +11,8 @@
  * and every unit, region, ATS entry and scope comes from bytes inside the
  * table (a scope inside its owner's structure); scopes are grouped by
  * owner with first <= last; the lookup answers with a unit that lists the
- * device or includes all, and parsing is deterministic.
+ * device or includes all (and iommu_assignable agrees, or says why not),
+ * and parsing is deterministic.
  */
 #include "fuzz.h"
 #include "iommu/iommu.h"
@@ -51,6 +52,9 @@ static void check_lookup(uint16_t seg, uint16_t bdf)
 
     FUZZ_ASSERT(u == IOMMU_LOOKUP_NONE || u == IOMMU_LOOKUP_AMBIGUOUS ||
                 (u >= 0 && (unsigned)u < d.nunits));
+    char why[160] = "";
+    int a = iommu_assignable(&d, seg, bdf, why, sizeof(why));
+    FUZZ_ASSERT(a == (u >= 0 ? u : -1) && (a >= 0 || why[0] != '\0'));
     if (u < 0)
         return;
     bool listed = (d.unit[u].features & IOMMU_F_INCLUDE_ALL) && d.unit[u].segment == seg;

@@ -206,6 +206,17 @@ static void test_overlap(void)
     CHECK_EQ(iommu_unit_for(&d, 0, 0x18), IOMMU_LOOKUP_AMBIGUOUS);
     CHECK_EQ(iommu_unit_for(&d, 0, 0x20), 1);
     CHECK_EQ(iommu_unit_for(&d, 0, 0x28), IOMMU_LOOKUP_NONE);
+
+    char why[160] = "";
+    CHECK_EQ(iommu_assignable(&d, 0, 0x20, why, sizeof(why)), 1);
+    CHECK_EQ(iommu_assignable(&d, 0, 0x18, why, sizeof(why)), -1);
+    CHECK(strcmp(why, "device 0000:00:03.0: two IOMMU units list it (a firmware error)") == 0);
+    CHECK_EQ(iommu_assignable(&d, 0, 0x28, why, sizeof(why)), -1);
+    CHECK(strstr(why, "device 0000:00:05.0: no IOMMU unit lists it") == why);
+    struct iommu_desc none;
+    memset(&none, 0, sizeof(none));
+    CHECK_EQ(iommu_assignable(&none, 0, 0x28, why, sizeof(why)), -1);
+    CHECK(strstr(why, "no IOMMU on this machine") != NULL);
 }
 
 static void test_too_many(void)

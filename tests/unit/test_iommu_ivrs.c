@@ -126,6 +126,30 @@ static void test_type10_only(void)
     CHECK_EQ(iommu_unit_for(&d, 0, 0xffff), 0); /* "all" */
 }
 
+/* 10h, 40h, 11h for one IOMMU: the 40h is used, the others superseded. */
+static void test_highest_type(void)
+{
+    ivrs_begin(&t);
+    uint32_t h = ivhd_begin(&t, 0x10, 0, 0x0002, BASE, 0, 0);
+    ivhd_dev4(&t, 0x02, 0x0010, 0);
+    tb_close16(&t, h);
+    h = ivhd_begin(&t, 0x40, 0, 0x0002, BASE, 0, 1u << 2);
+    ivhd_dev4(&t, 0x02, 0x0020, 0);
+    tb_close16(&t, h);
+    h = ivhd_begin(&t, 0x11, 0, 0x0002, BASE, 0, 0);
+    ivhd_dev4(&t, 0x02, 0x0030, 0);
+    tb_close16(&t, h);
+    tb_finish(&t);
+    CHECK_EQ(iommu_parse_ivrs(t.b, t.len, &d), 0);
+    CHECK_EQ(d.nunits, 1);
+    CHECK_EQ(d.unit[0].ivhd_type, 0x40);
+    CHECK_EQ(d.unit[0].features, IOMMU_F_IR | IOMMU_F_X2APIC | IOMMU_F_EFR);
+    CHECK_EQ(d.superseded, 2);
+    CHECK_EQ(d.nscopes, 1);
+    CHECK_EQ(iommu_unit_for(&d, 0, 0x20), 0);
+    CHECK_EQ(iommu_unit_for(&d, 0, 0x10), IOMMU_LOOKUP_NONE);
+}
+
 static void expect_refused(const char *what, const char *why_part)
 {
     int r = iommu_parse_table(t.b, t.len, &d);
@@ -365,6 +389,7 @@ int main(void)
 {
     test_valid();
     test_type10_only();
+    test_highest_type();
     test_truncated_and_lengths();
     test_ranges();
     test_overlap();
