@@ -19,6 +19,7 @@
 #include "hv/host/time.h"
 #include "hv/vendor.h"
 #include "hv/x86.h"
+#include "iommu/iommu_boot.h"
 
 struct boot_state boot;
 const struct vcpu_ops *vops;
@@ -234,6 +235,14 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     return 0;
 }
 
+/* The IOMMUs' tables and queues: loader data below 4 GiB, which Keel never
+ * hands to its allocator (takeover.c feeds it only free and boot-services
+ * memory). */
+static uint64_t boot_iommu_pages(uint64_t npages)
+{
+    return efi_alloc_pages_below(npages, 0xffffffffull);
+}
+
 static void boot_calibrate_tsc(void)
 {
     uint64_t t0 = rdtsc();
@@ -269,6 +278,7 @@ static int boot_prepare(EFI_HANDLE image)
         if (boot_load_vm(dir, i))
             return -1;
     boot_calibrate_tsc();
+    iommu_boot(efi_find_rsdp(), boot_iommu_pages);
     boot.trampoline_pa = efi_alloc_pages_below(1, 0x9ffff);
     if (!boot.trampoline_pa) {
         log_err("error: no free page below 640 KiB for the application-processor trampoline");

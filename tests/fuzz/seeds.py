@@ -350,11 +350,55 @@ def avic_model():
     put("avic_model", "not-running-doorbell", world(0x00, 3, 0, not_running) + bytes([0x00, 0x20])
         + icr(0, 1, 0x45) + bytes([0x00]) + bytes([0x18, 2]) + bytes([0x10]) + take(1)
         + bytes([0x09, 2, 0x90]) + take(2) + bytes([0x28, 2]) + take(2))
+def ivhd(typ, devid, base, entries, feat=0):
+    head = struct.pack("<BBHHHQHH", typ, 0xB0, 0, devid, 0x40, base, 0, 0)
+    head += struct.pack("<I", feat) if typ == 0x10 else struct.pack("<IQQ", 0, feat, 0)
+    b = bytearray(head + entries)
+    struct.pack_into("<H", b, 2, len(b))
+    return bytes(b)
+
+
+def dmar_struct(typ, fixed, scopes):
+    return struct.pack("<HH", typ, 4 + len(fixed) + len(scopes)) + fixed + scopes
+
+
+def dscope(typ, enum_id, bus, *path):
+    return struct.pack("<BBHBB", typ, 6 + 2 * len(path), 0, enum_id, bus) + bytes(
+        x for hop in path for x in hop)
+
+
+def iommu_tables():
+    # Byte 0: bit 0 DMAR (else IVRS), bit 1 the harness fixes signature, length, checksum.
+    dev4 = lambda t, i, dte=0: struct.pack("<BHB", t, i, dte)
+    dev8 = lambda t, i, hi, dte=0: struct.pack("<BHBI", t, i, dte, hi)
+    qemu_entries = dev4(3, 0x0000) + dev4(4, 0xFFFF) + dev8(0x48, 0, 0x00 | 0xA0 << 8 | 1 << 24, 0xD7)
+    ivrs_body = struct.pack("<IQ", (64 << 15) | (48 << 8), 0)
+    qemu_ivrs = sdt(b"IVRS", ivrs_body + ivhd(0x10, 0x0010, 0xFED80000, qemu_entries, 1 << 6)
+                    + ivhd(0x11, 0x0010, 0xFED80000, qemu_entries, (1 << 7)))
+    put("iommu_tables", "ivrs-qemu", b"\x00" + qemu_ivrs)
+    rich = (dev4(1, 0) + dev4(2, 0x10) + dev8(0x42, 0x200, 0x030000) + dev8(0x43, 0x300, 0x040000)
+            + dev4(4, 0x3FF) + dev8(0x46, 0x210, 0x80000000) + dev8(0x47, 0x500, 0) + dev4(4, 0x5FF)
+            + dev8(0x48, 0, 0x21 | 0xA0 << 8 | 1 << 24) + dev8(0x48, 0, 0xA1 << 8 | 2 << 24)
+            + struct.pack("<BHB8s8sBB", 0xF0, 0xA5, 0, b"AMDI0020", b"\0" * 8, 2, 2) + b"AB")
+    ivmd = struct.pack("<BBHHHQQQ", 0x21, 7, 32, 0x10, 0, 0, 0x7F000000, 0x100000)
+    put("iommu_tables", "ivrs-rich", b"\x02" + sdt(b"IVRS", ivrs_body + ivhd(0x40, 2, 0xFD200000, rich, 0x84)
+                                                   + ivhd(0x40, 0x4002, 0xFD300000, dev4(2, 0x800)) + ivmd))
+    dmar_body = struct.pack("<BB10x", 38, 1)
+    ioapic = dscope(3, 0, 0, (0x1F, 0))
+    qemu_dmar = sdt(b"DMAR", dmar_body + dmar_struct(0, struct.pack("<BBHQ", 1, 0, 0, 0xFED90000), ioapic))
+    put("iommu_tables", "dmar-qemu", b"\x01" + qemu_dmar)
+    units = (dmar_struct(0, struct.pack("<BBHQ", 0, 0, 0, 0xFED90000),
+                         dscope(1, 0, 0, (2, 0)) + dscope(2, 0, 0, (0x1C, 0)) + dscope(1, 0, 0, (0x1D, 0), (0, 0)))
+             + dmar_struct(0, struct.pack("<BBHQ", 1, 0, 0, 0xFED91000), ioapic + dscope(4, 0, 0, (0xF, 0)))
+             + dmar_struct(1, struct.pack("<HHQQ", 0, 0, 0x7C000000, 0x7C7FFFFF), dscope(1, 0, 0, (0x14, 0)))
+             + dmar_struct(2, struct.pack("<BBH", 0, 0, 0), dscope(2, 0, 0, (0x1C, 0)))
+             + dmar_struct(3, struct.pack("<IQI", 0, 0xFED90000, 0), b""))
+    put("iommu_tables", "dmar-rich", b"\x03" + sdt(b"DMAR", struct.pack("<BB10x", 45, 3) + units))
 
 
 def main():
     for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
-                avic_model):
+                avic_model, iommu_tables):
         gen()
     return 0
 

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AMD-Vi bring-up at boot: a device table, the command buffer and the
+ * event log (#48882 3.3 "Initialization"), then one COMPLETION_WAIT with a
+ * store, waited for with a bound, and whatever the event log holds
+ * reported.  The device table is all zeroes: V=0 in every entry lets each
+ * device's DMA and interrupts through untranslated (2.2.2.1), so enabling
+ * the unit changes nothing for the firmware's devices.  A unit the firmware
+ * already enabled is left alone.  Hardware glue over amdvi_enc.c.
+ */
+#include <string.h>
+
+#include "hv/host/console.h"
+#include "iommu/amd/amdvi_hw.h"
+#include "iommu/iommu_boot.h"
+#include "iommu/iommu_mmio.h"
+
+#define DEV_TABLE_PAGES  512    /* 65536 entries of 32 bytes: every requester ID */
+#define RING_PAGES       1      /* 256 entries of 16 bytes */
+#define WAIT_US          100000 /* the completion wait's bound */
+#define CW_DATA          0x4b45454cu /* "KEEL" */
+
+struct amdvi_unit {
+    uint64_t base;
+    struct amdvi_cmd *cmd;
+    struct amdvi_event *events;
+    volatile uint32_t *store; /* COMPLETION_WAIT's target */
+    uint32_t cmd_tail;
+};
+
+static struct amdvi_unit units[IOMMU_MAX_UNITS];
+
+static void *alloc_zeroed(iommu_alloc_fn alloc, uint64_t npages)
+{
+    uint64_t pa = alloc(npages);
+
+    if (pa)
+        memset((void *)(uintptr_t)pa, 0, npages * 4096);
+    return (void *)(uintptr_t)pa;
+}
+
+static void fail(unsigned index, const struct amdvi_unit *au, const char *caller, const char *what)
+{
+    log_warn("iommu: unit %u (AMD-Vi at %#llx): %s (CONTROL %#llx, STATUS %#llx, CMD_HEAD %#llx, "
+             "CMD_TAIL %#llx) in %s: no queue",
+             index, (unsigned long long)au->base, what,
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_HEAD),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_TAIL), caller);
+}
+
+/* Queues one command (3.3.1: write it at the tail, then move the tail). */
+static void submit(struct amdvi_unit *au, const struct amdvi_cmd *c)
+{
+    au->cmd[au->cmd_tail / sizeof(*c)] = *c;
+    au->cmd_tail = (au->cmd_tail + (uint32_t)sizeof(*c)) % (RING_PAGES * 4096);
+    __asm__ volatile("sfence" ::: "memory"); /* the entry before the tail move */
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CMD_TAIL, au->cmd_tail);
+}
+
+/* Reports and consumes whatever the event log holds (2.5, 3.4.11). */
+static unsigned drain_events(unsigned index, struct amdvi_unit *au)
+{
+    uint64_t head = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD) & AMDVI_RING_PTR_MASK;
+    uint64_t tail = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL) & AMDVI_RING_PTR_MASK;
+    unsigned n = 0;
+    char line[200];
+
+    while (head != tail && head < RING_PAGES * 4096 && n < 256) {
+        struct iommu_fault f;
+        struct amdvi_event *ev = &au->events[head / sizeof(*ev)];
+        if (amdvi_event_decode(ev, &f) == 0) {
+            iommu_fault_format(&f, line, sizeof(line));
+            log_warn("iommu: unit %u: %s", index, line);
+        }
+        memset(ev, 0, sizeof(*ev));
+        head = (head + sizeof(*ev)) % (RING_PAGES * 4096);
+        n++;
+    }
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD, head);
+    return n;
+}
+
+/* The tables and rings in memory, their registers, then the enables. */
+static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
+{
+    void *dt = alloc_zeroed(alloc, DEV_TABLE_PAGES);
+    au->cmd = alloc_zeroed(alloc, RING_PAGES);
+    au->events = alloc_zeroed(alloc, RING_PAGES + 1);
+    if (!dt || !au->cmd || !au->events) {
+        fail(index, au, __func__, "no memory below 4 GiB for the device table and rings");
+        return -1;
+    }
+    au->store = (volatile uint32_t *)(au->events + RING_PAGES * 4096 / sizeof(*au->events));
+    /* 3.4.1-3.4.3: bases with their sizes; 3.4.11: empty rings. */
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_DEV_TABLE, (uint64_t)(uintptr_t)dt | (DEV_TABLE_PAGES - 1));
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CMD_BUF,
+                    (uint64_t)(uintptr_t)au->cmd | (uint64_t)AMDVI_RING_MIN_LOG2 << AMDVI_LEN_SHIFT);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_LOG,
+                    (uint64_t)(uintptr_t)au->events |
+                        (uint64_t)AMDVI_RING_MIN_LOG2 << AMDVI_LEN_SHIFT);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CMD_HEAD, 0);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CMD_TAIL, 0);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD, 0);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL, 0);
+    au->cmd_tail = 0;
+    uint64_t ctl = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL,
+                    ctl | AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVENT_LOG_EN | AMDVI_CTL_IOMMU_EN);
+    if (!(iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_CMD_BUF_RUN)) {
+        fail(index, au, __func__, "STATUS.CmdBufRun stays 0 after CONTROL.CmdBufEn");
+        return -1;
+    }
+    return 0;
+}
+
+int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn alloc)
+{
+    struct amdvi_unit *au = &units[index];
+    struct amdvi_cmd c;
+    uint64_t waited;
+
+    au->base = u->base;
+    uint64_t efr = iommu_rd64_mmio(u->base, AMDVI_MMIO_EFR);
+    if (iommu_rd64_mmio(u->base, AMDVI_MMIO_CONTROL) & AMDVI_CTL_IOMMU_EN) {
+        fail(index, au, __func__, "already enabled by the firmware: left as it is");
+        return -1;
+    }
+    if (setup(index, au, alloc))
+        return -1;
+    if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, CW_DATA, false)) {
+        fail(index, au, __func__, "store address out of the IOMMU's reach");
+        return -1;
+    }
+    submit(au, &c);
+    if (!iommu_poll32(au->store, CW_DATA, WAIT_US, &waited)) {
+        fail(index, au, __func__, "COMPLETION_WAIT did not store within 100 ms");
+        drain_events(index, au);
+        return -1;
+    }
+    unsigned events = drain_events(index, au);
+    log_info("iommu: unit %u: AMD-Vi command buffer and event log up, COMPLETION_WAIT stored "
+             "in %llu us, %u event%s; EFR %#llx (XT %s, GA %s)",
+             index, (unsigned long long)waited, events, events == 1 ? "" : "s",
+             (unsigned long long)efr, efr & AMDVI_EFR_XT ? "yes" : "no",
+             efr & AMDVI_EFR_GA ? "yes" : "no");
+    return 0;
+}
