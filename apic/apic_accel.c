@@ -32,8 +32,9 @@ struct apic_accel apic_accel_decide(const struct apic_accel_caps *caps,
 {
     struct apic_accel r = { .on = false, .regs = APIC_ACCEL_REGS_NONE };
     uint32_t why = vcpu_reasons(caps, in);
+    uint32_t honoured = in->vm_honoured ? in->vm_honoured : apic_accel_honoured(caps);
     if (!in->vm_active || !caps->xapic)
-        why |= in->vm_reasons & apic_accel_honoured(caps);
+        why |= in->vm_reasons & honoured;
     if (!caps->xapic)
         why |= APIC_INHIBIT_NO_HW;
     r.why_not = why;

@@ -64,6 +64,7 @@ struct apic_accel {
 struct apic_accel_input {
     bool vm_active;
     uint32_t vm_reasons;
+    uint32_t vm_honoured;    /* the machine's honoured set (0: the CPU's, apic_accel_honoured) */
     enum vlapic_mode mode;
     bool x2apic_hybrid;
 };

@@ -118,6 +118,33 @@ const char *apic_inhibit_name(uint32_t reason)
     return "?";
 }
 
+bool apic_inhibit_parse(const char *s, unsigned n, uint32_t *mask)
+{
+    *mask = 0;
+    if (n == 4 && s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e')
+        return true;
+    unsigned start = 0;
+    for (unsigned i = 0; i <= n; i++) {
+        if (i < n && s[i] != ',')
+            continue;
+        bool found = false;
+        for (unsigned b = 0; b < APIC_INHIBIT_COUNT_ && !found; b++) {
+            const char *w = inhibit_names[b];
+            unsigned k = 0;
+            while (start + k < i && w[k] && w[k] == s[start + k])
+                k++;
+            if (start + k == i && !w[k] && (1u << b) & APIC_INHIBIT_VM_MASK) {
+                *mask |= 1u << b;
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        start = i + 1;
+    }
+    return true;
+}
+
 void apic_inhibit_describe(uint32_t reasons, char *buf, unsigned size)
 {
     unsigned len = 0;

@@ -109,6 +109,9 @@ unsigned apic_inhibit_history(const struct apic_inhibit_vm *m, struct apic_inhib
 /* Name of one reason bit ("irq-window"), and a "config,x2apic-no-hw" list
  * ("none" for 0) of @reasons into @buf. */
 const char *apic_inhibit_name(uint32_t reason);
+/* "irq-window,id-modified" (VM-scope names, comma-separated, no spaces;
+ * "none" for 0) into *@mask; false for an unknown or vCPU-scope name. */
+bool apic_inhibit_parse(const char *s, unsigned n, uint32_t *mask);
 void apic_inhibit_describe(uint32_t reasons, char *buf, unsigned size);
 
 #endif /* KEEL_APIC_APIC_INHIBIT_H */

@@ -9,6 +9,8 @@
  */
 #include "boot/config.h"
 
+#include "apic/apic_inhibit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +25,7 @@ enum key_id {
     K_X2APIC_EXACT_IDS,
     K_APIC_ACCEL,
     K_CONSOLE,
-    K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235,
+    K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235, K_INHIBIT_TEST,
     K_COUNT
 };
 
@@ -83,6 +85,11 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_AVIC_ERRATUM_1235] = { "avic_erratum_1235", true, false, "auto | on | off", "auto",
                               "AMD erratum #1235 workaround (IsRunning never set, every IPI "
                               "exits): auto = on for family 17h and Hygon 18h" },
+    [K_INHIBIT_TEST] = { "inhibit_test", true, false,
+                         "none | inhibit reasons, comma-separated (irq-window,id-modified,...)",
+                         "none",
+                         "test aid: these reasons also turn APIC acceleration off, as on AVIC, "
+                         "so the inhibit machine runs on CPUs that would not need it" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -532,6 +539,14 @@ static int parse_tristate(struct parser *p, int8_t *out)
 static int set_avic(struct parser *p) { return parse_tristate(p, &p->vm->avic); }
 static int set_avic_erratum(struct parser *p) { return parse_tristate(p, &p->vm->avic_erratum_1235); }
 
+static int set_inhibit_test(struct parser *p)
+{
+    if (!apic_inhibit_parse(p->val, (unsigned)p->vallen, &p->vm->inhibit_test))
+        return bad_value(p, "none, or VM inhibit reasons such as irq-window,id-modified "
+                            "(docs/apic-accel.md)");
+    return 0;
+}
+
 static int set_x2apic_no_x2avic(struct parser *p)
 {
     if (word_eq(p->val, p->vallen, "hybrid"))
@@ -581,6 +596,7 @@ static const setter_fn setters[K_COUNT] = {
     [K_AVIC] = set_avic,
     [K_X2APIC_NO_X2AVIC] = set_x2apic_no_x2avic,
     [K_AVIC_ERRATUM_1235] = set_avic_erratum,
+    [K_INHIBIT_TEST] = set_inhibit_test,
 };
 
 /* ------------------------------------------------------------------ lines */

@@ -76,6 +76,7 @@ struct keel_vm_cfg {
     int8_t avic;                     /* AMD AVIC: -1 auto (default), 1 on, 0 off */
     int8_t avic_erratum_1235;        /* workaround: -1 auto from the CPU family, 1 on, 0 off */
     bool x2apic_hybrid;              /* x2apic_no_x2avic = hybrid (default) or inhibit */
+    uint32_t inhibit_test;           /* extra inhibit reasons honoured (APIC_INHIBIT_*), default 0 */
 };
 
 struct keel_config {

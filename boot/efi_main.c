@@ -200,6 +200,7 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->apic.avic = c->avic;
     s->apic.avic_erratum_1235 = c->avic_erratum_1235;
     s->apic.x2apic_hybrid = c->x2apic_hybrid;
+    s->apic.inhibit_test = c->inhibit_test;
     s->platform.exit_port = c->exit_port;
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;

@@ -521,7 +521,7 @@ int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts)
     a->opts = *opts;
     a->pol.x2apic_ids_exact_for_xapic = opts->x2apic_exact_ids;
     vm->apic = a;
-    vapic_inhibit_init(vm, opts->accel ? 0 : APIC_INHIBIT_CONFIG);
+    vapic_inhibit_init(vm, opts->accel ? 0 : APIC_INHIBIT_CONFIG, opts->inhibit_test);
     vm->x2apic_hybrid = opts->x2apic_hybrid;
     return 0;
 }

@@ -81,6 +81,7 @@ struct vapic_vm_opts {
      * x2apic_no_x2avic: passed to the vendor, which alone knows them. */
     int8_t avic, avic_erratum_1235;
     bool x2apic_hybrid;
+    uint32_t inhibit_test;   /* keel.cfg inhibit_test: reasons honoured on top of the CPU's */
 };
 
 int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
@@ -151,7 +152,7 @@ struct exit_ipi;
 int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi);
 /* The VM's machine at creation (vapic_vm_init): the reasons the CPU
  * honours, @initial set. */
-void vapic_inhibit_init(struct vm *vm, uint32_t initial);
+void vapic_inhibit_init(struct vm *vm, uint32_t initial, uint32_t extra_honoured);
 /* While the VM is built (no vCPU runs yet): set @reasons, recorded in the
  * history, nobody to kick. */
 void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons);

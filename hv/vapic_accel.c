@@ -36,16 +36,22 @@ struct apic_accel vapic_accel_decide(struct vcpu *v)
     struct apic_accel_input in = {
         .vm_active = apic_inhibit_active(m),
         .vm_reasons = apic_inhibit_reasons(m),
+        .vm_honoured = m->honoured,
         .mode = vlapic_get_mode(&v->apic.vl),
         .x2apic_hybrid = v->vm->x2apic_hybrid,
     };
     return apic_accel_decide(caps(), &in);
 }
 
-void vapic_inhibit_init(struct vm *vm, uint32_t initial)
+void vapic_inhibit_init(struct vm *vm, uint32_t initial, uint32_t extra_honoured)
 {
     vm->inhibit_lock = (struct spinlock)SPINLOCK_INIT;
-    apic_inhibit_init(&vm->inhibit, apic_accel_honoured(caps()), initial);
+    apic_inhibit_init(&vm->inhibit, apic_accel_honoured(caps()) | extra_honoured, initial);
+    if (extra_honoured) {
+        char buf[96];
+        apic_inhibit_describe(extra_honoured, buf, sizeof(buf));
+        log_info("vm%u: inhibit_test: %s also turn APIC acceleration off", vm->index, buf);
+    }
 }
 
 void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons)

@@ -12,6 +12,7 @@
  *   - written back as keel.cfg text (every key of every VM) and parsed
  *     again, it gives the same configuration.
  */
+#include "apic/apic_inhibit.h"
 #include "boot/config.h"
 #include "fuzz.h"
 
@@ -109,6 +110,14 @@ static void emit_vm(const struct keel_vm_cfg *vm, unsigned i, size_t *kp)
          vm->pit_discard ? "discard" : "reinject", i, yn[vm->exit_port], i, yn[vm->irq_ports]);
     EMIT("vm%u.x2apic_exact_ids = %s\nvm%u.apic_accel = %s\n", i, yn[vm->x2apic_exact_ids], i,
          yn[vm->apic_accel]);
+    static const char *const tri[] = { "off", "on", "auto" };
+    EMIT("vm%u.avic = %s\nvm%u.avic_erratum_1235 = %s\nvm%u.x2apic_no_x2avic = %s\n", i,
+         tri[vm->avic < 0 ? 2 : vm->avic], i,
+         tri[vm->avic_erratum_1235 < 0 ? 2 : vm->avic_erratum_1235], i,
+         vm->x2apic_hybrid ? "hybrid" : "inhibit");
+    char reasons[128];
+    apic_inhibit_describe(vm->inhibit_test, reasons, sizeof(reasons));
+    EMIT("vm%u.inhibit_test = %s\n", i, reasons);
     *kp = k;
 }
 
@@ -143,6 +152,8 @@ static void check_same_vm(const struct keel_vm_cfg *a, const struct keel_vm_cfg 
                 a->madt_x2apic == b->madt_x2apic && a->pit_discard == b->pit_discard &&
                 a->exit_port == b->exit_port && a->irq_ports == b->irq_ports &&
                 a->x2apic_exact_ids == b->x2apic_exact_ids && a->apic_accel == b->apic_accel);
+    FUZZ_ASSERT(a->avic == b->avic && a->avic_erratum_1235 == b->avic_erratum_1235 &&
+                a->x2apic_hybrid == b->x2apic_hybrid && a->inhibit_test == b->inhibit_test);
 }
 
 static void check_round_trip(const struct keel_config *c, unsigned ncpus)

@@ -214,6 +214,7 @@ bool rig_enter(struct rig_vcpu *v)
     struct rig *r = v->rig;
     struct apic_accel_input in = { .vm_active = apic_inhibit_active(&r->inhibit),
                                    .vm_reasons = apic_inhibit_reasons(&r->inhibit),
+                                   .vm_honoured = r->inhibit.honoured,
                                    .mode = vlapic_get_mode(&v->vl), .x2apic_hybrid = true };
     struct apic_accel a = apic_accel_decide(&r->caps, &in);
     bool x2 = a.on && a.regs == APIC_ACCEL_REGS_X2APIC;
