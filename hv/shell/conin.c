@@ -65,8 +65,10 @@ static void conin_switched(unsigned from_shell)
         shell_enter();
         return;
     }
-    if (from_shell)
-        con_hold(false); /* held lines go out from the next polls on */
+    if (from_shell) {
+        con_write("\n", 1); /* off the shell's prompt line */
+        con_hold(false);     /* held lines go out from the next polls on */
+    }
     const struct vm *vm = vms[router.owner];
     log_info("console: input to vm%u (%s)%s", vm->index, vm->name,
              vm_ended(vm) ? ", which has ended: what is typed is dropped" : "");

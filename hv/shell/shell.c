@@ -98,8 +98,11 @@ static void cmd_cpus(void)
 {
     static const char *const st[] = { "absent", "starting", "online", "failed" };
     char feat[160];
+    unsigned online = 0;
+    for (unsigned i = 0; i < KEEL_MAX_CPUS; i++)
+        online += cpus[i] && cpus[i]->state == PCPU_ONLINE;
     shell_vendor_features(feat, sizeof(feat));
-    sh_printf("%u CPUs online; %s", ncpus_online, feat);
+    sh_printf("%u CPU%s online; %s", online, online == 1 ? "" : "s", feat);
     for (unsigned i = 0; i < KEEL_MAX_CPUS; i++) {
         const struct percpu *pc = cpus[i];
         if (!pc)

@@ -98,12 +98,17 @@ void shell_cmd_vcpu(unsigned vm, unsigned n)
                   (unsigned long)s.gpr[i], gpr_names[i + 1], (unsigned long)s.gpr[i + 1],
                   gpr_names[i + 2], (unsigned long)s.gpr[i + 2], gpr_names[i + 3],
                   (unsigned long)s.gpr[i + 3]);
-    if (fresh && s.full)
-        sh_printf("  pending: irr %s%#x, isr %s%#x, apic events %#x, nmi %s, event queued %s, shadow %s",
-                  s.irr_top < 0 ? "none " : "", s.irr_top < 0 ? 0 : s.irr_top,
-                  s.isr_top < 0 ? "none " : "", s.isr_top < 0 ? 0 : s.isr_top, s.lapic_events,
+    if (fresh && s.full) {
+        char irr[8] = "none", isr[8] = "none";
+        if (s.irr_top >= 0)
+            snprintf(irr, sizeof(irr), "%#x", (unsigned)s.irr_top);
+        if (s.isr_top >= 0)
+            snprintf(isr, sizeof(isr), "%#x", (unsigned)s.isr_top);
+        sh_printf("  pending: highest irr %s, highest isr %s, apic events %#x, nmi %s, "
+                  "event queued %s, shadow %s", irr, isr, s.lapic_events,
                   s.nmi_masked ? "masked" : "unmasked", s.event_queued ? "yes" : "no",
                   s.in_shadow ? "yes" : "no");
+    }
     print_exits(v);
 }
 
@@ -140,7 +145,7 @@ void shell_cmd_apic(unsigned vm, unsigned n)
     }
     char who[32];
     snprintf(who, sizeof(who), "vm%u.%u APIC", vm, n);
-    sh_printf("%s: %s, base %#lx", who, s.apic_mode < 3 ? modes[s.apic_mode] : "?",
+    sh_printf("%s: %s, IA32_APIC_BASE %#lx", who, s.apic_mode < 3 ? modes[s.apic_mode] : "?",
               (unsigned long)s.apic_base);
     sh_printf("  id %08x ldr %08x dfr %08x tpr %02x ppr %02x", s.id, s.ldr, s.dfr, s.tpr, s.ppr);
     print_bitmap("irr", s.irr);
