@@ -184,6 +184,15 @@ bool con_replay_one(struct con_linebuf *lb, const char *prefix)
     return more;
 }
 
+void con_replay_all(struct con_linebuf *lb, const char *prefix, bool force)
+{
+    for (bool more = true; more && lb->hold;) {
+        spin_lock(&con_lock);
+        more = (force || !con_holding) && con_replay_locked(lb, prefix);
+        spin_unlock(&con_lock);
+    }
+}
+
 int con_getc(void)
 {
     if (!uart_port)

@@ -60,6 +60,9 @@ void con_prefixed_flush(struct con_linebuf *lb, const char *prefix);
 void con_hold(bool on);
 /* One held line of @lb out; true while more wait. */
 bool con_replay_one(struct con_linebuf *lb, const char *prefix);
+/* Every held line of @lb out, one line per con_lock hold (a source that
+ * ends).  @force: even while the shell holds the console (Keel ends). */
+void con_replay_all(struct con_linebuf *lb, const char *prefix, bool force);
 
 /* A byte typed on the serial console, or -1 when none is waiting.  Called
  * by the one CPU that polls the UART (hv/shell/conin.c). */

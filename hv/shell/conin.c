@@ -41,6 +41,12 @@ void conin_init(void)
              nvms ? "vm0, ..., " : "", "the shell");
 }
 
+void conin_flush(void)
+{
+    for (unsigned i = 0; i < nvms; i++)
+        con_replay_all(&vms[i]->con, vms[i]->con_prefix, true);
+}
+
 int conin_owner(void)
 {
     return router_shell_owns(&router) ? -1 : (int)router.owner;

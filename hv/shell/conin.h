@@ -38,6 +38,8 @@ void conin_poll(void);
 uint64_t conin_deadline(void);
 /* Input bytes the VM's queue dropped (it was full). */
 uint64_t conin_vm_dropped(const struct vm *vm);
+/* Keel is ending: every VM's held output goes out now, shell or not. */
+void conin_flush(void);
 /* Which VM owns the input (-1: the shell). */
 int conin_owner(void);
 

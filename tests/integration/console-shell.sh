@@ -11,11 +11,22 @@
 #   - checks that no guest line came out while the shell had the line, and
 #     that after switching back every tick arrived, in order, none missing;
 #   - ends the guest by typing "quit" into its console.
+#   console-shell.sh spare|shared: with a spare CPU (3 CPUs, vm0 on 2: the
+#   shell runs on cpu2) or without (2 CPUs: the shell runs in cpu0's run
+#   loop, between vm0.0's exits).
 # Waits fail on lack of progress (no new console output for STALL seconds,
 # or MAX_LINES lines without the awaited one), not on a clock.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+how=${1:?usage: console-shell.sh spare|shared}
 require_guest echo
+if [[ $how == spare ]]; then
+    layout=(--cpus 3 --set cpus=2)
+    ncpus=3 cpu0_tail='' cpu2_check='^  cpu2 .*idle, serial console and shell'
+else
+    layout=(--cpus 2)
+    ncpus=2 cpu0_tail=', serial console and shell' cpu2_check='^  cpu1 '
+fi
 
 PIPE=$TEST_DIR/con
 CON=$TEST_DIR/console.log          # COM2 as read, CRs removed below
@@ -27,7 +38,7 @@ mkfifo "$PIPE.in" "$PIPE.out" || { echo "FAIL: mkfifo"; exit 1; }
 stdbuf -o0 tr -d '\r' <"$PIPE.out" >"$CON" &
 READER=$!
 
-( keel_run --guest echo --cpus 3 --set cpus=2 --set console=com2 \
+( keel_run --guest echo "${layout[@]}" --set console=com2 \
       --qemu-arg -chardev --qemu-arg "pipe,id=con,path=$PIPE" \
       --qemu-arg -serial --qemu-arg chardev:con --qemu-arg -pidfile --qemu-arg "$TEST_DIR/qemu.pid" \
       --stall 0
@@ -114,8 +125,8 @@ wait_for '^keel> ' "$from" || finish
 shell_start=$(lines)
 cmd help 'help +this list' 'vcpu VM\.N\|N +a vCPU' 'mem VM GPA LEN +hex dump' \
     'poweroff +' 'Ctrl-A three times'
-cmd cpus '^3 CPUs online; svm features: np' '^  cpu0 +apic 0 +online +vm0\.0 \((running|halted)\)' \
-    '^  cpu1 +apic 1 +online +vm0\.1 \(waiting for start\)' '^  cpu2 .*idle, serial console and shell'
+cmd cpus "^$ncpus CPUs online; svm features: np" "^  cpu0 +apic 0 +online +vm0\\.0 \\((running|halted)\\)$cpu0_tail\$" \
+    '^  cpu1 +apic 1 +online +vm0\.1 \(waiting for start\)$' "$cpu2_check"
 cmd vms '^vm0 \(vm0\): guest [^ ]*echo\.elf, running, 2 vCPUs, 64 MiB' '^  vm0\.0 on cpu0: (running|halted)'
 cmd 'vcpu 0.0' '^vm0\.0 on cpu0: (running|halted); state as of its last exit' \
     '^  rip [0-9a-f]{16} rflags [0-9a-f]{16}$' '^  cr0 [0-9a-f]{16} cr3 [0-9a-f]{16} cr4 [0-9a-f]{16} efer [0-9a-f]{16}$' \
@@ -142,7 +153,7 @@ cmd 'vm start 0' "^error: vm: the only subcommand is 'vm stop VM'"
 # line editing: backspace, Ctrl-U, then the history (Up twice: "vms")
 n_vms=$(grep -c '^vm0 (vm0): guest' "$CON")
 cmd 'vmx\x7fs' '^vm0 \(vm0\): guest'
-cmd 'junk\x15cpus' '^3 CPUs online'
+cmd 'junk\x15cpus' "^$ncpus CPUs online"
 cmd '\x1b[A\x1b[A' '^vm0 \(vm0\): guest'
 (($(grep -c '^vm0 (vm0): guest' "$CON") == n_vms + 2)) || fail "line editing: 'vms' did not run twice more"
 shell_end=$(lines)
