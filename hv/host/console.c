@@ -205,6 +205,11 @@ int con_getc(void)
     return inb(uart_port + UART_RBR);
 }
 
+bool con_has_serial(void)
+{
+    return uart_port != 0;
+}
+
 uint64_t con_rx_overruns(void)
 {
     return rx_overruns;

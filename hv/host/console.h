@@ -67,6 +67,8 @@ void con_replay_all(struct con_linebuf *lb, const char *prefix, bool force);
 /* A byte typed on the serial console, or -1 when none is waiting.  Called
  * by the one CPU that polls the UART (hv/shell/conin.c). */
 int con_getc(void);
+/* A serial console exists (input can be polled). */
+bool con_has_serial(void);
 /* Receiver overruns seen on the physical UART (bytes the UART lost). */
 uint64_t con_rx_overruns(void);
 

@@ -33,7 +33,10 @@ void conin_init(void)
         vms[i]->con.hold = &held[i];
         vms[i]->plat->uart_in = &inq[i];
     }
+    if (!con_has_serial())
+        return; /* console = none: nothing to poll, no CPU pays for it */
     poll_period = tsc_hz / 1000000 * CONIN_POLL_US;
+    next_poll = rdtsc() + poll_period;
     struct percpu *pc = conin_pick_cpu();
     pc->con_poller = true;
     shell_init();
@@ -60,6 +63,11 @@ uint64_t conin_deadline(void)
 uint64_t conin_vm_dropped(const struct vm *vm)
 {
     return inq[vm->index].dropped;
+}
+
+size_t conin_vm_waiting(const struct vm *vm)
+{
+    return byteq_count(&inq[vm->index]);
 }
 
 static void conin_switched(unsigned from_shell)

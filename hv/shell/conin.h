@@ -21,6 +21,7 @@
 #ifndef KEEL_HV_SHELL_CONIN_H
 #define KEEL_HV_SHELL_CONIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CONIN_POLL_US 1000u   /* a 16550's 16-byte FIFO fills in 1.4 ms at 115200 baud */
@@ -30,14 +31,16 @@
 struct percpu;
 struct vm;
 
-/* After the VMs exist, before the APs run them (boot CPU). */
+/* After the VMs exist, before the APs run them (boot CPU).  Without a
+ * serial console (console = none) nothing is polled. */
 void conin_init(void);
 /* The console CPU, from its run loop: polls when due (cheap otherwise). */
 void conin_poll(void);
 /* When the console CPU must look again (host TSC), for its timer. */
 uint64_t conin_deadline(void);
-/* Input bytes the VM's queue dropped (it was full). */
+/* Input bytes the VM's queue dropped (it was full), and those waiting. */
 uint64_t conin_vm_dropped(const struct vm *vm);
+size_t conin_vm_waiting(const struct vm *vm);
 /* Keel is ending: every VM's held output goes out now, shell or not. */
 void conin_flush(void);
 /* Which VM owns the input (-1: the shell). */

@@ -9,6 +9,7 @@
 #include "boot/boot.h"
 #include "hv/abi.h"
 #include "hv/host/console.h"
+#include "hv/shell/conin.h"
 #include "hv/shell/shell_cmds.h"
 #include "hv/shell/shell_line.h"
 #include "hv/shell/shell_parse.h"
@@ -86,6 +87,8 @@ static void cmd_vms(void)
         sh_printf("vm%u (%s): guest %s, %s, %u vCPU%s, %lu MiB at host %#lx", i, vm->name,
                   vm_guest(vm), st, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
                   (unsigned long)(vm->mem_size >> 20), (unsigned long)vm->mem_hpa);
+        sh_printf("  console input: %lu bytes waiting for its UART, %lu dropped (queue full)",
+                  (unsigned long)conin_vm_waiting(vm), (unsigned long)conin_vm_dropped(vm));
         for (unsigned j = 0; j < vm->nvcpus; j++)
             sh_printf("  vm%u.%u on cpu%u: %s", i, j, vm->vcpus[j]->pcpu->index,
                       vcpu_state_name(__atomic_load_n(&vm->vcpus[j]->state, __ATOMIC_ACQUIRE)));
@@ -103,6 +106,7 @@ static void cmd_cpus(void)
         online += cpus[i] && cpus[i]->state == PCPU_ONLINE;
     shell_vendor_features(feat, sizeof(feat));
     sh_printf("%u CPU%s online; %s", online, online == 1 ? "" : "s", feat);
+    sh_printf("serial console: %lu receiver overruns", (unsigned long)con_rx_overruns());
     for (unsigned i = 0; i < KEEL_MAX_CPUS; i++) {
         const struct percpu *pc = cpus[i];
         if (!pc)

@@ -116,6 +116,14 @@ exec {W}>"$PIPE.in"
 # 1. typing into the VM console reaches the guest
 send 'hello guest\r'
 wait_for '^vm0\| echo: hello guest$' || finish
+# a pasted line much longer than the 16-byte FIFO arrives whole, in order
+long=''
+for ((i = 10; i < 60; i++)); do long+="$i"; done
+send "$long\r"
+wait_for "^vm0\\| echo: $long\$" || finish
+# a lone Ctrl-A is not an escape: it reaches the guest
+send 'x\x01y\r'
+wait_for $'^vm0\\| echo: x\x01y$' || finish
 
 # 2. the shell
 from=$(lines)
@@ -126,8 +134,10 @@ shell_start=$(lines)
 cmd help 'help +this list' 'vcpu VM\.N\|N +a vCPU' 'mem VM GPA LEN +hex dump' \
     'poweroff +' 'Ctrl-A three times'
 cmd cpus "^$ncpus CPUs online; svm features: np" "^  cpu0 +apic 0 +online +vm0\\.0 \\((running|halted)\\)$cpu0_tail\$" \
-    '^  cpu1 +apic 1 +online +vm0\.1 \(waiting for start\)$' "$cpu2_check"
-cmd vms '^vm0 \(vm0\): guest [^ ]*echo\.elf, running, 2 vCPUs, 64 MiB' '^  vm0\.0 on cpu0: (running|halted)'
+    '^  cpu1 +apic 1 +online +vm0\.1 \(waiting for start\)$' "$cpu2_check" \
+    '^serial console: 0 receiver overruns$'
+cmd vms '^vm0 \(vm0\): guest [^ ]*echo\.elf, running, 2 vCPUs, 64 MiB' '^  vm0\.0 on cpu0: (running|halted)' \
+    '^  console input: 0 bytes waiting for its UART, 0 dropped \(queue full\)$'
 cmd 'vcpu 0.0' '^vm0\.0 on cpu0: (running|halted); state as of its last exit' \
     '^  rip [0-9a-f]{16} rflags [0-9a-f]{16}$' '^  cr0 [0-9a-f]{16} cr3 [0-9a-f]{16} cr4 [0-9a-f]{16} efer [0-9a-f]{16}$' \
     '^  rax [0-9a-f]{16} rcx' '^  r12 [0-9a-f]{16}' '^  pending: highest irr (none|0x[0-9a-f]+), highest isr' '^  exits:.* io=[0-9]+'
