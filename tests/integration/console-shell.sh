@@ -10,7 +10,9 @@
 #     editing (backspace, history);
 #   - checks that no guest line came out while the shell had the line, and
 #     that after switching back every tick arrived, in order, none missing;
-#   - ends the guest by typing "quit" into its console.
+#   - ends the guest by typing "quit" into its console (spare), or stops it
+#     from the shell while its output is held (shared): the held lines still
+#     come out, before Keel's end.
 #   console-shell.sh spare|shared: with a spare CPU (3 CPUs, vm0 on 2: the
 #   shell runs on cpu2) or without (2 CPUs: the shell runs in cpu0's run
 #   loop, between vm0.0's exits).
@@ -173,8 +175,21 @@ send "$ESC3"
 wait_for "${KEEL}console: input to vm0 \(vm0\)" "$shell_end" || finish
 last=$(grep -oE '^vm0\| tick [0-9]+$' "$CON" | tail -n 1 | grep -oE '[0-9]+$')
 wait_for "^vm0\\| tick $((last + 20))\$" "$shell_end" || finish
-send 'quit\r'
-wait_for '^vm0\| echo: quit$' || finish
+if [[ $how == spare ]]; then
+    send 'quit\r'
+    wait_for '^vm0\| echo: quit$' || finish
+    end_status=0 end_line='keel: vm0 (vm0) exited with status 0'
+else
+    # back to the shell, and stop the VM from there: what it printed in
+    # the meantime still comes out before Keel ends
+    from=$(lines)
+    send "$ESC3"
+    wait_for "${KEEL}console: input to the shell" "$from" || finish
+    last=$(grep -oE '^vm0\| tick [0-9]+$' "$CON" | tail -n 1 | grep -oE '[0-9]+$')
+    sleep 2
+    send 'vm stop 0\r'
+    end_status=112 end_line='keel: vm0 (vm0) stopped: from the shell'
+fi
 wait "$RUNNER"
 STATUS=$(cat "$TEST_DIR/status" 2>/dev/null)
 trap - EXIT
@@ -196,6 +211,12 @@ held_ticks=$(sed -n "$((shell_end + 1)),\$p" "$CON" | grep -c '^vm0| tick')
 ((held_ticks >= 20)) || fail "only $held_ticks ticks after the shell"
 forbid_line 'dropped while the shell had the console'
 LOG=$CON
-expect_line 'keel: vm0 (vm0) exited with status 0'
-expect_end 0
+expect_line "$end_line"
+expect_end "$end_status"
+if [[ $how == shared ]]; then
+    # the ticks held during the second shell session came out at the end
+    after=$(sed -n '/keel: all VMs ended/,$p' "$CON" | grep -c '^vm0| tick')
+    ((ticks[-1] > last && after == 0)) ||
+        fail "the ticks held when the VM was stopped did not come out before its end (last $last, ${ticks[-1]})"
+fi
 finish
