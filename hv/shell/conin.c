@@ -15,7 +15,7 @@
 static struct router router;
 static struct byteq inq[VM_MAX];
 static struct lineq held[VM_MAX];
-static uint64_t next_poll, poll_period;
+static uint64_t next_poll, poll_fast, poll_idle, active_until;
 
 static struct percpu *conin_pick_cpu(void)
 {
@@ -35,8 +35,9 @@ void conin_init(void)
     }
     if (!con_has_serial())
         return; /* console = none: nothing to poll, no CPU pays for it */
-    poll_period = tsc_hz / 1000000 * CONIN_POLL_US;
-    next_poll = rdtsc() + poll_period;
+    poll_fast = tsc_hz / 1000000 * CONIN_POLL_US;
+    poll_idle = tsc_hz / 1000000 * CONIN_IDLE_POLL_US;
+    next_poll = rdtsc() + poll_idle;
     struct percpu *pc = conin_pick_cpu();
     pc->con_poller = true;
     shell_init();
@@ -124,14 +125,16 @@ void conin_poll(void)
     uint64_t now = rdtsc();
     if (now < next_poll)
         return;
-    next_poll = now + poll_period;
     uint32_t kick = 0;
     for (unsigned n = 0; n < CONIN_BYTES_PER_POLL; n++) {
         int c = con_getc();
         if (c < 0)
             break;
         conin_route((uint8_t)c, &kick);
+        active_until = now + tsc_hz / 1000 * CONIN_ACTIVE_MS;
     }
+    bool fast = now < active_until || router_shell_owns(&router);
+    next_poll = now + (fast ? poll_fast : poll_idle);
     for (unsigned i = 0; i < nvms; i++)
         if (kick & (1u << i))
             vcpu_kick(vms[i]->vcpus[0]); /* it moves the bytes into its UART */

@@ -24,7 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONIN_POLL_US 1000u   /* a 16550's 16-byte FIFO fills in 1.4 ms at 115200 baud */
+/* A 16550's 16-byte FIFO fills in 1.4 ms at 115200 baud: while someone
+ * types (CONIN_ACTIVE_MS after the last byte) or the shell has the line,
+ * poll every CONIN_POLL_US; otherwise every CONIN_IDLE_POLL_US, so that a
+ * console CPU that runs a vCPU takes 100 timer exits a second, not 1000.
+ * The first bytes of a paste at full line rate onto an idle console can
+ * overrun the physical UART (counted: `cpus` shows receiver overruns). */
+#define CONIN_POLL_US 1000u
+#define CONIN_IDLE_POLL_US 10000u
+#define CONIN_ACTIVE_MS 2000u
 #define CONIN_BYTES_PER_POLL 64u
 #define CONIN_REPLAY_PER_POLL 4u
 
