@@ -12,6 +12,8 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 
+_Static_assert(VM_MAX <= 32, "the kick mask has a bit per VM");
+
 static struct router router;
 static struct byteq inq[VM_MAX];
 static struct lineq held[VM_MAX];

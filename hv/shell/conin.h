@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Serial console input: one physical CPU (the "console CPU") polls the
- * UART every CONIN_POLL_US, runs the bytes through the router
+ * UART (see CONIN_POLL_US below), runs the bytes through the router
  * (hv/shell/router.h) and hands them to the owner: a VM's input queue
  * (taken into its virtual 16550 by the VM's own CPUs, hv/dev/vplatform.c)
  * or the shell (hv/shell/shell.c), which runs on the console CPU too.
