@@ -20,14 +20,22 @@
 # or MAX_LINES lines without the awaited one), not on a clock.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-how=${1:?usage: console-shell.sh spare|shared}
+how=${1:?usage: console-shell.sh spare|shared|twovms}
 require_guest echo
 if [[ $how == spare ]]; then
-    layout=(--cpus 3 --set cpus=2)
+    layout=(--guest echo --cpus 3 --set cpus=2)
     ncpus=3 cpu0_tail='' cpu2_check='^  cpu2 .*idle, serial console and shell'
-else
-    layout=(--cpus 2)
+elif [[ $how == shared ]]; then
+    layout=(--guest echo --cpus 2)
     ncpus=2 cpu0_tail=', serial console and shell' cpu2_check='^  cpu1 '
+else
+    write_cfg <<'CFG'
+vm0.guest = echo.elf
+vm0.cpus = 1
+vm1.guest = echo.elf
+vm1.cpus = 1
+CFG
+    layout=(--cpus 3 --cfg "$CFG" --file "$GUESTS/echo.elf")
 fi
 
 PIPE=$TEST_DIR/con
@@ -40,7 +48,7 @@ mkfifo "$PIPE.in" "$PIPE.out" || { echo "FAIL: mkfifo"; exit 1; }
 stdbuf -o0 tr -d '\r' <"$PIPE.out" >"$CON" &
 READER=$!
 
-( keel_run --guest echo "${layout[@]}" --set console=com2 \
+( keel_run "${layout[@]}" --set console=com2 \
       --qemu-arg -chardev --qemu-arg "pipe,id=con,path=$PIPE" \
       --qemu-arg -serial --qemu-arg chardev:con --qemu-arg -pidfile --qemu-arg "$TEST_DIR/qemu.pid" \
       --stall 0
@@ -114,6 +122,55 @@ cmd() {
 wait_for "${KEEL}took the machine" || finish
 wait_for 'vm0\| tick 3$' || finish
 exec {W}>"$PIPE.in"
+
+# With two VMs: the input goes vm0 -> vm1 -> the shell -> vm0, and each
+# line reaches the VM that had the input only.
+if [[ $how == twovms ]]; then
+    wait_for 'vm1\| tick 3$' || finish
+    send 'to vm0\r'
+    wait_for '^vm0\| echo: to vm0$' || finish
+    from=$(lines)
+    send "$ESC3"
+    wait_for "${KEEL}console: input to vm1 \\(vm1\\)" "$from" || finish
+    send 'to vm1\r'
+    wait_for '^vm1\| echo: to vm1$' || finish
+    from=$(lines)
+    send "$ESC3"
+    wait_for '^keel> ' "$from" || finish
+    shell_start=$(lines)
+    cmd vms '^vm0 \(vm0\): guest [^ ]*echo\.elf, running, 1 vCPU,' '^vm1 \(vm1\): guest [^ ]*echo\.elf, running, 1 vCPU,'
+    cmd cpus '^  cpu1 +apic 1 +online +vm1\.0 ' '^  cpu2 .*idle, serial console and shell'
+    cmd 'vcpu vm1.0' '^vm1\.0 on cpu1: (running|halted); state as of its last exit'
+    cmd 'mem vm1 0x100000 16' '^000000100000: 02 b0 ad 1b '
+    shell_end=$(lines)
+    for vm in 0 1; do
+        from=$(lines)
+        send "$ESC3"
+        wait_for "${KEEL}console: input to vm$vm \\(vm$vm\\)" "$from" || finish
+        send 'quit\r'
+        wait_for "^vm$vm\\| echo: quit\$" "$from" || finish
+    done
+    wait "$RUNNER"
+    STATUS=$(cat "$TEST_DIR/status" 2>/dev/null)
+    trap - EXIT
+    sleep 1
+    kill "$READER" 2>/dev/null
+    held=$(sed -n "$((shell_start + 1)),${shell_end}p" "$CON" | grep -c '^vm[01]| ')
+    ((held == 0)) || fail "$held guest lines came out while the shell had the console"
+    for vm in 0 1; do
+        mapfile -t ticks < <(grep -oE "^vm$vm\\| tick [0-9]+\$" "$CON" | grep -oE '[0-9]+$')
+        for ((i = 0; i < ${#ticks[@]}; i++)); do
+            ((ticks[i] == i + 1)) || { fail "vm$vm: tick $((i + 1)) missing or out of order"; break; }
+        done
+    done
+    LOG=$CON
+    forbid_line 'vm1| echo: to vm0'
+    forbid_line 'vm0| echo: to vm1'
+    expect_line 'keel: vm0 (vm0) exited with status 0'
+    expect_line 'keel: vm1 (vm1) exited with status 0'
+    expect_end 0
+    finish
+fi
 
 # 1. typing into the VM console reaches the guest
 send 'hello guest\r'
