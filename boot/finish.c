@@ -8,6 +8,7 @@
 #include "hv/host/console.h"
 #include "hv/host/panic.h"
 #include "hv/vm.h"
+#include "hv/shell/conin.h"
 #include "hv/x86.h"
 
 #define BOCHS_SHUTDOWN_PORT 0x8900
@@ -40,6 +41,7 @@ void keel_all_vms_ended(void)
         for (unsigned i = 0; i < nvms; i++)
             for (unsigned j = 0; j < vms[i]->nvcpus; j++)
                 vcpu_log_counters(vms[i]->vcpus[j]);
+    conin_flush(); /* what the shell held back goes out before the end */
     log_info("all VMs ended, status %d", status);
     keel_shutdown(status);
 }

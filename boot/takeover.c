@@ -19,6 +19,7 @@
 #include "hv/abi.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/shell/conin.h"
 #include "hv/x86.h"
 
 #define LOW_MEMORY_END 0x100000ull
@@ -125,6 +126,7 @@ static void boot_continue(void *arg)
     unsigned online = smp_start_aps();
     log_info("took %u CPU%s", online, online == 1 ? "" : "s");
     boot_create_vms();
+    conin_init();
     smp_release_aps();
     pcpu_run_loop(pc);
 }

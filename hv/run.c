@@ -16,6 +16,8 @@
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
+#include "hv/shell/conin.h"
+#include "hv/shell/snap.h"
 
 /* Sleep until an interrupt (a kick) arrives.  STI's one-instruction
  * shadow makes "sti; hlt" atomic: a kick sent after the caller checked its
@@ -31,8 +33,13 @@ static void pcpu_wait(struct percpu *pc)
 static void pcpu_idle(struct percpu *pc) __attribute__((noreturn));
 static void pcpu_idle(struct percpu *pc)
 {
-    for (;;)
+    for (;;) {
+        if (pc->con_poller) {
+            conin_poll();
+            host_timer_arm(conin_deadline());
+        }
         pcpu_wait(pc);
+    }
 }
 
 static void vcpu_record_exit(struct vcpu *v, const struct exit_record *e)
@@ -76,6 +83,8 @@ static uint64_t vcpu_next_deadline(struct vcpu *v, bool short_exit)
     uint64_t p = v->index == 0 ? vplatform_timer_deadline(v->vm->plat) : 0;
     if (p && (!d || p < d))
         d = p;
+    if (v->pcpu->con_poller && (!d || conin_deadline() < d))
+        d = conin_deadline();
     if (short_exit) {
         uint64_t s = rdtsc() + tsc_hz / 1000000 * SHORT_EXIT_US;
         if (!d || s < d)
@@ -89,6 +98,7 @@ static void vcpu_timers(struct vcpu *v)
     vapic_timer_check(v);
     if (v->index == 0)
         vplatform_timer_check(v->vm->plat);
+    vplatform_uart_input(v->vm->plat); /* console input, when some waits */
 }
 
 /* A halted or waiting vCPU: sleep until a kick or its next timer. */
@@ -134,6 +144,9 @@ static void vcpu_update_accel(struct vcpu *v)
 static bool vcpu_step(struct percpu *pc, struct vcpu *v)
 {
     struct exit_record e;
+    if (pc->con_poller)
+        conin_poll();
+    snap_serve(pc, v); /* the shell asked for this vCPU's state */
     vcpu_timers(v);
     if (vops->posted_sync)
         vops->posted_sync(v); /* posted interrupts into IRR, where the wake check looks */

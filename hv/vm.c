@@ -63,6 +63,8 @@ void vm_end(struct vm *vm, int status, const char *fmt, ...)
     spin_lock(&vm->lock);
     con_prefixed_flush(&vm->con, vm->con_prefix);
     spin_unlock(&vm->lock);
+    /* its output held while the shell had the console, before the end */
+    con_replay_all(&vm->con, vm->con_prefix, false);
     char why[160];
     va_list ap;
     va_start(ap, fmt);

@@ -24,7 +24,7 @@
  *   vplatform.lock     every model in hv/dev/ (I/O APIC, 8259s,  map_lock, one
  *                      PIT, UART), gsi_level, level_vec and      apic.lock at a
  *                      level_gen; writes of timer_deadline       time, vm.lock,
- *                      (read without it)                         con_lock
+ *                      (read without it); uart_in's consumer     con_lock
  *   vapic_vm.map_lock  a VM's APIC destination views, fast ID    con_lock
  *                      map and round-robin cursor (hv/vapic.c)
  *   vcpu.apic.lock     that vCPU's vLAPIC, its register page,    con_lock (never a
@@ -37,6 +37,7 @@
  *   vm.lock            con, con_prefix, tests_*, openbus_*       con_lock
  *   mem_lock           the page allocator (hv/mm/mem.c)          -
  *   con_lock           the console output (hv/host/console.c)    -
+ *                      and the held-output rings (con.hold)
  *   malloc_spin        newlib's heap (boot/syscalls.c)           -
  *
  * Without a lock: vm.state and vcpu.state change only through atomics

@@ -11,6 +11,7 @@
 #include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
+#include "hv/shell/conbuf.h"
 
 /* ISA IRQ to GSI: the MADT's interrupt source override IRQ0 -> GSI2, as on
  * every PC (hv/dev/guest_acpi.c writes the same). */
@@ -231,12 +232,33 @@ static void pit_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, u
     spin_unlock(&p->lock);
 }
 
+/* Called with the lock held: console input into the receiver, no more
+ * than it has room for (a real line's sender waits the same way). */
+static void uart_input_locked(struct vplatform *p)
+{
+    uint8_t buf[UART_FIFO_SIZE];
+    size_t n = byteq_peek(p->uart_in, buf, uart_rx_space(&p->uart));
+    if (n)
+        byteq_pop(p->uart_in, uart_rx(&p->uart, buf, n));
+}
+
+void vplatform_uart_input(struct vplatform *p)
+{
+    if (!p->uart_in || !byteq_count(p->uart_in))
+        return;
+    spin_lock(&p->lock);
+    uart_input_locked(p);
+    spin_unlock(&p->lock);
+}
+
 static uint64_t uart_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
 {
     struct vplatform *p = dev;
     uint8_t val = 0xff;
     spin_lock(&p->lock);
     uart_io_read(&p->uart, (uint16_t)(port - VPLAT_COM1_PORT), &val);
+    if (p->uart_in && byteq_count(p->uart_in))
+        uart_input_locked(p); /* the read may have made room: refill at once */
     spin_unlock(&p->lock);
     return val;
 }

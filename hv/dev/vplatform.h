@@ -35,6 +35,7 @@
 
 struct vm;
 struct vcpu;
+struct byteq;
 
 #define VPLAT_IOAPIC_BASE 0xfec00000ull
 #define VPLAT_IOAPIC_SIZE 0x1000ull
@@ -73,6 +74,9 @@ struct vplatform {
      * only then (EOI-exit bitmaps, hv/vapic_accel.c). */
     uint64_t level_vec[4];
     volatile uint32_t level_gen;
+    /* Console input waiting for the UART's receiver (hv/shell/conin.c),
+     * NULL if none; its consumer side is used under `lock` only. */
+    struct byteq *uart_in;
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the
@@ -95,5 +99,9 @@ bool vplatform_pic_output(struct vplatform *p);
  * time of the next event (0 = none), and raising what is due. */
 uint64_t vplatform_timer_deadline(struct vplatform *p);
 void vplatform_timer_check(struct vplatform *p);
+/* Moves waiting console input (p->uart_in) into the UART as far as its
+ * receiver has room (uart_rx_space: nothing is overrun); the rest waits.
+ * Cheap when nothing waits: any vCPU may call it at each exit. */
+void vplatform_uart_input(struct vplatform *p);
 
 #endif /* KEEL_HV_VPLATFORM_H */

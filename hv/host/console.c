@@ -24,6 +24,9 @@
 #define LCR_DLAB 0x80
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS 0x03
+#define UART_RBR 0 /* receive buffer (DLAB=0) */
+#define LSR_DR   0x01
+#define LSR_OE   0x02
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define UART_CLOCK_DIV 115200u
@@ -32,6 +35,8 @@ static struct spinlock con_lock = SPINLOCK_INIT;
 static uint16_t uart_port;
 static con_efi_writer efi_writer;
 static enum log_level_hv con_lvl = KLOG_INFO;
+static bool con_holding;      /* con_lock: the shell owns the line */
+static uint64_t rx_overruns;  /* the polling CPU's */
 
 void con_set_efi_writer(con_efi_writer w) { efi_writer = w; }
 void con_set_level(enum log_level_hv lvl) { con_lvl = lvl; }
@@ -120,13 +125,94 @@ void klog(enum log_level_hv lvl, const char *fmt, ...)
     con_write(line, len);
 }
 
-static void con_emit_prefixed(const char *prefix, const char *s, size_t n)
+/* The oldest held line of @lb out, after a line saying what its ring
+ * dropped, if anything.  Called with con_lock held. */
+static bool con_replay_locked(struct con_linebuf *lb, const char *prefix)
+{
+    uint64_t lines, bytes;
+    char text[LINEQ_LINE_MAX];
+    lineq_take_dropped(lb->hold, &lines, &bytes);
+    if (lines) {
+        char msg[128];
+        size_t plen = strcspn(prefix, "|");
+        int n = snprintf(msg, sizeof(msg),
+                         "keel: %.*s: %lu lines (%lu bytes) of output dropped while the shell had the console\n",
+                         (int)plen, prefix, (unsigned long)lines, (unsigned long)bytes);
+        con_write_locked(msg, n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+    }
+    int n = lineq_get(lb->hold, text, sizeof(text));
+    if (n >= 0) {
+        con_write_locked(prefix, strlen(prefix));
+        con_write_locked(text, (size_t)n);
+        con_write_locked("\n", 1);
+    }
+    return !lineq_empty(lb->hold);
+}
+
+static void con_emit_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
 {
     spin_lock(&con_lock);
-    con_write_locked(prefix, strlen(prefix));
-    con_write_locked(s, n);
-    con_write_locked("\n", 1);
+    if (lb->hold && (con_holding || !lineq_empty(lb->hold))) {
+        /* Held, or older held lines still wait: queue behind them, and
+         * while the shell is gone send the oldest, so the ring drains at
+         * least as fast as the source adds to it. */
+        lineq_put(lb->hold, s, n);
+        if (!con_holding)
+            con_replay_locked(lb, prefix);
+    } else {
+        con_write_locked(prefix, strlen(prefix));
+        con_write_locked(s, n);
+        con_write_locked("\n", 1);
+    }
     spin_unlock(&con_lock);
+}
+
+void con_hold(bool on)
+{
+    spin_lock(&con_lock);
+    con_holding = on;
+    spin_unlock(&con_lock);
+}
+
+bool con_replay_one(struct con_linebuf *lb, const char *prefix)
+{
+    bool more = false;
+    spin_lock(&con_lock);
+    if (lb->hold && !con_holding)
+        more = con_replay_locked(lb, prefix);
+    spin_unlock(&con_lock);
+    return more;
+}
+
+void con_replay_all(struct con_linebuf *lb, const char *prefix, bool force)
+{
+    for (bool more = true; more && lb->hold;) {
+        spin_lock(&con_lock);
+        more = (force || !con_holding) && con_replay_locked(lb, prefix);
+        spin_unlock(&con_lock);
+    }
+}
+
+int con_getc(void)
+{
+    if (!uart_port)
+        return -1;
+    uint8_t lsr = inb(uart_port + UART_LSR);
+    if (lsr & LSR_OE)
+        rx_overruns++; /* reading LSR cleared it (PC16550D, LSR bit 1) */
+    if (!(lsr & LSR_DR))
+        return -1;
+    return inb(uart_port + UART_RBR);
+}
+
+bool con_has_serial(void)
+{
+    return uart_port != 0;
+}
+
+uint64_t con_rx_overruns(void)
+{
+    return rx_overruns;
 }
 
 void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
@@ -136,7 +222,7 @@ void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, siz
         if (c == '\r')
             continue;
         if (c == '\n' || lb->len == sizeof(lb->text)) {
-            con_emit_prefixed(prefix, lb->text, lb->len);
+            con_emit_prefixed(lb, prefix, lb->text, lb->len);
             lb->len = 0;
             if (c == '\n')
                 continue;
@@ -148,7 +234,7 @@ void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, siz
 void con_prefixed_flush(struct con_linebuf *lb, const char *prefix)
 {
     if (lb->len) {
-        con_emit_prefixed(prefix, lb->text, lb->len);
+        con_emit_prefixed(lb, prefix, lb->text, lb->len);
         lb->len = 0;
     }
 }

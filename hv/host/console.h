@@ -11,8 +11,11 @@
 #ifndef KEEL_HV_CONSOLE_H
 #define KEEL_HV_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hv/shell/conbuf.h"
 
 enum log_level_hv { KLOG_ERROR = 0, KLOG_WARN = 1, KLOG_INFO = 2, KLOG_DEBUG = 3 };
 
@@ -41,9 +44,33 @@ void klog(enum log_level_hv lvl, const char *fmt, ...) __attribute__((format(pri
 struct con_linebuf {
     char text[160];
     size_t len;
+    /* Where whole lines wait while the shell holds the console (NULL: this
+     * source is never held); under con_lock (hv/shell/conin.c sets it). */
+    struct lineq *hold;
 };
 void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n);
 void con_prefixed_flush(struct con_linebuf *lb, const char *prefix);
+
+/* While the shell owns the serial line, the lines of every source with a
+ * hold ring wait there instead of going out.  After con_hold(false), held
+ * lines go out in order, whole: one per con_replay_one() call, and one
+ * more each time that source emits a line of its own (which queues behind
+ * them), so a source's lines never overtake each other.  A source whose
+ * ring overflowed first gets one Keel line saying how much was dropped. */
+void con_hold(bool on);
+/* One held line of @lb out; true while more wait. */
+bool con_replay_one(struct con_linebuf *lb, const char *prefix);
+/* Every held line of @lb out, one line per con_lock hold (a source that
+ * ends).  @force: even while the shell holds the console (Keel ends). */
+void con_replay_all(struct con_linebuf *lb, const char *prefix, bool force);
+
+/* A byte typed on the serial console, or -1 when none is waiting.  Called
+ * by the one CPU that polls the UART (hv/shell/conin.c). */
+int con_getc(void);
+/* A serial console exists (input can be polled). */
+bool con_has_serial(void);
+/* Receiver overruns seen on the physical UART (bytes the UART lost). */
+uint64_t con_rx_overruns(void);
 
 #define log_err(...)   klog(KLOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  klog(KLOG_WARN, __VA_ARGS__)

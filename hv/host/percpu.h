@@ -67,6 +67,7 @@ struct percpu {
     uint64_t gdt[HOST_GDT_ENTRIES];
     struct tss64 tss;
     bool fpu_guest_saved;             /* hv/host/fpu.c: guest FPU state is in vcpu */
+    bool con_poller;                  /* polls the serial console (hv/shell/conin.h) */
 };
 
 extern struct percpu *cpus[KEEL_MAX_CPUS];

@@ -396,9 +396,20 @@ def iommu_tables():
     put("iommu_tables", "dmar-rich", b"\x03" + sdt(b"DMAR", struct.pack("<BB10x", 45, 3) + units))
 
 
+def shell():
+    # first byte: VM count; then what a user types (Ctrl-A x3 moves the input)
+    esc = b"\x01\x01\x01"
+    put("shell", "commands", b"\x01" + esc + b"help\rcpus\rvms\rvcpu 0.0\rapic vm0.1\r"
+        b"inhibits\rstats\rlog debug\rmem 0 0x1000 64\rvm stop 0\r")
+    put("shell", "bad-args", b"\x02" + esc + esc + b"mem 0 0xffffffffffffffff 2\rvcpu x\r"
+        b"frob\rmem 1 2 99999\rlog loud\rvm start 1\r")
+    put("shell", "editing", b"\x01" + esc + b"vmx\x7fs\rjunk\x15stats\r\x1b[A\x1b[A\x1b[B\r"
+        b"abc\x03\x1bOA\r" + esc + b"\x01x")
+
+
 def main():
     for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
-                avic_model, iommu_tables):
+                avic_model, iommu_tables, shell):
         gen()
     return 0
 

@@ -29,8 +29,11 @@ expect_match "${KEEL}vm0: inhibit irq-window set \(vCPU [0-9]+\): APIC accelerat
 expect_match "${KEEL}vm0: inhibit irq-window cleared \(vCPU [0-9]+\): APIC acceleration on"
 expect_match "${KEEL}vm0 vCPU 0: APIC emulated \(inhibits: [a-z,-]*irq-window"
 expect_match "${KEEL}vm0 vCPU 0: APIC accelerated"
-# ID changes set their reasons and restoring the IDs cleared them.
-expect_match "${KEEL}vm0: inhibit id-modified set"
-expect_match "${KEEL}vm0: inhibit id-modified(,id-aliased)? cleared"
+# ID changes set their reasons and restoring the IDs cleared them (xAPIC:
+# the x2APIC ID is read-only).
+if [[ $mode == xapic ]]; then
+    expect_match "${KEEL}vm0: inhibit id-modified set"
+    expect_match "${KEEL}vm0: inhibit id-modified(,id-aliased)? cleared"
+fi
 expect_end 0
 finish
