@@ -14,8 +14,9 @@ cpus=${1:?usage: inhibit-dynamics.sh CPUS xapic|x2apic}
 mode=${2:?usage: inhibit-dynamics.sh CPUS xapic|x2apic}
 require_guest apic
 
+reasons="irq-window,id-modified,id-aliased,base-moved"
 args=(--platform bochs-vmx --guest apic --cpus "$cpus" --set irq_ports=yes
-      --set inhibit_test=irq-window,id-modified,id-aliased,base-moved)
+      --set "inhibit_test=$reasons")
 [[ $mode == x2apic ]] && args+=(--append x2apic)
 keel_run "${args[@]}"
 expect_started
