@@ -101,14 +101,24 @@ static void vcpu_timers(struct vcpu *v)
     vplatform_uart_input(v->vm->plat); /* console input, when some waits */
 }
 
+static void vcpu_place(struct vcpu *v, bool running)
+{
+    uint64_t p = VCPU_PLACE_VALID | (v->pcpu->apic_id & VCPU_PLACE_HOST_ID_MASK)
+                 | (running ? VCPU_PLACE_RUNNING : 0);
+    if (__atomic_load_n(&v->placement, __ATOMIC_RELAXED) != p)
+        __atomic_store_n(&v->placement, p, __ATOMIC_RELEASE);
+}
+
 /* A halted or waiting vCPU: sleep until a kick or its next timer. */
 static void vcpu_block(struct percpu *pc, struct vcpu *v)
 {
+    vcpu_place(v, false);
     /* With posted interrupts a post to this vCPU must wake this CPU (the
      * vendor switches the notification to its wake-up vector); a post
      * that came before the switch means: do not sleep. */
     if (vops->block_prepare && !vops->block_prepare(v)) {
         vops->block_end(v);
+        vcpu_place(v, v->started);
         return;
     }
     host_timer_arm(vcpu_next_deadline(v, false));
@@ -116,6 +126,7 @@ static void vcpu_block(struct percpu *pc, struct vcpu *v)
     host_timer_arm(0);
     if (vops->block_end)
         vops->block_end(v);
+    vcpu_place(v, v->started);
 }
 
 /* The one acceleration predicate, asked before each entry; the vendor's
@@ -161,6 +172,7 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
     if (!v->started) {
         vcpu_start(v);
         v->started = true;
+        vcpu_place(v, true);
     }
     uint32_t gen = apic_inhibit_generation(&v->vm->inhibit);
     vcpu_update_accel(v);

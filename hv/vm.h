@@ -105,6 +105,13 @@ struct vcpu {
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
     bool nmi_unmask_at_next_exit; /* the IRET was seen; unblock once RIP moved */
     uint64_t nmi_iret_rip;
+    /* Where the vCPU runs, for whoever must target it without asking it
+     * (IOMMU posting: the guest-mode IRTE's destination and IsRun):
+     * VCPU_PLACE_* in one word, published by the run loop with release
+     * stores, read with vcpu_placement().  Exact whatever the vendor does
+     * with its own copy (AVIC's IsRunning is never set under erratum
+     * #1235; this record still says the vCPU runs). */
+    uint64_t placement;
     uint64_t exit_count[EXIT_REASON_COUNT];
     struct exit_record last[VCPU_LAST_EXITS];
     unsigned last_next;
@@ -162,6 +169,14 @@ void vm_end(struct vm *vm, int status, const char *fmt, ...) __attribute__((form
 int vm_stop_fault(struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vcpu_dump(struct vcpu *v, const char *why);
 void vcpu_kick(struct vcpu *v);
+
+#define VCPU_PLACE_HOST_ID_MASK 0xffffffffull  /* the physical CPU's APIC ID */
+#define VCPU_PLACE_RUNNING      (1ull << 32)   /* on its CPU, not blocked in HLT */
+#define VCPU_PLACE_VALID        (1ull << 33)   /* published at least once */
+static inline uint64_t vcpu_placement(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->placement, __ATOMIC_ACQUIRE);
+}
 bool vm_ended(const struct vm *vm);
 
 /* Guest virtual-memory helpers (walk the guest's page tables). */
