@@ -309,6 +309,7 @@ static int vplatform_acpi(struct vplatform *p)
         return -1;
     }
     log_debug("vm%u: ACPI RSDP at %#lx (%d bytes of tables)", vm->index, (unsigned long)rsdp, r);
+    p->acpi_rsdp = rsdp;
     return 0;
 }
 

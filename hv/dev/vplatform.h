@@ -73,6 +73,7 @@ struct vplatform {
      * only then (EOI-exit bitmaps, hv/vapic_accel.c). */
     uint64_t level_vec[4];
     volatile uint32_t level_gen;
+    uint64_t acpi_rsdp;               /* GPA of the guest's RSDP, set once at creation */
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the
