@@ -53,6 +53,8 @@ struct guest_acpi_params {
     uint8_t ioapic_id;
     bool have_pic;          /* dual 8259s: MADT PCAT_COMPAT */
     bool have_rtc;          /* a CMOS RTC at ports 0x70/0x71 */
+    uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
+                             * port, with \_S5 in the DSDT; 0: none */
 };
 
 /* ---- Table layouts (ACPI 6.5 chapter 5.2), little-endian, packed. ---- */
@@ -149,6 +151,8 @@ struct acpi_fadt {                  /* 5.2.9, table 5.9 */
 } __attribute__((packed));          /* 276 */
 
 /* FADT flags (table 5.10). */
+#define ACPI_GAS_SYSTEM_IO          1
+
 #define ACPI_FADT_WBINVD            (1u << 0)
 #define ACPI_FADT_PROC_C1           (1u << 2)
 #define ACPI_FADT_PWR_BUTTON        (1u << 4)   /* no fixed power button */

@@ -31,6 +31,7 @@
 #include "hv/dev/pic.h"
 #include "hv/dev/dev_pit.h"
 #include "hv/dev/dev_uart.h"
+#include "hv/dev/acpi_pm.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -48,6 +49,7 @@ struct vcpu;
 #define VPLAT_COM1_PORT   0x3f8
 #define VPLAT_COM1_IRQ    4
 #define VPLAT_PIT_IRQ     0
+#define VPLAT_ACPI_PM_PORT 0x600       /* PM1a blocks and PM timer (hv/dev/acpi_pm.h) */
 
 struct vplatform_opts {
     bool exit_port;
@@ -64,6 +66,7 @@ struct vplatform {
     struct pic_pair pic;
     struct pit pit;
     struct uart uart;                 /* COM1, the guest's console */
+    struct acpi_pm acpi_pm;           /* PM1a blocks, PM timer: poweroff ends the VM */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */

@@ -293,6 +293,52 @@ static void test_dsdt_valid(void)
     CHECK_EQ(rd64(f + 140) % 8, 0);
 }
 
+/* With a PM block: PM1a event/control and the PM timer in the FADT (32-bit
+ * fields and X_ generic addresses in system I/O), and \_S5 in the DSDT. */
+static void test_pm_blocks(void)
+{
+    static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+                                  0x0a, 5, 0x0a, 5, 0x00, 0x00 };
+    struct guest_acpi_params p = params(2, false);
+    const uint8_t *f, *d;
+    uint64_t rsdp;
+    int len;
+
+    p.pm_base = 0x600;
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    CHECK_EQ(rd32(f + 56), 0x600);          /* PM1a_EVT_BLK */
+    CHECK_EQ(f[88], 4);                     /* PM1_EVT_LEN */
+    CHECK_EQ(rd32(f + 64), 0x604);          /* PM1a_CNT_BLK */
+    CHECK_EQ(f[89], 2);                     /* PM1_CNT_LEN */
+    CHECK_EQ(rd32(f + 76), 0x608);          /* PM_TMR_BLK */
+    CHECK_EQ(f[91], 4);                     /* PM_TMR_LEN */
+    CHECK_EQ(rd32(f + 60), 0);              /* no PM1b */
+    CHECK_EQ(f[148], 1);                    /* X_PM1a_EVT_BLK: system I/O */
+    CHECK_EQ(f[149], 32);
+    CHECK_EQ(rd64(f + 148 + 4), 0x600);
+    CHECK_EQ(f[172], 1);                    /* X_PM1a_CNT_BLK */
+    CHECK_EQ(f[173], 16);
+    CHECK_EQ(rd64(f + 172 + 4), 0x604);
+    CHECK_EQ(f[208], 1);                    /* X_PM_TMR_BLK */
+    CHECK_EQ(f[209], 32);
+    CHECK_EQ(rd64(f + 208 + 4), 0x608);
+    CHECK_EQ(sum(f, 276), 0);
+    d = at(rd64(f + 140));
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ(rd32(d + 4), 36 + sizeof(s5));
+    CHECK(memcmp(d + 36, s5, sizeof(s5)) == 0);
+    CHECK_EQ(sum(d, 36 + sizeof(s5)), 0);
+    /* the MADT still parses after the longer DSDT */
+    CHECK(find(rsdp, "APIC") != 0);
+    CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
+}
+
 static void test_facs(void)
 {
     struct guest_acpi_params p = params(1, false);
@@ -653,6 +699,7 @@ int main(void)
     RUN(test_parse_through_rsdt);
     RUN(test_fadt_fields);
     RUN(test_dsdt_valid);
+    RUN(test_pm_blocks);
     RUN(test_facs);
     RUN(test_have_rtc);
     RUN(test_no_pic);
