@@ -127,3 +127,21 @@ int handle_msr_write(struct vcpu *v, const struct exit_record *e)
     }
     return vcpu_skip_insn(v, e);
 }
+
+/* RDPMC (APM vol. 3 and SDM vol. 2B "RDPMC"): ECX selects a counter; #GP
+ * for one the CPU does not have, and outside ring 0 unless CR4.PCE.  The
+ * counters are the emulated counter MSRs above (they never count), 48 bits
+ * wide as AMD's are. */
+int handle_rdpmc(struct vcpu *v, const struct exit_record *e)
+{
+    uint32_t idx = (uint32_t)v->gpr[GPR_RCX];
+    uint64_t *p = idx < vops->arch_pmc_count ? perf_msr(v, vops->arch_pmc_msr_base + idx) : NULL;
+    if (!p || (vops->cpl(v) > 0 && !(vops->get_cr(v, 4) & CR4_PCE))) {
+        vcpu_inject_gp(v);
+        return 0;
+    }
+    uint64_t val = *p & ((1ull << 48) - 1);
+    v->gpr[GPR_RAX] = (uint32_t)val;
+    v->gpr[GPR_RDX] = val >> 32;
+    return vcpu_skip_insn(v, e);
+}
