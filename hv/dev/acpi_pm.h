@@ -27,17 +27,23 @@
 #define ACPI_PM_PORTS      12u
 
 /* PM1 status / enable bits (tables 4.16, 4.17). */
-#define ACPI_PM1_TMR_STS     (1u << 0)
-#define ACPI_PM1_PWRBTN_STS  (1u << 8)
+#define ACPI_PM1_TMR_STS     (1u << 0)  /* and TMR_EN */
+#define ACPI_PM1_GBL_STS     (1u << 5)  /* and GBL_EN: the global lock's event */
+#define ACPI_PM1_PWRBTN_STS  (1u << 8)  /* and PWRBTN_EN */
+#define ACPI_PM1_SLPBTN_STS  (1u << 9)  /* and SLPBTN_EN */
+#define ACPI_PM1_RTC_STS     (1u << 10) /* and RTC_EN */
 #define ACPI_PM1_WAK_STS     (1u << 15)
-#define ACPI_PM1_STS_MASK    (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS | ACPI_PM1_WAK_STS)
-#define ACPI_PM1_EN_MASK     (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS)
+/* The enable bits an OS sets (ACPICA checks that each sticks); nothing
+ * here raises their events: no SCI is ever asserted. */
+#define ACPI_PM1_EN_MASK     (ACPI_PM1_TMR_STS | ACPI_PM1_GBL_STS | ACPI_PM1_PWRBTN_STS \
+                              | ACPI_PM1_SLPBTN_STS | ACPI_PM1_RTC_STS)
 /* PM1 control bits (table 4.18). */
 #define ACPI_PM1_SCI_EN      (1u << 0)
+#define ACPI_PM1_BM_RLD      (1u << 1)
 #define ACPI_PM1_SLP_TYP_SHIFT 10
 #define ACPI_PM1_SLP_TYP_MASK  (7u << ACPI_PM1_SLP_TYP_SHIFT)
 #define ACPI_PM1_SLP_EN      (1u << 13) /* write-only, reads 0 */
-#define ACPI_PM1_CNT_MASK    (ACPI_PM1_SCI_EN | ACPI_PM1_SLP_TYP_MASK)
+#define ACPI_PM1_CNT_MASK    (ACPI_PM1_SCI_EN | ACPI_PM1_BM_RLD | ACPI_PM1_SLP_TYP_MASK)
 
 #define ACPI_SLP_TYP_S5      5u /* what \_S5 in Keel's DSDT says */
 

@@ -37,6 +37,10 @@ static void test_pm1(void)
     /* unclaimed bytes read as ones */
     CHECK_EQ(acpi_pm_read(&pm, 6, 2, 0), 0xffff);
     CHECK_EQ(acpi_pm_read(&pm, ACPI_PM_PORTS - 1, 4, 0), 0xffffff00u);
+    /* GBL_EN alone sticks: ACPICA reads it back before it uses the global lock */
+    acpi_pm_write(&pm, ACPI_PM_EVT_OFF + 2, 2, 0);
+    acpi_pm_write(&pm, ACPI_PM_EVT_OFF + 2, 2, 1u << 5);
+    CHECK_EQ(acpi_pm_read(&pm, ACPI_PM_EVT_OFF + 2, 2, 0), 1u << 5);
 }
 
 static void test_sleep(void)
