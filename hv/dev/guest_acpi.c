@@ -101,9 +101,25 @@ static bool params_ok(const struct guest_acpi_params *p)
 static const uint8_t aml_s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
                                   0x0a, ACPI_SLP_TYP_S5, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00 };
 
+/* With the PCI host bridge (hv/dev/pci.h): Scope (\_SB) { Device (PCI0) {
+ * Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) } }, the PCI root bridge
+ * an ACPI OS scans bus 0 through (ACPI 6.5 6.1.5 "_HID"; PCI Firmware 3.2
+ * 4.1.1).  No _CRS: the OS takes its default windows, and says so.
+ * ScopeOp, PkgLength 29, "\_SB_"; ExtOpPrefix DeviceOp, PkgLength 21,
+ * "PCI0"; NameOp "_HID" DWordPrefix 030AD041H (EISA ID PNP0A03, stored
+ * byte-swapped); NameOp "_UID" ZeroOp. */
+static const uint8_t aml_pci0[] = {
+    0x10, 0x1d, '\\', '_', 'S', 'B', '_',
+    0x5b, 0x82, 0x15, 'P', 'C', 'I', '0',
+    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
+    0x08, '_', 'U', 'I', 'D', 0x00,
+};
+_Static_assert(sizeof(aml_pci0) == 1 + 0x1d, "ScopeOp, then PkgLength counts itself and the rest");
+
 static uint32_t dsdt_len(const struct guest_acpi_params *p)
 {
-    return (uint32_t)(sizeof(struct acpi_sdt_header) + (p->pm_base ? sizeof(aml_s5) : 0));
+    return (uint32_t)(sizeof(struct acpi_sdt_header) + (p->pm_base ? sizeof(aml_s5) : 0) +
+                      (p->pci_host ? sizeof(aml_pci0) : 0));
 }
 
 static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout *l)
@@ -261,13 +277,19 @@ static void write_facs(uint8_t *buf, const struct layout *l)
 
 static void write_dsdt(const struct guest_acpi_params *p, uint8_t *buf, const struct layout *l)
 {
-    uint8_t t[sizeof(struct acpi_sdt_header) + sizeof(aml_s5)];
+    uint8_t t[sizeof(struct acpi_sdt_header) + sizeof(aml_s5) + sizeof(aml_pci0)];
     struct acpi_sdt_header h;
     uint32_t len = dsdt_len(p);
+    size_t at = sizeof(h);
 
     header(&h, "DSDT", len, DSDT_REVISION);
     memcpy(t, &h, sizeof(h));
-    memcpy(t + sizeof(h), aml_s5, sizeof(aml_s5));
+    if (p->pm_base) {
+        memcpy(t + at, aml_s5, sizeof(aml_s5));
+        at += sizeof(aml_s5);
+    }
+    if (p->pci_host)
+        memcpy(t + at, aml_pci0, sizeof(aml_pci0));
     put_sdt(buf, l->dsdt, t, len);
 }
 

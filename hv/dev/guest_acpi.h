@@ -16,14 +16,17 @@
  *    NMI on LINT1 of all processors (Local APIC NMI, UID 0xFF, or Local
  *    x2APIC NMI, UID 0xFFFFFFFF), edge, active high.
  *  - FADT (rev. 6.5): not hardware-reduced (a HW-reduced x86 guest drops the
- *    PIT and 8259s Keel emulates); no SMI command port (always in ACPI mode),
- *    no PM timer, no PM1/GPE blocks, no reset register; SCI_INT 9; flags
- *    WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
+ *    PIT and 8259s Keel emulates); no SMI command port (always in ACPI mode);
+ *    with pm_base, the PM1a event and control blocks and the PM timer
+ *    (hv/dev/acpi_pm.h), else none; no GPE blocks, no reset register;
+ *    SCI_INT 9; flags WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
  *    IAPC_BOOT_ARCH: LEGACY_DEVICES (COM1 is an ISA device), no 8042, VGA not
  *    present, and "CMOS RTC not present" unless have_rtc.  DSDT and X_DSDT
  *    (and FIRMWARE_CTRL and X_FIRMWARE_CTRL) hold the same address.
  *  - FACS: required on non-HW-reduced platforms; 64 bytes, 64-byte aligned.
- *  - DSDT (rev. 2): the header and an empty AML body, which is valid AML.
+ *  - DSDT (rev. 2): with pm_base, the \_S5 object (soft-off, SLP_TYP 5);
+ *    with pci_host, \_SB.PCI0 (PNP0A03, the PCI root bridge); with neither
+ *    an empty AML body, which is valid AML.
  *
  * Pure code over a caller-provided buffer: no locking needed.
  */
@@ -55,6 +58,7 @@ struct guest_acpi_params {
     bool have_rtc;          /* a CMOS RTC at ports 0x70/0x71 */
     uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
                              * port, with \_S5 in the DSDT; 0: none */
+    bool pci_host;          /* a PCI host bridge (hv/dev/pci.h): \_SB.PCI0 in the DSDT */
 };
 
 /* ---- Table layouts (ACPI 6.5 chapter 5.2), little-endian, packed. ---- */

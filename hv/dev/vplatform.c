@@ -294,6 +294,23 @@ static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigne
         vm_end(v->vm, 0, "powered off (ACPI sleep state S5)");
 }
 
+static uint64_t pci_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint32_t val = pci_io_read(&p->pci, (uint16_t)port, size);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void pci_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pci_io_write(&p->pci, (uint16_t)port, size, (uint32_t)val);
+    spin_unlock(&p->lock);
+}
+
 static int vplatform_register(struct vplatform *p)
 {
     struct iobus *b = &p->vm->bus;
@@ -307,6 +324,8 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, VPLAT_COM1_PORT, 8, uart_read, uart_write, p, "16550 COM1");
     r |= iobus_add_port(b, VPLAT_ACPI_PM_PORT, ACPI_PM_PORTS, acpi_pm_port_read, acpi_pm_port_write,
                         p, "ACPI PM block");
+    r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
+                        "PCI configuration");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
@@ -328,6 +347,7 @@ static int vplatform_acpi(struct vplatform *p)
         .have_pic = true,
         .have_rtc = false,
         .pm_base = VPLAT_ACPI_PM_PORT,
+        .pci_host = true,
     };
     uint64_t rsdp;
     int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
@@ -355,6 +375,7 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
     uart_init(&p->uart, &uart_ops, p);
     acpi_pm_init(&p->acpi_pm);
+    pci_init(&p->pci);
     if (vplatform_register(p)) {
         log_err("vm%u: cannot register the platform devices", vm->index);
         return -1;

@@ -32,6 +32,7 @@
 #include "hv/dev/dev_pit.h"
 #include "hv/dev/dev_uart.h"
 #include "hv/dev/acpi_pm.h"
+#include "hv/dev/pci.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -67,6 +68,7 @@ struct vplatform {
     struct pit pit;
     struct uart uart;                 /* COM1, the guest's console */
     struct acpi_pm acpi_pm;           /* PM1a blocks, PM timer: poweroff ends the VM */
+    struct pci_host pci;              /* configuration mechanism #1, a host bridge */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */

@@ -339,6 +339,38 @@ static void test_pm_blocks(void)
     CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
 }
 
+/* With the PCI host bridge: \_SB.PCI0 (PNP0A03) after \_S5 in the DSDT. */
+static void test_pci_root_bridge(void)
+{
+    static const uint8_t pci0[] = { 0x10, 0x1d, '\\', '_', 'S', 'B', '_', 0x5b, 0x82, 0x15,
+                                    'P', 'C', 'I', '0', 0x08, '_', 'H', 'I', 'D', 0x0c,
+                                    0x41, 0xd0, 0x0a, 0x03, 0x08, '_', 'U', 'I', 'D', 0x00 };
+    struct guest_acpi_params p = params(1, false);
+    const uint8_t *f, *d;
+    uint64_t rsdp;
+    int len;
+
+    p.pm_base = 0x600;
+    p.pci_host = true;
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    d = f ? at(rd64(f + 140)) : NULL;
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ(rd32(d + 4), 36 + 14 + sizeof(pci0));
+    CHECK_EQ(d[36], 0x08);                          /* \_S5 first */
+    CHECK(memcmp(d + 36 + 14, pci0, sizeof(pci0)) == 0);
+    CHECK_EQ(sum(d, rd32(d + 4)), 0);
+    CHECK(find(rsdp, "APIC") != 0);
+    /* PCI alone */
+    p.pm_base = 0;
+    rsdp = build(&p, &len);
+    d = at(rd64(at(find(rsdp, "FACP")) + 140));
+    CHECK_EQ(rd32(d + 4), 36 + sizeof(pci0));
+    CHECK(memcmp(d + 36, pci0, sizeof(pci0)) == 0);
+}
+
 static void test_facs(void)
 {
     struct guest_acpi_params p = params(1, false);
@@ -700,6 +732,7 @@ int main(void)
     RUN(test_fadt_fields);
     RUN(test_dsdt_valid);
     RUN(test_pm_blocks);
+    RUN(test_pci_root_bridge);
     RUN(test_facs);
     RUN(test_have_rtc);
     RUN(test_no_pic);
