@@ -16,6 +16,7 @@
 #include "hv/host/console.h"
 #include "hv/host/lapic_host.h"
 #include "hv/linux_boot.h"
+#include "hv/dev/rtc.h"
 #include "hv/multiboot.h"
 #include "hv/host/time.h"
 #include "hv/vendor.h"
@@ -252,6 +253,8 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;
     s->platform.madt_x2apic = c->madt_x2apic;
+    s->platform.rtc_epoch = boot.rtc_epoch;
+    s->platform.rtc_tsc = boot.rtc_tsc;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);
@@ -269,6 +272,28 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
         return -1;
     }
     return 0;
+}
+
+/* The host's time of day for the guests' CMOS RTC (hv/dev/rtc.h), read
+ * once from the firmware (UEFI 2.10 8.3.1 GetTime).  A TimeZone is the
+ * offset of local time from UTC in minutes (local = UTC + TimeZone); an
+ * unspecified one is taken as UTC, which is how PC firmware under
+ * virtualization keeps it.  No clock: the guests start at 1970. */
+static void boot_read_time(void)
+{
+    EFI_TIME t;
+    EFI_STATUS st = uefi_call_wrapper(RT->GetTime, 2, &t, NULL);
+    boot.rtc_tsc = rdtsc();
+    if (EFI_ERROR(st) || t.Year < 1970 || t.Month < 1 || t.Month > 12) {
+        log_warn("no time of day from the firmware (EFI status %#lx): guests' clocks start "
+                 "at 1970", (unsigned long)st);
+        boot.rtc_epoch = 0;
+        return;
+    }
+    uint64_t e = rtc_epoch_seconds(t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second);
+    if (t.TimeZone != EFI_UNSPECIFIED_TIMEZONE && t.TimeZone >= -1440 && t.TimeZone <= 1440)
+        e -= (int64_t)t.TimeZone * 60;
+    boot.rtc_epoch = e;
 }
 
 static void boot_calibrate_tsc(void)
@@ -301,6 +326,7 @@ static int boot_prepare(EFI_HANDLE image)
         log_err("error: %s", err.msg);
         return -1;
     }
+    boot_read_time(); /* before the VMs, which take it for their RTC */
     boot.nvms = boot.cfg.nvms;
     for (unsigned i = 0; i < boot.nvms; i++)
         if (boot_load_vm(dir, i))

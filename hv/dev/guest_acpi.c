@@ -253,6 +253,7 @@ static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t
     f.sci_int = GUEST_ACPI_SCI_IRQ;
     f.p_lvl2_lat = C2_NOT_SUPPORTED;
     f.p_lvl3_lat = C3_NOT_SUPPORTED;
+    f.century = p->have_rtc ? GUEST_ACPI_RTC_CENTURY : 0;
     f.iapc_boot_arch = (uint16_t)(ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_VGA |
                                   (p->have_rtc ? 0 : ACPI_BOOT_NO_CMOS_RTC));
     f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |

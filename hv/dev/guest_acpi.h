@@ -21,7 +21,7 @@
  *    (hv/dev/acpi_pm.h), else none; no GPE blocks, no reset register;
  *    SCI_INT 9; flags WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
  *    IAPC_BOOT_ARCH: LEGACY_DEVICES (COM1 is an ISA device), no 8042, VGA not
- *    present, and "CMOS RTC not present" unless have_rtc.  DSDT and X_DSDT
+ *    present, and "CMOS RTC not present" unless have_rtc (then CENTURY = 0x32).  DSDT and X_DSDT
  *    (and FIRMWARE_CTRL and X_FIRMWARE_CTRL) hold the same address.
  *  - FACS: required on non-HW-reduced platforms; 64 bytes, 64-byte aligned.
  *  - DSDT (rev. 2): with pm_base, the \_S5 object (soft-off, SLP_TYP 5);
@@ -42,6 +42,7 @@
 #define GUEST_ACPI_LAPIC_BASE   0xFEE00000u
 #define GUEST_ACPI_IOAPIC_BASE  0xFEC00000u
 #define GUEST_ACPI_SCI_IRQ      9
+#define GUEST_ACPI_RTC_CENTURY  0x32        /* CMOS index of the century (hv/dev/rtc.h) */
 #define GUEST_ACPI_OEM_ID       "KEEL  "    /* 6 bytes */
 #define GUEST_ACPI_OEM_TABLE_ID "KEELVM  "  /* 8 bytes */
 #define GUEST_ACPI_CREATOR_ID   "KEEL"      /* 4 bytes */

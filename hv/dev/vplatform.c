@@ -311,6 +311,29 @@ static void pci_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
     spin_unlock(&p->lock);
 }
 
+/* The guest's time of day: the host's at boot plus the TSC time since. */
+static uint64_t rtc_now(const struct vplatform *p)
+{
+    return p->opts.rtc_epoch + (rdtsc() - p->opts.rtc_tsc) / tsc_hz;
+}
+
+static uint64_t rtc_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint8_t val = rtc_io_read(&p->rtc, (uint16_t)port, rtc_now(p));
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void rtc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    rtc_io_write(&p->rtc, (uint16_t)port, (uint8_t)val, rtc_now(p));
+    spin_unlock(&p->lock);
+}
+
 static int vplatform_register(struct vplatform *p)
 {
     struct iobus *b = &p->vm->bus;
@@ -326,6 +349,7 @@ static int vplatform_register(struct vplatform *p)
                         p, "ACPI PM block");
     r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
                         "PCI configuration");
+    r |= iobus_add_port(b, RTC_INDEX_PORT, 2, rtc_port_read, rtc_port_write, p, "CMOS RTC");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
@@ -345,7 +369,7 @@ static int vplatform_acpi(struct vplatform *p)
         .x2apic = p->opts.madt_x2apic,
         .ioapic_id = VPLAT_IOAPIC_ID,
         .have_pic = true,
-        .have_rtc = false,
+        .have_rtc = true,
         .pm_base = VPLAT_ACPI_PM_PORT,
         .pci_host = true,
     };
@@ -376,6 +400,7 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     uart_init(&p->uart, &uart_ops, p);
     acpi_pm_init(&p->acpi_pm);
     pci_init(&p->pci);
+    rtc_init(&p->rtc);
     if (vplatform_register(p)) {
         log_err("vm%u: cannot register the platform devices", vm->index);
         return -1;

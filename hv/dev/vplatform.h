@@ -33,6 +33,7 @@
 #include "hv/dev/dev_uart.h"
 #include "hv/dev/acpi_pm.h"
 #include "hv/dev/pci.h"
+#include "hv/dev/rtc.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -57,6 +58,9 @@ struct vplatform_opts {
     bool irq_ports;
     bool pit_discard;
     bool madt_x2apic;
+    /* The host's time of day at boot (seconds since 1970, UTC) and the host
+     * TSC then: the CMOS RTC counts on from them. */
+    uint64_t rtc_epoch, rtc_tsc;
 };
 
 struct vplatform {
@@ -69,6 +73,7 @@ struct vplatform {
     struct uart uart;                 /* COM1, the guest's console */
     struct acpi_pm acpi_pm;           /* PM1a blocks, PM timer: poweroff ends the VM */
     struct pci_host pci;              /* configuration mechanism #1, a host bridge */
+    struct rtc rtc;                   /* CMOS RTC, time from opts.rtc_epoch */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */

@@ -27,6 +27,8 @@ expect_match '^vm0\| \[ *[0-9.]+\] Linux version '
 expect_match "^vm0\| keel-linux: Linux [0-9][^ ]*, $cpus CPU\(s\) online, [0-9]+ kB memory\$"
 expect_match "^vm0\| keel-check: cpus_online=$cpus\$"
 expect_match '^vm0\| keel-check: mem_total_kb=[0-9]{5,}$'
+# the CMOS RTC gave the host's time of day, not 1970
+expect_match '^vm0\| keel-check: date=20[2-9][0-9]-[01][0-9]-[0-3][0-9]T'
 # one non-zero LOC count per CPU
 expect_match "^vm0\| keel-check: loc=[1-9][0-9]*(,[1-9][0-9]*){$((cpus - 1))}\$"
 expect_match '^vm0\| keel-check: dmesg_apic_error=0$'
