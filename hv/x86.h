@@ -34,6 +34,7 @@
 #define CR4_OSXSAVE    (1ull << 18)
 
 /* EFER (APM 3.1.7) */
+#define MSR_IA32_MISC_ENABLE 0x1a0u /* SDM vol. 4 table 2-2 */
 #define MSR_EFER      0xc0000080u
 #define EFER_SCE      (1ull << 0)
 #define EFER_LME      (1ull << 8)

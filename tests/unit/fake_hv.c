@@ -77,6 +77,7 @@ static const struct vcpu_ops fake_ops = {
     .name = "fake",
     .arch_perf_msr_base = 0xc0010000u,
     .arch_perf_msr_count = 8,
+    .has_misc_enable = true,
     .arch_pmc_msr_base = 0xc0010004u,
     .arch_pmc_count = 4,
     .inject_event = f_inject,

@@ -357,6 +357,31 @@ static void test_msr_counters(void)
     CHECK_EQ(fk.tsc_offset, v->tsc_offset);
 }
 
+/* IA32_MISC_ENABLE (on a vendor that has it, as the fake does): fast
+ * strings, BTS and PEBS unavailable; writing the same value is accepted,
+ * any change is #GP. */
+static void test_misc_enable(void)
+{
+    struct vcpu *v = fake_reset();
+    struct exit_record e = msr_rec(EXIT_MSR_READ, MSR_IA32_MISC_ENABLE);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->gpr[GPR_RAX], 0x1801);
+    CHECK_EQ(v->gpr[GPR_RDX], 0);
+    v = fake_reset();
+    e = msr_rec(EXIT_MSR_WRITE, MSR_IA32_MISC_ENABLE);
+    v->gpr[GPR_RAX] = 0x1801;
+    v->gpr[GPR_RDX] = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->rip, 0x1002);
+    v = fake_reset();
+    v->gpr[GPR_RAX] = 0x1801;
+    v->gpr[GPR_RDX] = 1u << 2; /* XD disable */
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+}
+
 /* RDPMC reads the emulated counters: ECX 0..3 are PERF_CTR0..3, 48 bits;
  * a counter that does not exist, or ring 3 without CR4.PCE, is #GP. */
 static void test_rdpmc(void)
@@ -653,6 +678,7 @@ int main(void)
     test_msr_efer_pat();
     test_msr_counters();
     test_rdpmc();
+    test_misc_enable();
     test_mmio_loads();
     test_mmio_stores();
     test_mmio_open_bus();
