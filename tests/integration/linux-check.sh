@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# linux.check-1cpu, linux.check-4cpu: Debian's Linux kernel
-# (linux-image-cloud-amd64) boots under Keel on CPUS vCPUs (the argument)
+# linux.check-1cpu, linux.check-4cpu, vmx.linux-check-1cpu: Debian's Linux
+# kernel (linux-image-cloud-amd64) boots under Keel on CPUS vCPUs (the first
+# argument) on PLATFORM (the second, default qemu-svm)
 # with the project's initramfs (guest/linux) in check mode: every CPU comes
 # online (INIT/SIPI), /init prints its summary, keel-check its
 # machine-readable lines (docs/linux.md) with local timer interrupts on
@@ -11,7 +12,8 @@
 # (tools/keel deps installs the package).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-cpus=${1:?usage: linux-check.sh CPUS}
+cpus=${1:?usage: linux-check.sh CPUS [PLATFORM]}
+platform=${2:-qemu-svm}
 require_keel
 initramfs=$GUESTS/initramfs.cpio.gz
 [[ -f $initramfs ]] || missing_product "$initramfs"
@@ -19,7 +21,7 @@ kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort
 [[ -n $kernel && -r $kernel ]] ||
     missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
 
-keel_run --guest "$kernel" --file "$initramfs" --set initrd=initramfs.cpio.gz \
+keel_run --platform "$platform" --guest "$kernel" --file "$initramfs" --set initrd=initramfs.cpio.gz \
     --mem 256M --cpus "$cpus" --append 'console=ttyS0 keel.check=1 panic=-1'
 expect_started
 expect_match "${KEEL}vm0 \(vm0\): Linux boot protocol 2\.[0-9]+, kernel at 0x"
