@@ -25,6 +25,7 @@ struct boot_state {
     struct vm_spec vm[KEEL_MAX_VMS];
     unsigned nvms;
     uint64_t trampoline_pa;                /* one page below 1 MiB */
+    uint64_t rtc_epoch, rtc_tsc;           /* host time of day at boot and the TSC then */
     uint64_t pml4_pa;                      /* host page tables, below 4 GiB */
     uint64_t map_limit;                    /* identity map covers [0, map_limit) */
     bool conout_serial;

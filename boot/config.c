@@ -26,6 +26,7 @@ enum key_id {
     K_APIC_ACCEL,
     K_CONSOLE,
     K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235, K_INHIBIT_TEST,
+    K_INITRD,
     K_COUNT
 };
 
@@ -49,7 +50,10 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_NAME] = { "name", true, false, "1..31 of A-Z a-z 0-9 _ -", "vmN",
                  "the VM's name in messages" },
     [K_GUEST] = { "guest", true, false, "builtin | path relative to keel.efi (<= 127 chars)",
-                  "builtin (vm0), none (others)", "the VM's multiboot kernel" },
+                  "builtin (vm0), none (others)",
+                  "the VM's kernel: a multiboot image or a Linux bzImage (recognised by content)" },
+    [K_INITRD] = { "initrd", true, false, "path relative to keel.efi (<= 127 chars); empty: none",
+                   "none", "the initrd (initramfs) of a Linux guest" },
     [K_CMDLINE] = { "cmdline", true, false, "text, <= 511 chars", "empty",
                     "the guest kernel's command line" },
     [K_MODULE] = { "module", true, true, "path [command line]; empty clears the list", "none",
@@ -431,6 +435,20 @@ static int set_cmdline(struct parser *p)
     return 0;
 }
 
+/* initrd = path, or empty for none (so --set initrd= drops one given in the file). */
+static int set_initrd(struct parser *p)
+{
+    struct keel_vm_cfg *vm = p->vm;
+    if (p->vallen > KEEL_PATH_MAX)
+        return value_too_long(p, KEEL_PATH_MAX);
+    if (p->vallen == 0)
+        vm->initrd[0] = '\0';
+    else if (!copy_path(vm->initrd, p->val, p->vallen))
+        return bad_value(p, PATH_EXPECTED);
+    vm->initrd_line = p->line;
+    return 0;
+}
+
 static int set_module(struct parser *p)
 {
     struct keel_vm_cfg *vm = p->vm;
@@ -582,6 +600,7 @@ static const setter_fn setters[K_COUNT] = {
     [K_NAME] = set_name,
     [K_GUEST] = set_guest,
     [K_CMDLINE] = set_cmdline,
+    [K_INITRD] = set_initrd,
     [K_MODULE] = set_module,
     [K_CPUS] = set_cpus,
     [K_MEMORY] = set_memory,

@@ -57,6 +57,8 @@ struct keel_vm_cfg {
     bool builtin;                    /* guest = builtin: the image inside keel.efi */
     char guest[KEEL_PATH_MAX + 1];   /* otherwise the image's path */
     unsigned guest_line;
+    char initrd[KEEL_PATH_MAX + 1];  /* a Linux guest's initrd, "" for none */
+    unsigned initrd_line;
     char cmdline[KEEL_CMDLINE_MAX + 1];
     unsigned nmodules;
     struct keel_module_cfg module[KEEL_MAX_MODULES];

@@ -15,6 +15,8 @@
 #include "boot/efi_util.h"
 #include "hv/host/console.h"
 #include "hv/host/lapic_host.h"
+#include "hv/linux_boot.h"
+#include "hv/dev/rtc.h"
 #include "hv/multiboot.h"
 #include "hv/host/time.h"
 #include "hv/vendor.h"
@@ -183,6 +185,57 @@ static int boot_read_named(struct efi_files *dir, const char *path, unsigned lin
     return 0;
 }
 
+/* A Linux guest (recognised by its setup header): the initrd is read and
+ * the kernel checked with it, so a kernel or initrd that cannot boot is
+ * refused here, naming the files, before anything changes. */
+static int boot_check_linux(struct efi_files *dir, const struct keel_vm_cfg *c, struct vm_spec *s)
+{
+    char err[200];
+    s->linux_guest = true;
+    if (c->nmodules) {
+        log_err("error: %s:%u: guest '%s' is a Linux kernel: give its initrd with 'initrd', "
+                "'module' is for Multiboot guests", KEEL_CFG, c->module[0].line, c->guest);
+        return -1;
+    }
+    if (c->initrd[0] && boot_read_named(dir, c->initrd, c->initrd_line, "initrd",
+                                        (void **)&s->initrd, &s->initrd_len))
+        return -1;
+    if (lb_check(s->image, s->image_len, s->mem_size, s->cmdline, s->initrd_len, NULL, err,
+                 sizeof(err))) {
+        log_err("error: %s:%u: Linux kernel '%s'%s%s%s: %s", KEEL_CFG, c->guest_line, c->guest,
+                c->initrd[0] ? " with initrd '" : "", c->initrd, c->initrd[0] ? "'" : "", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A Multiboot guest and its modules. */
+static int boot_check_multiboot(struct efi_files *dir, const struct keel_vm_cfg *c,
+                                struct vm_spec *s)
+{
+    char err[160];
+    const char *name = c->builtin ? "builtin" : c->guest;
+    if (c->initrd[0]) {
+        log_err("error: %s:%u: initrd '%s' given, but guest '%s' is not a Linux kernel (a "
+                "Multiboot guest takes 'module' lines)", KEEL_CFG, c->initrd_line, c->initrd, name);
+        return -1;
+    }
+    if (mb_check(s->image, s->image_len, s->mem_size, NULL, err, sizeof(err))) {
+        log_err("error: %s:%u: guest image '%s': %s", KEEL_CFG, c->guest_line, name, err);
+        return -1;
+    }
+    for (unsigned m = 0; m < c->nmodules; m++) {
+        void *data;
+        if (boot_read_named(dir, c->module[m].path, c->module[m].line, "module", &data,
+                            &s->mods[m].len))
+            return -1;
+        s->mods[m].data = data;
+        s->mods[m].cmdline = c->module[m].args[0] ? c->module[m].args : c->module[m].path;
+    }
+    s->nmods = c->nmodules;
+    return 0;
+}
+
 static int boot_load_vm(struct efi_files *dir, unsigned i)
 {
     const struct keel_vm_cfg *c = &boot.cfg.vm[i];
@@ -205,6 +258,8 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;
     s->platform.madt_x2apic = c->madt_x2apic;
+    s->platform.rtc_epoch = boot.rtc_epoch;
+    s->platform.rtc_tsc = boot.rtc_tsc;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);
@@ -212,21 +267,9 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
                                &s->image_len)) {
         return -1;
     }
-    char err[160];
-    if (mb_check(s->image, s->image_len, s->mem_size, NULL, err, sizeof(err))) {
-        log_err("error: %s:%u: guest image '%s': %s", KEEL_CFG, c->guest_line,
-                c->builtin ? "builtin" : c->guest, err);
+    if (c->builtin || !lb_is_bzimage(s->image, s->image_len) ? boot_check_multiboot(dir, c, s)
+                                                             : boot_check_linux(dir, c, s))
         return -1;
-    }
-    for (unsigned m = 0; m < c->nmodules; m++) {
-        void *data;
-        if (boot_read_named(dir, c->module[m].path, c->module[m].line, "module", &data,
-                            &s->mods[m].len))
-            return -1;
-        s->mods[m].data = data;
-        s->mods[m].cmdline = c->module[m].args[0] ? c->module[m].args : c->module[m].path;
-    }
-    s->nmods = c->nmodules;
     s->mem_hpa = efi_alloc_pages_aligned(s->mem_size / 4096, 2u << 20);
     if (!s->mem_hpa) {
         log_err("error: %s: not enough memory for vm%u's %lu MiB", KEEL_CFG, i,
@@ -242,6 +285,28 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
 static uint64_t boot_iommu_pages(uint64_t npages)
 {
     return efi_alloc_pages_below(npages, 0xffffffffull);
+}
+
+/* The host's time of day for the guests' CMOS RTC (hv/dev/rtc.h), read
+ * once from the firmware (UEFI 2.10 8.3.1 GetTime).  A TimeZone is the
+ * offset of local time from UTC in minutes (local = UTC + TimeZone); an
+ * unspecified one is taken as UTC, which is how PC firmware under
+ * virtualization keeps it.  No clock: the guests start at 1970. */
+static void boot_read_time(void)
+{
+    EFI_TIME t;
+    EFI_STATUS st = uefi_call_wrapper(RT->GetTime, 2, &t, NULL);
+    boot.rtc_tsc = rdtsc();
+    if (EFI_ERROR(st) || t.Year < 1970 || t.Month < 1 || t.Month > 12) {
+        log_warn("no time of day from the firmware (EFI status %#lx): guests' clocks start "
+                 "at 1970", (unsigned long)st);
+        boot.rtc_epoch = 0;
+        return;
+    }
+    uint64_t e = rtc_epoch_seconds(t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second);
+    if (t.TimeZone != EFI_UNSPECIFIED_TIMEZONE && t.TimeZone >= -1440 && t.TimeZone <= 1440)
+        e -= (int64_t)t.TimeZone * 60;
+    boot.rtc_epoch = e;
 }
 
 static void boot_calibrate_tsc(void)
@@ -274,6 +339,7 @@ static int boot_prepare(EFI_HANDLE image)
         log_err("error: %s", err.msg);
         return -1;
     }
+    boot_read_time(); /* before the VMs, which take it for their RTC */
     boot.nvms = boot.cfg.nvms;
     for (unsigned i = 0; i < boot.nvms; i++)
         if (boot_load_vm(dir, i))

@@ -71,3 +71,21 @@ void vcpu_state_linux32(struct vcpu_entry_state *s, uint32_t eip, uint32_t boot_
     vcpu_state_flat32(s, 0x10, 0x18, eip);
     s->gpr_rsi = boot_params;
 }
+
+/* Long mode needs CR0.PG with CR4.PAE and EFER.LME, which makes EFER.LMA
+ * (SDM vol. 3 10.8.5; APM vol. 2 14.6.1); a CS with L set runs 64-bit code.
+ * FS and GS are loaded with __BOOT_DS as well: the protocol leaves them
+ * undefined and the kernel reloads them. */
+void vcpu_state_linux64(struct vcpu_entry_state *s, uint64_t rip, uint64_t boot_params,
+                        uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit)
+{
+    vcpu_state_flat32(s, 0x10, 0x18, 0);
+    s->seg[SREG_CS].attrib = SEG_ATTR_CODE64;
+    s->gdtr = (struct seg_state){ .limit = gdt_limit, .base = gdt_base };
+    s->cr0 = CR0_PE | CR0_ET | CR0_PG;
+    s->cr3 = cr3;
+    s->cr4 = CR4_PAE;
+    s->efer = EFER_LME | EFER_LMA;
+    s->rip = rip;
+    s->gpr_rsi = boot_params;
+}

@@ -22,6 +22,7 @@
 #define SEG_ATTR_DATA16   0x0093u /* present, DPL 0, data read/write, accessed */
 #define SEG_ATTR_CODE32   0x0c9bu /* ... with D/B and G: 4 GiB flat */
 #define SEG_ATTR_DATA32   0x0c93u
+#define SEG_ATTR_CODE64   0x0a9bu /* ... with L and G, D/B clear: 64-bit code (APM 4.8.1) */
 #define SEG_ATTR_LDT      0x0082u /* present LDT */
 #define SEG_ATTR_TSS_BUSY 0x008bu /* present busy 32-bit TSS (VMX accepts 3 or 11) */
 #define SEG_ATTR_L        (1u << 9)
@@ -62,5 +63,11 @@ void vcpu_state_multiboot(struct vcpu_entry_state *s, uint32_t eip, uint32_t eax
 /* Linux 32-bit boot protocol: __BOOT_CS 10H, __BOOT_DS 18H, ESI = the
  * boot_params (zero page). */
 void vcpu_state_linux32(struct vcpu_entry_state *s, uint32_t eip, uint32_t boot_params);
+/* Linux 64-bit boot protocol (boot.rst "64-bit Boot Protocol"): long mode
+ * with paging on through the identity-mapped tables at @cr3, the loader's
+ * GDT at @gdt_base (__BOOT_CS 10H 64-bit code, __BOOT_DS 18H in DS, ES,
+ * SS), interrupts off, RSI = the boot_params (zero page). */
+void vcpu_state_linux64(struct vcpu_entry_state *s, uint64_t rip, uint64_t boot_params,
+                        uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit);
 
 #endif /* KEEL_HV_VCPU_STATE_H */

@@ -36,6 +36,14 @@ struct vcpu_ops {
      * must not #GP.  Keel keeps what the guest writes; nothing counts. */
     uint32_t arch_perf_msr_base;
     unsigned arch_perf_msr_count;
+    /* RDPMC counter i (i < arch_pmc_count) is the MSR arch_pmc_msr_base + i
+     * among those (AMD: PERF_CTR0..3 at C0010004H, APM vol. 3 "RDPMC");
+     * 0: RDPMC #GPs. */
+    uint32_t arch_pmc_msr_base;
+    unsigned arch_pmc_count;
+    /* IA32_MISC_ENABLE (1A0H), architectural on Intel (SDM vol. 4 table 2-2),
+     * absent on AMD: Linux reads it in its first instructions on Intel. */
+    bool has_misc_enable;
     /* What the CPU can accelerate of the APIC (filled by probe); NULL or
      * all false: the APIC is always emulated. */
     const struct apic_accel_caps *apic_accel_caps;

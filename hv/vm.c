@@ -303,3 +303,11 @@ void vcpu_start_multiboot(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t e
     vcpu_state_multiboot(&s, eip, eax, ebx);
     vcpu_load_entry(v, &s);
 }
+
+void vcpu_start_linux64(struct vcpu *v, uint64_t rip, uint64_t boot_params, uint64_t cr3,
+                        uint64_t gdt_base, uint16_t gdt_limit)
+{
+    struct vcpu_entry_state s;
+    vcpu_state_linux64(&s, rip, boot_params, cr3, gdt_base, gdt_limit);
+    vcpu_load_entry(v, &s);
+}

@@ -203,6 +203,9 @@ void vcpu_inject_ud(struct vcpu *v);
 void vcpu_reset_init(struct vcpu *v);
 void vcpu_start_sipi(struct vcpu *v, uint8_t vector);
 void vcpu_start_multiboot(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
+/* The Linux 64-bit boot protocol's entry (hv/linux_boot.c lays it out). */
+void vcpu_start_linux64(struct vcpu *v, uint64_t rip, uint64_t boot_params, uint64_t cr3,
+                        uint64_t gdt_base, uint16_t gdt_limit);
 
 /* Set once at boot: how many VMs run; the last vm_end() calls
  * keel_all_vms_ended() (boot/finish.c). */

@@ -6,6 +6,8 @@
 
 #include "hv/host/console.h"
 #include "hv/mm/mem.h"
+#include "hv/dev/guest_acpi.h"
+#include "hv/linux_boot.h"
 #include "hv/multiboot.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -44,22 +46,59 @@ static int vm_map_memory(struct vm *vm)
     return r;
 }
 
-static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
+static int vm_load_multiboot(struct vm *vm, const struct vm_spec *s, uint64_t *entry, char *err,
+                             size_t errlen)
 {
     struct mb_load_result res;
-    char err[160];
     if (mb_load(s->image, s->image_len, s->cmdline, s->mods, s->nmods,
-                phys_to_virt(vm->mem_hpa), vm->mem_size, &res, err, sizeof(err))) {
+                phys_to_virt(vm->mem_hpa), vm->mem_size, &res, err, errlen))
+        return -1;
+    vcpu_start_multiboot(vm->vcpus[0], res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
+    *entry = res.entry;
+    return 0;
+}
+
+/* The platform's layout for the kernel's e820 map: the ACPI tables
+ * vplatform_create() wrote, the I/O APIC and the local APIC pages. */
+static int vm_load_linux(struct vm *vm, const struct vm_spec *s, uint64_t *entry, char *err,
+                         size_t errlen)
+{
+    const struct lb_platform plat = {
+        .acpi_gpa = VPLAT_ACPI_GPA, .acpi_size = VPLAT_ACPI_SIZE,
+        .rsdp_gpa = vm->plat->acpi_rsdp,
+        .ioapic_gpa = VPLAT_IOAPIC_BASE, .ioapic_size = VPLAT_IOAPIC_SIZE,
+        .lapic_gpa = GUEST_ACPI_LAPIC_BASE, .lapic_size = PAGE_SIZE,
+    };
+    struct lb_load_result res;
+    if (lb_load(s->image, s->image_len, s->cmdline, s->initrd, s->initrd_len, &plat,
+                phys_to_virt(vm->mem_hpa), vm->mem_size, &res, err, errlen))
+        return -1;
+    vcpu_start_linux64(vm->vcpus[0], res.entry, res.boot_params, res.cr3, res.gdt_base,
+                       res.gdt_limit);
+    log_info("vm%u (%s): Linux boot protocol %u.%02u, kernel at %#lx, initrd %lu bytes at %#lx",
+             vm->index, vm->name, res.info.version >> 8, res.info.version & 0xff,
+             (unsigned long)res.info.load_addr, (unsigned long)s->initrd_len,
+             (unsigned long)res.info.initrd_addr);
+    *entry = res.entry;
+    return 0;
+}
+
+static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
+{
+    char err[200];
+    uint64_t entry;
+    int r = s->linux_guest ? vm_load_linux(vm, s, &entry, err, sizeof(err))
+                           : vm_load_multiboot(vm, s, &entry, err, sizeof(err));
+    if (r) {
         log_err("vm%u (%s): cannot load the guest: %s", vm->index, vm->name, err);
         return -1;
     }
     struct vcpu *bsp = vm->vcpus[0];
-    vcpu_start_multiboot(bsp, res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
     bsp->state = VCPU_RUNNABLE;
     bsp->started = true;
-    log_info("vm%u (%s): %lu MiB, %u vCPU%s on CPUs %u-%u, entry %#x", vm->index, vm->name,
+    log_info("vm%u (%s): %lu MiB, %u vCPU%s on CPUs %u-%u, entry %#lx", vm->index, vm->name,
              (unsigned long)(vm->mem_size >> 20), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
-             s->first_cpu, s->first_cpu + s->ncpus - 1, res.entry);
+             s->first_cpu, s->first_cpu + s->ncpus - 1, (unsigned long)entry);
     return 0;
 }
 

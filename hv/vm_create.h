@@ -3,6 +3,7 @@
 #ifndef KEEL_HV_VM_CREATE_H
 #define KEEL_HV_VM_CREATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@ struct vm_spec {
     const uint8_t *image;
     size_t image_len;
     const char *cmdline;
+    bool linux_guest;        /* a bzImage (hv/linux_boot.c), else Multiboot */
+    const uint8_t *initrd;   /* Linux only; NULL for none */
+    size_t initrd_len;
     struct mb_module mods[MB_MAX_MODULES];
     unsigned nmods;
     uint64_t mem_size;

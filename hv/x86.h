@@ -26,6 +26,7 @@
 #define CR4_PSE        (1ull << 4)
 #define CR4_PAE        (1ull << 5)
 #define CR4_PGE        (1ull << 7)
+#define CR4_PCE        (1ull << 8)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_LA57       (1ull << 12)
@@ -33,6 +34,7 @@
 #define CR4_OSXSAVE    (1ull << 18)
 
 /* EFER (APM 3.1.7) */
+#define MSR_IA32_MISC_ENABLE 0x1a0u /* SDM vol. 4 table 2-2 */
 #define MSR_EFER      0xc0000080u
 #define EFER_SCE      (1ull << 0)
 #define EFER_LME      (1ull << 8)

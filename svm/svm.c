@@ -125,7 +125,10 @@ static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
     vmcb->ctl.intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI
         | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT
         | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR
-        | SVM_INTERCEPT_SHUTDOWN;
+        | SVM_INTERCEPT_SHUTDOWN
+        /* RDPMC would read the host's counters (or #UD under QEMU's TCG):
+         * the guest gets its own, emulated ones (hv/emul/emul_msr.c). */
+        | SVM_INTERCEPT_RDPMC;
     vmcb->ctl.intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL
         | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI
         | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_RDTSCP
@@ -374,6 +377,8 @@ const struct vcpu_ops svm_ops = {
     .x2apic_icr_bit12_gp = true,
     .arch_perf_msr_base = 0xc0010000u, /* PERF_CTL0..3, PERF_CTR0..3 */
     .arch_perf_msr_count = 8,
+    .arch_pmc_msr_base = 0xc0010004u, /* PERF_CTR0..3 */
+    .arch_pmc_count = 4,
     .probe = svm_probe,
     .cpu_enable = svm_cpu_enable,
     .vm_init = svm_vm_init,

@@ -24,6 +24,7 @@ static const struct { uint32_t code; enum exit_reason reason; } svm_exit_map[] =
     { SVM_EXIT_INVLPGA, EXIT_VIRT_INSN }, { SVM_EXIT_RDTSCP, EXIT_VIRT_INSN },
     { SVM_EXIT_XSETBV, EXIT_XSETBV },   { SVM_EXIT_INVD, EXIT_VIRT_INSN },
     { SVM_EXIT_VINTR, EXIT_INTR_WINDOW }, { SVM_EXIT_IRET, EXIT_IRET },
+    { SVM_EXIT_RDPMC, EXIT_RDPMC },
 };
 
 static enum exit_reason svm_reason(uint32_t code)

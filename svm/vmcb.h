@@ -136,6 +136,7 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_INTERCEPT_SMI         (1u << 2)
 #define SVM_INTERCEPT_INIT        (1u << 3)
 #define SVM_INTERCEPT_VINTR       (1u << 4)
+#define SVM_INTERCEPT_RDPMC       (1u << 15)
 #define SVM_INTERCEPT_CPUID       (1u << 18)
 #define SVM_INTERCEPT_IRET        (1u << 20)
 #define SVM_INTERCEPT_INVD        (1u << 22)
@@ -216,6 +217,7 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_EXIT_VINTR      0x064
 #define SVM_EXIT_CPUID      0x072
 #define SVM_EXIT_IRET       0x074
+#define SVM_EXIT_RDPMC      0x06f
 #define SVM_EXIT_INVD       0x076
 #define SVM_EXIT_HLT        0x078
 #define SVM_EXIT_INVLPGA    0x07a

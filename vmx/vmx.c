@@ -431,6 +431,7 @@ static void vmx_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 
 const struct vcpu_ops vmx_ops = {
     .name = "vmx",
+    .has_misc_enable = true,
     .npt_format = &npt_format_ept,
     .x2apic_icr_bit12_gp = false,
     .apic_accel_caps = &vmx_accel_caps,

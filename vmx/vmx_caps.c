@@ -202,6 +202,8 @@ static int negotiate_pin(struct nego *n)
  *   interrupt-window exiting    REQUIRED  available, set per vCPU (vops->set_intr_window)
  *   use TSC offsetting          REQUIRED  vops->set_tsc_offset
  *   HLT exiting                 REQUIRED  an idle vCPU gives the CPU back
+ *   RDPMC exiting               REQUIRED  the guest reads its own (emulated) counters, not
+ *                                         the host's (hv/emul/emul_msr.c handle_rdpmc)
  *   use I/O bitmaps             REQUIRED  per-VM port intercepts
  *   use MSR bitmaps             REQUIRED  per-VM MSR intercepts
  *   activate secondary controls REQUIRED  EPT and unrestricted guest live there
@@ -220,6 +222,7 @@ static int negotiate_proc(struct nego *n)
     if (require_available(n, g, VMX_PROC_INTR_WINDOW_EXITING, "interrupt-window exiting") < 0
         || require(n, g, VMX_PROC_TSC_OFFSETTING, "use TSC offsetting") < 0
         || require(n, g, VMX_PROC_HLT_EXITING, "HLT exiting") < 0
+        || require(n, g, VMX_PROC_RDPMC_EXITING, "RDPMC exiting") < 0
         || require(n, g, VMX_PROC_IO_BITMAPS, "use I/O bitmaps") < 0
         || require(n, g, VMX_PROC_MSR_BITMAPS, "use MSR bitmaps") < 0
         || require(n, g, VMX_PROC_SECONDARY_CONTROLS, "activate secondary controls") < 0)

@@ -124,7 +124,11 @@ int vmx_apply_pending(struct vcpu *v, struct vmx_vcpu *x)
     r |= vmcs_writenat(VMCS_GUEST_DR7, p->dr7);
     r |= vmcs_write64(VMCS_GUEST_EFER, p->efer);
     r |= vmcs_write64(VMCS_GUEST_PAT, p->pat);
-    r |= vmcs_write32(VMCS_ENTRY_CONTROLS, vmx_ctl.entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
+    /* "IA-32e mode guest" must equal EFER.LMA (SDM 27.3.1.1): set for a
+     * state that starts in long mode (the Linux 64-bit entry). */
+    r |= vmcs_write32(VMCS_ENTRY_CONTROLS, (p->efer & EFER_LMA)
+                                               ? vmx_ctl.entry | VMX_ENTRY_CTL_IA32E_GUEST
+                                               : vmx_ctl.entry & ~VMX_ENTRY_CTL_IA32E_GUEST);
     r |= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
     r |= vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
     r |= vmcs_writenat(VMCS_GUEST_PENDING_DBG, 0);

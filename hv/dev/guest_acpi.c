@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The guest's ACPI tables (ACPI 6.5 chapter 5.2). */
 #include "hv/dev/guest_acpi.h"
+#include "hv/dev/acpi_pm.h"
 
 #include <string.h>
 
@@ -92,6 +93,35 @@ static bool params_ok(const struct guest_acpi_params *p)
     return p && p->nvcpus >= 1 && p->nvcpus <= GUEST_ACPI_MAX_CPUS;
 }
 
+/* The DSDT's AML (ACPI 6.5 chapter 20): with a PM block, the \_S5 object
+ * (7.4.2 "\_Sx (System States)"), Name (_S5, Package (4) { 5, 5, 0, 0 }):
+ * SLP_TYP 5 for PM1a and PM1b, which hv/dev/acpi_pm.c takes as soft-off.
+ * NameOp, NameString, PackageOp, PkgLength (itself included), NumElements,
+ * BytePrefix 5, BytePrefix 5, ZeroOp, ZeroOp. */
+static const uint8_t aml_s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+                                  0x0a, ACPI_SLP_TYP_S5, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00 };
+
+/* With the PCI host bridge (hv/dev/pci.h): Scope (\_SB) { Device (PCI0) {
+ * Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) } }, the PCI root bridge
+ * an ACPI OS scans bus 0 through (ACPI 6.5 6.1.5 "_HID"; PCI Firmware 3.2
+ * 4.1.1).  No _CRS: the OS takes its default windows, and says so.
+ * ScopeOp, PkgLength 29, "\_SB_"; ExtOpPrefix DeviceOp, PkgLength 21,
+ * "PCI0"; NameOp "_HID" DWordPrefix 030AD041H (EISA ID PNP0A03, stored
+ * byte-swapped); NameOp "_UID" ZeroOp. */
+static const uint8_t aml_pci0[] = {
+    0x10, 0x1d, '\\', '_', 'S', 'B', '_',
+    0x5b, 0x82, 0x15, 'P', 'C', 'I', '0',
+    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
+    0x08, '_', 'U', 'I', 'D', 0x00,
+};
+_Static_assert(sizeof(aml_pci0) == 1 + 0x1d, "ScopeOp, then PkgLength counts itself and the rest");
+
+static uint32_t dsdt_len(const struct guest_acpi_params *p)
+{
+    return (uint32_t)(sizeof(struct acpi_sdt_header) + (p->pm_base ? sizeof(aml_s5) : 0) +
+                      (p->pci_host ? sizeof(aml_pci0) : 0));
+}
+
 static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout *l)
 {
     l->rsdp = align_off(gpa, 0, 16);
@@ -100,7 +130,7 @@ static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout 
     l->fadt = align_off(gpa, l->xsdt + sizeof(struct acpi_sdt_header) + 8 * NROOT_ENTRIES, 8);
     l->facs = align_off(gpa, l->fadt + sizeof(struct acpi_fadt), 64);
     l->dsdt = align_off(gpa, l->facs + sizeof(struct acpi_facs), 8);
-    l->madt = align_off(gpa, l->dsdt + sizeof(struct acpi_sdt_header), 8);
+    l->madt = align_off(gpa, l->dsdt + dsdt_len(p), 8);
     l->madt_len = madt_len(p);
     l->end = l->madt + l->madt_len;
 }
@@ -188,6 +218,27 @@ static void write_roots(uint8_t *buf, uint64_t gpa, const struct layout *l)
     put_sdt(buf, l->xsdt, &xsdt, sizeof(xsdt));
 }
 
+static struct acpi_gas gas_io(uint16_t port, uint8_t bytes)
+{
+    return (struct acpi_gas){ .space_id = ACPI_GAS_SYSTEM_IO, .bit_width = (uint8_t)(8 * bytes),
+                              .address = port };
+}
+
+/* The PM1a event and control blocks and the PM timer (hv/dev/acpi_pm.h),
+ * in the 32-bit fields and the X_ generic addresses alike (5.2.9). */
+static void fadt_pm_blocks(struct acpi_fadt *f, uint16_t base)
+{
+    f->pm1a_evt_blk = base + ACPI_PM_EVT_OFF;
+    f->pm1_evt_len = ACPI_PM_EVT_LEN;
+    f->pm1a_cnt_blk = base + ACPI_PM_CNT_OFF;
+    f->pm1_cnt_len = ACPI_PM_CNT_LEN;
+    f->pm_tmr_blk = base + ACPI_PM_TMR_OFF;
+    f->pm_tmr_len = ACPI_PM_TMR_LEN;
+    f->x_pm1a_evt_blk = gas_io((uint16_t)(base + ACPI_PM_EVT_OFF), ACPI_PM_EVT_LEN);
+    f->x_pm1a_cnt_blk = gas_io((uint16_t)(base + ACPI_PM_CNT_OFF), ACPI_PM_CNT_LEN);
+    f->x_pm_tmr_blk = gas_io((uint16_t)(base + ACPI_PM_TMR_OFF), ACPI_PM_TMR_LEN);
+}
+
 static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t gpa,
                        const struct layout *l)
 {
@@ -202,10 +253,13 @@ static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t
     f.sci_int = GUEST_ACPI_SCI_IRQ;
     f.p_lvl2_lat = C2_NOT_SUPPORTED;
     f.p_lvl3_lat = C3_NOT_SUPPORTED;
+    f.century = p->have_rtc ? GUEST_ACPI_RTC_CENTURY : 0;
     f.iapc_boot_arch = (uint16_t)(ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_VGA |
                                   (p->have_rtc ? 0 : ACPI_BOOT_NO_CMOS_RTC));
     f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
               ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC;
+    if (p->pm_base)
+        fadt_pm_blocks(&f, p->pm_base);
     f.minor_version = FADT_MINOR;
     memcpy(f.hypervisor_vendor, GUEST_ACPI_OEM_TABLE_ID, 8);
     put_sdt(buf, l->fadt, &f, sizeof(f));
@@ -222,12 +276,22 @@ static void write_facs(uint8_t *buf, const struct layout *l)
     memcpy(buf + l->facs, &f, sizeof(f));
 }
 
-static void write_dsdt(uint8_t *buf, const struct layout *l)
+static void write_dsdt(const struct guest_acpi_params *p, uint8_t *buf, const struct layout *l)
 {
+    uint8_t t[sizeof(struct acpi_sdt_header) + sizeof(aml_s5) + sizeof(aml_pci0)];
     struct acpi_sdt_header h;
+    uint32_t len = dsdt_len(p);
+    size_t at = sizeof(h);
 
-    header(&h, "DSDT", sizeof(h), DSDT_REVISION);
-    put_sdt(buf, l->dsdt, &h, sizeof(h));
+    header(&h, "DSDT", len, DSDT_REVISION);
+    memcpy(t, &h, sizeof(h));
+    if (p->pm_base) {
+        memcpy(t + at, aml_s5, sizeof(aml_s5));
+        at += sizeof(aml_s5);
+    }
+    if (p->pci_host)
+        memcpy(t + at, aml_pci0, sizeof(aml_pci0));
+    put_sdt(buf, l->dsdt, t, len);
 }
 
 /* One Processor Local APIC or x2APIC entry per vCPU at *off. */
@@ -326,7 +390,7 @@ int guest_acpi_build(const struct guest_acpi_params *p, uint8_t *buf, size_t buf
     write_roots(buf, buf_gpa, &l);
     write_fadt(p, buf, buf_gpa, &l);
     write_facs(buf, &l);
-    write_dsdt(buf, &l);
+    write_dsdt(p, buf, &l);
     write_madt(p, buf, &l);
     *rsdp_gpa = buf_gpa + l.rsdp;
     return (int)l.end;

@@ -16,14 +16,17 @@
  *    NMI on LINT1 of all processors (Local APIC NMI, UID 0xFF, or Local
  *    x2APIC NMI, UID 0xFFFFFFFF), edge, active high.
  *  - FADT (rev. 6.5): not hardware-reduced (a HW-reduced x86 guest drops the
- *    PIT and 8259s Keel emulates); no SMI command port (always in ACPI mode),
- *    no PM timer, no PM1/GPE blocks, no reset register; SCI_INT 9; flags
- *    WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
+ *    PIT and 8259s Keel emulates); no SMI command port (always in ACPI mode);
+ *    with pm_base, the PM1a event and control blocks and the PM timer
+ *    (hv/dev/acpi_pm.h), else none; no GPE blocks, no reset register;
+ *    SCI_INT 9; flags WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
  *    IAPC_BOOT_ARCH: LEGACY_DEVICES (COM1 is an ISA device), no 8042, VGA not
- *    present, and "CMOS RTC not present" unless have_rtc.  DSDT and X_DSDT
+ *    present, and "CMOS RTC not present" unless have_rtc (then CENTURY = 0x32).  DSDT and X_DSDT
  *    (and FIRMWARE_CTRL and X_FIRMWARE_CTRL) hold the same address.
  *  - FACS: required on non-HW-reduced platforms; 64 bytes, 64-byte aligned.
- *  - DSDT (rev. 2): the header and an empty AML body, which is valid AML.
+ *  - DSDT (rev. 2): with pm_base, the \_S5 object (soft-off, SLP_TYP 5);
+ *    with pci_host, \_SB.PCI0 (PNP0A03, the PCI root bridge); with neither
+ *    an empty AML body, which is valid AML.
  *
  * Pure code over a caller-provided buffer: no locking needed.
  */
@@ -39,6 +42,7 @@
 #define GUEST_ACPI_LAPIC_BASE   0xFEE00000u
 #define GUEST_ACPI_IOAPIC_BASE  0xFEC00000u
 #define GUEST_ACPI_SCI_IRQ      9
+#define GUEST_ACPI_RTC_CENTURY  0x32        /* CMOS index of the century (hv/dev/rtc.h) */
 #define GUEST_ACPI_OEM_ID       "KEEL  "    /* 6 bytes */
 #define GUEST_ACPI_OEM_TABLE_ID "KEELVM  "  /* 8 bytes */
 #define GUEST_ACPI_CREATOR_ID   "KEEL"      /* 4 bytes */
@@ -53,6 +57,9 @@ struct guest_acpi_params {
     uint8_t ioapic_id;
     bool have_pic;          /* dual 8259s: MADT PCAT_COMPAT */
     bool have_rtc;          /* a CMOS RTC at ports 0x70/0x71 */
+    uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
+                             * port, with \_S5 in the DSDT; 0: none */
+    bool pci_host;          /* a PCI host bridge (hv/dev/pci.h): \_SB.PCI0 in the DSDT */
 };
 
 /* ---- Table layouts (ACPI 6.5 chapter 5.2), little-endian, packed. ---- */
@@ -149,6 +156,8 @@ struct acpi_fadt {                  /* 5.2.9, table 5.9 */
 } __attribute__((packed));          /* 276 */
 
 /* FADT flags (table 5.10). */
+#define ACPI_GAS_SYSTEM_IO          1
+
 #define ACPI_FADT_WBINVD            (1u << 0)
 #define ACPI_FADT_PROC_C1           (1u << 2)
 #define ACPI_FADT_PWR_BUTTON        (1u << 4)   /* no fixed power button */

@@ -291,6 +291,71 @@ static void irq_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
     vplatform_set_irq(dev, (unsigned)(port - VPLAT_IRQ_PORTS), (val & 0xff) != 0);
 }
 
+/* The ACPI PM block: the PM timer counts 3.579545 MHz from the host TSC
+ * (wall time, as the PIT); soft-off (SLP_TYP S5 with SLP_EN, the DSDT's
+ * \_S5) ends the VM with status 0, as a machine that powered off. */
+static uint64_t acpi_pm_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    uint64_t ticks = (uint64_t)((unsigned __int128)rdtsc() * ACPI_PM_TIMER_HZ / tsc_hz);
+    spin_lock(&p->lock);
+    uint32_t val = acpi_pm_read(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size, ticks);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size,
+                               uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    enum acpi_pm_action a = acpi_pm_write(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size,
+                                          (uint32_t)val);
+    spin_unlock(&p->lock);
+    if (a == ACPI_PM_POWER_OFF)
+        vm_end(v->vm, 0, "powered off (ACPI sleep state S5)");
+}
+
+static uint64_t pci_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint32_t val = pci_io_read(&p->pci, (uint16_t)port, size);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void pci_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pci_io_write(&p->pci, (uint16_t)port, size, (uint32_t)val);
+    spin_unlock(&p->lock);
+}
+
+/* The guest's time of day: the host's at boot plus the TSC time since. */
+static uint64_t rtc_now(const struct vplatform *p)
+{
+    return p->opts.rtc_epoch + (rdtsc() - p->opts.rtc_tsc) / tsc_hz;
+}
+
+static uint64_t rtc_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint8_t val = rtc_io_read(&p->rtc, (uint16_t)port, rtc_now(p));
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void rtc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    rtc_io_write(&p->rtc, (uint16_t)port, (uint8_t)val, rtc_now(p));
+    spin_unlock(&p->lock);
+}
+
 static int vplatform_register(struct vplatform *p)
 {
     struct iobus *b = &p->vm->bus;
@@ -302,6 +367,11 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, 0x40, 4, pit_read, pit_write, p, "8254 PIT");
     r |= iobus_add_port(b, 0x61, 1, pit_read, pit_write, p, "port 0x61");
     r |= iobus_add_port(b, VPLAT_COM1_PORT, 8, uart_read, uart_write, p, "16550 COM1");
+    r |= iobus_add_port(b, VPLAT_ACPI_PM_PORT, ACPI_PM_PORTS, acpi_pm_port_read, acpi_pm_port_write,
+                        p, "ACPI PM block");
+    r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
+                        "PCI configuration");
+    r |= iobus_add_port(b, RTC_INDEX_PORT, 2, rtc_port_read, rtc_port_write, p, "CMOS RTC");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
@@ -321,7 +391,9 @@ static int vplatform_acpi(struct vplatform *p)
         .x2apic = p->opts.madt_x2apic,
         .ioapic_id = VPLAT_IOAPIC_ID,
         .have_pic = true,
-        .have_rtc = false,
+        .have_rtc = true,
+        .pm_base = VPLAT_ACPI_PM_PORT,
+        .pci_host = true,
     };
     uint64_t rsdp;
     int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
@@ -331,6 +403,7 @@ static int vplatform_acpi(struct vplatform *p)
         return -1;
     }
     log_debug("vm%u: ACPI RSDP at %#lx (%d bytes of tables)", vm->index, (unsigned long)rsdp, r);
+    p->acpi_rsdp = rsdp;
     return 0;
 }
 
@@ -347,6 +420,9 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     pic_init(&p->pic, &pic_ops, p);
     pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
     uart_init(&p->uart, &uart_ops, p);
+    acpi_pm_init(&p->acpi_pm);
+    pci_init(&p->pci);
+    rtc_init(&p->rtc);
     if (vplatform_register(p)) {
         log_err("vm%u: cannot register the platform devices", vm->index);
         return -1;

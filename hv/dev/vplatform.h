@@ -31,6 +31,9 @@
 #include "hv/dev/pic.h"
 #include "hv/dev/dev_pit.h"
 #include "hv/dev/dev_uart.h"
+#include "hv/dev/acpi_pm.h"
+#include "hv/dev/pci.h"
+#include "hv/dev/rtc.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -49,12 +52,16 @@ struct byteq;
 #define VPLAT_COM1_PORT   0x3f8
 #define VPLAT_COM1_IRQ    4
 #define VPLAT_PIT_IRQ     0
+#define VPLAT_ACPI_PM_PORT 0x600       /* PM1a blocks and PM timer (hv/dev/acpi_pm.h) */
 
 struct vplatform_opts {
     bool exit_port;
     bool irq_ports;
     bool pit_discard;
     bool madt_x2apic;
+    /* The host's time of day at boot (seconds since 1970, UTC) and the host
+     * TSC then: the CMOS RTC counts on from them. */
+    uint64_t rtc_epoch, rtc_tsc;
 };
 
 struct vplatform {
@@ -65,6 +72,9 @@ struct vplatform {
     struct pic_pair pic;
     struct pit pit;
     struct uart uart;                 /* COM1, the guest's console */
+    struct acpi_pm acpi_pm;           /* PM1a blocks, PM timer: poweroff ends the VM */
+    struct pci_host pci;              /* configuration mechanism #1, a host bridge */
+    struct rtc rtc;                   /* CMOS RTC, time from opts.rtc_epoch */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */
@@ -77,6 +87,7 @@ struct vplatform {
     /* Console input waiting for the UART's receiver (hv/shell/conin.c),
      * NULL if none; its consumer side is used under `lock` only. */
     struct byteq *uart_in;
+    uint64_t acpi_rsdp;               /* GPA of the guest's RSDP, set once at creation */
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the

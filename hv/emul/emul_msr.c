@@ -28,6 +28,12 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+/* IA32_MISC_ENABLE as Keel's virtual Intel CPU has it: fast strings on,
+ * BTS and PEBS unavailable (bits 0, 11, 12), XD not disabled, CPUID not
+ * limited.  Fixed: a write that changes it is #GP (Linux writes it only to
+ * clear a bit that reads 1, which none of the others does). */
+#define MISC_ENABLE_VALUE ((1ull << 0) | (1ull << 11) | (1ull << 12))
+
 /* The always-present counter MSRs (vendor ops): stored, never counting. */
 static uint64_t *perf_msr(struct vcpu *v, uint32_t msr)
 {
@@ -48,6 +54,9 @@ static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_EFER:
         *val = vops->get_efer(v);
         return 0;
+    case MSR_IA32_MISC_ENABLE:
+        *val = MISC_ENABLE_VALUE;
+        return vops->has_misc_enable ? 0 : -1;
     case MSR_IA32_PAT:
         *val = vops->get_pat(v);
         return 0;
@@ -83,6 +92,8 @@ static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     switch (msr) {
     case MSR_EFER:
         return efer_write(v, val);
+    case MSR_IA32_MISC_ENABLE:
+        return vops->has_misc_enable && val == MISC_ENABLE_VALUE ? 0 : -1;
     case MSR_IA32_PAT:
         if (!pat_valid(val))
             return -1;
@@ -125,5 +136,23 @@ int handle_msr_write(struct vcpu *v, const struct exit_record *e)
         vcpu_inject_gp(v);
         return 0;
     }
+    return vcpu_skip_insn(v, e);
+}
+
+/* RDPMC (APM vol. 3 and SDM vol. 2B "RDPMC"): ECX selects a counter; #GP
+ * for one the CPU does not have, and outside ring 0 unless CR4.PCE.  The
+ * counters are the emulated counter MSRs above (they never count), 48 bits
+ * wide as AMD's are. */
+int handle_rdpmc(struct vcpu *v, const struct exit_record *e)
+{
+    uint32_t idx = (uint32_t)v->gpr[GPR_RCX];
+    uint64_t *p = idx < vops->arch_pmc_count ? perf_msr(v, vops->arch_pmc_msr_base + idx) : NULL;
+    if (!p || (vops->cpl(v) > 0 && !(vops->get_cr(v, 4) & CR4_PCE))) {
+        vcpu_inject_gp(v);
+        return 0;
+    }
+    uint64_t val = *p & ((1ull << 48) - 1);
+    v->gpr[GPR_RAX] = (uint32_t)val;
+    v->gpr[GPR_RDX] = val >> 32;
     return vcpu_skip_insn(v, e);
 }

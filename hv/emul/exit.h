@@ -36,6 +36,7 @@ enum exit_reason {
     EXIT_EXCEPTION,     /* an intercepted guest exception */
     EXIT_VIRT_INSN,     /* VMRUN, VMLOAD, STGI, VMXON...: #UD for the guest */
     EXIT_XSETBV,
+    EXIT_RDPMC,         /* RDPMC: read a performance counter (emulated, hv/emul/emul_msr.c) */
     EXIT_INTR_WINDOW,   /* the guest can take an interrupt now (VINTR / interrupt window) */
     EXIT_IRET,          /* IRET intercepted: the end of an NMI handler is near */
     EXIT_CR_ACCESS,     /* MOV to/from CRn, CLTS, LMSW intercepted (exit_cr) */

@@ -48,6 +48,7 @@ static void check_vm(const struct keel_vm_cfg *vm, unsigned i, unsigned *next)
     FUZZ_ASSERT(i == 0 || vm->guest_line != 0);
     FUZZ_ASSERT(vm->builtin ? vm->guest[0] == '\0' : valid_path(vm->guest));
     FUZZ_ASSERT(strnlen(vm->cmdline, KEEL_CMDLINE_MAX + 1) <= KEEL_CMDLINE_MAX);
+    FUZZ_ASSERT(vm->initrd[0] == '\0' || valid_path(vm->initrd));
     FUZZ_ASSERT(vm->nmodules <= KEEL_MAX_MODULES);
     for (unsigned m = 0; m < vm->nmodules; m++) {
         FUZZ_ASSERT(valid_path(vm->module[m].path));
@@ -100,6 +101,7 @@ static void emit_vm(const struct keel_vm_cfg *vm, unsigned i, size_t *kp)
 
     EMIT("vm%u.name = %s\nvm%u.guest = %s\nvm%u.cmdline = %s\n", i, vm->name, i,
          vm->builtin ? "builtin" : vm->guest, i, vm->cmdline);
+    EMIT("vm%u.initrd = %s\n", i, vm->initrd);
     for (unsigned m = 0; m < vm->nmodules; m++)
         EMIT("vm%u.module = %s %s\n", i, vm->module[m].path, vm->module[m].args);
     EMIT("vm%u.cpus = %u\nvm%u.memory = %lluK\n", i, vm->cpus, i,
@@ -143,6 +145,7 @@ static void check_same_vm(const struct keel_vm_cfg *a, const struct keel_vm_cfg 
     FUZZ_ASSERT(a->present == b->present && strcmp(a->name, b->name) == 0);
     FUZZ_ASSERT(a->builtin == b->builtin && strcmp(a->guest, b->guest) == 0);
     FUZZ_ASSERT(strcmp(a->cmdline, b->cmdline) == 0 && a->nmodules == b->nmodules);
+    FUZZ_ASSERT(strcmp(a->initrd, b->initrd) == 0);
     for (unsigned m = 0; m < a->nmodules; m++) {
         FUZZ_ASSERT(strcmp(a->module[m].path, b->module[m].path) == 0);
         FUZZ_ASSERT(strcmp(a->module[m].args, b->module[m].args) == 0);

@@ -35,7 +35,7 @@ static void f_set_intr_window(struct vcpu *v, bool on) { fk.intr_window = on; }
 static void f_set_tpr_threshold(struct vcpu *v, int cls) { fk.tpr_threshold = cls; }
 static void f_set_iret_exit(struct vcpu *v, bool on) { fk.iret_exit = on; }
 static enum x86_mode f_cpu_mode(struct vcpu *v) { return fk.mode; }
-static unsigned f_cpl(struct vcpu *v) { return 0; }
+static unsigned f_cpl(struct vcpu *v) { return fk.cpl; }
 static uint64_t f_seg_base(struct vcpu *v, unsigned seg) { return 0; }
 static uint64_t f_get_efer(struct vcpu *v) { return fk.efer; }
 static void f_set_efer(struct vcpu *v, uint64_t efer) { fk.efer = efer; }
@@ -77,6 +77,9 @@ static const struct vcpu_ops fake_ops = {
     .name = "fake",
     .arch_perf_msr_base = 0xc0010000u,
     .arch_perf_msr_count = 8,
+    .has_misc_enable = true,
+    .arch_pmc_msr_base = 0xc0010004u,
+    .arch_pmc_count = 4,
     .inject_event = f_inject,
     .event_queued = f_event_queued,
     .in_shadow = f_in_shadow,

@@ -30,6 +30,7 @@ struct fake_event {
 struct fake_hv {
     /* vendor state behind the fake vcpu_ops */
     uint64_t cr0, cr3, cr4, efer, pat, tsc_offset, cr2;
+    unsigned cpl;                  /* what vops->cpl answers */
     unsigned set_cr_calls;
     enum x86_mode mode;
     bool shadow, intr_window, iret_exit, event_queued;

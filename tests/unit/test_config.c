@@ -287,6 +287,24 @@ static void test_guest_length_boundary(void)
                 "keel.cfg:1: value for 'guest' is too long (128 chars, at most 127)");
 }
 
+static void test_initrd_values(void)
+{
+    ncases++;
+    CHECK_EQ(parse(""), 0);
+    CHECK_EQ(cfg.vm[0].initrd[0], '\0');
+    CHECK_EQ(parse("initrd = boot\\initrd.img\nvm1.initrd = i2"), 0);
+    CHECK(strcmp(cfg.vm[0].initrd, "boot/initrd.img") == 0);
+    CHECK_EQ(cfg.vm[0].initrd_line, 1);
+    CHECK(strcmp(cfg.vm[1].initrd, "i2") == 0);
+    CHECK_EQ(cfg.vm[1].initrd_line, 2);
+    CHECK_EQ(parse("initrd = x\ninitrd ="), 0); /* empty: none */
+    CHECK_EQ(cfg.vm[0].initrd[0], '\0');
+    CHECK_FAILS("initrd = /abs.img", "keel.cfg:1: bad value '/abs.img' for 'initrd': expected a "
+                "path relative to keel.efi's directory (printable ASCII, no \"*:<>?|)");
+    CHECK_FAILS(long_line("initrd", 128, 'i'),
+                "keel.cfg:1: value for 'initrd' is too long (128 chars, at most 127)");
+}
+
 static void test_cmdline_values(void)
 {
     ncases++;
@@ -880,13 +898,13 @@ static void test_key_docs(void)
     static const char *const sample[] = {
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
-        "on", "irq-window,id-modified",
+        "on", "irq-window,id-modified", "boot/initrd.img",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 25, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 26, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 25);
+    CHECK_EQ(config_nkeys, 26);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -952,6 +970,7 @@ int main(void)
     test_name_values();
     test_guest_values();
     test_guest_length_boundary();
+    test_initrd_values();
     test_cmdline_values();
     test_cmdline_length_boundary();
     test_cmdline_too_long_example();

@@ -357,6 +357,66 @@ static void test_msr_counters(void)
     CHECK_EQ(fk.tsc_offset, v->tsc_offset);
 }
 
+/* IA32_MISC_ENABLE (on a vendor that has it, as the fake does): fast
+ * strings, BTS and PEBS unavailable; writing the same value is accepted,
+ * any change is #GP. */
+static void test_misc_enable(void)
+{
+    struct vcpu *v = fake_reset();
+    struct exit_record e = msr_rec(EXIT_MSR_READ, MSR_IA32_MISC_ENABLE);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->gpr[GPR_RAX], 0x1801);
+    CHECK_EQ(v->gpr[GPR_RDX], 0);
+    v = fake_reset();
+    e = msr_rec(EXIT_MSR_WRITE, MSR_IA32_MISC_ENABLE);
+    v->gpr[GPR_RAX] = 0x1801;
+    v->gpr[GPR_RDX] = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->rip, 0x1002);
+    v = fake_reset();
+    v->gpr[GPR_RAX] = 0x1801;
+    v->gpr[GPR_RDX] = 1u << 2; /* XD disable */
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+}
+
+/* RDPMC reads the emulated counters: ECX 0..3 are PERF_CTR0..3, 48 bits;
+ * a counter that does not exist, or ring 3 without CR4.PCE, is #GP. */
+static void test_rdpmc(void)
+{
+    struct vcpu *v = fake_reset();
+    struct exit_record e = rec(EXIT_RDPMC, 2);
+    v->perf_msr[4 + 2] = 0xffff123456789abcull;
+    v->gpr[GPR_RCX] = 2;
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->gpr[GPR_RAX], 0x56789abc);
+    CHECK_EQ(v->gpr[GPR_RDX], 0x1234);
+    CHECK_EQ(v->rip, 0x1002);
+
+    v = fake_reset();
+    v->gpr[GPR_RCX] = 4;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    CHECK_EQ(v->rip, 0x1000);
+
+    v = fake_reset();
+    fk.cpl = 3;
+    v->gpr[GPR_RCX] = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    v = fake_reset();
+    fk.cpl = 3;
+    fk.cr4 = CR4_PCE;
+    v->gpr[GPR_RCX] = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(v->rip, 0x1002);
+    fk.cpl = 0;
+}
+
 /* ---- MMIO ------------------------------------------------------------------ */
 
 static struct exit_record npf(uint64_t gpa, bool write)
@@ -631,6 +691,8 @@ int main(void)
     test_msr();
     test_msr_efer_pat();
     test_msr_counters();
+    test_rdpmc();
+    test_misc_enable();
     test_mmio_loads();
     test_mmio_stores();
     test_mmio_open_bus();

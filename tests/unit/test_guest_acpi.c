@@ -293,6 +293,84 @@ static void test_dsdt_valid(void)
     CHECK_EQ(rd64(f + 140) % 8, 0);
 }
 
+/* With a PM block: PM1a event/control and the PM timer in the FADT (32-bit
+ * fields and X_ generic addresses in system I/O), and \_S5 in the DSDT. */
+static void test_pm_blocks(void)
+{
+    static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+                                  0x0a, 5, 0x0a, 5, 0x00, 0x00 };
+    struct guest_acpi_params p = params(2, false);
+    const uint8_t *f, *d;
+    uint64_t rsdp;
+    int len;
+
+    p.pm_base = 0x600;
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    CHECK_EQ(rd32(f + 56), 0x600);          /* PM1a_EVT_BLK */
+    CHECK_EQ(f[88], 4);                     /* PM1_EVT_LEN */
+    CHECK_EQ(rd32(f + 64), 0x604);          /* PM1a_CNT_BLK */
+    CHECK_EQ(f[89], 2);                     /* PM1_CNT_LEN */
+    CHECK_EQ(rd32(f + 76), 0x608);          /* PM_TMR_BLK */
+    CHECK_EQ(f[91], 4);                     /* PM_TMR_LEN */
+    CHECK_EQ(rd32(f + 60), 0);              /* no PM1b */
+    CHECK_EQ(f[148], 1);                    /* X_PM1a_EVT_BLK: system I/O */
+    CHECK_EQ(f[149], 32);
+    CHECK_EQ(rd64(f + 148 + 4), 0x600);
+    CHECK_EQ(f[172], 1);                    /* X_PM1a_CNT_BLK */
+    CHECK_EQ(f[173], 16);
+    CHECK_EQ(rd64(f + 172 + 4), 0x604);
+    CHECK_EQ(f[208], 1);                    /* X_PM_TMR_BLK */
+    CHECK_EQ(f[209], 32);
+    CHECK_EQ(rd64(f + 208 + 4), 0x608);
+    CHECK_EQ(sum(f, 276), 0);
+    d = at(rd64(f + 140));
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ(rd32(d + 4), 36 + sizeof(s5));
+    CHECK(memcmp(d + 36, s5, sizeof(s5)) == 0);
+    CHECK_EQ(sum(d, 36 + sizeof(s5)), 0);
+    /* the MADT still parses after the longer DSDT */
+    CHECK(find(rsdp, "APIC") != 0);
+    CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
+}
+
+/* With the PCI host bridge: \_SB.PCI0 (PNP0A03) after \_S5 in the DSDT. */
+static void test_pci_root_bridge(void)
+{
+    static const uint8_t pci0[] = { 0x10, 0x1d, '\\', '_', 'S', 'B', '_', 0x5b, 0x82, 0x15,
+                                    'P', 'C', 'I', '0', 0x08, '_', 'H', 'I', 'D', 0x0c,
+                                    0x41, 0xd0, 0x0a, 0x03, 0x08, '_', 'U', 'I', 'D', 0x00 };
+    struct guest_acpi_params p = params(1, false);
+    const uint8_t *f, *d;
+    uint64_t rsdp;
+    int len;
+
+    p.pm_base = 0x600;
+    p.pci_host = true;
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    d = f ? at(rd64(f + 140)) : NULL;
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ(rd32(d + 4), 36 + 14 + sizeof(pci0));
+    CHECK_EQ(d[36], 0x08);                          /* \_S5 first */
+    CHECK(memcmp(d + 36 + 14, pci0, sizeof(pci0)) == 0);
+    CHECK_EQ(sum(d, rd32(d + 4)), 0);
+    CHECK(find(rsdp, "APIC") != 0);
+    /* PCI alone */
+    p.pm_base = 0;
+    rsdp = build(&p, &len);
+    d = at(rd64(at(find(rsdp, "FACP")) + 140));
+    CHECK_EQ(rd32(d + 4), 36 + sizeof(pci0));
+    CHECK(memcmp(d + 36, pci0, sizeof(pci0)) == 0);
+}
+
 static void test_facs(void)
 {
     struct guest_acpi_params p = params(1, false);
@@ -653,6 +731,8 @@ int main(void)
     RUN(test_parse_through_rsdt);
     RUN(test_fadt_fields);
     RUN(test_dsdt_valid);
+    RUN(test_pm_blocks);
+    RUN(test_pci_root_bridge);
     RUN(test_facs);
     RUN(test_have_rtc);
     RUN(test_no_pic);

@@ -80,6 +80,24 @@ static void test_boot_protocols(void)
     CHECK_EQ(s.gpr_rax, 0);
     CHECK_EQ(s.gpr_rbx, 0);
     CHECK_EQ(s.cr0, CR0_PE | CR0_ET);
+
+    /* Linux 64-bit boot protocol: long mode, paging, __BOOT_CS with L. */
+    vcpu_state_linux64(&s, 0x1000200, 0x17000, 0x10000, 0x16000, 0x1f);
+    CHECK_EQ(s.rip, 0x1000200);
+    CHECK_EQ(s.gpr_rsi, 0x17000);
+    CHECK_EQ(s.cr3, 0x10000);
+    CHECK_EQ(s.cr0 & (CR0_PE | CR0_PG), CR0_PE | CR0_PG);
+    CHECK(s.cr4 & CR4_PAE);
+    CHECK_EQ(s.efer, EFER_LME | EFER_LMA);
+    CHECK_EQ(s.seg[SREG_CS].sel, 0x10);
+    CHECK(s.seg[SREG_CS].attrib & SEG_ATTR_L);
+    CHECK(!(s.seg[SREG_CS].attrib & SEG_ATTR_DB));
+    CHECK_EQ(s.seg[SREG_SS].sel, 0x18);
+    CHECK_EQ(s.seg[SREG_DS].sel, 0x18);
+    CHECK_EQ(s.seg[SREG_ES].sel, 0x18);
+    CHECK_EQ(s.gdtr.base, 0x16000);
+    CHECK_EQ(s.gdtr.limit, 0x1f);
+    CHECK(!(s.rflags & RFLAGS_IF));
 }
 
 int main(void)

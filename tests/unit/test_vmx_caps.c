@@ -88,7 +88,8 @@ static int negotiate(const struct vmx_policy *pol)
 /* The control words Keel always asks for (TRUE path, Skylake must-1s). */
 #define PIN_BASE   (TRUE_PIN_MUST1 | VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING)
 #define PROC_BASE  (TRUE_PROC_MUST1 | VMX_PROC_TSC_OFFSETTING | VMX_PROC_HLT_EXITING \
-                    | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS | VMX_PROC_SECONDARY_CONTROLS)
+                    | VMX_PROC_RDPMC_EXITING | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS \
+                    | VMX_PROC_SECONDARY_CONTROLS)
 #define PROC2_BASE (VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED_GUEST)
 #define EXIT_BASE  (TRUE_EXIT_MUST1 | VMX_EXIT_CTL_HOST_ADDR_SPACE | VMX_EXIT_CTL_SAVE_EFER \
                     | VMX_EXIT_CTL_LOAD_EFER | VMX_EXIT_CTL_SAVE_PAT | VMX_EXIT_CTL_LOAD_PAT)
@@ -345,6 +346,16 @@ static void test_non_true_error_names_plain_msr(void)
     CHECK_EQ(negotiate(&all_on), -1);
     CHECK(strcmp(err, "VMX lacks required control: primary 'HLT exiting' "
                       "(IA32_VMX_PROCBASED_CTLS bit 7 allowed-1 = 0)") == 0);
+}
+
+/* A CPU that cannot exit on RDPMC is refused: the guest would read the
+ * host's counters. */
+static void test_rdpmc_exiting_required(void)
+{
+    skx();
+    caps.true_procbased = ctl(TRUE_PROC_MUST1, SKX_PROC_MAY1 & ~VMX_PROC_RDPMC_EXITING);
+    CHECK_EQ(negotiate(&all_on), -1);
+    CHECK(strstr(err, "'RDPMC exiting'") != NULL);
 }
 
 /* With bit 55 the plain MSRs are not consulted at all. */
@@ -746,6 +757,7 @@ int main(void)
     test_invept_all_context_only();
     test_non_true_path();
     test_non_true_error_names_plain_msr();
+    test_rdpmc_exiting_required();
     test_true_path_ignores_plain_msrs();
     test_default1_forced();
     test_true_must1_honoured();

@@ -44,6 +44,9 @@ KEEL_DEPS=(
     "fdisk           /usr/sbin/sfdisk                      the GPT of tools/keel image"
     "dosfstools      /usr/sbin/mkfs.fat                    the FAT32 ESP of tools/keel image"
     "mtools          /usr/bin/mcopy                        copies files into the image (no mount)"
+    "busybox-static  /bin/busybox                          the Linux guest's initramfs (guest/linux)"
+    "gzip            /bin/gzip                             compresses the Linux guest's initramfs"
+    "linux-image-cloud-amd64 /usr/share/bug/linux-image-cloud-amd64/presubj  pulls in the Linux guest's kernel, /boot/vmlinuz-*-cloud-amd64 (a versioned name: found by glob)"
 )
 
 # The packages of KEEL_DEPS, once each, in table order.

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CMOS real-time clock of a PC (Motorola MC146818A data sheet; ports
+ * 0x70 index, bit 7 the NMI mask, and 0x71 data): the time of day in
+ * registers 0-9 and the century at 0x32 (the FADT's CENTURY field), in BCD
+ * or binary and 12- or 24-hour form as register B says; registers A-D; the
+ * rest of the 128 bytes is CMOS RAM.
+ *
+ * Time: the guest's clock is the caller's `now` (seconds since 1970, UTC:
+ * the host RTC read at boot plus elapsed TSC time) plus an offset that the
+ * guest's writes to the time registers set, so setting the clock never
+ * touches the host's.  An update is instantaneous: UIP (register A bit 7)
+ * always reads 0.
+ * Not modelled (the IRQ 8 line is not connected): the periodic, alarm and
+ * update-ended interrupts; their enable bits are kept, register C reads 0.
+ *
+ * Pure; the caller's lock (vplatform.lock) protects the state.
+ */
+#ifndef KEEL_HV_RTC_H
+#define KEEL_HV_RTC_H
+
+#include <stdint.h>
+
+#define RTC_INDEX_PORT   0x70u
+#define RTC_DATA_PORT    0x71u
+#define RTC_NMI_DISABLE  0x80u   /* index port bit 7: not a register bit */
+
+#define RTC_SECONDS      0x00
+#define RTC_MINUTES      0x02
+#define RTC_HOURS        0x04
+#define RTC_DAY_OF_WEEK  0x06    /* 1 = Sunday */
+#define RTC_DAY          0x07
+#define RTC_MONTH        0x08
+#define RTC_YEAR         0x09
+#define RTC_REG_A        0x0a
+#define RTC_REG_B        0x0b
+#define RTC_REG_C        0x0c
+#define RTC_REG_D        0x0d
+#define RTC_CENTURY      0x32
+
+#define RTC_A_UIP        0x80u
+#define RTC_A_DEFAULT    0x26u   /* 32.768 kHz time base, 1024 Hz rate */
+#define RTC_B_SET        0x80u
+#define RTC_B_DM_BINARY  0x04u
+#define RTC_B_24H        0x02u
+#define RTC_B_DEFAULT    RTC_B_24H /* BCD, 24-hour, as PC firmware leaves it */
+#define RTC_D_VRT        0x80u   /* valid RAM and time: the battery is good */
+#define RTC_HOUR_PM      0x80u   /* 12-hour mode */
+
+struct rtc {
+    uint8_t index;
+    uint8_t ram[128];
+    int64_t offset;      /* guest time - now, seconds */
+};
+
+void rtc_init(struct rtc *r);
+uint8_t rtc_io_read(struct rtc *r, uint16_t port, uint64_t now);
+void rtc_io_write(struct rtc *r, uint16_t port, uint8_t val, uint64_t now);
+
+/* Seconds since 1970 of a UTC date (year 1970..9999), for the caller that
+ * reads the host's clock. */
+uint64_t rtc_epoch_seconds(unsigned year, unsigned month, unsigned day, unsigned hour,
+                           unsigned min, unsigned sec);
+
+#endif /* KEEL_HV_RTC_H */
