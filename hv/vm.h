@@ -112,6 +112,7 @@ struct vcpu {
      * with its own copy (AVIC's IsRunning is never set under erratum
      * #1235; this record still says the vCPU runs). */
     uint64_t placement;
+    uint64_t cr4_allowed;         /* vcpu_cr4_allowed(), 0 until first asked */
     uint64_t exit_count[EXIT_REASON_COUNT];
     struct exit_record last[VCPU_LAST_EXITS];
     unsigned last_next;
@@ -169,6 +170,10 @@ void vm_end(struct vm *vm, int status, const char *fmt, ...) __attribute__((form
 int vm_stop_fault(struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vcpu_dump(struct vcpu *v, const char *why);
 void vcpu_kick(struct vcpu *v);
+/* The guest's CPUID (hv/emul/exit.c): the host's, filtered (hv/emul/vcpuid.c). */
+void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* The CR4 bits this vCPU's CPUID lets it set; others are #GP (emul_cr.c). */
+uint64_t vcpu_cr4_allowed(struct vcpu *v);
 
 #define VCPU_PLACE_HOST_ID_MASK 0xffffffffull  /* the physical CPU's APIC ID */
 #define VCPU_PLACE_RUNNING      (1ull << 32)   /* on its CPU, not blocked in HLT */

@@ -31,7 +31,10 @@
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_LA57       (1ull << 12)
 #define CR4_VMXE       (1ull << 13)
+#define CR4_PCIDE      (1ull << 17)
 #define CR4_OSXSAVE    (1ull << 18)
+#define CR4_SMEP       (1ull << 20)
+#define CR4_SMAP       (1ull << 21)
 
 /* EFER (APM 3.1.7) */
 #define MSR_IA32_MISC_ENABLE 0x1a0u /* SDM vol. 4 table 2-2 */

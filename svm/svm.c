@@ -120,8 +120,14 @@ static int svm_vm_init(struct vm *vm)
     return svm_avic_vm_init(vm, s);
 }
 
+#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
+
 static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
 {
+    /* CR4 writes: the vCPU's CPUID decides which bits exist (SVM itself
+     * checks only the host's reserved bits, at VMRUN: a guest setting a
+     * hidden one would make the entry fail).  hv/emul/emul_cr.c. */
+    vmcb->ctl.intercept_cr = SVM_INTERCEPT_CR_WRITE(4);
     vmcb->ctl.intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI
         | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT
         | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR
@@ -239,7 +245,6 @@ static void svm_set_vtpr(struct vcpu *v, uint8_t cr8)
     c->int_ctl = (c->int_ctl & ~SVM_INT_CTL_V_TPR_MASK) | (cr8 & 0xf);
 }
 
-#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
 
 static void svm_set_tpr_threshold(struct vcpu *v, int cls)
 {

@@ -48,7 +48,11 @@ static int vmcs_controls(struct vcpu *v, struct vmx_vcpu *x)
         r |= vmcs_write32(VMCS_TPR_THRESHOLD, 0);
     }
     r |= vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx_ctl.guest_cr0_fixed0 | CR0_CD | CR0_NW);
-    r |= vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, vmx_ctl.cr4_fixed0 | CR4_VMXE);
+    /* Host-owned: the bits VMX fixes, and every bit the vCPU's CPUID does
+     * not report (a guest write that sets one exits and gets its #GP,
+     * hv/emul/emul_cr.c, even where this CPU would take it). */
+    r |= vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK,
+                       vmx_ctl.cr4_fixed0 | CR4_VMXE | ~vcpu_cr4_allowed(v));
     return r;
 }
 

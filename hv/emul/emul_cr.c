@@ -65,11 +65,13 @@ static bool cr0_write_faults(struct vcpu *v, uint64_t val)
     return false;
 }
 
-/* Keel's virtual CPU offers no VMX (CPUID.1:ECX[5] = 0, hv/emul/vcpuid.c):
- * CR4.VMXE is then reserved and setting it is #GP (SDM 2.5). */
-static bool cr4_write_faults(uint64_t val)
+/* A CR4 bit the vCPU's CPUID does not report is reserved and setting it
+ * is #GP(0) (SDM vol. 3A 2.5; APM vol. 2 3.1.3): VMXE (Keel offers no
+ * VMX), OSXSAVE (XSAVE is hidden), and whatever the host has that the
+ * virtual CPUID filters out.  Bits 63:32 are reserved everywhere. */
+static bool cr4_write_faults(struct vcpu *v, uint64_t val)
 {
-    return (val >> 32) || (val & CR4_VMXE);
+    return (val >> 32) || (val & ~vcpu_cr4_allowed(v));
 }
 
 /* CR8 is TPR[7:4]; bits 63:4 set is #GP (SDM 2.5, "CR8"). */
@@ -92,8 +94,14 @@ static int cr_mov_to(struct vcpu *v, unsigned cr, uint64_t val)
         vops->set_cr(v, 0, val);
         return 0;
     case 4:
-        if (cr4_write_faults(val))
+        if (cr4_write_faults(v, val))
             return -1;
+        /* MOV to CR4 flushes the TLB when PGE, PCIDE, PAE, PSE, SMEP,
+         * SMAP or LA57 change (SDM 4.10.4.1); done here since the CPU did
+         * not run the write. */
+        if ((vops->get_cr(v, 4) ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP
+                                          | CR4_SMAP | CR4_LA57))
+            vops->flush_guest_tlb(v);
         vops->set_cr(v, 4, val);
         return 0;
     case 8:

@@ -35,10 +35,8 @@ const char *exit_reason_name(enum exit_reason r)
     return (unsigned)r < EXIT_REASON_COUNT && exit_names[r] ? exit_names[r] : "?";
 }
 
-static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
+void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
-    uint32_t r[4];
     cpuid_count(leaf, sub, r);
     const struct vapic_vm_opts *o = vapic_vm_opts(v->vm);
     struct vcpuid_ctx ctx = {
@@ -51,6 +49,26 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
         .tsc_deadline = o->tsc_deadline,
     };
     vcpuid_filter(leaf, sub, r, &ctx);
+}
+
+uint64_t vcpu_cr4_allowed(struct vcpu *v)
+{
+    if (v->cr4_allowed)
+        return v->cr4_allowed;
+    uint32_t l0[4], l1[4], l7[4] = { 0, 0, 0, 0 };
+    vcpu_cpuid(v, 0, 0, l0);
+    vcpu_cpuid(v, 1, 0, l1);
+    if (l0[0] >= 7)
+        vcpu_cpuid(v, 7, 0, l7);
+    v->cr4_allowed = vcpuid_cr4_allowed(l1, l7);
+    return v->cr4_allowed;
+}
+
+static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
+{
+    uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
+    uint32_t r[4];
+    vcpu_cpuid(v, leaf, sub, r);
     v->gpr[GPR_RAX] = r[0];
     v->gpr[GPR_RBX] = r[1];
     v->gpr[GPR_RCX] = r[2];

@@ -136,3 +136,48 @@ void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpu
         break;
     }
 }
+
+/* One CR4 bit and the CPUID bit that says the CPU has it. */
+struct cr4_feature {
+    uint8_t cr4_bit;
+    uint8_t reg;         /* 0..3: leaf 1 EAX..EDX; 4..7: leaf 7.0 EAX..EDX */
+    uint8_t cpuid_bit;
+};
+
+static const struct cr4_feature cr4_features[] = {
+    { 0, 3, 1 },   /* VME: 1.EDX.VME */
+    { 1, 3, 1 },   /* PVI: 1.EDX.VME */
+    { 2, 3, 4 },   /* TSD: 1.EDX.TSC */
+    { 3, 3, 2 },   /* DE: 1.EDX.DE */
+    { 4, 3, 3 },   /* PSE: 1.EDX.PSE */
+    { 5, 3, 6 },   /* PAE: 1.EDX.PAE */
+    { 6, 3, 7 },   /* MCE: 1.EDX.MCE */
+    { 7, 3, 13 },  /* PGE: 1.EDX.PGE */
+    { 9, 3, 24 },  /* OSFXSR: 1.EDX.FXSR */
+    { 10, 3, 25 }, /* OSXMMEXCPT: 1.EDX.SSE */
+    { 11, 6, 2 },  /* UMIP: 7.ECX.UMIP */
+    { 12, 6, 16 }, /* LA57: 7.ECX.LA57 */
+    { 13, 2, 5 },  /* VMXE: 1.ECX.VMX */
+    { 14, 2, 6 },  /* SMXE: 1.ECX.SMX */
+    { 16, 5, 0 },  /* FSGSBASE: 7.EBX.FSGSBASE */
+    { 17, 2, 17 }, /* PCIDE: 1.ECX.PCID */
+    { 18, 2, 26 }, /* OSXSAVE: 1.ECX.XSAVE */
+    { 19, 6, 23 }, /* KL: 7.ECX.KL */
+    { 20, 5, 7 },  /* SMEP: 7.EBX.SMEP */
+    { 21, 5, 20 }, /* SMAP: 7.EBX.SMAP */
+    { 22, 6, 3 },  /* PKE: 7.ECX.PKU */
+    { 23, 6, 7 },  /* CET: 7.ECX.CET_SS */
+    { 24, 6, 31 }, /* PKS: 7.ECX.PKS */
+};
+
+uint64_t vcpuid_cr4_allowed(const uint32_t l1[4], const uint32_t l7[4])
+{
+    uint64_t ok = 1ull << 8;   /* PCE: every CPU with RDPMC */
+    for (unsigned i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+        const struct cr4_feature *f = &cr4_features[i];
+        uint32_t reg = f->reg < 4 ? l1[f->reg] : l7[f->reg - 4];
+        if (reg & (1u << f->cpuid_bit))
+            ok |= 1ull << f->cr4_bit;
+    }
+    return ok;
+}

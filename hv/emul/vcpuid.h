@@ -63,4 +63,10 @@ struct vcpuid_ctx {
  * rewritten in place to what the guest sees. */
 void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t regs[4], const struct vcpuid_ctx *ctx);
 
+/* The CR4 bits a CPU with this (guest) CPUID lets software set (SDM vol. 3A
+ * 2.5 and 2.6, "CR4"; APM vol. 2 3.1.3): @l1 is leaf 1, @l7 leaf 7
+ * subleaf 0 (all zero when the maximum basic leaf is below 7), both as
+ * {EAX, EBX, ECX, EDX}.  Setting any other bit is #GP(0). */
+uint64_t vcpuid_cr4_allowed(const uint32_t l1[4], const uint32_t l7[4]);
+
 #endif /* KEEL_HV_VCPUID_H */

@@ -73,7 +73,10 @@ static void f_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
         fk.cr4 = val;
 }
 
+static void f_flush_guest_tlb(struct vcpu *v) { fk.tlb_flushes++; }
+
 static const struct vcpu_ops fake_ops = {
+    .flush_guest_tlb = f_flush_guest_tlb,
     .name = "fake",
     .arch_perf_msr_base = 0xc0010000u,
     .arch_perf_msr_count = 8,

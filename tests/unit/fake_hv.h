@@ -32,6 +32,7 @@ struct fake_hv {
     uint64_t cr0, cr3, cr4, efer, pat, tsc_offset, cr2;
     unsigned cpl;                  /* what vops->cpl answers */
     unsigned set_cr_calls;
+    unsigned tlb_flushes;
     enum x86_mode mode;
     bool shadow, intr_window, iret_exit, event_queued;
     bool irq_window_extint; /* vapic_irq_window: counted as waiting for an ExtINT window */

@@ -234,8 +234,25 @@ static void test_cr4_clts_lmsw(void)
     CHECK_EQ(fk.cr4, CR4_PAE);
     v->gpr[GPR_RCX] = CR4_PAE | CR4_PGE;
     fk.nev = 0;
+    unsigned flushes = fk.tlb_flushes;
     CHECK(exit_dispatch(v, &e));
     CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(fk.cr4, CR4_PAE | CR4_PGE);
+    CHECK_EQ(fk.tlb_flushes, flushes + 1);  /* PGE changed: the TLB flush of MOV to CR4 */
+    /* CR4.OSXSAVE: the virtual CPUID hides XSAVE, so the bit is reserved. */
+    v->gpr[GPR_RCX] = CR4_PAE | CR4_PGE | CR4_OSXSAVE;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    CHECK_EQ(fk.cr4, CR4_PAE | CR4_PGE);
+    /* Bit 15 and bits 63:32 are reserved on every CPU. */
+    fk.nev = 0;
+    v->gpr[GPR_RCX] = CR4_PAE | (1ull << 15);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    fk.nev = 0;
+    v->gpr[GPR_RCX] = CR4_PAE | (1ull << 32);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
     CHECK_EQ(fk.cr4, CR4_PAE | CR4_PGE);
 
     /* CLTS and LMSW (LMSW cannot clear PE). */

@@ -502,8 +502,27 @@ static void test_vlapic_bits(void)
     CHECK(regs_are(r, 0, 0, 0, 0));
 }
 
+/* CR4's bits follow the CPUID bits that report them (SDM 2.5). */
+static void test_cr4_allowed(void)
+{
+    uint32_t l1[4] = { 0, 0, 0, 0 }, l7[4] = { 0, 0, 0, 0 };
+    CHECK_EQ(vcpuid_cr4_allowed(l1, l7), 1ull << 8);             /* only PCE */
+    l1[3] = (1u << 6) | (1u << 13) | (1u << 24) | (1u << 25);    /* PAE PGE FXSR SSE */
+    l1[2] = 1u << 17;                                             /* PCID */
+    l7[1] = (1u << 7) | (1u << 20);                               /* SMEP SMAP */
+    l7[2] = 1u << 16;                                             /* LA57 */
+    CHECK_EQ(vcpuid_cr4_allowed(l1, l7),
+             (1ull << 8) | (1ull << 5) | (1ull << 7) | (1ull << 9) | (1ull << 10) | (1ull << 17)
+                 | (1ull << 20) | (1ull << 21) | (1ull << 12));
+    l1[2] |= 1u << 26;                                            /* XSAVE -> OSXSAVE */
+    CHECK(vcpuid_cr4_allowed(l1, l7) & (1ull << 18));
+    CHECK(!(vcpuid_cr4_allowed(l1, l7) & (1ull << 13)));          /* no VMX, no VMXE */
+    CHECK(!(vcpuid_cr4_allowed(l1, l7) & (1ull << 15)));          /* reserved */
+}
+
 int main(void)
 {
+    test_cr4_allowed();
     test_vlapic_bits();
     test_leaf1_all_ones_hidden();
     test_leaf1_all_ones_kept();
