@@ -185,6 +185,7 @@ static void shell_run(const char *line)
     case SHELL_CMD_VCPU: shell_cmd_vcpu(c.vm, c.vcpu); break;
     case SHELL_CMD_APIC: shell_cmd_apic(c.vm, c.vcpu); break;
     case SHELL_CMD_INHIBITS: shell_cmd_inhibits(); break;
+    case SHELL_CMD_IOMMU: shell_cmd_iommu(); break;
     case SHELL_CMD_STATS: shell_cmd_stats(); break;
     case SHELL_CMD_LOG: cmd_log(c.level); break;
     case SHELL_CMD_MEM: {

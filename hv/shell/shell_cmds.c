@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/host/time.h"
+#include "iommu/iommu_boot.h"
 #include "hv/shell/shell_parse.h"
 #include "hv/shell/snap.h"
 #include "hv/vendor.h"
@@ -258,5 +259,24 @@ void shell_cmd_mem(struct vm *vm, uint64_t gpa, uint64_t len)
         }
         asc[16] = 0;
         sh_printf("%012lx: %s|%s|", (unsigned long)(gpa + off), hex, asc);
+    }
+}
+
+/* What iommu/iommu_boot.c found and brought up (read-only after boot). */
+void shell_cmd_iommu(void)
+{
+    if (iommu_host.vendor == IOMMU_NONE) {
+        sh_printf("iommu: none (Keel runs without an IOMMU; the boot log says why)");
+        return;
+    }
+    sh_printf("iommu: %u unit%s, %u device scope%s, %u reserved region%s", iommu_host.nunits,
+              iommu_host.nunits == 1 ? "" : "s", iommu_host.nscopes,
+              iommu_host.nscopes == 1 ? "" : "s", iommu_host.nregions,
+              iommu_host.nregions == 1 ? "" : "s");
+    for (unsigned i = 0; i < iommu_host.nunits && i < IOMMU_MAX_UNITS; i++) {
+        char line[160];
+        if (iommu_describe_unit(&iommu_host, i, line, sizeof(line)) < 0)
+            snprintf(line, sizeof(line), "unit %u", i);
+        sh_printf("  %s; queue %s", line, iommu_queue_ready[i] ? "ready" : "not running");
     }
 }

@@ -20,6 +20,7 @@ void shell_stats_init(void);
 void shell_cmd_vcpu(unsigned vm, unsigned n);
 void shell_cmd_apic(unsigned vm, unsigned n);
 void shell_cmd_inhibits(void);
+void shell_cmd_iommu(void);
 void shell_cmd_stats(void);
 /* @len: 1..SHELL_MEM_MAX, checked by the parser. */
 void shell_cmd_mem(struct vm *vm, uint64_t gpa, uint64_t len);

@@ -22,6 +22,7 @@ static const struct shell_cmd_help help_table[SHELL_CMD_COUNT] = {
     [SHELL_CMD_VCPU] = { "vcpu VM.N|N", "a vCPU's state, registers, pending events and exit counts" },
     [SHELL_CMD_APIC] = { "apic VM.N|N", "a vCPU's local APIC: mode, registers, IRR/ISR/TMR, acceleration" },
     [SHELL_CMD_INHIBITS] = { "inhibits", "APIC acceleration inhibit reasons per VM and each vCPU's decision" },
+    [SHELL_CMD_IOMMU] = { "iommu", "the IOMMU units found at boot: base, scopes, features, queue" },
     [SHELL_CMD_STATS] = { "stats", "VM exits by reason since boot and since the last stats" },
     [SHELL_CMD_LOG] = { "log error|warn|info|debug", "set the log level" },
     [SHELL_CMD_MEM] = { "mem VM GPA LEN", "hex dump of a VM's RAM (LEN 1..4096)" },
@@ -132,6 +133,7 @@ bool shell_parse_vcpu(const char *s, unsigned *vm, unsigned *vcpu)
 static const char *const cmd_names[SHELL_CMD_COUNT] = {
     [SHELL_CMD_HELP] = "help", [SHELL_CMD_CPUS] = "cpus", [SHELL_CMD_VMS] = "vms",
     [SHELL_CMD_VCPU] = "vcpu", [SHELL_CMD_APIC] = "apic", [SHELL_CMD_INHIBITS] = "inhibits",
+    [SHELL_CMD_IOMMU] = "iommu",
     [SHELL_CMD_STATS] = "stats", [SHELL_CMD_LOG] = "log", [SHELL_CMD_MEM] = "mem",
     [SHELL_CMD_VM_STOP] = "vm", [SHELL_CMD_REBOOT] = "reboot", [SHELL_CMD_POWEROFF] = "poweroff",
 };

@@ -25,6 +25,7 @@ enum shell_cmd_id {
     SHELL_CMD_VCPU,
     SHELL_CMD_APIC,
     SHELL_CMD_INHIBITS,
+    SHELL_CMD_IOMMU,
     SHELL_CMD_STATS,
     SHELL_CMD_LOG,
     SHELL_CMD_MEM,

@@ -213,7 +213,9 @@ cmd 'vcpu x.1' "^error: 'x\.1' is not a vCPU"
 cmd 'apic 0' '^vm0\.0 APIC: (xAPIC|x2APIC|disabled), IA32_APIC_BASE 0xfee00[0-9a-f]00$' '^  id [0-9a-f]{8} ldr [0-9a-f]{8} dfr [0-9a-f]{8} tpr [0-9a-f]{2} ppr [0-9a-f]{2}$' \
     '^  irr( [0-9a-f]{8}){8}$' '^  isr( [0-9a-f]{8}){8}$' '^  tmr( [0-9a-f]{8}){8}$' '^  acceleration: (emulated|accelerated)'
 cmd 'apic vm3.0' '^apic: no vm3 \(1 VM: vm0\.\.vm0\)$'
-cmd inhibits '^vm0 \(vm0\): VM-wide reasons: ' '^  vm0\.0: (emulated|accelerated)' '^  vm0\.1: no decision yet'
+cmd inhibits '^vm0 \(vm0\): VM-wide reasons: .*; acceleration (on|off) \(toggled [0-9]+ times\)' \
+    '^  vm0\.0: (emulated|accelerated)' '^  vm0\.1: no decision yet'
+cmd iommu '^iommu: none \(Keel runs without an IOMMU'
 cmd stats '^exits by reason, all vCPUs: since boot' '^  io +[0-9]+ +[0-9]+ +[0-9]+$'
 cmd stats '^  io +[0-9]+ +[0-9]+ +[0-9]+$'
 cmd 'mem vm0 0x100000 32' '^000000100000: ([0-9a-f]{2} ){16}\|.{16}\|$' '^000000100010: '
