@@ -18,14 +18,16 @@
 /* Read-only LVT bits: writes leave them alone (not reserved). */
 #define VLAPIC_LVT_RO_BITS   (APIC_LVT_PENDING | APIC_LVT_REMOTE_IRR)
 
+/* Relaxed atomic accesses (plain MOVs on x86): with AVIC other CPUs set
+ * IRR bits in this page while the vLAPIC reads it. */
 static inline uint32_t vlapic_reg(const struct vlapic *vl, uint32_t off)
 {
-    return vl->page[off >> 2];
+    return __atomic_load_n(&vl->page[off >> 2], __ATOMIC_RELAXED);
 }
 
 static inline void vlapic_set_reg(struct vlapic *vl, uint32_t off, uint32_t v)
 {
-    vl->page[off >> 2] = v;
+    __atomic_store_n(&vl->page[off >> 2], v, __ATOMIC_RELAXED);
 }
 
 static inline bool vlapic_vec_test(const struct vlapic *vl, uint32_t base, uint8_t vec)

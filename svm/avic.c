@@ -12,7 +12,8 @@
 _Static_assert(AVIC_PHYS_ENTRIES * sizeof(uint64_t) == 4096, "physical table is one page");
 _Static_assert(AVIC_LOG_ENTRIES * sizeof(uint32_t) == 4096, "logical table is one page");
 _Static_assert(AVIC_MAX_ID_X2AVIC < AVIC_PHYS_ENTRIES, "x2AVIC IDs fit one page");
-_Static_assert(AVIC_LOG_CLUSTER_ENTRIES <= AVIC_LOG_ENTRIES, "cluster entries fit");
+_Static_assert(AVIC_LOG_CLUSTER_ENTRIES <= AVIC_LOG_USED && AVIC_LOG_FLAT_ENTRIES <= AVIC_LOG_USED
+               && AVIC_LOG_USED <= AVIC_LOG_ENTRIES, "logical entries in use fit");
 
 enum avic_ipi_action avic_ipi_action(uint64_t exitinfo2)
 {
@@ -110,9 +111,11 @@ static int logical_index(uint32_t dfr, unsigned cluster, unsigned bit)
 
 bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, unsigned n)
 {
+    /* Built aside, then only changed entries stored, each whole: the CPU
+     * reads the table while guests send IPIs, and an entry must never be
+     * seen half-written or invalid in between (it would cost an exit). */
+    uint32_t nw[AVIC_LOG_USED] = { 0 };
     bool conflict = false;
-    for (unsigned i = 0; i < AVIC_LOG_ENTRIES; i++)
-        table[i] = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct apic_dest_view *v = &views[i];
         if (v->mode != APIC_DEST_XAPIC || i > AVIC_LOG_GUEST_ID_MASK)
@@ -126,7 +129,7 @@ bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, uns
             int idx = logical_index(v->dfr, cluster, b);
             if (idx < 0)
                 continue;
-            if (table[idx] & AVIC_LOG_VALID) {
+            if (nw[idx] & AVIC_LOG_VALID) {
                 conflict = true;
                 continue;
             }
@@ -135,9 +138,12 @@ bool avic_logical_build(uint32_t *table, const struct apic_dest_view *views, uns
              * inhibits AVIC), and while that inhibit reaches every vCPU a
              * logical IPI must still land on the APIC whose LDR matched
              * (avic_stress caught one landing on the vCPU with its ID). */
-            table[idx] = AVIC_LOG_VALID | (i & AVIC_LOG_GUEST_ID_MASK);
+            nw[idx] = AVIC_LOG_VALID | (i & AVIC_LOG_GUEST_ID_MASK);
         }
     }
+    for (unsigned i = 0; i < AVIC_LOG_USED; i++)
+        if (__atomic_load_n(&table[i], __ATOMIC_RELAXED) != nw[i])
+            __atomic_store_n(&table[i], nw[i], __ATOMIC_RELEASE);
     return !conflict;
 }
 

@@ -53,6 +53,7 @@
 #define AVIC_MAX_ID_X2AVIC_4K      4095u
 #define AVIC_LOG_FLAT_ENTRIES      8u
 #define AVIC_LOG_CLUSTER_ENTRIES   60u     /* clusters 0..14, 4 bits each */
+#define AVIC_LOG_USED              64u     /* entries Keel writes; the rest stay 0 */
 
 /* The doorbell MSR (APM: "AVIC doorbell"): write a host APIC ID. */
 #define AVIC_DOORBELL_MSR          0xc001011bu

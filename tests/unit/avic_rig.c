@@ -233,10 +233,11 @@ bool rig_enter(struct rig_vcpu *v)
     v->vmcb->ctl.np_control = SVM_NP_ENABLE;
     v->vmcb->ctl.guest_asid = 1;
     v->accel = a;
+    __atomic_store_n(&v->accel_on, a.on, __ATOMIC_RELEASE);  /* what senders look at */
     /* svm_avic_apply: IsRunning only while AVIC is on for the vCPU; an
      * emulated vCPU must make AVIC senders exit (and kick it), since a
      * doorbell would not reach its emulated APIC. */
-    set_running(v, a.on && !v->halted);
+    set_running(v, a.on && !__atomic_load_n(&v->halted, __ATOMIC_ACQUIRE));
     /* vapic_accel_prepare: the committed values the trap replay restores */
     vlock(v);
     for (unsigned i = 0; i < sizeof(trap_regs) / sizeof(trap_regs[0]); i++)
@@ -275,7 +276,8 @@ static void kick(struct rig_vcpu *t)
 
 static void take_kick(struct rig_vcpu *v)
 {
-    if (__atomic_exchange_n(&v->kicked, false, __ATOMIC_SEQ_CST) && v->in_guest && !v->halted) {
+    if (__atomic_exchange_n(&v->kicked, false, __ATOMIC_SEQ_CST) && v->in_guest
+        && !__atomic_load_n(&v->halted, __ATOMIC_ACQUIRE)) {
         rig_exit(v);
         rig_enter(v);
     }
@@ -455,7 +457,7 @@ static bool postable(struct rig_vcpu *t, const struct apic_msg *m)
 static void deliver_one(struct rig *r, struct rig_vcpu *t, const struct apic_msg *m,
                         unsigned host_pcpu)
 {
-    if (postable(t, m) && t->accel.on) {
+    if (postable(t, m) && __atomic_load_n(&t->accel_on, __ATOMIC_ACQUIRE)) {
         uint32_t *irr = &t->page[(0x200u + (m->vector >> 5) * 0x10u) >> 2];
         __atomic_fetch_or(irr, 1u << (m->vector & 31), __ATOMIC_SEQ_CST);
         uint64_t e = __atomic_load_n(&r->phys[t->idx], __ATOMIC_SEQ_CST);

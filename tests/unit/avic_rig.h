@@ -46,7 +46,8 @@ struct rig_vcpu {
     unsigned ndefer;
     uint32_t trap_shadow[0x400 / 16];   /* registers as last committed (xAPIC traps) */
     bool dest_changed;
-    struct apic_accel accel;        /* the decision applied at the last entry */
+    struct apic_accel accel;        /* the decision applied at the last entry (owner) */
+    bool accel_on;                  /* accel.on, for other threads (atomic) */
     bool in_guest;
     bool halted;                    /* blocked in HLT (IsRunning clear) */
     bool kicked;                    /* a host IPI is pending for its pCPU */
