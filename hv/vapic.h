@@ -158,6 +158,9 @@ void vapic_inhibit_init(struct vm *vm, uint32_t initial, uint32_t extra_honoured
 void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons);
 /* Before an accelerated entry, on the vCPU's own CPU. */
 void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s);
+/* Only the trap-replay part of it, for a CPU that needs none of the rest
+ * (AVIC evaluates the page itself at VMRUN: no RVI, SVI or EOI-exit map). */
+void vapic_accel_save_traps(struct vcpu *v);
 /* Map or unmap the shared APIC-access page as apic_accel_page_mapped()
  * says now (after a mode or base change, and at VM start). */
 void vapic_accel_update_page(struct vm *vm);

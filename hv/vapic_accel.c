@@ -54,13 +54,6 @@ void vapic_inhibit_init(struct vm *vm, uint32_t initial, uint32_t extra_honoured
     }
 }
 
-void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons)
-{
-    spin_lock(&vm->inhibit_lock);
-    apic_inhibit_update(&vm->inhibit, reasons, true, -1, rdtsc());
-    spin_unlock(&vm->inhibit_lock);
-}
-
 /* ---- the inhibit machine's transitions ----------------------------------- */
 
 /* After a change: the log line (info when the activation toggled or a
@@ -99,6 +92,11 @@ static enum apic_inhibit_change inhibit_locked(struct vm *vm, uint32_t reasons, 
         apic_inhibit_update(&vm->inhibit, reasons, set, by ? (int)by->index : -1, rdtsc());
     spin_unlock(&vm->inhibit_lock);
     return c;
+}
+
+void vapic_inhibit_at_creation(struct vm *vm, uint32_t reasons)
+{
+    (void)inhibit_locked(vm, reasons, true, NULL);
 }
 
 void vapic_inhibit(struct vm *vm, uint32_t reasons, bool set, struct vcpu *by)
@@ -192,6 +190,15 @@ static int trap_slot(uint32_t off)
     return -1;
 }
 
+/* The committed values of the registers the CPU stores before a trap-like
+ * exit reports the write (xapic_trapped_write puts them back).  Under the
+ * APIC lock. */
+static void save_trap_shadow(struct vcpu *v)
+{
+    for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
+        v->apic.trap_shadow[i] = v->apic.page[trap_regs[i] >> 2];
+}
+
 void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
 {
     uint64_t lv[4];
@@ -212,8 +219,14 @@ void vapic_accel_prepare(struct vcpu *v, struct vapic_hw_state *s)
         s->eoi_exit[i] = lv[i] | v->apic.plat_level_vec[i];
     /* Only the xAPIC page traps writes that need the old value. */
     if (v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC)
-        for (unsigned i = 0; i < VAPIC_TRAP_REGS; i++)
-            v->apic.trap_shadow[i] = page[trap_regs[i] >> 2];
+        save_trap_shadow(v);
+    vapic_unlock(v);
+}
+
+void vapic_accel_save_traps(struct vcpu *v)
+{
+    vapic_lock(v);
+    save_trap_shadow(v);
     vapic_unlock(v);
 }
 

@@ -273,11 +273,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcb->save.rip = v->rip;
     vmcb->save.rflags = v->rflags;
     svm_avic_apply(v, s);
-    if (v->apic.accel.on && v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC) {
-        /* The committed register values an AVIC trap replays against. */
-        struct vapic_hw_state hs;
-        vapic_accel_prepare(v, &hs);
-    }
+    if (v->apic.accel.on && v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC)
+        vapic_accel_save_traps(v); /* what an AVIC trap replays against */
     if (s->flush_pending) {
         vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
         s->flush_pending = false;
