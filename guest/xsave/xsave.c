@@ -272,3 +272,39 @@ KEEL_TEST(xsave_state_isolated_between_vcpus)
         SKIP("one vCPU");
     EXPECT_EQ(rt_run_on_all(isolation_on_vcpu), rt_vcpu_count());
 }
+
+/* AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) across exits: k1, the upper half
+ * of zmm1 and zmm17/zmm31 keep their values through CPUID exits. */
+__attribute__((target("avx512f")))
+static bool zmm_survive_exits(void)
+{
+    static uint8_t in[3][64] __attribute__((aligned(64)));
+    static uint8_t out[3][64] __attribute__((aligned(64)));
+    uint64_t kin = 0xa5c3, kout = 0, n = EXIT_ROUNDS;
+    for (unsigned r = 0; r < 3; r++)
+        for (unsigned b = 0; b < 64; b++)
+            in[r][b] = (uint8_t)(0x5a ^ (r * 64 + b));
+    memset(out, 0, sizeof(out));
+    __asm__ volatile("kmovw %k4, %%k1\n\t"
+                     "vmovdqu64 0(%2), %%zmm1\n\t vmovdqu64 64(%2), %%zmm17\n\t"
+                     "vmovdqu64 128(%2), %%zmm31\n\t"
+                     "1: mov $1, %%eax\n\t xor %%ecx, %%ecx\n\t cpuid\n\t dec %1\n\t jnz 1b\n\t"
+                     "vmovdqu64 %%zmm1, 0(%3)\n\t vmovdqu64 %%zmm17, 64(%3)\n\t"
+                     "vmovdqu64 %%zmm31, 128(%3)\n\t kmovw %%k1, %k0\n\t"
+                     : "=r"(kout), "+r"(n)
+                     : "r"(in), "r"(out), "r"(kin), "m"(in)
+                     : "rax", "rbx", "rcx", "rdx", "memory");
+    return memcmp(in, out, sizeof(in)) == 0 && (kout & 0xffff) == kin;
+}
+
+KEEL_TEST(xsave_avx512_survives_exits)
+{
+    REQUIRE_XSAVE();
+    if ((xs_supported() & XCR0_AVX512) != XCR0_AVX512)
+        SKIP("no AVX-512 offered (the host CPU lacks it)");
+    xs_enable(XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512);
+    EXPECT(zmm_survive_exits());
+    struct rt_cpuid d0 = rt_cpuid(0xd, 0);
+    EXPECT_EQ(d0.ebx, d0.ecx);
+    EXPECT(rt_cpuid(7, 0).ebx & (1u << 16));     /* AVX512F */
+}
