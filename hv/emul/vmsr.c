@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "hv/emul/vmsr.h"
 
-#include <stddef.h>
 
 /* Memory types an MTRR may hold: UC, WC, WT, WP, WB (SDM 12.11.1, table
  * 12-8); 2, 3 and 7 and above are reserved and #GP on WRMSR (12.11.2). */
@@ -16,22 +15,43 @@ static uint64_t phys_reserved(const struct vmsr_model *m)
     return bits >= 64 ? 0 : ~0ull << bits;
 }
 
-/* The MTRR's storage slot, or NULL when @msr is no MTRR of this CPU. */
-static uint64_t *mtrr_slot(const struct vmsr_model *m, struct vmsr_state *s, uint32_t msr)
+/* Where MTRR @msr lives in struct vmsr_state, as an index into the
+ * sequence mtrr_def_type, mtrr_var[], mtrr_fixed[]; -1 when @msr is no
+ * MTRR of this CPU. */
+#define MTRR_IDX_VAR   1
+#define MTRR_IDX_FIXED (MTRR_IDX_VAR + 2 * VMSR_MTRR_VCNT)
+static int mtrr_index(const struct vmsr_model *m, uint32_t msr)
 {
     if (!m->mtrr)
-        return NULL;
+        return -1;
     if (msr == MSR_IA32_MTRR_DEF_TYPE)
-        return &s->mtrr_def_type;
+        return 0;
     if (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 2 * VMSR_MTRR_VCNT)
-        return &s->mtrr_var[msr - MSR_IA32_MTRR_PHYSBASE0];
+        return MTRR_IDX_VAR + (int)(msr - MSR_IA32_MTRR_PHYSBASE0);
     if (msr == MSR_IA32_MTRR_FIX64K)
-        return &s->mtrr_fixed[0];
+        return MTRR_IDX_FIXED;
     if (msr == MSR_IA32_MTRR_FIX16K_8 || msr == MSR_IA32_MTRR_FIX16K_A)
-        return &s->mtrr_fixed[1 + msr - MSR_IA32_MTRR_FIX16K_8];
+        return MTRR_IDX_FIXED + 1 + (int)(msr - MSR_IA32_MTRR_FIX16K_8);
     if (msr >= MSR_IA32_MTRR_FIX4K_C0 && msr < MSR_IA32_MTRR_FIX4K_C0 + 8)
-        return &s->mtrr_fixed[3 + msr - MSR_IA32_MTRR_FIX4K_C0];
-    return NULL;
+        return MTRR_IDX_FIXED + 3 + (int)(msr - MSR_IA32_MTRR_FIX4K_C0);
+    return -1;
+}
+
+static uint64_t mtrr_get(const struct vmsr_state *s, int i)
+{
+    if (i == 0)
+        return s->mtrr_def_type;
+    return i < MTRR_IDX_FIXED ? s->mtrr_var[i - MTRR_IDX_VAR] : s->mtrr_fixed[i - MTRR_IDX_FIXED];
+}
+
+static void mtrr_set(struct vmsr_state *s, int i, uint64_t val)
+{
+    if (i == 0)
+        s->mtrr_def_type = val;
+    else if (i < MTRR_IDX_FIXED)
+        s->mtrr_var[i - MTRR_IDX_VAR] = val;
+    else
+        s->mtrr_fixed[i - MTRR_IDX_FIXED] = val;
 }
 
 /* Whether @val is a value WRMSR accepts for MTRR @msr (SDM 12.11.2.1-3). */
@@ -113,9 +133,9 @@ static enum vmsr_result read_amd(const struct vmsr_model *m, uint32_t msr, uint6
 enum vmsr_result vmsr_read(const struct vmsr_model *m, const struct vmsr_state *s, uint32_t msr,
                            uint64_t *val)
 {
-    uint64_t *slot = mtrr_slot(m, (struct vmsr_state *)s, msr);
-    if (slot) {
-        *val = *slot;
+    int i = mtrr_index(m, msr);
+    if (i >= 0) {
+        *val = mtrr_get(s, i);
         return VMSR_OK;
     }
     enum vmsr_result r = read_common(m, msr, val);
@@ -153,11 +173,11 @@ static enum vmsr_result write_ignored(const struct vmsr_model *m, uint32_t msr, 
 enum vmsr_result vmsr_write(const struct vmsr_model *m, struct vmsr_state *s, uint32_t msr,
                             uint64_t val)
 {
-    uint64_t *slot = mtrr_slot(m, s, msr);
-    if (slot) {
+    int i = mtrr_index(m, msr);
+    if (i >= 0) {
         if (!mtrr_value_ok(m, msr, val))
             return VMSR_GP;
-        *slot = val;
+        mtrr_set(s, i, val);
         return VMSR_OK;
     }
     switch (msr) {
