@@ -199,8 +199,23 @@ KEEL_TEST(xsave_area_matches_leaf_d)
     EXPECT_EQ(d1.eax & (1u << 3), 0);   /* XSAVES: not offered */
 }
 
-/* YMM0-15 survive VM exits: loaded, EXIT_ROUNDS CPUID exits inside one asm
- * block (no compiler code can touch them), stored, compared. */
+static bool is_intel(void)
+{
+    return rt_cpuid(0, 0).ebx == 0x756e6547u;   /* "Genu": VMX, VMCALL */
+}
+
+/* The body of one asm block (no compiler code can touch the registers in
+ * between): N rounds of a CPUID exit and a KEEL_HC_FPU_CLOBBER hypercall,
+ * after which the host has saved the guest's state and zeroed the
+ * registers (VMCALL if VMCALL_REG is nonzero, else VMMCALL). */
+#define EXIT_LOOP(label, n, vmcall_reg)                                       \
+    label ": mov $1, %%eax\n\t xor %%ecx, %%ecx\n\t cpuid\n\t"                \
+    "mov $6, %%eax\n\t test " vmcall_reg ", " vmcall_reg "\n\t jz 8f\n\t"     \
+    "vmcall\n\t jmp 9f\n\t 8: vmmcall\n\t 9:\n\t"                            \
+    "dec " n "\n\t jnz " label "b\n\t"
+
+/* YMM0-15 survive VM exits and the host's use of the FPU: loaded,
+ * EXIT_ROUNDS rounds of EXIT_LOOP, stored, compared. */
 static bool ymm_survive_exits(uint8_t seed)
 {
     static uint8_t in[RT_MAX_VCPUS][16][32] __attribute__((aligned(32)));
@@ -217,9 +232,9 @@ static bool ymm_survive_exits(uint8_t seed)
     op " 9*32(%" m "), %%ymm9\n\t" op " 10*32(%" m "), %%ymm10\n\t" op " 11*32(%" m "), %%ymm11\n\t" \
     op " 12*32(%" m "), %%ymm12\n\t" op " 13*32(%" m "), %%ymm13\n\t" \
     op " 14*32(%" m "), %%ymm14\n\t" op " 15*32(%" m "), %%ymm15\n\t"
-    uint64_t n = EXIT_ROUNDS;
+    uint64_t n = EXIT_ROUNDS, vmcall = is_intel();
     __asm__ volatile(YMM_ALL("vmovdqu", "2")
-                     "1: mov $1, %%eax\n\t xor %%ecx, %%ecx\n\t cpuid\n\t dec %1\n\t jnz 1b\n\t"
+                     EXIT_LOOP("1", "%1", "%5")
                      "vmovdqu %%ymm0, 0*32(%3)\n\t vmovdqu %%ymm1, 1*32(%3)\n\t"
                      "vmovdqu %%ymm2, 2*32(%3)\n\t vmovdqu %%ymm3, 3*32(%3)\n\t"
                      "vmovdqu %%ymm4, 4*32(%3)\n\t vmovdqu %%ymm5, 5*32(%3)\n\t"
@@ -229,8 +244,8 @@ static bool ymm_survive_exits(uint8_t seed)
                      "vmovdqu %%ymm12, 12*32(%3)\n\t vmovdqu %%ymm13, 13*32(%3)\n\t"
                      "vmovdqu %%ymm14, 14*32(%3)\n\t vmovdqu %%ymm15, 15*32(%3)\n\t"
                      : "=m"(out[me]), "+r"(n)
-                     : "r"(in[me]), "r"(out[me]), "m"(in[me])
-                     : "rax", "rbx", "rcx", "rdx", "memory");
+                     : "r"(in[me]), "r"(out[me]), "m"(in[me]), "r"(vmcall)
+                     : "rax", "rbx", "rcx", "rdx", "rdi", "rsi", "memory");
 #undef YMM_ALL
     return memcmp(in[me], out[me], sizeof(in[me])) == 0;
 }
@@ -274,13 +289,13 @@ KEEL_TEST(xsave_state_isolated_between_vcpus)
 }
 
 /* AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) across exits: k1, the upper half
- * of zmm1 and zmm17/zmm31 keep their values through CPUID exits. */
+ * of zmm1 and zmm17/zmm31 keep their values through EXIT_LOOP. */
 __attribute__((target("avx512f")))
 static bool zmm_survive_exits(void)
 {
     static uint8_t in[3][64] __attribute__((aligned(64)));
     static uint8_t out[3][64] __attribute__((aligned(64)));
-    uint64_t kin = 0xa5c3, kout = 0, n = EXIT_ROUNDS;
+    uint64_t kin = 0xa5c3, kout = 0, n = EXIT_ROUNDS, vmcall = is_intel();
     for (unsigned r = 0; r < 3; r++)
         for (unsigned b = 0; b < 64; b++)
             in[r][b] = (uint8_t)(0x5a ^ (r * 64 + b));
@@ -288,12 +303,12 @@ static bool zmm_survive_exits(void)
     __asm__ volatile("kmovw %k4, %%k1\n\t"
                      "vmovdqu64 0(%2), %%zmm1\n\t vmovdqu64 64(%2), %%zmm17\n\t"
                      "vmovdqu64 128(%2), %%zmm31\n\t"
-                     "1: mov $1, %%eax\n\t xor %%ecx, %%ecx\n\t cpuid\n\t dec %1\n\t jnz 1b\n\t"
+                     EXIT_LOOP("1", "%1", "%6")
                      "vmovdqu64 %%zmm1, 0(%3)\n\t vmovdqu64 %%zmm17, 64(%3)\n\t"
                      "vmovdqu64 %%zmm31, 128(%3)\n\t kmovw %%k1, %k0\n\t"
                      : "=r"(kout), "+r"(n)
-                     : "r"(in), "r"(out), "r"(kin), "m"(in)
-                     : "rax", "rbx", "rcx", "rdx", "memory");
+                     : "r"(in), "r"(out), "r"(kin), "m"(in), "r"(vmcall)
+                     : "rax", "rbx", "rcx", "rdx", "rdi", "rsi", "memory");
     return memcmp(in, out, sizeof(in)) == 0 && (kout & 0xffff) == kin;
 }
 

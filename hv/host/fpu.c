@@ -116,6 +116,22 @@ int fpu_handle_nm(void)
     return 0;
 }
 
+void fpu_clobber(struct vcpu *v)
+{
+    /* A zero image: XSTATE_BV = 0 puts every requested component in its
+     * initial configuration (XRSTOR, SDM 13.8.1); FXRSTOR of zeros clears
+     * the x87 and XMM registers and MXCSR. */
+    static struct fxsave_area zero;
+    if (this_cpu()->vcpu != v)
+        return;
+    fpu_handle_nm();            /* saves the guest's state, host XCR0 live */
+    if (host_xcr0)
+        __asm__ volatile("xrstor64 %0" :: "m"(zero), "a"((uint32_t)host_xcr0),
+                         "d"((uint32_t)(host_xcr0 >> 32)) : "memory");
+    else
+        __asm__ volatile("fninit; fxrstor64 %0" :: "m"(zero) : "memory");
+}
+
 void fpu_prepare_guest_entry(struct fxsave_area *guest)
 {
     struct percpu *pc = this_cpu();

@@ -54,4 +54,9 @@ uint64_t fpu_guest_xcr0(struct vcpu *v);
  * now if the guest's state is live, else at the next entry. */
 void fpu_set_guest_xcr0(struct vcpu *v, uint64_t xcr0);
 
+/* KEEL_HC_FPU_CLOBBER (hv/abi.h): save @v's state as a host FPU use would,
+ * then put every register Keel switches in its initial state.  @v is the
+ * vCPU of this CPU, in its exit handler. */
+void fpu_clobber(struct vcpu *v);
+
 #endif /* KEEL_HV_FPU_H */
