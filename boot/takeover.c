@@ -11,6 +11,7 @@
 #include "boot/boot.h"
 #include "hv/host/console.h"
 #include "hv/host/desc.h"
+#include "hv/host/fpu.h"
 #include "hv/host/hosttimer.h"
 #include "hv/host/lapic_host.h"
 #include "hv/mm/mem.h"
@@ -80,6 +81,7 @@ void cpu_setup_common(struct percpu *pc)
     uint32_t r[4];
     write_cr0((read_cr0() | CR0_NE | CR0_MP) & ~CR0_EM);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    fpu_cpu_init();     /* CR4.OSXSAVE and the host XCR0, before any VMCS takes CR4 */
     cpuid_count(0x80000001u, 0, r);
     if (r[3] & CPUIDX1_EDX_NX)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);

@@ -48,6 +48,12 @@ enum keel_hypercall {
     /* RDI = vCPU index.  Returns how many VM exits that vCPU of the
      * caller's VM has taken so far (for benchmarks: exits per operation). */
     KEEL_HC_EXIT_COUNT    = 5,
+    /* No arguments; returns 0.  For tests of Keel's FPU switching: the host
+     * does what its first FPU use does (saves the caller's x87/SSE/AVX/
+     * AVX-512 state and XCR0, hv/host/fpu.c), then puts every register of
+     * those components in its initial state; only Keel's restore before
+     * the next entry brings the caller's values back. */
+    KEEL_HC_FPU_CLOBBER   = 6,
 };
 
 #define KEEL_AP_MAGIC           0x4b45454cu /* "KEEL" */

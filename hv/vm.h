@@ -55,6 +55,7 @@
 
 #include "hv/host/console.h"
 #include "hv/emul/exit.h"
+#include "hv/emul/vmsr.h"
 #include "hv/host/fpu.h"
 #include "hv/dev/iobus.h"
 #include "apic/apic_accel.h"
@@ -97,8 +98,10 @@ struct vcpu {
     uint64_t rip;
     uint64_t rflags;
     struct fxsave_area *fpu;
+    uint64_t xcr0;                /* XCR0 while not live in the register (hv/host/fpu.c) */
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
+    struct vmsr_state msrs;       /* MTRRs and the like (hv/emul/vmsr.c) */
 
     void *vendor;                 /* VMCB or VMCS state */
     struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */

@@ -7,6 +7,7 @@
 #include "hv/host/console.h"
 #include "hv/mm/mem.h"
 #include "hv/dev/guest_acpi.h"
+#include "hv/emul/xsave.h"
 #include "hv/linux_boot.h"
 #include "hv/multiboot.h"
 #include "hv/vendor.h"
@@ -115,6 +116,10 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     v->pcpu = pc;
     v->state = VCPU_WAIT_START;
     fpu_init_state(v->fpu);
+    v->xcr0 = XCR0_X87;         /* XCR0 after RESET (SDM vol. 1, 13.3) */
+    /* Keel boots its guests without firmware, so it leaves the MTRRs as
+     * firmware would: enabled, default type WB (docs/msrs.md). */
+    v->msrs.mtrr_def_type = MTRR_DEF_E | 6;
     pc->fpu_guest_saved = true; /* load the reset state at the first entry */
     vm->vcpus[i] = v;
     if (vops->vcpu_init(v) || vapic_create(v))

@@ -67,8 +67,8 @@ static bool cr0_write_faults(struct vcpu *v, uint64_t val)
 
 /* A CR4 bit the vCPU's CPUID does not report is reserved and setting it
  * is #GP(0) (SDM vol. 3A 2.5; APM vol. 2 3.1.3): VMXE (Keel offers no
- * VMX), OSXSAVE (XSAVE is hidden), and whatever the host has that the
- * virtual CPUID filters out.  Bits 63:32 are reserved everywhere. */
+ * VMX), OSXSAVE when XSAVE is hidden (a host without it, hv/host/fpu.c),
+ * and whatever the host has that the virtual CPUID filters out.  Bits 63:32 are reserved everywhere. */
 static bool cr4_write_faults(struct vcpu *v, uint64_t val)
 {
     return (val >> 32) || (val & ~vcpu_cr4_allowed(v));

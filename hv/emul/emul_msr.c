@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Intercepted RDMSR/WRMSR.  Keel emulates the few MSRs its virtual CPU
- * advertises and that are not kept in the VMCB/VMCS; every other MSR gets
- * #GP, as on a CPU that does not implement it (SDM vol. 4 intro; RDMSR and
- * WRMSR #GP(0) "if ECX specifies a reserved or unimplemented MSR").
+ * Intercepted RDMSR/WRMSR.  Keel emulates the MSRs its virtual CPU has
+ * that are not kept in the VMCB/VMCS: EFER, PAT, the TSC, the counters
+ * here, the rest in hv/emul/vmsr.c; every other MSR gets #GP, as on a CPU
+ * that does not implement it (SDM vol. 4 intro; RDMSR and WRMSR #GP(0) "if
+ * ECX specifies a reserved or unimplemented MSR").  docs/msrs.md lists
+ * each MSR and the choice made for it.
  */
 #include "hv/host/console.h"
 #include "hv/emul/handlers.h"
+#include "hv/emul/vmsr.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -43,6 +46,38 @@ static uint64_t *perf_msr(struct vcpu *v, uint32_t msr)
     return &v->perf_msr[i];
 }
 
+#define CPUID_VENDOR_GENU 0x756e6547u  /* "Genu" of GenuineIntel */
+#define CPUID1_EDX_MTRR_BIT (1u << 12)
+#define CPUIDX1_ECX_OSVW (1u << 9)
+#define GIB4 (1ull << 32)
+
+/* What hv/emul/vmsr.c needs to know of this vCPU's CPU and VM.  Guest RAM
+ * is GPA 0 .. mem_size (hv/vm.h). */
+static void vmsr_model_of(struct vcpu *v, struct vmsr_model *m)
+{
+    uint32_t r[4];
+    vcpu_cpuid(v, 0, 0, r);
+    m->intel = r[1] == CPUID_VENDOR_GENU;
+    vcpu_cpuid(v, 1, 0, r);
+    m->mtrr = r[3] & CPUID1_EDX_MTRR_BIT;
+    vcpu_cpuid(v, 0x80000001u, 0, r);
+    m->osvw = !m->intel && (r[2] & CPUIDX1_ECX_OSVW);
+    vcpu_cpuid(v, 0x80000008u, 0, r);
+    m->maxphyaddr = (uint8_t)r[0];
+    uint64_t top = v->vm->mem_size;
+    m->ram_below_4g = top < GIB4 ? top : GIB4;
+    m->ram_above_4g = top > GIB4 ? top : 0;
+}
+
+static int vmsr_access(struct vcpu *v, uint32_t msr, uint64_t *val, bool write)
+{
+    struct vmsr_model m;
+    vmsr_model_of(v, &m);
+    enum vmsr_result r = write ? vmsr_write(&m, &v->msrs, msr, *val)
+                               : vmsr_read(&m, &v->msrs, msr, val);
+    return r == VMSR_OK ? 0 : -1;
+}
+
 static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     uint64_t *p = perf_msr(v, msr);
@@ -64,7 +99,7 @@ static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = rdtsc() + v->tsc_offset;
         return 0;
     default:
-        return -1;
+        return vmsr_access(v, msr, val, false);
     }
 }
 
@@ -104,7 +139,7 @@ static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         vops->set_tsc_offset(v, v->tsc_offset);
         return 0;
     default:
-        return -1;
+        return vmsr_access(v, msr, &val, true);
     }
 }
 

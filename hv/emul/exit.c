@@ -47,7 +47,14 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
         .apic_enabled = vapic_enabled(v),
         .x2apic = o->x2apic,
         .tsc_deadline = o->tsc_deadline,
+        .xcr0_offered = fpu_xcr0_offered(),
+        .xsave = fpu_xsave_layout(),
     };
+    /* The guest's CR4 and XCR0, only for the leaves that report them. */
+    if (leaf == 1)
+        ctx.osxsave = vops->get_cr(v, 4) & CR4_OSXSAVE;
+    if (leaf == 0xd)
+        ctx.xcr0 = fpu_guest_xcr0(v);
     vcpuid_filter(leaf, sub, r, &ctx);
 }
 
@@ -154,8 +161,8 @@ static int handle_shutdown(struct vcpu *v, const struct exit_record *e)
 
 static int handle_virt_insn(struct vcpu *v, const struct exit_record *e)
 {
-    /* SVM/VMX instructions, RDTSCP and XSETBV are not offered to guests
-     * (CPUID hides them): they #UD as on a CPU without them. */
+    /* SVM/VMX instructions and RDTSCP are not offered to guests (CPUID
+     * hides them): they #UD as on a CPU without them. */
     vcpu_inject_ud(v);
     return 0;
 }
@@ -185,7 +192,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_SHUTDOWN] = handle_shutdown,
     [EXIT_EXCEPTION] = handle_exception,
     [EXIT_VIRT_INSN] = handle_virt_insn,
-    [EXIT_XSETBV] = handle_virt_insn,
+    [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_RDPMC] = handle_rdpmc,
     [EXIT_INTR_WINDOW] = handle_intr_window,
     [EXIT_IRET] = handle_iret,

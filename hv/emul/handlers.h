@@ -10,6 +10,7 @@ struct vcpu;
 int handle_msr_read(struct vcpu *v, const struct exit_record *e);   /* hv/emul/emul_msr.c */
 int handle_msr_write(struct vcpu *v, const struct exit_record *e);
 int handle_rdpmc(struct vcpu *v, const struct exit_record *e);
+int handle_xsetbv(struct vcpu *v, const struct exit_record *e);    /* hv/emul/emul_xcr.c */
 int handle_io(struct vcpu *v, const struct exit_record *e);         /* hv/emul/emul_io.c */
 int handle_npf(struct vcpu *v, const struct exit_record *e);        /* hv/emul/emul_mmio.c */
 int handle_hypercall(struct vcpu *v, const struct exit_record *e);  /* hv/emul/hypercall.c */

@@ -98,6 +98,10 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
     case KEEL_HC_EXIT_COUNT:
         ret = hc_exit_count(v, a0);
         break;
+    case KEEL_HC_FPU_CLOBBER:
+        fpu_clobber(v);
+        ret = 0;
+        break;
     default:
         ret = KEEL_ENOSYS;
         break;

@@ -4,24 +4,38 @@
 #include <string.h>
 
 #include "hv/abi.h"
+#include "hv/emul/xsave.h"
 
 enum { EAX, EBX, ECX, EDX };
 
-/* Hidden from CPUID.1: features Keel does not virtualize yet (the local
- * XSAVE would need XCR0 switching), that would let a guest reach host
- * state (VMX, SMX, MONITOR), or whose MSRs would #GP (MCE/MCA banks, MTRRs,
- * thermal, debug store).  APIC, x2APIC and TSC-deadline are then set from
- * the virtual LAPIC's state and the VM's configuration. */
+/* Hidden from CPUID.1: features that would let a guest reach host state
+ * (VMX, SMX, MONITOR), or whose MSRs would #GP (MCE/MCA banks, thermal,
+ * debug store).  MTRRs are offered: hv/emul/vmsr.c keeps them.  APIC, x2APIC and TSC-deadline are then set from
+ * the virtual LAPIC's state and the VM's configuration; XSAVE, OSXSAVE and
+ * the AVX family from what Keel switches (ctx->xcr0_offered) and the
+ * guest's CR4 (xsave_bits). */
 #define CPUID1_ECX_HIDE (CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_EST \
     | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM | CPUID1_ECX_DTES64 | CPUID1_ECX_DSCPL \
     | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE \
-    | CPUID1_ECX_AVX)
-#define CPUID1_EDX_HIDE (CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR | CPUID1_EDX_MCA \
+    | CPUID1_ECX_AVX | CPUID1_ECX_FMA | CPUID1_ECX_F16C)
+/* Instructions on YMM registers: usable only with AVX state enabled. */
+#define CPUID1_ECX_AVX_FAMILY (CPUID1_ECX_AVX | CPUID1_ECX_FMA | CPUID1_ECX_F16C)
+#define CPUID1_EDX_HIDE (CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA \
     | CPUID1_EDX_DS | CPUID1_EDX_ACPI | CPUID1_EDX_TM | CPUID1_EDX_PBE)
 #define CPUIDX1_ECX_HIDE (CPUIDX1_ECX_SVM | CPUIDX1_ECX_EXTAPIC | CPUIDX1_ECX_SKINIT \
     | CPUIDX1_ECX_WDT | CPUIDX1_ECX_LWP | CPUIDX1_ECX_PERFCTR_CORE | CPUIDX1_ECX_PERFCTR_NB \
     | CPUIDX1_ECX_PERFCTR_LLC | CPUIDX1_ECX_MONITORX)
 #define CPUIDX1_EDX_HIDE (CPUIDX1_EDX_RDTSCP)
+/* CPUID 0x80000008 EBX (APM vol. 3, E.4.7): the speculation controls, whose
+ * MSRs (SPEC_CTRL, PRED_CMD, VIRT_SPEC_CTRL) Keel does not switch, and the
+ * instructions-retired MSR; their MSRs #GP (docs/msrs.md). */
+#define CPUIDX8_EBX_HIDE ((1u << 1) /* InstRetCntMsr */ | (1u << 4) /* RDPRU */ \
+    | (1u << 12) /* IBPB */ | (1u << 14) /* IBRS */ | (1u << 15) /* STIBP */ \
+    | (1u << 16) /* IbrsAlwaysOn */ | (1u << 17) /* StibpAlwaysOn */ | (1u << 18) /* IbrsPreferred */ \
+    | (1u << 19) /* IbrsSameMode */ | (1u << 24) /* SSBD */ | (1u << 25) /* VIRT_SSBD */ \
+    | (1u << 26) /* SsbdNotRequired */)
+/* AMD's XOP and FMA4 work on YMM registers (APM vol. 3, E.4.2). */
+#define CPUIDX1_ECX_AVX_FAMILY ((1u << 11) /* XOP */ | (1u << 16) /* FMA4 */)
 
 /* CPUID.7.0 (SDM table 3-8): keep the plain instruction-set extensions
  * that need no OS-managed XSAVE state and no MSRs. */
@@ -29,12 +43,38 @@ enum { EAX, EBX, ECX, EDX };
     | (1u << 8) /* BMI2 */ | (1u << 9) /* ERMS */ | (1u << 18) /* RDSEED */ \
     | (1u << 19) /* ADX */ | (1u << 20) /* SMAP */ | (1u << 23) /* CLFLUSHOPT */ \
     | (1u << 24) /* CLWB */ | (1u << 29) /* SHA */)
+/* ... and those whose state is AVX (offered with XCR0.AVX) or AVX-512
+ * (offered with XCR0's AVX-512 components), SDM table 3-8 leaf 07H. */
+#define CPUID7_EBX_AVX    (1u << 5) /* AVX2 */
+#define CPUID7_EBX_AVX512 ((1u << 16) /* F */ | (1u << 17) /* DQ */ | (1u << 21) /* IFMA */ \
+    | (1u << 26) /* PF */ | (1u << 27) /* ER */ | (1u << 28) /* CD */ | (1u << 30) /* BW */ \
+    | (1u << 31) /* VL */)
+#define CPUID7_ECX_AVX    ((1u << 9) /* VAES */ | (1u << 10) /* VPCLMULQDQ */)
+#define CPUID7_ECX_AVX512 ((1u << 1) /* VBMI */ | (1u << 6) /* VBMI2 */ | (1u << 11) /* VNNI */ \
+    | (1u << 12) /* BITALG */ | (1u << 14) /* VPOPCNTDQ */)
+
+/* CPUID.1:ECX's XSAVE, OSXSAVE and AVX family from the host's @host_ecx:
+ * XSAVE when Keel switches XCR0 for the guest, OSXSAVE as the guest's
+ * CR4.OSXSAVE (what a CPU reports, SDM table 3-10), AVX, FMA, F16C with
+ * XCR0.AVX offered. */
+static uint32_t xsave_bits(uint32_t host_ecx, const struct vcpuid_ctx *c)
+{
+    uint32_t ecx = 0;
+    if (!c->xcr0_offered)
+        return 0;
+    ecx |= CPUID1_ECX_XSAVE;
+    if (c->osxsave)
+        ecx |= CPUID1_ECX_OSXSAVE;
+    if (c->xcr0_offered & XCR0_AVX)
+        ecx |= host_ecx & CPUID1_ECX_AVX_FAMILY;
+    return ecx;
+}
 
 static void leaf1(uint32_t r[4], const struct vcpuid_ctx *c)
 {
     /* EBX[31:24] initial APIC ID, [23:16] logical processors per package. */
     r[EBX] = (r[EBX] & 0x0000ffffu) | (c->vcpu_index << 24) | ((c->nvcpus & 0xffu) << 16);
-    r[ECX] = (r[ECX] & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR;
+    r[ECX] = (r[ECX] & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR | xsave_bits(r[ECX], c);
     r[EDX] &= ~CPUID1_EDX_HIDE;
     if (c->apic_enabled)
         r[EDX] |= CPUID1_EDX_APIC;
@@ -88,6 +128,27 @@ static void leaf_b(uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
     }
 }
 
+static void leaf7(uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
+{
+    if (sub != 0) {
+        memset(r, 0, 4 * sizeof(r[0]));
+        return;
+    }
+    uint32_t ebx = CPUID7_EBX_KEEP, ecx = 0;
+    if (c->xcr0_offered & XCR0_AVX) {
+        ebx |= CPUID7_EBX_AVX;
+        ecx |= CPUID7_ECX_AVX;
+    }
+    if ((c->xcr0_offered & XCR0_AVX512) == XCR0_AVX512) {
+        ebx |= CPUID7_EBX_AVX512;
+        ecx |= CPUID7_ECX_AVX512;
+    }
+    r[EAX] = 0;
+    r[EBX] &= ebx;
+    r[ECX] &= ecx; /* PKU, WAITPKG, RDPID (TSC_AUX), ...: not virtualized */
+    r[EDX] = 0;
+}
+
 void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
 {
     (void)sub;
@@ -99,36 +160,35 @@ void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4], const struct vcpu
     case 1:
         leaf1(r, c);
         break;
-    case 5:    /* MONITOR/MWAIT: hidden */
-    case 6:    /* thermal and power: MSR-based */
     case 0xb:  /* x2APIC topology: with x2APIC only */
         if (c->x2apic)
             leaf_b(sub, r, c);
         else
             memset(r, 0, 4 * sizeof(r[0]));
         break;
+    case 0x80000008u:
+        r[EBX] &= ~CPUIDX8_EBX_HIDE;
+        break;
+    case 5:    /* MONITOR/MWAIT: hidden */
+    case 6:    /* thermal and power: MSR-based */
     case 0xa:  /* architectural performance monitoring: not virtualized */
-    case 0xd:  /* XSAVE state components: XSAVE hidden */
     case 0xf: case 0x10: case 0x12: case 0x14: case 0x1f:
     case 0x8000000au: /* SVM: not nested */
     case 0x8000001eu: /* AMD extended APIC ID / topology */
         memset(r, 0, 4 * sizeof(r[0]));
         break;
     case 7:
-        if (sub == 0) {
-            r[EAX] = 0;
-            r[EBX] &= CPUID7_EBX_KEEP;
-            r[ECX] = 0; /* PKU, WAITPKG, RDPID (TSC_AUX), ...: not virtualized */
-            r[EDX] = 0;
-        } else {
-            memset(r, 0, 4 * sizeof(r[0]));
-        }
+        leaf7(sub, r, c);
+        break;
+    case 0xd:  /* XSAVE state components (hv/emul/xsave.c) */
+        xsave_cpuid_leaf_d(sub, r, c->xsave, c->xsave ? c->xcr0_offered : 0, c->xcr0);
         break;
     case 0x80000001u:
         r[ECX] &= ~CPUIDX1_ECX_HIDE;
+        if (!(c->xcr0_offered & XCR0_AVX))
+            r[ECX] &= ~CPUIDX1_ECX_AVX_FAMILY;
         /* AMD mirrors some CPUID.1 EDX bits here (APM vol. 3, E.4.2). */
-        r[EDX] &= ~(CPUIDX1_EDX_HIDE | CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR
-                    | CPUID1_EDX_MCA);
+        r[EDX] &= ~(CPUIDX1_EDX_HIDE | CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA);
         if (c->apic_enabled)
             r[EDX] |= CPUID1_EDX_APIC;
         break;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct xsave_layout;
+
 struct vcpuid_ctx {
     uint32_t vcpu_index;   /* also the initial APIC ID */
     uint32_t nvcpus;
@@ -21,6 +23,14 @@ struct vcpuid_ctx {
     bool apic_enabled;
     bool x2apic;
     bool tsc_deadline;
+    /* XSAVE (hv/emul/xsave.h): the XCR0 bits Keel offers on this host (0:
+     * XSAVE hidden), the host's layout for leaf 0xD (NULL: hidden), the
+     * guest's XCR0 (leaf 0xD EBX follows it) and its CR4.OSXSAVE
+     * (CPUID.1:ECX.OSXSAVE mirrors it). */
+    uint64_t xcr0_offered;
+    const struct xsave_layout *xsave;
+    uint64_t xcr0;
+    bool osxsave;
 };
 
 /* CPUID.1 ECX/EDX bits (SDM vol. 2A, table 3-10/3-11). */
@@ -33,10 +43,12 @@ struct vcpuid_ctx {
 #define CPUID1_ECX_DTES64     (1u << 2)
 #define CPUID1_ECX_DSCPL      (1u << 4)
 #define CPUID1_ECX_X2APIC     (1u << 21)
+#define CPUID1_ECX_FMA        (1u << 12)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE      (1u << 26)
 #define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_AVX        (1u << 28)
+#define CPUID1_ECX_F16C       (1u << 29)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_MCE        (1u << 7)
 #define CPUID1_EDX_APIC       (1u << 9)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fake_fpu.h"
 #include "fake_hv.h"
 #include "hv/emul/exit.h"
 #include "hv/emul/inject.h"
@@ -697,8 +698,83 @@ static void test_init_sipi(void)
     CHECK(!v->nmi_masked);
 }
 
+/* ---- XSETBV (hv/emul/emul_xcr.c) ----------------------------------------- */
+
+static struct vcpu *xsetbv_setup(uint32_t xcr, uint64_t val)
+{
+    struct vcpu *v = fake_reset();
+    ffpu = (struct fake_fpu){ .offered = 7, .xcr0 = 1 };
+    fake_fpu_skylake(&ffpu.layout);
+    fk.cr4 |= CR4_OSXSAVE;
+    v->gpr[GPR_RCX] = xcr;
+    v->gpr[GPR_RAX] = (uint32_t)val;
+    v->gpr[GPR_RDX] = val >> 32;
+    return v;
+}
+
+static void xsetbv_faults(uint32_t xcr, uint64_t val, unsigned cpl, bool osxsave, uint8_t vec)
+{
+    struct vcpu *v = xsetbv_setup(xcr, val);
+    struct exit_record e = rec(EXIT_XSETBV, 3);
+    fk.cpl = cpl;
+    if (!osxsave)
+        fk.cr4 &= ~CR4_OSXSAVE;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(vec));
+    CHECK_EQ(v->rip, 0x1000);
+    CHECK_EQ(ffpu.xcr0, 1);
+    CHECK_EQ(ffpu.set_calls, 0);
+}
+
+static void test_xsetbv(void)
+{
+    struct vcpu *v = xsetbv_setup(0, 7);
+    struct exit_record e = rec(EXIT_XSETBV, 3);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(ffpu.xcr0, 7);
+    CHECK_EQ(v->rip, 0x1003);
+    xsetbv_faults(0, 7, 0, false, X86_UD);             /* CR4.OSXSAVE = 0 */
+    xsetbv_faults(0, 7, 3, true, X86_GP);              /* CPL > 0 */
+    xsetbv_faults(1, 7, 0, true, X86_GP);              /* XCR1 */
+    xsetbv_faults(0, 6, 0, true, X86_GP);              /* bit 0 clear */
+    xsetbv_faults(0, 5, 0, true, X86_GP);              /* AVX without SSE */
+    xsetbv_faults(0, 0xe7, 0, true, X86_GP);           /* AVX-512 not offered */
+    xsetbv_faults(0, 1ull << 32 | 1, 0, true, X86_GP); /* reserved */
+    /* XSAVE hidden (a host without it): #UD as on a CPU without XSETBV. */
+    v = xsetbv_setup(0, 1);
+    ffpu.offered = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_UD));
+    /* CR4.OSXSAVE may be set exactly when XSAVE is offered. */
+    v = xsetbv_setup(0, 1);
+    fk.cr4 = CR4_PAE;
+    v->gpr[GPR_RCX] = CR4_PAE | CR4_OSXSAVE;
+    e = cr_rec(4, EXIT_CR_MOV_TO, GPR_RCX, 3);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(fk.cr4, CR4_PAE | CR4_OSXSAVE);
+    /* CPUID.1:ECX.OSXSAVE follows the guest's CR4; leaf 0xD its XCR0. */
+    uint32_t r[4];
+    vcpu_cpuid(v, 1, 0, r);
+    CHECK(r[2] & (1u << 26));
+    CHECK(r[2] & (1u << 27));
+    fk.cr4 = CR4_PAE;
+    vcpu_cpuid(v, 1, 0, r);
+    CHECK(!(r[2] & (1u << 27)));
+    ffpu.xcr0 = 7;
+    vcpu_cpuid(v, 0xd, 0, r);
+    CHECK_EQ(r[0], 7);
+    CHECK_EQ(r[1], 832);
+    ffpu.xcr0 = 3;
+    vcpu_cpuid(v, 0xd, 0, r);
+    CHECK_EQ(r[1], 576);
+    ffpu = (struct fake_fpu){ .xcr0 = 1 };
+}
+
 int main(void)
 {
+    test_xsetbv();
     test_dispatch();
     test_dispatch_handlers();
     test_cr8();

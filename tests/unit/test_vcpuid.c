@@ -12,6 +12,7 @@
 #include "check.h"
 #include "hv/abi.h"
 #include "hv/emul/vcpuid.h"
+#include "fake_fpu.h"
 
 enum { EAX, EBX, ECX, EDX };
 
@@ -102,7 +103,7 @@ enum { EAX, EBX, ECX, EDX };
                      | L7B_ADX | L7B_SMAP | L7B_CLFLUSHOPT | L7B_CLWB | L7B_SHA)
 
 static const uint32_t ones[4] = { ~0u, ~0u, ~0u, ~0u };
-static const struct vcpuid_ctx ctx_std = { 2, 4, 1, 2500000, false, false, false }; /* vCPU 2 of 4, VM 1 */
+static const struct vcpuid_ctx ctx_std = { 2, 4, 1, 2500000, false, false, false, 0, NULL, 0, false }; /* vCPU 2 of 4, VM 1 */
 static unsigned ncases;
 
 static void filt(uint32_t leaf, uint32_t sub, const uint32_t in[4], const struct vcpuid_ctx *c,
@@ -126,7 +127,7 @@ static void test_leaf1_all_ones_hidden(void)
         L1C_X2APIC, L1C_TSC_DL, L1C_XSAVE, L1C_OSXSAVE, L1C_AVX,
     };
     static const uint32_t hidden_d[] = {
-        L1D_MCE, L1D_APIC, L1D_MTRR, L1D_MCA, L1D_DS, L1D_ACPI, L1D_TM, L1D_PBE,
+        L1D_MCE, L1D_APIC, L1D_MCA, L1D_DS, L1D_ACPI, L1D_TM, L1D_PBE,
     };
     uint32_t r[4];
     bool ok = true;
@@ -147,20 +148,21 @@ static void test_leaf1_all_ones_hidden(void)
     CHECK(!(r[ECX] & L1C_XSAVE));
     CHECK(!(r[ECX] & L1C_OSXSAVE));
     CHECK(!(r[ECX] & L1C_AVX));
-    CHECK(!(r[EDX] & L1D_MTRR));
+    CHECK(r[EDX] & L1D_MTRR);              /* MTRRs offered (hv/emul/vmsr.c) */
     CHECK(!(r[EDX] & L1D_MCE));
     CHECK(!(r[EDX] & L1D_MCA));
     CHECK(!(r[ECX] & L1C_MONITOR));
     CHECK(!(r[ECX] & L1C_TSC_DL));
     /* Everything else stays: the exact words. */
-    CHECK_EQ(r[ECX], 0xe2df7e03u);
-    CHECK_EQ(r[EDX], 0x5f9fad7fu);
+    CHECK(!(r[ECX] & (L1C_FMA | L1C_F16C)));  /* AVX family: XSAVE not offered */
+    CHECK_EQ(r[ECX], 0xc2df6e03u);
+    CHECK_EQ(r[EDX], 0x5f9fbd7fu);
 }
 
 static void test_leaf1_all_ones_kept(void)
 {
-    static const uint32_t kept_c = L1C_SSE3 | L1C_PCLMULQDQ | L1C_SSSE3 | L1C_FMA | L1C_CX16
-        | L1C_SSE41 | L1C_SSE42 | L1C_MOVBE | L1C_POPCNT | L1C_AES | L1C_F16C | L1C_RDRAND;
+    static const uint32_t kept_c = L1C_SSE3 | L1C_PCLMULQDQ | L1C_SSSE3 | L1C_CX16
+        | L1C_SSE41 | L1C_SSE42 | L1C_MOVBE | L1C_POPCNT | L1C_AES | L1C_RDRAND;
     static const uint32_t kept_d = L1D_FPU | L1D_TSC | L1D_MSR | L1D_PAE | L1D_CX8 | L1D_SEP
         | L1D_PGE | L1D_CMOV | L1D_PAT | L1D_CLFSH | L1D_MMX | L1D_FXSR | L1D_SSE | L1D_SSE2;
     uint32_t r[4];
@@ -174,7 +176,7 @@ static void test_leaf1_all_ones_kept(void)
 static void test_leaf1_hypervisor_bit_from_zero(void)
 {
     static const uint32_t zero[4];
-    static const struct vcpuid_ctx c = { 0, 1, 0, 0, false, false, false };
+    static const struct vcpuid_ctx c = { 0, 1, 0, 0, false, false, false, 0, NULL, 0, false };
     uint32_t r[4];
 
     ncases++;
@@ -191,7 +193,7 @@ static void test_leaf1_ebx_topology(void)
     bool ok = true;
 
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vcpuid_ctx c = { cases[i].index, cases[i].n, 3, 1000, false, false, false };
+        struct vcpuid_ctx c = { cases[i].index, cases[i].n, 3, 1000, false, false, false, 0, NULL, 0, false };
 
         ncases++;
         filt(1, 0, ones, &c, r);
@@ -209,8 +211,8 @@ static void test_leaf1_ebx_topology(void)
 static void test_leaf1_htt(void)
 {
     static const uint32_t no_htt[4] = { 0, 0, 0, 0 };
-    static const struct vcpuid_ctx one = { 0, 1, 0, 0, false, false, false };
-    static const struct vcpuid_ctx two = { 1, 2, 0, 0, false, false, false };
+    static const struct vcpuid_ctx one = { 0, 1, 0, 0, false, false, false, 0, NULL, 0, false };
+    static const struct vcpuid_ctx two = { 1, 2, 0, 0, false, false, false, 0, NULL, 0, false };
     uint32_t r[4];
 
     /* Set for an SMP guest even when the host lacks it ... */
@@ -296,11 +298,13 @@ static void test_ext1_all_ones(void)
     CHECK(!(r[ECX] & (X1C_EXTAPIC | X1C_SKINIT | X1C_WDT | X1C_LWP | X1C_MWAITX)));
     CHECK(!(r[ECX] & (X1C_PCX_CORE | X1C_PCX_NB | X1C_PCX_LLC)));
     CHECK(!(r[EDX] & X1D_RDTSCP));
-    CHECK(!(r[EDX] & (L1D_MCE | L1D_APIC | L1D_MTRR | L1D_MCA))); /* AMD's mirrored bits */
+    CHECK(!(r[EDX] & (L1D_MCE | L1D_APIC | L1D_MCA))); /* AMD's mirrored bits */
+    CHECK(r[EDX] & L1D_MTRR);
     CHECK(r[ECX] & (X1C_LAHF | X1C_ABM));
     CHECK_EQ(r[EDX] & (X1D_NX | X1D_LM), X1D_NX | X1D_LM);
-    CHECK_EQ(r[ECX], 0xce7f4ff3u);
-    CHECK_EQ(r[EDX], 0xf7ffad7fu);
+    CHECK(!(r[ECX] & ((1u << 11) | (1u << 16))));   /* XOP, FMA4: no AVX offered */
+    CHECK_EQ(r[ECX], 0xce7e47f3u);
+    CHECK_EQ(r[EDX], 0xf7ffbd7fu);
 }
 
 /* --- Keel's leaves ----------------------------------------------------------- */
@@ -323,8 +327,8 @@ static void test_keel_signature(void)
 
 static void test_keel_info(void)
 {
-    static const struct vcpuid_ctx c0 = { 0, 1, 0, 1, false, false, false };
-    static const struct vcpuid_ctx c1 = { 63, 64, 7, 1, false, false, false };
+    static const struct vcpuid_ctx c0 = { 0, 1, 0, 1, false, false, false, 0, NULL, 0, false };
+    static const struct vcpuid_ctx c1 = { 63, 64, 7, 1, false, false, false, 0, NULL, 0, false };
     uint32_t r[4];
 
     ncases++;
@@ -396,7 +400,7 @@ static const struct leaf_case amd_cloud[] = {
     { 0, 0, { 0x0000001c, 0x68747541, 0x444d4163, 0x69746e65 },
             { 0x0000001c, 0x68747541, 0x444d4163, 0x69746e65 } },
     { 1, 0, { 0x00b00f21, 0x00020800, 0xfffa3203, 0x178bfbff },
-            { 0x00b00f21, 0x02040800, 0xe2da3203, 0x178ba97f } },
+            { 0x00b00f21, 0x02040800, 0xc2da2203, 0x178bb97f } },
     { 7, 0, { 0x00000001, 0xf1bf07ab, 0x00405fc6, 0x00000110 },
             { 0, 0x219c0389, 0, 0 } },
     { 0xb, 0, { 0x00000000, 0x00000001, 0x00000100, 0x00000000 }, { 0, 0, 0, 0 } },
@@ -404,20 +408,20 @@ static const struct leaf_case amd_cloud[] = {
     { 0x80000000u, 0, { 0x80000021, 0x68747541, 0x444d4163, 0x69746e65 },
                       { 0x80000021, 0x68747541, 0x444d4163, 0x69746e65 } },
     { 0x80000001u, 0, { 0x00b00f21, 0x40000000, 0x004003f3, 0x2fd3fbff },
-                      { 0x00b00f21, 0x40000000, 0x004003f3, 0x27d3a97f } },
+                      { 0x00b00f21, 0x40000000, 0x004003f3, 0x27d3b97f } },
     { 0x80000008u, 0, { 0x00303030, 0x50020005, 0x00007001, 0x00000000 },
-                      { 0x00303030, 0x50020005, 0x00007001, 0x00000000 } },
+                      { 0x00303030, 0x50000005, 0x00007001, 0x00000000 } },
 };
 
 /* AMD EPYC 7763 (Zen 3) on bare metal: representative values written from
  * the APM feature lists for that part (SVM, x2APIC, MONITORX, PerfCtrExt*). */
 static const struct leaf_case amd_epyc_7763[] = {
     { 1, 0, { 0x00a00f11, 0x00800800, 0x7ef8320b, 0x178bfbff },
-            { 0x00a00f11, 0x02040800, 0xe2d83203, 0x178ba97f } },
+            { 0x00a00f11, 0x02040800, 0xc2d82203, 0x178bb97f } },
     { 7, 0, { 0x00000000, 0x219c97a9, 0x0040068c, 0x00000010 },
             { 0, 0x219c0389, 0, 0 } },
     { 0x80000001u, 0, { 0x00a00f11, 0x40000000, 0x75c237ff, 0x2fd3fbff },
-                      { 0x00a00f11, 0x40000000, 0x444207f3, 0x27d3a97f } },
+                      { 0x00a00f11, 0x40000000, 0x444207f3, 0x27d3b97f } },
     { 0x8000000au, 0, { 0x00000001, 0x00008000, 0x00000000, 0x119b9cff }, { 0, 0, 0, 0 } },
     { 0x8000001eu, 0, { 0x00000002, 0x00000101, 0x00000000, 0x00000000 }, { 0, 0, 0, 0 } },
     { 5, 0, { 0x00000040, 0x00000040, 0x00000003, 0x00000011 }, { 0, 0, 0, 0 } },
@@ -427,7 +431,7 @@ static const struct leaf_case amd_epyc_7763[] = {
  * from the SDM feature lists for that part (VMX, SMX, TSC-deadline, AVX-512). */
 static const struct leaf_case intel_clx[] = {
     { 1, 0, { 0x00050657, 0x0a400800, 0x7ffefbff, 0xbfebfbff },
-            { 0x00050657, 0x02040800, 0xe2de7a03, 0x1f8ba97f } },
+            { 0x00050657, 0x02040800, 0xc2de6a03, 0x1f8bb97f } },
     { 4, 0, { 0x7c004121, 0x01c0003f, 0x0000003f, 0x00000000 },
             { 0x7c004121, 0x01c0003f, 0x0000003f, 0x00000000 } },
     { 5, 0, { 0x00000040, 0x00000040, 0x00000003, 0x00002020 }, { 0, 0, 0, 0 } },
@@ -450,11 +454,24 @@ static void test_recorded_hosts(void)
     run_cases("intel-clx", intel_clx, sizeof(intel_clx) / sizeof(intel_clx[0]));
 }
 
+/* 0x80000008 EBX: the speculation-control and instructions-retired bits
+ * go (their MSRs are not switched), the rest stays. */
+static void test_ext8(void)
+{
+    uint32_t r[4];
+    ncases++;
+    filt(0x80000008u, 0, ones, &ctx_std, r);
+    CHECK_EQ(r[EAX], ~0u);
+    CHECK_EQ(r[EBX], ~0x070fd012u);
+    CHECK_EQ(r[ECX], ~0u);
+    CHECK_EQ(r[EDX], ~0u);
+}
+
 static void test_unrelated_leaves_untouched(void)
 {
     static const uint32_t leaves[] = {
         0, 2, 3, 4, 0x15, 0x16, 0x80000000u, 0x80000002u, 0x80000003u, 0x80000004u,
-        0x80000005u, 0x80000006u, 0x80000007u, 0x80000008u, 0x80000021u, 0x3fffffffu,
+        0x80000005u, 0x80000006u, 0x80000007u, 0x80000021u, 0x3fffffffu,
     };
     static const uint32_t in[4] = { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321 };
     uint32_t r[4];
@@ -474,8 +491,8 @@ static void test_unrelated_leaves_untouched(void)
  * TSC-deadline follow the VM's configuration, leaf 0xB comes with x2APIC. */
 static void test_vlapic_bits(void)
 {
-    static const struct vcpuid_ctx on = { 5, 8, 0, 1000, true, true, true };
-    static const struct vcpuid_ctx off = { 5, 8, 0, 1000, false, false, false };
+    static const struct vcpuid_ctx on = { 5, 8, 0, 1000, true, true, true, 0, NULL, 0, false };
+    static const struct vcpuid_ctx off = { 5, 8, 0, 1000, false, false, false, 0, NULL, 0, false };
     uint32_t r[4];
 
     ncases++;
@@ -520,8 +537,68 @@ static void test_cr4_allowed(void)
     CHECK(!(vcpuid_cr4_allowed(l1, l7) & (1ull << 15)));          /* reserved */
 }
 
+/* XSAVE offered (hv/emul/xsave.h): CPUID.1 XSAVE, OSXSAVE from the
+ * guest's CR4, the AVX family with XCR0.AVX, leaf 7's AVX2/AVX-512 with
+ * their components, leaf 0xD from the layout and the guest's XCR0, and
+ * CR4.OSXSAVE allowed exactly then. */
+static void test_xsave_offered(void)
+{
+    struct xsave_layout l;
+    uint32_t r[4], l7[4] = { 0, 0, 0, 0 };
+    fake_fpu_skylake(&l);
+    struct vcpuid_ctx c = ctx_std;
+    c.xsave = &l;
+    c.xcr0_offered = 0xe7;          /* x87 SSE AVX + AVX-512 */
+    c.xcr0 = 7;
+    filt(1, 0, ones, &c, r);
+    CHECK(r[ECX] & L1C_XSAVE);
+    CHECK(!(r[ECX] & L1C_OSXSAVE));  /* guest CR4.OSXSAVE = 0 */
+    CHECK(r[ECX] & L1C_AVX);
+    CHECK(r[ECX] & L1C_FMA);
+    CHECK(r[ECX] & BIT(29));         /* F16C */
+    CHECK(vcpuid_cr4_allowed(r, l7) & (1ull << 18));
+    c.osxsave = true;
+    filt(1, 0, ones, &c, r);
+    CHECK(r[ECX] & L1C_OSXSAVE);
+    filt(7, 0, ones, &c, r);
+    CHECK(r[EBX] & BIT(5));          /* AVX2 */
+    CHECK(r[EBX] & BIT(16));         /* AVX512F */
+    CHECK(r[EBX] & BIT(31));         /* AVX512VL */
+    CHECK(!(r[ECX] & BIT(3)));       /* PKU: never */
+    filt(0xd, 0, ones, &c, r);
+    CHECK_EQ(r[EAX], 0xe7);
+    CHECK_EQ(r[EBX], 832);           /* XCR0 = x87|SSE|AVX */
+    CHECK_EQ(r[ECX], 2688);
+    CHECK_EQ(r[EDX], 0);
+    c.xcr0 = 0xe7;
+    filt(0xd, 0, ones, &c, r);
+    CHECK_EQ(r[EBX], 2688);
+    /* AVX only: no AVX-512 in leaf 7. */
+    c.xcr0_offered = 7;
+    filt(7, 0, ones, &c, r);
+    CHECK(r[EBX] & BIT(5));
+    CHECK(!(r[EBX] & BIT(16)));
+    /* x87/SSE only: no AVX family anywhere. */
+    c.xcr0_offered = 3;
+    filt(1, 0, ones, &c, r);
+    CHECK(r[ECX] & L1C_XSAVE);
+    CHECK(!(r[ECX] & (L1C_AVX | L1C_FMA | BIT(29))));
+    filt(7, 0, ones, &c, r);
+    CHECK(!(r[EBX] & BIT(5)));
+    filt(0x80000001u, 0, ones, &c, r);
+    CHECK(!(r[ECX] & (BIT(11) | BIT(16))));  /* XOP, FMA4 */
+    /* Not offered: hidden, OSXSAVE not allowed, leaf 0xD zero. */
+    filt(1, 0, ones, &ctx_std, r);
+    CHECK(!(r[ECX] & (L1C_XSAVE | L1C_OSXSAVE | L1C_AVX | L1C_FMA)));
+    CHECK(!(vcpuid_cr4_allowed(r, l7) & (1ull << 18)));
+    filt(0xd, 0, ones, &ctx_std, r);
+    CHECK_EQ(r[EAX] | r[EBX] | r[ECX] | r[EDX], 0);
+}
+
 int main(void)
 {
+    test_xsave_offered();
+    test_ext8();
     test_cr4_allowed();
     test_vlapic_bits();
     test_leaf1_all_ones_hidden();
