@@ -1,7 +1,7 @@
 # hv/emul/: the exit path (dispatch, control registers, MSRs, MMIO, event
 # injection) over a fake vcpu_ops and APIC (tests/unit/fake_hv.c).
 keel_host_test(NAME test_exit SOURCES hv/emul/exit.c hv/emul/emul_cr.c hv/emul/emul_msr.c
-               hv/emul/emul_mmio.c hv/emul/inject.c hv/emul/x86_decode.c hv/emul/vcpuid.c
+               hv/emul/emul_mmio.c hv/emul/inject.c hv/emul/nmi.c hv/emul/x86_decode.c hv/emul/vcpuid.c
                tests/unit/fake_hv.c tests/unit/test_exit.c)
 # svm/svm_exit.c and vmx/vmx_exit.c: both decoders against a fake VMCB and a
 # fake VMCS (vmcs_read_raw), into the neutral record.
