@@ -202,4 +202,8 @@ void vcpu_advance_rip(struct vcpu *v, unsigned len)
     v->rip += len;
     if (vops->cpu_mode(v) != X86_MODE_LONG64)
         v->rip &= 0xffffffffu;
+    /* The instruction completed: an STI / MOV SS shadow that covered it is
+     * over (SDM 6.8.3), and an NMI or interrupt may go in right after it
+     * (docs/nmi.md), not one instruction later. */
+    vops->clear_shadow(v);
 }

@@ -148,6 +148,12 @@ static void test_shadow_and_window(void)
     fk.shadow = true;
     CHECK(vcpu_inject_events(v));
     CHECK_EQ(fk.nev, 0);
+    /* An emulated instruction completes the shadow: the NMI goes in right
+     * after it. */
+    vcpu_advance_rip(v, 3);
+    CHECK(!fk.shadow);
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
     /* VMX: the NMI window ends the shadow exactly. */
     struct vcpu_ops vmx_like = *vops;
     const struct vcpu_ops *saved = vops;

@@ -569,8 +569,10 @@ static void test_lint_extint_nmi(void)
     CHECK(!vlapic_take_nmi(&vl));
     vlapic_lint(&vl, 1, false);
     CHECK(!vlapic_take_nmi(&vl));
+    vlapic_set_nmi_held(&vl, 0);                   /* its handler's IRET */
     vlapic_lint(&vl, 1, true);
     CHECK(vlapic_take_nmi(&vl));
+    vlapic_set_nmi_held(&vl, 0);
     /* Active low. */
     vlapic_lint(&vl, 1, false);
     wr(APIC_LVT_LINT1, 0x2400);
