@@ -33,6 +33,7 @@
 
 /* Written by nmi_asm.S (nesting right up to IRETQ) and nmi_c. */
 volatile int32_t nmi_depth;
+volatile int32_t nmi_iret_tf;                 /* nmi_asm.S sets TF before its IRETQ */
 static volatile int32_t nmi_max_depth;
 static volatile uint32_t nmi_count;           /* NMIs taken by vCPU 0 */
 static uint64_t nmi_rip[MAX_LOG];             /* where NMI n landed */
@@ -280,6 +281,37 @@ KEEL_TEST(nmi_shadow_self)
     shadow_movss_write(icr, (uint32_t)nmi_icr());
     EXPECT(wait_count(1, WAIT_MS));
     EXPECT_EQ(nmi_rip[0], (uint64_t)(uintptr_t)shadow_movss_write_after);
+}
+
+static void db_handler(unsigned vector)
+{
+}
+
+/* The guest single-steps its own handler's IRET (TF set before it): the
+ * hypervisor's own step of that IRET must leave it exactly one #DB (SDM
+ * 18.3.1.4: a trap after the IRET), with its TF gone afterwards (the
+ * IRET loaded RFLAGS from the frame), and the latched NMI still comes. */
+KEEL_TEST(nmi_guest_steps_iret)
+{
+    REQUIRE_KEEL();
+    prepare();
+    uint32_t db0 = rt_irq_count(0, X86_DB);
+    rt_irq_register(X86_DB, db_handler);
+    handler_sends = 1;
+    nmi_iret_tf = 1;
+    send_nmi();
+    nmi_sled(2000);
+    /* Seen here, on vCPU 0: both handlers (and their IRETs) are done. */
+    EXPECT(wait_count(2, WAIT_MS));
+    nmi_iret_tf = 0;
+    wait_count(3, QUIET_MS);
+    EXPECT_EQ(nmi_count, 2);
+    uint32_t dbs = rt_irq_count(0, X86_DB) - db0;
+    if (!EXPECT_EQ(dbs, 2))
+        printf("  %u #DB for two single-stepped IRETs\n", dbs);
+    EXPECT_EQ(rt_read_rflags() & RT_BIT(8), 0);
+    EXPECT_EQ(nmi_max_depth, 1);
+    rt_irq_register(X86_DB, NULL);
 }
 
 static bool in_shadow_insn(uint64_t rip)

@@ -42,7 +42,14 @@ nmi_entry:
     popq %rcx
     popq %rax
     lock decl nmi_depth(%rip)
-    iretq
+    /* nmi_iret_tf: the guest single-steps its own IRET (POPF setting TF
+     * traps after the next instruction, the IRETQ, not after itself). */
+    cmpl $0, nmi_iret_tf(%rip)
+    je 1f
+    pushfq
+    orq $0x100, (%rsp)
+    popfq
+1:  iretq
 
 /* void shadow_sti_cpuid(void): STI's shadow over a CPUID (an exit inside
  * the shadow: the hypervisor sees it), then CLI. */

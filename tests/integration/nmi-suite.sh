@@ -15,6 +15,7 @@ expect_started
 expect_match '^vm0\| ok - nmi_pending_after_iret'
 expect_match '^vm0\| ok - nmi_latch_one'
 expect_match '^vm0\| ok - nmi_shadow_self'
+expect_match '^vm0\| ok - nmi_guest_steps_iret'
 if ((cpus > 1)); then
     expect_match '^vm0\| ok - nmi_remote_while_handling'
     expect_match '^vm0\| ok - nmi_two_quick'
