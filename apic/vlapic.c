@@ -118,7 +118,8 @@ void vlapic_reset(struct vlapic *vl, bool init_only)
     vl->apic_base = reset_apic_base(vl);
     vl->mode = VLAPIC_MODE_XAPIC;
     regs_reset(vl, vl->initial_id << 24);
-    vl->nmi_pending = false;
+    vl->nmi_pending = 0;
+    vl->nmi_held = 0;
     vl->init_pending = false;
     vl->sipi_pending = false;
     vl->sipi_vector = 0;

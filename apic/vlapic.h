@@ -104,6 +104,8 @@ struct vlapic_config {
 
 /* Pending core events (vlapic_events()). */
 #define VLAPIC_EV_NMI    (1u << 0)
+/* NMIs in service or pending at once, at most (see nmi_pending). */
+#define VLAPIC_NMI_LATCH 2u
 #define VLAPIC_EV_INIT   (1u << 1)
 #define VLAPIC_EV_SIPI   (1u << 2)
 #define VLAPIC_EV_EXTINT (1u << 3)
@@ -142,8 +144,18 @@ struct vlapic {
     /* Electrical level of LINT0/LINT1 as last reported (vlapic_lint). */
     bool lint_level[2];
 
-    /* Events for the core, consumed by the vCPU (vlapic_take_*). */
-    bool nmi_pending;
+    /* Events for the core, consumed by the vCPU (vlapic_take_*).
+     * NMIs are a latch, not a flag (SDM 6.7.1, "NMI handling"): a CPU has
+     * at most one NMI in service (its handler runs, NMIs blocked until its
+     * IRET) and one more pending; further ones collapse into the pending
+     * one.  nmi_held counts the NMIs the vCPU took that are in service or
+     * that the CPU itself holds pending (AMD vNMI's V_NMI); nmi_pending
+     * those not taken yet.  Together at most VLAPIC_NMI_LATCH: a second
+     * NMI sent before the vCPU took the first (Keel injects at its next
+     * entry) is still the pending one beside the one in service, as on a
+     * CPU that would have delivered the first at once. */
+    uint8_t nmi_pending;
+    uint8_t nmi_held;
     bool init_pending;
     bool sipi_pending;
     bool extint_pending;
@@ -273,7 +285,11 @@ void vlapic_set_cr8(struct vlapic *vl, uint64_t cr8);
 
 /* Pending core events, VLAPIC_EV_* (peek). */
 unsigned vlapic_events(const struct vlapic *vl);
+/* Take one pending NMI for delivery: it counts as held (see nmi_held)
+ * until the vCPU says otherwise with vlapic_set_nmi_held (its handler's
+ * IRET completed, the CPU delivered what it held). */
 bool vlapic_take_nmi(struct vlapic *vl);
+void vlapic_set_nmi_held(struct vlapic *vl, unsigned held);
 bool vlapic_take_init(struct vlapic *vl);
 bool vlapic_take_sipi(struct vlapic *vl, uint8_t *vector);
 bool vlapic_take_extint(struct vlapic *vl);

@@ -140,6 +140,13 @@ bool vlapic_accept(struct vlapic *vl, uint8_t vector, bool level)
     return true;
 }
 
+/* One more NMI into the latch (see struct vlapic's nmi_pending). */
+static void vlapic_latch_nmi(struct vlapic *vl)
+{
+    if ((unsigned)vl->nmi_pending + vl->nmi_held < VLAPIC_NMI_LATCH)
+        vl->nmi_pending++;
+}
+
 void vlapic_deliver(struct vlapic *vl, const struct apic_msg *m)
 {
     if (vl->mode == VLAPIC_MODE_DISABLED || (m->level && !m->assert))
@@ -150,7 +157,7 @@ void vlapic_deliver(struct vlapic *vl, const struct apic_msg *m)
         (void)vlapic_accept(vl, m->vector, m->level);
         break;
     case APIC_DM_NMI:
-        vl->nmi_pending = true;
+        vlapic_latch_nmi(vl);
         break;
     case APIC_DM_SMI:
         vl->smi_count++;
@@ -267,7 +274,7 @@ static void deliver_local(struct vlapic *vl, uint32_t dm, uint8_t vector, bool l
         (void)vlapic_accept(vl, vector, false);
         break;
     case APIC_DM_NMI:
-        vl->nmi_pending = true;
+        vlapic_latch_nmi(vl);
         break;
     case APIC_DM_SMI:
         vl->smi_count++;
@@ -346,7 +353,7 @@ void vlapic_lint(struct vlapic *vl, unsigned pin, bool level)
         if (pin == 0)
             vl->extint_pending = level;
         else if (level && !was)
-            vl->nmi_pending = true;
+            vlapic_latch_nmi(vl);
         return;
     }
     vlapic_lint_sample(vl, pin, level != was);
@@ -362,10 +369,17 @@ unsigned vlapic_events(const struct vlapic *vl)
 
 bool vlapic_take_nmi(struct vlapic *vl)
 {
-    bool r = vl->nmi_pending;
+    if (!vl->nmi_pending)
+        return false;
+    vl->nmi_pending--;
+    if (vl->nmi_held < VLAPIC_NMI_LATCH)
+        vl->nmi_held++;
+    return true;
+}
 
-    vl->nmi_pending = false;
-    return r;
+void vlapic_set_nmi_held(struct vlapic *vl, unsigned held)
+{
+    vl->nmi_held = (uint8_t)(held < VLAPIC_NMI_LATCH ? held : VLAPIC_NMI_LATCH);
 }
 
 bool vlapic_take_init(struct vlapic *vl)

@@ -9,6 +9,7 @@
 #include "hv/host/desc.h"
 #include "hv/host/hosttimer.h"
 #include "hv/emul/inject.h"
+#include "hv/emul/nmi.h"
 #include "hv/host/time.h"
 #include "hv/vapic.h"
 #include "hv/dev/vplatform.h"

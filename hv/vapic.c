@@ -411,6 +411,13 @@ void vapic_take_nmi(struct vcpu *v)
     vapic_unlock(v);
 }
 
+void vapic_set_nmi_held(struct vcpu *v, unsigned held)
+{
+    vapic_lock(v);
+    vlapic_set_nmi_held(&v->apic.vl, held);
+    vapic_unlock(v);
+}
+
 static int tpr_blocked_locked(struct vcpu *v)
 {
     int irr = vlapic_highest_irr(&v->apic.vl);

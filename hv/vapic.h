@@ -113,6 +113,9 @@ bool vapic_take_init(struct vcpu *v);
 int vapic_take_sipi(struct vcpu *v);          /* vector, or VAPIC_NONE */
 bool vapic_nmi_pending(struct vcpu *v);
 void vapic_take_nmi(struct vcpu *v);
+/* The NMIs the vCPU took that are still in service or held by the CPU
+ * (apic/vlapic.h nmi_held): the latch's room for more follows. */
+void vapic_set_nmi_held(struct vcpu *v, unsigned held);
 /* Highest interrupt the APIC would deliver now (IRR above PPR), or
  * VAPIC_EXTINT, or VAPIC_NONE; with none, *tpr_blocked (if not NULL) gets
  * the class of a requested interrupt only TPR holds back, else -1. */

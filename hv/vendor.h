@@ -26,6 +26,11 @@ struct vm;
  * VMCS interruption-information type where they overlap). */
 enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFTINT = 4 };
 
+/* vcpu_ops.nmi_hw */
+#define NMI_HW_ON      (1u << 0)  /* the CPU tracks the guest's NMIs (vNMI enabled) */
+#define NMI_HW_PENDING (1u << 1)  /* it holds one NMI not delivered yet (V_NMI) */
+#define NMI_HW_BLOCKED (1u << 2)  /* an NMI handler runs (V_NMI_MASK) */
+
 struct vcpu_ops {
     const char *name;
     const struct npt_format *npt_format;
@@ -80,8 +85,27 @@ struct vcpu_ops {
      * once (the CPU would deliver right after): a CR8-write intercept on
      * SVM, the TPR threshold (or CR8-load exiting) on VMX. */
     void (*set_tpr_threshold)(struct vcpu *v, int cls);
-    /* Exit on the guest's next IRET (the end of an NMI handler). */
+    /* Exit on the guest's next IRET (the end of an NMI handler): before it
+     * executes on SVM (the IRET intercept); on VMX once the CPU's
+     * virtual-NMI blocking ended and no shadow blocks an NMI (NMI-window
+     * exiting), which is exactly when one can be delivered. */
     void (*set_iret_exit)(struct vcpu *v, bool on);
+    /* NMIs (hv/emul/nmi.c, docs/nmi.md).  nmi_window_exits: set_iret_exit
+     * is an NMI window (VMX): it also ends an STI / MOV SS shadow or a
+     * queued event exactly; false: the IRET intercept (SVM), which Keel
+     * follows by single-stepping the IRET. */
+    bool nmi_window_exits;
+    /* The CPU's own NMI state where it keeps one for the guest (AMD vNMI,
+     * APM 15.21.10): NMI_HW_* flags; 0 (or NULL) without.  With NMI_HW_ON,
+     * inject_event(EVENT_NMI) hands the NMI to the CPU (V_NMI), which
+     * delivers it when its blocking (V_NMI_MASK) and the shadows allow. */
+    unsigned (*nmi_hw)(struct vcpu *v);
+    /* Intercept the exception vectors in @mask (1 << vector) as well as
+     * those the vendor always intercepts (single-stepping an IRET). */
+    void (*set_exc_exits)(struct vcpu *v, uint32_t mask);
+    /* The guest's DR6 and DR7 (dr = 6 or 7). */
+    uint64_t (*get_dr)(struct vcpu *v, unsigned dr);
+    void (*set_dr)(struct vcpu *v, unsigned dr, uint64_t val);
     /* The guest's CR8 as the CPU keeps it while the guest runs (SVM V_TPR),
      * 0..15.  NULL when the CPU works on the TPR in the APIC page itself
      * (VMX TPR shadow): nothing to copy. */

@@ -105,9 +105,13 @@ struct vcpu {
 
     void *vendor;                 /* VMCB or VMCS state */
     struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */
+    /* NMI blocking as Keel tracks it (hv/emul/nmi.c, docs/nmi.md). */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
-    bool nmi_unmask_at_next_exit; /* the IRET was seen; unblock once RIP moved */
-    uint64_t nmi_iret_rip;
+    bool nmi_stepping;            /* single-stepping that handler's IRET (no vNMI) */
+    bool nmi_step_tf;             /* the guest's own RFLAGS.TF at that IRET */
+    uint8_t nmi_held;             /* as last told to the vLAPIC (vapic_set_nmi_held) */
+    uint64_t nmi_step_rip;        /* where that IRET is */
+    uint64_t nmi_step_dr6, nmi_step_dr7; /* the guest's DR6/DR7 at that IRET */
     /* Where the vCPU runs, for whoever must target it without asking it
      * (IOMMU posting: the guest-mode IRTE's destination and IsRun):
      * VCPU_PLACE_* in one word, published by the run loop with release

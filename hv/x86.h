@@ -77,9 +77,14 @@
 /* RFLAGS */
 #define RFLAGS_CF   (1ull << 0)
 #define RFLAGS_FIXED (1ull << 1)
+#define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
 #define RFLAGS_DF   (1ull << 10)
 #define RFLAGS_VM   (1ull << 17)
+
+/* DR6 (SDM 18.2.3): B0-B3 (a breakpoint condition met), BS (single step). */
+#define DR6_B0_B3   0xfull
+#define DR6_BS      (1ull << 14)
 
 /* Exception vectors (SDM 6.15) */
 enum x86_vector {

@@ -160,6 +160,8 @@ static int svm_vcpu_init(struct vcpu *v)
     vmcb->ctl.guest_asid = v->vm->asid;
     vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
     vmcb->ctl.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+    if (svm_caps.features & SVM_FEAT_VNMI)
+        vmcb->ctl.int_ctl |= SVM_INT_CTL_V_NMI_ENABLE; /* hv/emul/nmi.c: the CPU tracks NMIs */
     vmcb->ctl.np_control = SVM_NP_ENABLE;
     vmcb->ctl.n_cr3 = v->vm->npt.root;
     v->vendor = s;
@@ -198,8 +200,10 @@ static void svm_load_state(struct vcpu *v, const struct vcpu_entry_state *e)
     st->g_pat = e->pat;
     s->vmcb->ctl.event_inj = 0;
     s->vmcb->ctl.int_state = 0;
-    s->vmcb->ctl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_TPR_MASK);
+    s->vmcb->ctl.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_TPR_MASK | SVM_INT_CTL_V_NMI
+                              | SVM_INT_CTL_V_NMI_MASK);
     s->vmcb->ctl.intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
+    s->vmcb->ctl.intercept_exceptions = SVM_INTERCEPT_EXC(X86_MC);
 }
 
 static bool svm_event_queued(struct vcpu *v)
@@ -264,6 +268,38 @@ static void svm_set_iret_exit(struct vcpu *v, bool on)
         c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 }
 
+/* The exceptions Keel intercepts while it single-steps an IRET
+ * (hv/emul/nmi.c), besides #MC, which always stays with the host. */
+static void svm_set_exc_exits(struct vcpu *v, uint32_t mask)
+{
+    svm_of(v)->vmcb->ctl.intercept_exceptions = SVM_INTERCEPT_EXC(X86_MC) | mask;
+}
+
+static uint64_t svm_get_dr(struct vcpu *v, unsigned dr)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    return dr == 6 ? st->dr6 : dr == 7 ? st->dr7 : 0;
+}
+
+static void svm_set_dr(struct vcpu *v, unsigned dr, uint64_t val)
+{
+    struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    if (dr == 6)
+        st->dr6 = val;
+    else if (dr == 7)
+        st->dr7 = val;
+}
+
+/* vNMI: the guest's NMI state as the CPU keeps it (APM 15.21.10). */
+static unsigned svm_nmi_hw(struct vcpu *v)
+{
+    uint64_t c = svm_of(v)->vmcb->ctl.int_ctl;
+    if (!(c & SVM_INT_CTL_V_NMI_ENABLE))
+        return 0;
+    return NMI_HW_ON | ((c & SVM_INT_CTL_V_NMI) ? NMI_HW_PENDING : 0)
+           | ((c & SVM_INT_CTL_V_NMI_MASK) ? NMI_HW_BLOCKED : 0);
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = svm_of(v);
@@ -296,10 +332,17 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
 static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
                              bool has_error, uint32_t error)
 {
+    struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+    if (type == EVENT_NMI && (c->int_ctl & SVM_INT_CTL_V_NMI_ENABLE)) {
+        /* vNMI: the CPU delivers it when V_NMI_MASK and shadows allow and
+         * sets V_NMI_MASK itself (APM 15.21.10); EVENTINJ would not. */
+        c->int_ctl |= SVM_INT_CTL_V_NMI;
+        return;
+    }
     uint64_t ev = vector | ((uint64_t)type << SVM_EVTINJ_TYPE_SHIFT) | SVM_EVTINJ_VALID;
     if (has_error)
         ev |= SVM_EVTINJ_EV | ((uint64_t)error << SVM_EVTINJ_ERR_SHIFT);
-    svm_of(v)->vmcb->ctl.event_inj = ev;
+    c->event_inj = ev;
 }
 
 static void svm_get_paging(struct vcpu *v, struct guest_paging_regs *p)
@@ -411,6 +454,11 @@ const struct vcpu_ops svm_ops = {
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,
     .set_iret_exit = svm_set_iret_exit,
+    .nmi_window_exits = false, /* the IRET intercept: Keel steps the IRET */
+    .nmi_hw = svm_nmi_hw,
+    .set_exc_exits = svm_set_exc_exits,
+    .get_dr = svm_get_dr,
+    .set_dr = svm_set_dr,
     .set_tpr_threshold = svm_set_tpr_threshold,
     .get_vtpr = svm_get_vtpr,
     .set_vtpr = svm_set_vtpr,

@@ -164,6 +164,12 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_INT_CTL_V_IGN_TPR       (1ull << 20)
 #define SVM_INT_CTL_V_INTR_PRIO_SHIFT 16
 #define SVM_INT_CTL_V_INTR_MASKING  (1ull << 24)
+/* vNMI (APM 15.21.10 "NMI Virtualization", CPUID 8000_000A EDX[25]):
+ * V_NMI an NMI pending for the guest, V_NMI_MASK the guest's NMI blocking
+ * (its handler runs until IRET), V_NMI_ENABLE the CPU tracks both. */
+#define SVM_INT_CTL_V_NMI           (1ull << 11)
+#define SVM_INT_CTL_V_NMI_MASK      (1ull << 12)
+#define SVM_INT_CTL_V_NMI_ENABLE    (1ull << 26)
 /* int_state (VMCB 0x068) */
 #define SVM_INT_STATE_SHADOW        (1ull << 0)
 /* np_control (VMCB 0x090) */

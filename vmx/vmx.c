@@ -210,6 +210,27 @@ static void vmx_requeue_idt_vectoring(void)
     vmcs_write32(VMCS_ENTRY_INSTR_LEN, vmcs_read32(VMCS_EXIT_INSTR_LEN));
 }
 
+/* An IRET that unblocked virtual NMIs and then faulted, or met an EPT
+ * violation, before it completed: the guest will execute it again, so
+ * NMIs stay blocked until it does (SDM 27.2.3, "NMI unblocking due to
+ * IRET", bit 12 of the exit interruption information and of the EPT
+ * violation qualification; only without an event being delivered).  Keel
+ * never emulates an IRET, so blocking goes back in. */
+static void vmx_nmi_iret_refault(uint32_t raw)
+{
+    uint32_t basic = VMX_EXIT_REASON_BASIC(raw);
+    bool unblocked = false;
+    if (vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_INFO_VALID)
+        return;
+    if (basic == VMX_EXIT_EPT_VIOLATION)
+        unblocked = (vmcs_readnat(VMCS_EXIT_QUALIFICATION) & VMX_QUAL_EPT_NMI_UNBLOCK_IRET) != 0;
+    else if (basic == VMX_EXIT_EXCEPTION_NMI)
+        unblocked = (vmcs_read32(VMCS_EXIT_INTR_INFO) & VMX_INTR_INFO_NMI_UNBLOCK_IRET) != 0;
+    if (unblocked)
+        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+                     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) | VMX_INTERRUPTIBILITY_NMI);
+}
+
 extern const uint8_t vmx_host_int_table[];
 
 static void vmx_dispatch_acked_intr(void)
@@ -281,6 +302,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     v->rip = vmcs_readnat(VMCS_GUEST_RIP);
     v->rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
     vmx_decode_exit(v, e);
+    if (!(e->raw & VMX_EXIT_REASON_ENTRY_FAILURE))
+        vmx_nmi_iret_refault((uint32_t)e->raw);
     vmx_requeue_idt_vectoring();
 }
 
@@ -449,6 +472,7 @@ const struct vcpu_ops vmx_ops = {
     .set_intr_window = vmx_set_intr_window,
     .set_tpr_threshold = vmx_set_tpr_threshold,
     .set_iret_exit = vmx_set_iret_exit,
+    .nmi_window_exits = true, /* NMI-window exiting with virtual NMIs (SDM 26.7.6) */
     .get_vtpr = NULL,         /* the TPR shadow is the vLAPIC page's TPR */
     .set_vtpr = NULL,
     .get_paging = vmx_get_paging,

@@ -8,6 +8,7 @@
 
 #include "hv/host/console.h"
 #include "hv/emul/handlers.h"
+#include "hv/emul/nmi.h"
 #include "hv/host/time.h"
 #include "hv/vapic.h"
 #include "hv/emul/vcpuid.h"
@@ -101,15 +102,6 @@ static int handle_intr_window(struct vcpu *v, const struct exit_record *e)
     return 0;
 }
 
-static int handle_nmi_window(struct vcpu *v, const struct exit_record *e)
-{
-    /* The CPU tracked the NMI handler's IRET itself (virtual NMIs). */
-    vops->set_iret_exit(v, false);
-    v->nmi_masked = false;
-    v->nmi_unmask_at_next_exit = false;
-    return 0;
-}
-
 static int handle_tpr_below(struct vcpu *v, const struct exit_record *e)
 {
     /* The TPR already changed in the APIC page; the run loop re-evaluates. */
@@ -138,16 +130,6 @@ static int handle_ipi_incomplete(struct vcpu *v, const struct exit_record *e)
     return vapic_ipi_incomplete(v, &e->ipi);
 }
 
-static int handle_iret(struct vcpu *v, const struct exit_record *e)
-{
-    /* The IRET intercept comes before the IRET executes (APM 15.9): NMIs
-     * stay blocked until RIP has moved past it. */
-    vops->set_iret_exit(v, false);
-    v->nmi_unmask_at_next_exit = true;
-    v->nmi_iret_rip = v->rip;
-    return 0;
-}
-
 static int handle_physical_event(struct vcpu *v, const struct exit_record *e)
 {
     /* The interrupt or NMI itself is taken by the host IDT after STGI. */
@@ -169,6 +151,8 @@ static int handle_virt_insn(struct vcpu *v, const struct exit_record *e)
 
 static int handle_exception(struct vcpu *v, const struct exit_record *e)
 {
+    if (vcpu_nmi_step_exception(v, e))
+        return 0; /* the end of an NMI handler's IRET, or its fault */
     if (e->exc.vector == X86_MC)
         return vm_stop_fault(v, "machine check while running the guest");
     return vm_stop_fault(v, "unexpected intercepted exception %u", e->exc.vector);
@@ -195,9 +179,9 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_RDPMC] = handle_rdpmc,
     [EXIT_INTR_WINDOW] = handle_intr_window,
-    [EXIT_IRET] = handle_iret,
+    [EXIT_IRET] = vcpu_nmi_iret,        /* hv/emul/nmi.c */
     [EXIT_CR_ACCESS] = handle_cr_access,
-    [EXIT_NMI_WINDOW] = handle_nmi_window,
+    [EXIT_NMI_WINDOW] = vcpu_nmi_window,
     [EXIT_TPR_BELOW] = handle_tpr_below,
     [EXIT_APIC_WRITE] = handle_apic_write,
     [EXIT_APIC_EOI] = handle_apic_eoi,
@@ -225,4 +209,8 @@ void vcpu_advance_rip(struct vcpu *v, unsigned len)
     v->rip += len;
     if (vops->cpu_mode(v) != X86_MODE_LONG64)
         v->rip &= 0xffffffffu;
+    /* The instruction completed: an STI / MOV SS shadow that covered it is
+     * over (SDM 6.8.3), and an NMI or interrupt may go in right after it
+     * (docs/nmi.md), not one instruction later. */
+    vops->clear_shadow(v);
 }

@@ -13,6 +13,7 @@
  */
 #include "hv/emul/inject.h"
 
+#include "hv/emul/nmi.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -26,8 +27,7 @@ void vcpu_handle_init_sipi(struct vcpu *v)
          * firmware at the reset vector). */
         vcpu_reset_init(v);
         vapic_init_reset(v);
-        v->nmi_masked = false;
-        v->nmi_unmask_at_next_exit = false;
+        vcpu_nmi_reset(v);
         __atomic_store_n(&v->state, VCPU_WAIT_START, __ATOMIC_RELEASE);
     }
     int vec = vapic_take_sipi(v);
@@ -47,14 +47,6 @@ bool vcpu_wake_pending(struct vcpu *v)
     return (v->rflags & RFLAGS_IF) && vapic_pending_intr(v, NULL) != VAPIC_NONE;
 }
 
-void vcpu_nmi_track(struct vcpu *v)
-{
-    if (v->nmi_unmask_at_next_exit && v->rip != v->nmi_iret_rip) {
-        v->nmi_masked = false;
-        v->nmi_unmask_at_next_exit = false;
-    }
-}
-
 /* The interrupt window, and the VM's count of vCPUs that wait for one to
  * inject an ExtINT: AVIC ignores the virtual interrupt request while it is
  * on, so such a wait inhibits it (APIC_INHIBIT_IRQ_WINDOW, seed 004). */
@@ -64,30 +56,26 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
     vops->set_intr_window(v, on);
 }
 
-static bool inject_nmi(struct vcpu *v)
-{
-    if (!vapic_nmi_pending(v) || v->nmi_masked)
-        return false;
-    if (vops->in_shadow(v))
-        return false;
-    vapic_take_nmi(v);
-    vops->inject_event(v, EVENT_NMI, X86_NMI, false, 0);
-    v->nmi_masked = true;
-    vops->set_iret_exit(v, true); /* no virtual NMI masking: watch for the IRET */
-    return true;
-}
-
 bool vcpu_inject_events(struct vcpu *v)
 {
-    bool need_exit = vapic_nmi_pending(v) && v->nmi_masked && v->nmi_unmask_at_next_exit;
-    if (vops->event_queued(v)) {
+    if (v->nmi_stepping) {
+        /* Single-stepping an NMI handler's IRET (hv/emul/nmi.c): its #DB
+         * exit comes after that one instruction; nothing goes in before,
+         * or its frame would hold Keel's TF. */
+        intr_window(v, false, false);
+        return false;
+    }
+    bool queued = vops->event_queued(v);
+    enum nmi_inject n = vcpu_inject_nmi(v, queued);
+    bool need_exit = n == NMI_INJ_WAIT_SHORT;
+    if (queued) {
         /* A re-injected event goes first; whatever else waits needs an exit. */
         intr_window(v, false, false);
-        return need_exit || vapic_nmi_pending(v) || vapic_pending_intr(v, NULL) != VAPIC_NONE;
+        return need_exit || vapic_pending_intr(v, NULL) != VAPIC_NONE;
     }
-    if (inject_nmi(v)) {
+    if (n == NMI_INJ_QUEUED) {
         intr_window(v, false, false);
-        return need_exit;
+        return false;
     }
     int held;
     int p = vapic_pending_intr(v, &held);
@@ -103,7 +91,7 @@ bool vcpu_inject_events(struct vcpu *v)
     vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
         intr_window(v, false, false);
-        return need_exit || (vapic_nmi_pending(v) && !v->nmi_masked);
+        return need_exit;
     }
     if (vops->in_shadow(v)) {
         intr_window(v, false, false);

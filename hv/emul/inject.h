@@ -17,7 +17,6 @@ bool vcpu_wake_pending(struct vcpu *v);
  * take it.  Returns true when the caller must force an exit soon by other
  * means (an interrupt shadow hides the window; SVM cannot exit on it). */
 bool vcpu_inject_events(struct vcpu *v);
-/* After each exit: an IRET seen earlier has completed once RIP moved. */
-void vcpu_nmi_track(struct vcpu *v);
+/* NMIs: hv/emul/nmi.h. */
 
 #endif /* KEEL_HV_INJECT_H */

@@ -2,7 +2,7 @@
 # injection, XSETBV) over a fake vcpu_ops and APIC (tests/unit/fake_hv.c)
 # and a fake host FPU (tests/unit/fake_fpu.c).
 keel_host_test(NAME test_exit SOURCES hv/emul/exit.c hv/emul/emul_cr.c hv/emul/emul_msr.c
-               hv/emul/emul_mmio.c hv/emul/inject.c hv/emul/x86_decode.c hv/emul/vcpuid.c
+               hv/emul/emul_mmio.c hv/emul/inject.c hv/emul/nmi.c hv/emul/x86_decode.c hv/emul/vcpuid.c
                hv/emul/emul_xcr.c hv/emul/xsave.c hv/emul/vmsr.c tests/unit/fake_fpu.c
                tests/unit/fake_hv.c tests/unit/test_exit.c)
 # svm/svm_exit.c and vmx/vmx_exit.c: both decoders against a fake VMCB and a

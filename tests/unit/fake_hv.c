@@ -75,6 +75,18 @@ static void f_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 
 static void f_flush_guest_tlb(struct vcpu *v) { fk.tlb_flushes++; }
 
+static void f_set_exc_exits(struct vcpu *v, uint32_t mask) { fk.exc_exits = mask; }
+static uint64_t f_get_dr(struct vcpu *v, unsigned dr) { return dr == 6 ? fk.dr6 : dr == 7 ? fk.dr7 : 0; }
+static unsigned f_nmi_hw(struct vcpu *v) { return fk.nmi_hw; }
+
+static void f_set_dr(struct vcpu *v, unsigned dr, uint64_t val)
+{
+    if (dr == 6)
+        fk.dr6 = val;
+    else if (dr == 7)
+        fk.dr7 = val;
+}
+
 static const struct vcpu_ops fake_ops = {
     .flush_guest_tlb = f_flush_guest_tlb,
     .name = "fake",
@@ -90,6 +102,10 @@ static const struct vcpu_ops fake_ops = {
     .set_intr_window = f_set_intr_window,
     .set_tpr_threshold = f_set_tpr_threshold,
     .set_iret_exit = f_set_iret_exit,
+    .set_exc_exits = f_set_exc_exits,
+    .get_dr = f_get_dr,
+    .set_dr = f_set_dr,
+    .nmi_hw = f_nmi_hw,
     .set_vtpr = f_set_vtpr,
     .get_paging = f_get_paging,
     .cpu_mode = f_cpu_mode,
@@ -204,6 +220,8 @@ void vapic_init_reset(struct vcpu *v) {}
 void vapic_irq_window(struct vcpu *v, bool waiting) { fk.irq_window_extint = waiting; }
 int vapic_ipi_incomplete(struct vcpu *v, const struct exit_ipi *ipi) { return 0; }
 bool vapic_nmi_pending(struct vcpu *v) { return fk.nmi_pending; }
+
+void vapic_set_nmi_held(struct vcpu *v, unsigned held) { fk.nmi_held = held; }
 
 void vapic_take_nmi(struct vcpu *v)
 {

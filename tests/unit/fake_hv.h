@@ -58,6 +58,11 @@ struct fake_hv {
     /* VM-level outcomes */
     unsigned stops, io_calls, hc_calls;
     char stop_why[160];
+    /* NMIs (hv/emul/nmi.c): intercepted exceptions, DR6/DR7, vNMI state,
+     * the latch's held count as last told (vapic_set_nmi_held) */
+    uint32_t exc_exits;
+    uint64_t dr6, dr7;
+    unsigned nmi_hw, nmi_held;
 };
 
 extern struct fake_hv fk;

@@ -685,17 +685,6 @@ static void test_init_sipi(void)
     CHECK(vcpu_wake_pending(v));
     v->nmi_masked = true;
     CHECK(!vcpu_wake_pending(v));
-
-    /* NMIs unblock once RIP moved past the intercepted IRET. */
-    v = fake_reset();
-    v->nmi_masked = true;
-    v->nmi_unmask_at_next_exit = true;
-    v->nmi_iret_rip = v->rip;
-    vcpu_nmi_track(v);
-    CHECK(v->nmi_masked);
-    v->rip += 2;
-    vcpu_nmi_track(v);
-    CHECK(!v->nmi_masked);
 }
 
 /* ---- XSETBV (hv/emul/emul_xcr.c) ----------------------------------------- */

@@ -179,12 +179,14 @@ static void test_take_events(void)
     fresh();
     m = msg(APIC_DM_NMI, 0);
     vlapic_deliver(&vl, &m);
-    vlapic_deliver(&vl, &m);            /* NMIs collapse into one latch */
+    vlapic_deliver(&vl, &m);            /* none in service: two are kept */
+    vlapic_deliver(&vl, &m);            /* the third collapses */
     m = msg(APIC_DM_INIT, 0);
     vlapic_deliver(&vl, &m);
     m = msg(APIC_DM_EXTINT, 0);
     vlapic_deliver(&vl, &m);
     CHECK_EQ(vlapic_events(&vl), VLAPIC_EV_NMI | VLAPIC_EV_INIT | VLAPIC_EV_EXTINT);
+    CHECK(vlapic_take_nmi(&vl));
     CHECK(vlapic_take_nmi(&vl));
     CHECK(!vlapic_take_nmi(&vl));
     CHECK(vlapic_take_init(&vl));
@@ -193,6 +195,34 @@ static void test_take_events(void)
     CHECK(!vlapic_take_extint(&vl));
     CHECK_EQ(vlapic_events(&vl), 0);
     CHECK(!vlapic_take_sipi(&vl, NULL));
+}
+
+/* The NMI latch (SDM 6.7.1): one in service and one pending at most. */
+static void test_nmi_latch(void)
+{
+    struct apic_msg m = msg(APIC_DM_NMI, 0);
+
+    fresh();
+    vlapic_deliver(&vl, &m);
+    CHECK(vlapic_take_nmi(&vl));        /* delivered: in service */
+    CHECK_EQ(vl.nmi_held, 1);
+    for (unsigned i = 0; i < 10; i++)   /* ten while the handler runs */
+        vlapic_deliver(&vl, &m);
+    CHECK_EQ(vl.nmi_pending, 1);
+    CHECK(vlapic_take_nmi(&vl) == true && vl.nmi_held == 2);
+    CHECK(!vlapic_take_nmi(&vl));
+    vlapic_deliver(&vl, &m);            /* in service and one held: no room */
+    CHECK_EQ(vl.nmi_pending, 0);
+    vlapic_set_nmi_held(&vl, 0);        /* both IRETs done */
+    vlapic_deliver(&vl, &m);
+    vlapic_deliver(&vl, &m);
+    vlapic_deliver(&vl, &m);
+    CHECK_EQ(vl.nmi_pending, 2);
+    vlapic_set_nmi_held(&vl, 7);        /* clamped */
+    CHECK_EQ(vl.nmi_held, VLAPIC_NMI_LATCH);
+    vlapic_reset(&vl, false);
+    CHECK_EQ(vl.nmi_pending, 0);
+    CHECK_EQ(vl.nmi_held, 0);
 }
 
 /* ---- priorities --------------------------------------------------------------------- */
@@ -539,8 +569,10 @@ static void test_lint_extint_nmi(void)
     CHECK(!vlapic_take_nmi(&vl));
     vlapic_lint(&vl, 1, false);
     CHECK(!vlapic_take_nmi(&vl));
+    vlapic_set_nmi_held(&vl, 0);                   /* its handler's IRET */
     vlapic_lint(&vl, 1, true);
     CHECK(vlapic_take_nmi(&vl));
+    vlapic_set_nmi_held(&vl, 0);
     /* Active low. */
     vlapic_lint(&vl, 1, false);
     wr(APIC_LVT_LINT1, 0x2400);
@@ -842,6 +874,7 @@ int main(void)
     test_deliver_modes();
     test_deliver_level();
     test_take_events();
+    test_nmi_latch();
     test_ppr();
     test_highest_pending();
     test_apr();

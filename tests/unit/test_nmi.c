@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* Host unit tests for the NMI machine (hv/emul/nmi.c) over the fake
+ * vcpu_ops of tests/unit/fake_hv.c: injection and blocking, the IRET
+ * single-step of SVM without vNMI (done, reflected to a guest that was
+ * stepping itself, faulting), the NMI window (VMX) and vNMI. */
+#include <string.h>
+
+#include "check.h"
+#include "fake_hv.h"
+#include "hv/emul/exit.h"
+#include "hv/emul/inject.h"
+#include "hv/emul/nmi.h"
+#include "hv/x86.h"
+
+#define IRET_RIP 0x2000ull
+#define BACK_RIP 0x3000ull
+
+static struct exit_record exc(uint8_t vector, uint32_t error, uint64_t cr2)
+{
+    struct exit_record e;
+    memset(&e, 0, sizeof(e));
+    e.reason = EXIT_EXCEPTION;
+    e.exc.vector = vector;
+    e.exc.error = error;
+    e.exc.cr2 = cr2;
+    return e;
+}
+
+/* An NMI injected, its handler at its IRET, the IRET intercepted. */
+static struct vcpu *at_iret(bool guest_tf)
+{
+    struct vcpu *v = fake_reset();
+    fk.nmi_pending = true;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    CHECK_EQ(fk.ev[0].type, EVENT_NMI);
+    CHECK(v->nmi_masked && fk.iret_exit);
+    fk.event_queued = false;
+    v->rip = IRET_RIP;
+    v->rflags = RFLAGS_FIXED | (guest_tf ? RFLAGS_TF : 0);
+    fk.dr6 = 0xffff0ff0ull;
+    fk.dr7 = 0x400ull;
+    struct exit_record e = { .reason = EXIT_IRET };
+    CHECK(exit_dispatch(v, &e));
+    return v;
+}
+
+static void test_step_iret(void)
+{
+    struct vcpu *v = at_iret(false);
+    CHECK(v->nmi_stepping && v->nmi_masked);
+    CHECK(v->rflags & RFLAGS_TF);
+    CHECK(!fk.iret_exit);
+    CHECK_EQ(fk.exc_exits, NMI_STEP_EXCEPTIONS);
+    /* Nothing goes in while the IRET is stepped, an NMI neither. */
+    fk.nmi_pending = true;
+    fk.pending = 0x40;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    /* The #DB trap after it: the IRET loaded RFLAGS (no TF), RIP moved. */
+    v->rip = BACK_RIP;
+    v->rflags = RFLAGS_FIXED | RFLAGS_IF;
+    fk.dr6 |= DR6_BS;
+    fk.dr7 = 0;
+    struct exit_record e = exc(X86_DB, 0, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(!v->nmi_stepping && !v->nmi_masked);
+    CHECK_EQ(fk.exc_exits, 0);
+    CHECK_EQ(fk.dr6, 0xffff0ff0ull);    /* the guest's own again */
+    CHECK_EQ(fk.dr7, 0x400ull);
+    CHECK_EQ(fk.nev, 1);                /* no #DB for the guest */
+    CHECK_EQ(fk.nmi_held, 0);
+    /* The pending NMI goes in right here, at the IRET's target. */
+    fk.pending = VAPIC_NONE;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 2);
+    CHECK_EQ(fk.ev[1].type, EVENT_NMI);
+    CHECK(v->nmi_masked && fk.iret_exit);
+}
+
+static void test_step_guest_tf(void)
+{
+    /* The guest single-steps its own handler: the #DB is its too. */
+    struct vcpu *v = at_iret(true);
+    v->rip = BACK_RIP;
+    v->rflags = RFLAGS_FIXED;
+    fk.dr6 |= DR6_BS;
+    struct exit_record e = exc(X86_DB, 0, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(!v->nmi_masked);
+    CHECK_EQ(fk.nev, 2);
+    CHECK_EQ(fk.ev[1].type, EVENT_EXCEPTION);
+    CHECK_EQ(fk.ev[1].vector, X86_DB);
+    CHECK(fk.dr6 & DR6_BS);
+    /* A breakpoint of the guest's that matched during the IRET. */
+    v = at_iret(false);
+    v->rip = BACK_RIP;
+    fk.dr6 |= DR6_BS | 0x2;
+    e = exc(X86_DB, 0, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 2);
+    CHECK_EQ(fk.dr6 & (DR6_BS | DR6_B0_B3), 0x2);
+}
+
+static void test_step_fault(void)
+{
+    /* The IRET faults (#GP): NMIs stay blocked, the guest's frame holds
+     * its own RFLAGS, the next IRET is watched again. */
+    struct vcpu *v = at_iret(false);
+    struct exit_record e = exc(X86_GP, 0x18, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(v->nmi_masked && !v->nmi_stepping);
+    CHECK(!(v->rflags & RFLAGS_TF));
+    CHECK(fk.iret_exit);
+    CHECK_EQ(fk.exc_exits, 0);
+    CHECK_EQ(fk.nev, 2);
+    CHECK_EQ(fk.ev[1].type, EVENT_EXCEPTION);
+    CHECK_EQ(fk.ev[1].vector, X86_GP);
+    CHECK(fk.ev[1].has_error);
+    CHECK_EQ(fk.ev[1].error, 0x18);
+    /* A #PF with its address; the guest's own TF kept. */
+    v = at_iret(true);
+    e = exc(X86_PF, 0x2, 0xdead000ull);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(v->rflags & RFLAGS_TF);
+    CHECK_EQ(fk.cr2, 0xdead000ull);
+    CHECK_EQ(fk.ev[1].vector, X86_PF);
+    /* An instruction breakpoint on the IRET itself (fault-class #DB,
+     * RIP not moved, no BS): reflected, NMIs still blocked. */
+    v = at_iret(false);
+    fk.dr6 |= 0x1;
+    e = exc(X86_DB, 0, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK(v->nmi_masked && fk.iret_exit);
+    CHECK_EQ(fk.ev[1].vector, X86_DB);
+    /* Not stepping: an intercepted exception still stops the VM. */
+    v = fake_reset();
+    e = exc(X86_GP, 0, 0);
+    (void)exit_dispatch(v, &e);
+    CHECK_EQ(fk.stops, 1);
+}
+
+static void test_shadow_and_window(void)
+{
+    /* SVM: in a shadow the NMI waits, and a short exit is needed. */
+    struct vcpu *v = fake_reset();
+    fk.nmi_pending = true;
+    fk.shadow = true;
+    CHECK(vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 0);
+    /* An emulated instruction completes the shadow: the NMI goes in right
+     * after it. */
+    vcpu_advance_rip(v, 3);
+    CHECK(!fk.shadow);
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    /* VMX: the NMI window ends the shadow exactly. */
+    struct vcpu_ops vmx_like = *vops;
+    const struct vcpu_ops *saved = vops;
+    vmx_like.nmi_window_exits = true;
+    vops = &vmx_like;
+    v = fake_reset();
+    fk.nmi_pending = true;
+    fk.shadow = true;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 0);
+    CHECK(fk.iret_exit);
+    struct exit_record e = { .reason = EXIT_NMI_WINDOW };
+    CHECK(exit_dispatch(v, &e));
+    fk.shadow = false;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    CHECK(v->nmi_masked && fk.iret_exit);
+    /* ... and a queued event: the window opens after its delivery. */
+    v = fake_reset();
+    fk.nmi_pending = true;
+    fk.event_queued = true;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(fk.iret_exit);
+    CHECK_EQ(fk.nev, 0);
+    vops = saved;
+}
+
+static void test_vnmi(void)
+{
+    /* The CPU holds the NMI (V_NMI) and tracks blocking itself. */
+    struct vcpu *v = fake_reset();
+    fk.nmi_hw = NMI_HW_ON;
+    fk.nmi_pending = true;
+    fk.pending = 0x41;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 2);                /* the NMI handed over, the interrupt too */
+    CHECK_EQ(fk.ev[0].type, EVENT_NMI);
+    CHECK(!fk.iret_exit);
+    /* One held by the CPU already: the next waits, polled. */
+    v = fake_reset();
+    fk.nmi_hw = NMI_HW_ON | NMI_HW_PENDING | NMI_HW_BLOCKED;
+    fk.nmi_pending = true;
+    CHECK(vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 0);
+    vcpu_nmi_track(v);
+    CHECK(v->nmi_masked);
+    CHECK_EQ(fk.nmi_held, 2);
+    fk.nmi_hw = NMI_HW_ON;
+    vcpu_nmi_track(v);
+    CHECK(!v->nmi_masked);
+    CHECK_EQ(fk.nmi_held, 0);
+}
+
+static void test_init_resets(void)
+{
+    struct vcpu *v = at_iret(false);
+    fk.init_pending = true;
+    vcpu_handle_init_sipi(v);
+    CHECK(!v->nmi_masked && !v->nmi_stepping);
+    CHECK_EQ(fk.exc_exits, 0);
+}
+
+int main(void)
+{
+    test_step_iret();
+    test_step_guest_tf();
+    test_step_fault();
+    test_shadow_and_window();
+    test_vnmi();
+    test_init_resets();
+    return check_report("test_nmi");
+}
