@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "hv/host/console.h"
+#include "hv/host/spinlock.h"
 #include "iommu/amd/amdvi_hw.h"
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_mmio.h"
+#include "iommu/iommu_domain.h"
 
 #define DEV_TABLE_PAGES  512    /* 65536 entries of 32 bytes: every requester ID */
 #define RING_PAGES       1      /* 256 entries of 16 bytes */
@@ -26,6 +28,9 @@ struct amdvi_unit {
     struct amdvi_event *events;
     volatile uint32_t *store; /* COMPLETION_WAIT's target */
     uint32_t cmd_tail;
+    struct amdvi_dte *dt;     /* the device table (65536 entries) */
+    struct spinlock lock;     /* cmd, cmd_tail, store, dt, the event log's head */
+    uint32_t cw_seq;          /* the last COMPLETION_WAIT's data */
 };
 
 static struct amdvi_unit units[IOMMU_MAX_UNITS];
@@ -86,6 +91,7 @@ static unsigned drain_events(unsigned index, struct amdvi_unit *au)
 static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
 {
     void *dt = alloc_zeroed(alloc, DEV_TABLE_PAGES);
+    au->dt = dt;
     au->cmd = alloc_zeroed(alloc, RING_PAGES);
     au->events = alloc_zeroed(alloc, RING_PAGES + 1);
     if (!dt || !au->cmd || !au->events) {
@@ -146,4 +152,149 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
              (unsigned long long)efr, efr & AMDVI_EFR_XT ? "yes" : "no",
              efr & AMDVI_EFR_GA ? "yes" : "no");
     return 0;
+}
+
+/* ---- Domains (iommu/iommu_domain.h) ---- */
+
+/* IVHD flags bit 5, Coherent (#48882 5.2.2.1): the unit's table reads
+ * snoop the CPU caches.  Without it every written DTE and page table
+ * entry is flushed before the invalidation that makes the unit read it. */
+#define IVHD_FLAG_COHERENT 0x20u
+/* Levels of the host page tables Keel builds: 3 (39-bit addresses, more
+ * than the largest guest RAM, 3 GiB), DTE Mode 3 (#48882 2.2.2.1). */
+#define AMDVI_IOPT_LEVELS 3
+
+static bool unit_coherent(unsigned unit)
+{
+    return iommu_host.unit[unit].ivhd_flags & IVHD_FLAG_COHERENT;
+}
+
+const struct iopt_format *amdvi_table_format(unsigned unit, unsigned *levels, bool *coherent)
+{
+    *levels = AMDVI_IOPT_LEVELS;
+    *coherent = unit_coherent(unit);
+    return &iopt_format_amdvi;
+}
+
+static void cmd_fail(unsigned unit, const struct amdvi_unit *au, const char *cmd, uint16_t bdf,
+                     const char *caller, const char *what)
+{
+    log_warn("iommu: unit %u (AMD-Vi at %#llx): %s for %02x:%02x.%x %s (CONTROL %#llx, STATUS "
+             "%#llx, CMD_HEAD %#llx, CMD_TAIL %#llx) in %s",
+             unit, (unsigned long long)au->base, cmd, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, what,
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_HEAD),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_TAIL), caller);
+}
+
+/* INVALIDATE_DEVTAB_ENTRY and INVALIDATE_IOMMU_PAGES (all of the domain),
+ * then COMPLETION_WAIT (#48882 2.4.1: it completes once every earlier
+ * command has), waited for with a bound.  Lock held. */
+static int invalidate(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint16_t domain,
+                      const char *caller)
+{
+    struct amdvi_cmd c;
+    uint64_t waited;
+
+    amdvi_cmd_inv_devtab_entry(&c, bdf);
+    submit(au, &c);
+    if (amdvi_cmd_inv_iommu_pages(&c, domain, 0, true)) {
+        cmd_fail(unit, au, "INVALIDATE_IOMMU_PAGES", bdf, caller, "could not be encoded");
+        return -1;
+    }
+    submit(au, &c);
+    uint32_t seq = ++au->cw_seq ? au->cw_seq : ++au->cw_seq; /* never 0, the cleared value */
+    *au->store = 0;
+    if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, seq, false)) {
+        cmd_fail(unit, au, "COMPLETION_WAIT", bdf, caller, "could not be encoded");
+        return -1;
+    }
+    submit(au, &c);
+    if (!iommu_poll32(au->store, seq, WAIT_US, &waited)) {
+        cmd_fail(unit, au, "INVALIDATE_DEVTAB_ENTRY + COMPLETION_WAIT", bdf, caller,
+                 "did not complete within 100 ms");
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes a DTE: the upper words first and V with the translation last, so
+ * the unit never reads a valid entry with stale fields (it reads the DTE
+ * again only after the invalidation, but a walk may be in flight). */
+static void dte_store(unsigned unit, struct amdvi_dte *slot, const struct amdvi_dte *e)
+{
+    for (int i = 3; i >= 0; i--)
+        __atomic_store_n(&slot->q[i], e->q[i], __ATOMIC_RELEASE);
+    if (!unit_coherent(unit))
+        iommu_sync(slot, sizeof(*slot));
+}
+
+int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+                 const char *caller)
+{
+    struct amdvi_unit *au = &units[unit];
+    struct amdvi_dte e;
+    /* V, TV, Mode = levels, the root, the domain, IR and IW (the page
+     * table decides), events reported; interrupts pass unremapped (IV 0,
+     * 2.2.5: the guest's MSI is virtualised by Keel, not remapped). */
+    const struct amdvi_dte_cfg cfg = { .translate = true, .levels = (uint8_t)levels,
+                                       .pt_root = root, .domain = domain, .read = true,
+                                       .write = true };
+
+    if (amdvi_dte_encode(&cfg, &e)) {
+        cmd_fail(unit, au, "DTE", bdf, caller, "refused by the encoder (root or levels)");
+        return -1;
+    }
+    spin_lock(&au->lock);
+    dte_store(unit, &au->dt[bdf], &e);
+    int r = invalidate(unit, au, bdf, domain, caller);
+    spin_unlock(&au->lock);
+    return r;
+}
+
+int amdvi_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller)
+{
+    struct amdvi_unit *au = &units[unit];
+    /* V=1 with TV=1, Mode 0 and IR=IW=0: every DMA of the device is
+     * refused (#48882 2.2.2.1 table "DTE fields"), unlike V=0 which would
+     * let it through untranslated. */
+    const struct amdvi_dte e = { { AMDVI_DTE0_V | AMDVI_DTE0_TV, domain, 0, 0 } };
+
+    spin_lock(&au->lock);
+    dte_store(unit, &au->dt[bdf], &e);
+    int r = invalidate(unit, au, bdf, domain, caller);
+    spin_unlock(&au->lock);
+    return r;
+}
+
+unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
+{
+    struct amdvi_unit *au = &units[unit];
+    unsigned n = 0;
+
+    spin_lock(&au->lock);
+    uint64_t head = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD) & AMDVI_RING_PTR_MASK;
+    uint64_t tail = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL) & AMDVI_RING_PTR_MASK;
+    while (head != tail && head < RING_PAGES * 4096 && n < 256) {
+        struct iommu_fault f;
+        struct amdvi_event *ev = &au->events[head / sizeof(*ev)];
+        if (amdvi_event_decode(ev, &f) == 0) {
+            spin_unlock(&au->lock);
+            fn(ctx, unit, &f);
+            spin_lock(&au->lock);
+        }
+        memset(ev, 0, sizeof(*ev));
+        head = (head + sizeof(*ev)) % (RING_PAGES * 4096);
+        n++;
+    }
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD, head);
+    /* 3.4.12: an overflowed log stops; clearing EventOverflow (write 1)
+     * and re-enabling restarts it.  Reported once per overflow. */
+    if (iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_EVENT_OVERFLOW) {
+        iommu_wr64_mmio(au->base, AMDVI_MMIO_STATUS, AMDVI_STS_EVENT_OVERFLOW);
+        log_warn("iommu: unit %u: event log overflowed: events were lost", unit);
+    }
+    spin_unlock(&au->lock);
+    return n;
 }
