@@ -14,6 +14,21 @@ static uint64_t reach(unsigned levels)
     return 1ull << (12 + 9 * levels);
 }
 
+/* A new table: every slot the format's not-present value. */
+static uint64_t new_table(const struct iopt *t)
+{
+    uint64_t pa = t->env->alloc_table(t->env->ctx);
+
+    if (pa && t->fmt->absent) {
+        uint64_t *e = t->env->map(t->env->ctx, pa);
+        for (unsigned i = 0; i < IOPT_ENTRIES; i++)
+            e[i] = t->fmt->absent;
+        if (t->env->sync)
+            t->env->sync(t->env->ctx, e, IOPT_PAGE);
+    }
+    return pa;
+}
+
 int iopt_init(struct iopt *t, const struct iopt_format *fmt, const struct iopt_env *env,
               unsigned levels)
 {
@@ -23,7 +38,7 @@ int iopt_init(struct iopt *t, const struct iopt_format *fmt, const struct iopt_e
     t->levels = levels;
     if (levels != 3 && levels != 4)
         return IOPT_EINVAL;
-    t->root = env->alloc_table(env->ctx);
+    t->root = new_table(t);
     return t->root ? 0 : IOPT_ENOMEM;
 }
 
@@ -42,7 +57,7 @@ static uint64_t *leaf_table(struct iopt *t, uint64_t iova)
     for (unsigned level = t->levels; level > 1; level--) {
         uint64_t *slot = &table[index_at(iova, level)];
         if (!t->fmt->present(*slot)) {
-            uint64_t pa = t->env->alloc_table(t->env->ctx);
+            uint64_t pa = new_table(t);
             uint64_t e;
             if (!pa)
                 return NULL;

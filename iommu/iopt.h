@@ -44,6 +44,9 @@ struct iopt_format {
     bool (*present)(uint64_t e);
     uint64_t (*addr)(uint64_t e);      /* the table's or the page's address */
     unsigned (*perm)(uint64_t e);      /* IOPT_R/W of an entry */
+    /* What an unmapped slot holds in a new table: 0, or a not-present
+     * entry with a software bit set (see iopt_format_amdvi). */
+    uint64_t absent;
 };
 
 extern const struct iopt_format iopt_format_amdvi;

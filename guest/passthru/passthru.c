@@ -38,6 +38,9 @@
 #define EDU_BUFFER     0x40000ull
 #define MSI_VECTOR     0x41
 #define OUTSIDE_GPA    0x8000000ull    /* 128 MiB: past the VM's 64 MiB, within edu's 28 bits */
+/* QEMU 7.2's edu refuses a DMA that ends exactly at its buffer's end (its
+ * range check is off by one, and that is a hardware error that ends QEMU). */
+#define DMA_LEN        2048u
 
 static unsigned edu_dev;          /* device number on bus 0; 0 = not found */
 static volatile uint8_t *edu;     /* BAR0 */
@@ -116,13 +119,13 @@ KEEL_TEST(dma_round_trip)
 {
     if (!EXPECT(edu))
         return;
-    for (unsigned i = 0; i < sizeof(dma_buf); i++)
+    for (unsigned i = 0; i < DMA_LEN; i++)
         dma_buf[i] = (uint8_t)(i * 7 + 3);
-    EXPECT(dma((uintptr_t)dma_buf, EDU_BUFFER, sizeof(dma_buf), 0));          /* RAM -> device */
+    EXPECT(dma((uintptr_t)dma_buf, EDU_BUFFER, DMA_LEN, 0));                /* RAM -> device */
     memset(dma_buf, 0, sizeof(dma_buf));
-    EXPECT(dma(EDU_BUFFER, (uintptr_t)dma_buf, sizeof(dma_buf), EDU_CMD_TO_RAM)); /* and back */
+    EXPECT(dma(EDU_BUFFER, (uintptr_t)dma_buf, DMA_LEN, EDU_CMD_TO_RAM));   /* and back */
     unsigned bad = 0;
-    for (unsigned i = 0; i < sizeof(dma_buf); i++)
+    for (unsigned i = 0; i < DMA_LEN; i++)
         bad += dma_buf[i] != (uint8_t)(i * 7 + 3);
     EXPECT_EQ(bad, 0u);
 }

@@ -268,6 +268,15 @@ int amdvi_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *calle
     return r;
 }
 
+static bool event_written(const struct amdvi_event *ev)
+{
+    return __atomic_load_n(&ev->d[0], __ATOMIC_ACQUIRE) | __atomic_load_n(&ev->d[1], __ATOMIC_ACQUIRE);
+}
+
+/* The entries from the head up to the tail (3.4.11), and beyond it while
+ * entries are non-zero: Keel zeroes every entry it consumed, so a written
+ * entry past the tail register is one the unit logged without moving the
+ * register (QEMU 7.2's model never updates EVENT_TAIL). */
 unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
 {
     struct amdvi_unit *au = &units[unit];
@@ -276,7 +285,8 @@ unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
     spin_lock(&au->lock);
     uint64_t head = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD) & AMDVI_RING_PTR_MASK;
     uint64_t tail = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL) & AMDVI_RING_PTR_MASK;
-    while (head != tail && head < RING_PAGES * 4096 && n < 256) {
+    while (head < RING_PAGES * 4096 && n < 256 &&
+           (head != tail || event_written(&au->events[head / sizeof(struct amdvi_event)]))) {
         struct iommu_fault f;
         struct amdvi_event *ev = &au->events[head / sizeof(*ev)];
         if (amdvi_event_decode(ev, &f) == 0) {

@@ -251,7 +251,16 @@ static unsigned iopt_amdvi_perm(uint64_t e)
     return (e & AMDVI_PTE_IR ? IOPT_R : 0) | (e & AMDVI_PTE_IW ? IOPT_W : 0);
 }
 
+/* Unmapped slots hold PR=0 with NextLevel 1: with PR=0 every other bit is
+ * ignored (#48882 2.2.3, "I/O Page Translation Entry"), so the unit treats
+ * it as any not-present entry.  The marker is for models that report no
+ * IO_PAGE_FAULT for an entry whose NextLevel is 0 (QEMU 7.2's walk stops
+ * silently at a zero or leaf-looking PTE): with it every blocked DMA is
+ * logged and reported. */
+#define IOPT_AMDVI_ABSENT (1ull << AMDVI_PTE_NEXT_SHIFT)
+
 const struct iopt_format iopt_format_amdvi = {
+    .absent = IOPT_AMDVI_ABSENT,
     .name = "AMD-Vi",
     .table = iopt_amdvi_table,
     .leaf = iopt_amdvi_leaf,

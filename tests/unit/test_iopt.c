@@ -102,6 +102,9 @@ static void test_encodings(void)
     CHECK_EQ(l2[1] & 0xe01ull, 0x201ull);                 /* NextLevel 1 */
     const uint64_t *l1 = fake_map(NULL, l2[1] & AMDVI_ADDR_MASK);
     CHECK_EQ(l1[0], AMDVI_PTE_PR | 0x7000 | AMDVI_PTE_IR); /* NextLevel 0, read only */
+    CHECK_EQ(l1[1], 0x200ull);                           /* unmapped: PR=0, NextLevel 1 */
+    CHECK_EQ(root[511], 0x200ull);
+    CHECK_EQ(iopt_lookup(&t, 0x201000, NULL, NULL), IOPT_ENOENT);
     iopt_destroy(&t);
 
     reset();
