@@ -318,6 +318,7 @@ int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
         if (assign_one(vm, pv, bdf, why, sizeof(why))) {
             log_err("vm%u (%s): cannot assign PCI function %02x:%02x.%x: %s", vm->index, vm->name,
                     BDF_ARGS(bdf), why);
+            passthru_vm_stop(vm); /* the ones assigned before: quiet and blocked again */
             return -1;
         }
         const struct pt_dev *d = &pv->dev[pv->ndev - 1];
