@@ -137,14 +137,16 @@ static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
 }
 
 /* The device's physical MSI (PCI 3.0 6.8.1): to the Keel host vector on
- * vCPU 0's CPU, fixed, edge, physical destination (xAPIC MSI address
- * format, SDM 11.11.1), whatever the guest programmed. */
+ * vCPU 0's CPU, fixed, edge, physical destination, whatever the guest
+ * programmed: through the unit's remapping table where it remaps
+ * (iommu_msi_remap), else directly in the xAPIC MSI format (SDM 11.11.1). */
 static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
 {
     struct pt_dev *d = ctx;
     uint16_t bdf = d->hf->bdf;
     unsigned cap = d->hf->msi_cap;
-    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id;
+    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata = d->vector;
+    uint64_t maddr = 0xfee00000u | dest << 12;
     uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2, 2);
     bool is64 = ctl & 0x80;
 
@@ -152,17 +154,20 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
     if (!enabled)
         return;
     if (dest > 0xff) {
-        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u needs interrupt remapping: MSI left off",
-                 d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
+        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
+                 "MSI left off", d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
         return;
     }
-    pci_host_write(bdf, cap + 4, 4, 0xfee00000u | dest << 12);
+    if (iommu_msi_remap(d->unit, bdf, d->vector, dest, __func__, &maddr, &mdata) < 0)
+        return; /* logged; the device's interrupts stay off */
+    pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
     if (is64)
-        pci_host_write(bdf, cap + 8, 4, 0);
-    pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, d->vector);
+        pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
+    pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
     pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
-    log_debug("vm%u: %02x:%02x.%x MSI: guest address %#llx data %#x -> host vector %#x on APIC %u",
-              d->vm->index, BDF_ARGS(bdf), (unsigned long long)addr, data, d->vector, dest);
+    log_debug("vm%u: %02x:%02x.%x MSI: guest address %#llx data %#x -> host vector %#x on APIC %u "
+              "(device writes %#x to %#llx)", d->vm->index, BDF_ARGS(bdf), (unsigned long long)addr,
+              data, d->vector, dest, mdata, (unsigned long long)maddr);
 }
 
 static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
@@ -323,10 +328,12 @@ int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
         }
         const struct pt_dev *d = &pv->dev[pv->ndev - 1];
         log_info("vm%u (%s): PCI function %02x:%02x.%x [%04x:%04x] assigned as 00:%02x.0 on its "
-                 "bus; IOMMU unit %u (%s), domain %u, %u-level I/O page tables over %llu MiB%s",
-                 vm->index, vm->name, BDF_ARGS(bdf), d->hf->vendor, d->hf->device, d->slot, d->unit,
-                 pv->fmt->name, pv->domain, pv->iopt.levels,
-                 (unsigned long long)(vm->mem_size >> 20), pv->coherent ? "" : " (flushed: walks not coherent)");
+                 "bus; IOMMU unit %u (%s), domain %u, %u-level I/O page tables over %llu MiB%s; "
+                 "MSI %s", vm->index, vm->name, BDF_ARGS(bdf), d->hf->vendor, d->hf->device, d->slot,
+                 d->unit, pv->fmt->name, pv->domain, pv->iopt.levels,
+                 (unsigned long long)(vm->mem_size >> 20),
+                 pv->coherent ? "" : " (flushed: walks not coherent)",
+                 iommu_msi_remaps(d->unit) ? "remapped (IRTE)" : "direct (not remapped)");
     }
     return 0;
 }

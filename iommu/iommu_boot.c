@@ -178,3 +178,16 @@ unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
     return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_poll_faults(unit, fn, ctx)
                                                         : vtd_poll_faults(unit, fn, ctx);
 }
+
+bool iommu_msi_remaps(unsigned unit)
+{
+    return usable(unit) && iommu_host.unit[unit].vendor == IOMMU_AMD_VI && amdvi_msi_remaps(unit);
+}
+
+int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data)
+{
+    if (!iommu_msi_remaps(unit))
+        return 1;
+    return amdvi_msi_remap(unit, bdf, vector, dest, caller, addr, data);
+}

@@ -38,6 +38,16 @@ int iommu_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, un
  * permission; VT-d: not present), caches invalidated.  0 or -1 (logged). */
 int iommu_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
 
+/* Whether unit remaps assigned devices' MSIs (AMD-Vi with 128-bit IRTEs:
+ * EFR.GASup; VT-d: not yet). */
+bool iommu_msi_remaps(unsigned unit);
+/* Points the device's MSI at host vector on the physical APIC dest through
+ * the unit's remapping table: 0 with the MSI address and data the device
+ * must be given; 1 when the unit does not remap (the caller programs a
+ * direct MSI); -1 after logging why. */
+int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data);
+
 /* Reads and consumes what the unit recorded since the last call (AMD-Vi
  * event log, VT-d fault recording registers), calling fn for each record.
  * Returns how many. */
@@ -50,6 +60,9 @@ int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, un
                  const char *caller);
 int amdvi_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
 unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
+bool amdvi_msi_remaps(unsigned unit);
+int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data);
 const struct iopt_format *vtd_table_format(unsigned unit, unsigned *levels, bool *coherent);
 int vtd_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
                const char *caller);

@@ -26,7 +26,7 @@ args=(--guest passthru --cpus 1 --set pci=00:05.0)
 case $mode in
 amd | missing)
     args+=(--qemu-arg -device --qemu-arg 'amd-iommu,intremap=on')
-    args+=(--qemu-arg -trace --qemu-arg amdvi_page_fault)
+    args+=(--qemu-arg -trace --qemu-arg amdvi_page_fault --qemu-arg -trace --qemu-arg amdvi_ir_remap_msi)
     ;;
 intel | stop) args+=(--qemu-arg -device --qemu-arg 'intel-iommu,intremap=on') ;;
 none) ;;
@@ -42,12 +42,17 @@ fault='vm0 \(vm0\): DMA fault: DMA blocked \([^)]*\): device 00:05\.0, address 0
 case $mode in
 amd | intel)
     unit=$([[ $mode == amd ]] && echo AMD-Vi || echo VT-d)
+    # AMD-Vi remaps the device's MSI through an IRTE; VT-d sends it directly.
+    msi=$([[ $mode == amd ]] && echo 'remapped \(IRTE\)' || echo 'direct \(not remapped\)')
     expect_started
-    expect_match "${KEEL}vm0 \(vm0\): PCI function $bdf; IOMMU unit 0 \($unit\), domain 1, [34]-level I/O page tables over 64 MiB"
+    expect_match "${KEEL}vm0 \(vm0\): PCI function $bdf; IOMMU unit 0 \($unit\), domain 1, [34]-level I/O page tables over 64 MiB.*; MSI $msi\$"
     expect_match '^vm0\| edu at 00:01\.0'
     if [[ $mode == amd ]]; then
         grep -q 'amdvi_page_fault .*address 0x8000000' -- "$RUN_DIR/qemu.log" ||
             fail "QEMU's AMD-Vi model did not block the DMA to 0x8000000 (no amdvi_page_fault in its trace)"
+        # The MSI went through the device's IRTE 0: data 0 became vector 0xd0.
+        grep -q 'amdvi_ir_remap_msi (addr 0xfee00000, data 0x0) -> (addr 0xfee[0-9a-f]*, data 0x[0-9a-f]*d0)' -- "$RUN_DIR/qemu.log" ||
+            fail "QEMU's AMD-Vi model did not remap the MSI through IRTE 0 (no amdvi_ir_remap_msi in its trace)"
     else
         expect_match "${KEEL}$fault"
     fi
