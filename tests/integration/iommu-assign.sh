@@ -16,15 +16,28 @@
 #             does not start (Keel ends with the boot-failure status)
 #   missing   an IOMMU, but no function at 00:06.0: refused in one line
 #   stop      VT-d with on_dma_fault = stop: the blocked DMA stops the VM
+#   vm1       AMD-Vi, the device given to vm1 (its own domain, 2, its vCPU 0 on
+#             CPU 1) while vm0 runs the basic guest
 #   iommu-assign.sh amd|intel|none|missing|stop
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-mode=${1:?usage: iommu-assign.sh amd|intel|none|missing|stop}
-require_guest passthru
+mode=${1:?usage: iommu-assign.sh amd|intel|none|missing|stop|vm1}
+require_guest passthru basic
 
 args=(--guest passthru --cpus 1 --set pci=00:05.0)
+if [[ $mode == vm1 ]]; then
+    write_cfg <<'CFG'
+vm0.guest = basic.elf
+vm0.cpus = 1
+vm1.guest = passthru.elf
+vm1.cpus = 1
+vm1.pci = 00:05.0
+vm1.on_dma_fault = continue
+CFG
+    args=(--cfg "$CFG" --file "$GUESTS/basic.elf" --file "$GUESTS/passthru.elf" --cpus 2)
+fi
 case $mode in
-amd | missing)
+amd | missing | vm1)
     args+=(--qemu-arg -device --qemu-arg 'amd-iommu,intremap=on')
     args+=(--qemu-arg -trace --qemu-arg amdvi_page_fault --qemu-arg -trace --qemu-arg amdvi_ir_remap_msi)
     ;;
@@ -33,7 +46,7 @@ none) ;;
 *) fail "unknown mode $mode" ;;
 esac
 args+=(--qemu-arg -device --qemu-arg 'edu,addr=05.0')
-[[ $mode == stop ]] || args+=(--set on_dma_fault=continue)
+[[ $mode == stop || $mode == vm1 ]] || args+=(--set on_dma_fault=continue)
 [[ $mode == missing ]] && args+=(--set pci=00:06.0)
 keel_run "${args[@]}"
 expect_match "${KEEL}pci: [1-9][0-9]* functions on the host \(configuration mechanism #1, segment 0\)"
@@ -68,6 +81,16 @@ stop)
     expect_match "${KEEL}vm0 \(vm0\) stopped: DMA fault by 00:05\.0 \(on_dma_fault = stop\)"
     forbid_match '^vm0\| [0-9]+ passed'
     expect_end 112
+    ;;
+vm1)
+    expect_started
+    expect_match "${KEEL}vm1 \(vm1\): PCI function $bdf; IOMMU unit 0 \(AMD-Vi\), domain 2, "
+    expect_match '^vm1\| edu at 00:01\.0'
+    expect_match '^vm1\| 5 passed, 0 failed'
+    expect_match '^vm0\| [0-9]+ passed, 0 failed'
+    expect_match "${KEEL}vm1 \(vm1\): 00:05\.0 stopped: bus mastering off"
+    forbid_match "${KEEL}vm0 \(vm0\): .*00:05\.0"
+    expect_end 0
     ;;
 none)
     expect_match "${KEEL}(error: )?vm0 \(vm0\): cannot assign PCI function 00:05\.0: the machine has no IOMMU \(no IVRS or DMAR table\): its DMA could not be confined"
