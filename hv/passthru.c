@@ -348,8 +348,7 @@ void passthru_host_irq(unsigned vector)
         __atomic_store_n(&by_vector[i]->irq_pending, 1, __ATOMIC_RELEASE);
 }
 
-/* The guest's MSI as the message it would be on the APIC bus: xAPIC MSI
- * address and data format (SDM 11.11.1, 11.11.2). */
+/* The guest's MSI, as it programmed it, into its vLAPICs. */
 static void inject(struct pt_dev *d)
 {
     struct vplatform *p = d->vm->plat;
@@ -360,17 +359,8 @@ static void inject(struct pt_dev *d)
     uint64_t addr = d->pt.msi_addr;
     uint16_t data = d->pt.msi_data;
     spin_unlock(&p->lock);
-    if (!on || (addr >> 20) != 0xfee)
-        return; /* the guest turned it off meanwhile, or aimed it at no APIC */
-    memset(&m, 0, sizeof(m));
-    m.dest = (uint32_t)(addr >> 12) & 0xff;
-    m.logical = addr & (1u << 2);
-    m.vector = (uint8_t)data;
-    m.dm = (uint8_t)((data >> 8) & 7);
-    m.level = data & (1u << 15);
-    m.assert = true;
-    m.source = -1;
-    vapic_route(d->vm, &m);
+    if (on && pci_pt_msi_message(addr, data, &m))
+        vapic_route(d->vm, &m); /* else turned off meanwhile, or aimed at no APIC */
 }
 
 /* The VM that owns the faulting device, by requester ID. */

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "apic/apic_defs.h"
+
 #define CFG_COMMAND      0x04
 #define CFG_HEADER       0x0c
 #define CFG_BAR0         0x10
@@ -184,4 +186,19 @@ void pci_pt_write(struct pci_pt *p, unsigned off, unsigned size, uint32_t val)
     uint32_t old = dword_read(p, off & ~3u);
     uint32_t bytes = ((1u << size) - 1) << (off & 3);
     dword_write(p, off & ~3u, (old & ~mask) | ((val << shift) & mask), bytes);
+}
+
+bool pci_pt_msi_message(uint64_t addr, uint16_t data, struct apic_msg *m)
+{
+    memset(m, 0, sizeof(*m));
+    if ((addr >> 20) != 0xfee)
+        return false;
+    m->dest = (uint32_t)(addr >> 12) & 0xff;   /* address 19:12 */
+    m->logical = addr & (1u << 2);             /* DM */
+    m->vector = (uint8_t)data;                 /* data 7:0 */
+    m->dm = (uint8_t)((data >> 8) & 7);        /* data 10:8 delivery mode */
+    m->level = data & (1u << 15);              /* data 15 trigger mode */
+    m->assert = true;                          /* an MSI is a message: always asserted */
+    m->source = -1;
+    return true;
 }

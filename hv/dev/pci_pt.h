@@ -64,6 +64,12 @@ struct pci_pt {
 #define PCI_PT_CMD_MASK   0x0407u /* I/O, memory, bus master, INTx disable */
 #define PCI_PT_UNMAPPED   (~0ull)
 
+struct apic_msg;
+/* The guest's MSI as the message it is on the APIC bus (xAPIC MSI address
+ * and data format, SDM 11.11.1, 11.11.2): false when the address is not in
+ * the FEExxxxxh window (no APIC takes it). */
+bool pci_pt_msi_message(uint64_t addr, uint16_t data, struct apic_msg *m);
+
 /* bars[i]: the host BAR's size (0 if none) and low flag bits, found by the
  * caller by sizing (PCI 3.0 6.2.5.1); msi_cap the host capability's offset. */
 void pci_pt_init(struct pci_pt *p, const struct pci_pt_ops *ops, void *ctx,

@@ -4,6 +4,7 @@
  * on the virtual bus of hv/dev/pci.c. */
 #include <string.h>
 
+#include "apic/apic_defs.h"
 #include "check.h"
 #include "hv/dev/pci.h"
 #include "hv/dev/pci_pt.h"
@@ -183,8 +184,23 @@ static void test_on_the_bus(void)
     CHECK_EQ(pci_attach(&h, &p), -1);                                /* full */
 }
 
+static void test_msi_message(void)
+{
+    struct apic_msg m;
+    CHECK(pci_pt_msi_message(0xfee01000u, 0x41, &m));
+    CHECK_EQ(m.dest, 1u);
+    CHECK_EQ(m.vector, 0x41u);
+    CHECK(!m.logical && !m.level && m.assert && m.dm == 0 && m.source == -1);
+    CHECK(pci_pt_msi_message(0xfeeff00cu, 0x8122, &m));     /* logical, lowest priority, level */
+    CHECK_EQ(m.dest, 0xffu);
+    CHECK(m.logical && m.level && m.dm == 1 && m.vector == 0x22);
+    CHECK(!pci_pt_msi_message(0xfed00000u, 0x41, &m));      /* not an APIC's window */
+    CHECK(!pci_pt_msi_message(0x1fee00000ull, 0x41, &m));
+}
+
 int main(void)
 {
+    test_msi_message();
     test_ids_and_header();
     test_bars();
     test_msi();
