@@ -267,6 +267,46 @@ static int build_tables(struct vm *vm, struct pt_vm *pv, unsigned unit, char *wh
     return 0;
 }
 
+/* The firmware's reserved regions for the device (RMRR, IVMD unity maps:
+ * memory it keeps using, VT-d 8.4, #48882 5.2.2.3), mapped 1:1 beside the
+ * VM's RAM; one that overlaps the RAM cannot be, and an exclusion range
+ * would bypass translation: both refuse the device. */
+static int unity_maps(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
+{
+    unsigned idx[IOMMU_MAX_REGIONS];
+    unsigned nr = iommu_regions_for(&iommu_host, 0, bdf, idx, IOMMU_MAX_REGIONS);
+
+    for (unsigned i = 0; i < nr && i < IOMMU_MAX_REGIONS; i++) {
+        const struct iommu_region *r = &iommu_host.region[idx[i]];
+        uint64_t base = r->base & ~(IOPT_PAGE - 1);
+        uint64_t end = (r->base + r->length + IOPT_PAGE - 1) & ~(IOPT_PAGE - 1);
+        unsigned perm = (r->flags & IOMMU_RF_READ ? IOPT_R : 0) | (r->flags & IOMMU_RF_WRITE ? IOPT_W : 0);
+        if (r->flags & IOMMU_RF_EXCLUSION) {
+            snprintf(why, n, "the firmware's exclusion range %#llx..%#llx would leave its DMA "
+                     "untranslated", (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->length - 1));
+            return -1;
+        }
+        if (!(r->flags & IOMMU_RF_UNITY) || !perm)
+            continue;
+        if (base < vm->mem_size) {
+            snprintf(why, n, "its reserved region %#llx..%#llx (%s) overlaps the VM's RAM",
+                     (unsigned long long)r->base, (unsigned long long)(r->base + r->length - 1),
+                     iommu_host.vendor == IOMMU_VTD ? "RMRR" : "IVMD");
+            return -1;
+        }
+        if (iopt_map(&pv->iopt, base, base, end - base, perm)) {
+            snprintf(why, n, "its reserved region %#llx..%#llx cannot be mapped 1:1",
+                     (unsigned long long)r->base, (unsigned long long)(r->base + r->length - 1));
+            return -1;
+        }
+        log_info("vm%u (%s): %02x:%02x.%x keeps the firmware's region %#llx..%#llx mapped 1:1",
+                 vm->index, vm->name, BDF_ARGS(bdf), (unsigned long long)base,
+                 (unsigned long long)(end - 1));
+    }
+    return 0;
+}
+
 static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
 {
     unsigned unit = 0;
@@ -282,7 +322,7 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         snprintf(why, n, "Keel's %u host vectors for assigned devices are taken", HOST_VEC_PASSTHRU_N);
         return -1;
     }
-    if (build_tables(vm, pv, unit, why, n))
+    if (build_tables(vm, pv, unit, why, n) || unity_maps(vm, pv, bdf, why, n))
         return -1;
     struct pt_dev *d = &pv->dev[pv->ndev];
     d->vm = vm;

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "iommu/amd/amdvi_hw.h"
+#include "iommu/iommu.h"
 #include "iommu/iopt.h"
 #include "iommu/vtd/vtd_hw.h"
 
@@ -143,8 +144,37 @@ static void test_refusals(void)
     CHECK_EQ(nfree, nalloc);
 }
 
+/* iommu_regions_for: the regions whose scopes list a device. */
+static void test_regions_for(void)
+{
+    static struct iommu_desc d;
+    unsigned idx[4];
+
+    memset(&d, 0, sizeof(d));
+    d.vendor = IOMMU_VTD;
+    d.nregions = 3;
+    d.nscopes = 4;
+    d.region[0] = (struct iommu_region){ .base = 0x7c000000, .length = 0x800000, .first_scope = 0, .nscopes = 1 };
+    d.region[1] = (struct iommu_region){ .base = 0x7d000000, .length = 0x1000, .first_scope = 1, .nscopes = 2 };
+    d.region[2] = (struct iommu_region){ .base = 0x7e000000, .length = 0x1000, .first_scope = 3, .nscopes = 1 };
+    d.scope[0] = (struct iommu_scope){ .kind = IOMMU_SCOPE_DEVICE, .first = 0x00a0, .last = 0x00a0 };
+    d.scope[1] = (struct iommu_scope){ .kind = IOMMU_SCOPE_DEVICE, .first = 0x0010, .last = 0x0010 };
+    d.scope[2] = (struct iommu_scope){ .kind = IOMMU_SCOPE_RANGE, .first = 0x0090, .last = 0x00af };
+    d.scope[3] = (struct iommu_scope){ .kind = IOMMU_SCOPE_DEVICE, .flags = IOMMU_SF_UNRESOLVED,
+                                       .first = 0x00a0, .last = 0x00a0 };
+    CHECK_EQ(iommu_regions_for(&d, 0, 0x00a0, idx, 4), 2u);     /* 0 and 1; 2's path unresolved */
+    CHECK_EQ(idx[0], 0u);
+    CHECK_EQ(idx[1], 1u);
+    CHECK_EQ(iommu_regions_for(&d, 0, 0x0010, idx, 4), 1u);
+    CHECK_EQ(idx[0], 1u);
+    CHECK_EQ(iommu_regions_for(&d, 1, 0x00a0, idx, 4), 0u);     /* another segment */
+    CHECK_EQ(iommu_regions_for(&d, 0, 0x00a0, idx, 1), 2u);     /* counted past max */
+    CHECK_EQ(iommu_regions_for(&d, 0, 0x0100, idx, 4), 0u);
+}
+
 int main(void)
 {
+    test_regions_for();
     test_map_ram(&iopt_format_amdvi, 3);
     test_map_ram(&iopt_format_amdvi, 4);
     test_map_ram(&iopt_format_vtd, 3);
