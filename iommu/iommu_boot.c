@@ -181,7 +181,9 @@ unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
 
 bool iommu_msi_remaps(unsigned unit)
 {
-    return usable(unit) && iommu_host.unit[unit].vendor == IOMMU_AMD_VI && amdvi_msi_remaps(unit);
+    if (!usable(unit))
+        return false;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_msi_remaps(unit) : vtd_msi_remaps(unit);
 }
 
 int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
@@ -189,5 +191,7 @@ int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
 {
     if (!iommu_msi_remaps(unit))
         return 1;
-    return amdvi_msi_remap(unit, bdf, vector, dest, caller, addr, data);
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI
+               ? amdvi_msi_remap(unit, bdf, vector, dest, caller, addr, data)
+               : vtd_msi_remap(unit, bdf, vector, dest, caller, addr, data);
 }

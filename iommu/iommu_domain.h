@@ -39,7 +39,7 @@ int iommu_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, un
 int iommu_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
 
 /* Whether unit remaps assigned devices' MSIs (AMD-Vi with 128-bit IRTEs:
- * EFR.GASup; VT-d: not yet). */
+ * EFR.GASup; VT-d with ECAP.IR). */
 bool iommu_msi_remaps(unsigned unit);
 /* Points the device's MSI at host vector on the physical APIC dest through
  * the unit's remapping table: 0 with the MSI address and data the device
@@ -63,6 +63,9 @@ unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
 bool amdvi_msi_remaps(unsigned unit);
 int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
                     uint64_t *addr, uint32_t *data);
+bool vtd_msi_remaps(unsigned unit);
+int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                  uint64_t *addr, uint32_t *data);
 const struct iopt_format *vtd_table_format(unsigned unit, unsigned *levels, bool *coherent);
 int vtd_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
                const char *caller);

@@ -22,6 +22,7 @@
 #define QUEUE_PAGES 1      /* 256 descriptors of 128 bits (IQA.QS 0) */
 #define WAIT_US     100000
 #define WAIT_DATA   0x4b45454cu /* "KEEL" */
+#define VTD_IRT_ENTRIES 256    /* IRTA.S 7: one 4 KiB page of 128-bit IRTEs */
 
 struct vtd_unit {
     uint64_t base;
@@ -30,6 +31,9 @@ struct vtd_unit {
     uint32_t tail;
     uint64_t cap, ecap;
     struct vtd_root_entry *root; /* allocated at the first attach */
+    struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
+    unsigned nirte;              /* its entries handed out (one per assigned device) */
+    uint16_t irte_bdf[VTD_IRT_ENTRIES];
     struct spinlock lock;        /* queue, tail, status, root and context tables, FRCDs */
     uint32_t wait_seq;
 };
@@ -375,4 +379,102 @@ unsigned vtd_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
     }
     spin_unlock(&vu->lock);
     return n;
+}
+
+/* ---- Interrupt remapping of assigned devices' MSIs (VT-d 5.1) ---- */
+
+bool vtd_msi_remaps(unsigned unit)
+{
+    return units[unit].ecap & VTD_ECAP_IR;
+}
+
+/* The table, then IRTA + SIRTP, a global interrupt entry cache
+ * invalidation, CFI (the host's own compatibility-format interrupts, its
+ * I/O APIC and HPET, keep passing unremapped, 5.1.2.1) and IRE.  Lock held. */
+static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const char *caller)
+{
+    struct vtd_inv_desc d;
+
+    vu->irt = mem_try_alloc(1, 1, 0);
+    if (!vu->irt) {
+        cmd_fail(unit, vu, "no memory for the interrupt remapping table", bdf, caller);
+        return -1;
+    }
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(vu->irt, 4096);
+    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, (uint64_t)(uintptr_t)vu->irt | 7u); /* S = 7, EIME 0 */
+    if (!gcmd_set(vu, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS)) {
+        cmd_fail(unit, vu, "GSTS.IRTPS stays 0 after GCMD.SIRTP", bdf, caller);
+        return -1;
+    }
+    vtd_inv_iec_global(&d);
+    if (qi_run(unit, vu, &d, 1, "global interrupt entry cache invalidation", bdf, caller))
+        return -1;
+    /* Keel takes no interrupt of its own from an I/O APIC or HPET; a unit
+     * that does not acknowledge CFI (QEMU 7.2's passes compatibility-format
+     * interrupts anyway) is reported and IR goes on. */
+    if (!gcmd_set(vu, VTD_GCMD_CFI, VTD_GSTS_CFIS))
+        log_warn("iommu: unit %u: GSTS.CFIS remains 0 after GCMD.CFI: compatibility-format "
+                 "interrupts may be blocked once interrupt remapping is on", unit);
+    if (!gcmd_set(vu, VTD_GCMD_IRE, VTD_GSTS_IRES)) {
+        cmd_fail(unit, vu, "GSTS.IRES stays 0 after GCMD.IRE", bdf, caller);
+        return -1;
+    }
+    return 0;
+}
+
+/* The device's IRTE (one per requester ID, kept across its MSI changes). */
+static int irte_index(struct vtd_unit *vu, uint16_t bdf)
+{
+    for (unsigned i = 0; i < vu->nirte; i++)
+        if (vu->irte_bdf[i] == bdf)
+            return (int)i;
+    if (vu->nirte >= VTD_IRT_ENTRIES)
+        return -1;
+    vu->irte_bdf[vu->nirte] = bdf;
+    return (int)vu->nirte++;
+}
+
+static int remap_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint8_t vector,
+                        uint32_t dest, const char *caller, uint32_t *index)
+{
+    /* Source validation (9.10): only this requester ID may use the entry. */
+    const struct vtd_irte_source src = { .sid = bdf, .sq = 0, .svt = VTD_SVT_RID };
+    struct vtd_irte e;
+    struct vtd_inv_desc d;
+
+    if (!vu->irt && ir_enable(unit, vu, bdf, caller))
+        return -1;
+    int i = irte_index(vu, bdf);
+    if (i < 0 || vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src) ||
+        vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
+        cmd_fail(unit, vu, "IRTE refused (table full, destination or index)", bdf, caller);
+        return -1;
+    }
+    /* hi first, then lo with P (9.10). */
+    __atomic_store_n(&vu->irt[i].lo, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&vu->irt[i].hi, e.hi, __ATOMIC_RELEASE);
+    __atomic_store_n(&vu->irt[i].lo, e.lo, __ATOMIC_RELEASE);
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(&vu->irt[i], sizeof(e));
+    *index = (uint32_t)i;
+    return qi_run(unit, vu, &d, 1, "interrupt entry cache invalidation", bdf, caller);
+}
+
+int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                  uint64_t *addr, uint32_t *data)
+{
+    struct vtd_unit *vu = &units[unit];
+    uint32_t index = 0;
+
+    if (!vtd_msi_remaps(unit))
+        return 1;
+    spin_lock(&vu->lock);
+    int r = remap_locked(unit, vu, bdf, vector, dest, caller, &index);
+    spin_unlock(&vu->lock);
+    /* 5.1.2.2: remappable format, the handle in the address, SHV 0, data 0. */
+    *addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF | (index & 0x7fff) << VTD_MSI_ADDR_HANDLE_SHIFT |
+            (index & 0x8000 ? VTD_MSI_ADDR_HANDLE15 : 0);
+    *data = 0;
+    return r;
 }

@@ -53,6 +53,18 @@
 #define VTD_GCMD_TE              (1u << 31)     /* translation enable */
 #define VTD_GCMD_SRTP            (1u << 30)     /* set root table pointer (one-shot) */
 #define VTD_GSTS_RTPS            (1u << 30)
+#define VTD_GCMD_IRE             (1u << 25)     /* interrupt remapping enable */
+#define VTD_GCMD_SIRTP           (1u << 24)     /* set interrupt remap table pointer (one-shot) */
+#define VTD_GCMD_CFI             (1u << 23)     /* compatibility format interrupts pass */
+#define VTD_GSTS_IRTPS           (1u << 24)
+#define VTD_GSTS_CFIS            (1u << 23)
+#define VTD_IRTA_S_MASK          0xfull         /* 3:0: 2^(S+1) entries */
+/* The remappable MSI address (5.1.2.2): FEEh 31:20, handle 15 at bit 2,
+ * SHV bit 3, interrupt format bit 4, handle 14:0 at 19:5. */
+#define VTD_MSI_ADDR_BASE        0xfee00000u
+#define VTD_MSI_ADDR_IF          (1u << 4)
+#define VTD_MSI_ADDR_HANDLE_SHIFT 5
+#define VTD_MSI_ADDR_HANDLE15    (1u << 2)
 #define VTD_GSTS_QIES            (1u << 26)
 #define VTD_GSTS_IRES            (1u << 25)
 #define VTD_GSTS_TES             (1u << 31)
