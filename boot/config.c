@@ -27,6 +27,7 @@ enum key_id {
     K_CONSOLE,
     K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235, K_INHIBIT_TEST,
     K_INITRD,
+    K_APIC_MODE,
     K_PCI, K_ON_DMA_FAULT,
     K_COUNT
 };
@@ -69,6 +70,8 @@ const struct config_key_doc config_keys[K_COUNT] = {
                          "the virtual CPU offers the TSC-deadline timer (CPUID.1:ECX[24])" },
     [K_MADT_X2APIC] = { "madt_x2apic", true, false, "yes | no", "no",
                         "the guest's MADT lists CPUs as x2APIC entries (needs x2apic)" },
+    [K_APIC_MODE] = { "apic_mode", true, false, "xapic | x2apic", "xapic",
+                      "the local APICs' mode at the guest's entry, as firmware leaves them (x2apic needs x2apic)" },
     [K_PIT_LOST_TICKS] = { "pit_lost_ticks", true, false, "reinject | discard", "reinject",
                            "PIT ticks the guest could not take in time: deliver later or drop" },
     [K_EXIT_PORT] = { "exit_port", true, false, "yes | no", "no",
@@ -542,6 +545,17 @@ static int set_memory(struct parser *p)
 static int set_x2apic(struct parser *p) { return parse_bool(p, &p->vm->x2apic); }
 static int set_tsc_deadline(struct parser *p) { return parse_bool(p, &p->vm->tsc_deadline); }
 static int set_madt_x2apic(struct parser *p) { return parse_bool(p, &p->vm->madt_x2apic); }
+
+static int set_apic_mode(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "xapic"))
+        p->vm->x2apic_at_entry = false;
+    else if (word_eq(p->val, p->vallen, "x2apic"))
+        p->vm->x2apic_at_entry = true;
+    else
+        return bad_value(p, "xapic or x2apic");
+    return 0;
+}
 static int set_exit_port(struct parser *p) { return parse_bool(p, &p->vm->exit_port); }
 static int set_irq_ports(struct parser *p) { return parse_bool(p, &p->vm->irq_ports); }
 static int set_x2apic_exact_ids(struct parser *p) { return parse_bool(p, &p->vm->x2apic_exact_ids); }
@@ -698,6 +712,7 @@ static const setter_fn setters[K_COUNT] = {
     [K_X2APIC] = set_x2apic,
     [K_TSC_DEADLINE] = set_tsc_deadline,
     [K_MADT_X2APIC] = set_madt_x2apic,
+    [K_APIC_MODE] = set_apic_mode,
     [K_PIT_LOST_TICKS] = set_pit_lost_ticks,
     [K_EXIT_PORT] = set_exit_port,
     [K_IRQ_PORTS] = set_irq_ports,
@@ -940,6 +955,10 @@ static int check_platform(const struct keel_config *cfg, const char *file,
     for (unsigned i = 0; i < cfg->nvms; i++) {
         if (cfg->vm[i].madt_x2apic && !cfg->vm[i].x2apic) {
             snprintf(text, sizeof(text), "vm%u: madt_x2apic = yes needs x2apic = yes", i);
+            return error_at(err, file, cfg->vm[i].first_line, text);
+        }
+        if (cfg->vm[i].x2apic_at_entry && !cfg->vm[i].x2apic) {
+            snprintf(text, sizeof(text), "vm%u: apic_mode = x2apic needs x2apic = yes", i);
             return error_at(err, file, cfg->vm[i].first_line, text);
         }
     }

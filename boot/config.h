@@ -71,6 +71,7 @@ struct keel_vm_cfg {
     bool x2apic;                     /* CPUID offers x2APIC; default yes */
     bool tsc_deadline;               /* CPUID offers the TSC-deadline timer; default yes */
     bool madt_x2apic;                /* MADT lists x2APIC entries; default no */
+    bool x2apic_at_entry;            /* apic_mode = x2apic: handed over in x2APIC mode */
     bool pit_discard;                /* lost PIT ticks dropped (else reinjected) */
     bool exit_port;                  /* isa-debug-exit compatible port 0xf4 */
     bool irq_ports;                  /* pc-testdev compatible IRQ ports 0x2000+N */

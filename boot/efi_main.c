@@ -248,6 +248,7 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->first_cpu = c->first_cpu;
     s->ncpus = c->cpus;
     s->apic.x2apic = c->x2apic;
+    s->apic.x2apic_at_entry = c->x2apic_at_entry;
     s->apic.tsc_deadline = c->tsc_deadline;
     s->apic.x2apic_exact_ids = c->x2apic_exact_ids;
     s->apic.accel = c->apic_accel;

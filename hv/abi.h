@@ -52,6 +52,13 @@ enum keel_hypercall {
 
 #define KEEL_AP_MAGIC           0x4b45454cu /* "KEEL" */
 
+/* The power-off status port: a byte V (0..127) written here is the status
+ * the VM ends with when it next powers off (ACPI S5); reads give it back;
+ * 0 until written.  For an OS whose programs cannot make hypercalls (CPL 3)
+ * but can reach a port: Linux's /init writes its shell's exit status here
+ * through /dev/port before `poweroff`.  Writing it ends nothing. */
+#define KEEL_STATUS_PORT        0x0ef0u
+
 /* Negative results. */
 #define KEEL_EINVAL             (-22)
 #define KEEL_ENOSYS             (-38)

@@ -538,6 +538,21 @@ static uint8_t guest_maxphyaddr(void)
     return (uint8_t)(r[0] & 0xff);
 }
 
+/* What firmware does before it hands a CPU to an OS: with keel.cfg
+ * apic_mode = x2apic every local APIC is switched to x2APIC mode (SDM
+ * 11.12.5: EN then EN|EXTD), as UEFI firmware does on machines with APIC IDs
+ * above 254 or when its setup says so.  INIT keeps the mode (SDM 11.12.5.1),
+ * so the APs the guest starts are in x2APIC mode too. */
+void vapic_firmware_handover(struct vcpu *v)
+{
+    if (!v->vm->apic->opts.x2apic_at_entry)
+        return;
+    struct vlapic *vl = &v->apic.vl;
+    if (vlapic_set_apic_base(vl, vlapic_get_apic_base(vl) | APIC_BASE_EXTD) != VLAPIC_OK)
+        klog(KLOG_WARN, "vm%u.%u: could not hand the local APIC over in x2APIC mode",
+             v->vm->index, v->index);
+}
+
 int vapic_create(struct vcpu *v)
 {
     uint32_t *page = mem_try_alloc(1, 1, 0);
@@ -559,6 +574,7 @@ int vapic_create(struct vcpu *v)
     v->apic.lock = (struct spinlock)SPINLOCK_INIT;
     v->apic.page = page;
     vlapic_init(&v->apic.vl, page, &cfg, &vlapic_ops_hv, v);
+    vapic_firmware_handover(v);
     vapic_mmio_range(v);
     publish_view(v);
     return 0;

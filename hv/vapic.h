@@ -74,6 +74,7 @@ struct vcpu_apic {
 
 struct vapic_vm_opts {
     bool x2apic;             /* CPUID offers x2APIC */
+    bool x2apic_at_entry;    /* keel.cfg apic_mode = x2apic: firmware left x2APIC on */
     bool tsc_deadline;       /* CPUID offers the TSC-deadline timer */
     bool x2apic_exact_ids;   /* the documented deviation (apic_dest_policy) */
     bool accel;              /* keel.cfg apic_accel: hardware APIC virtualization allowed */
@@ -87,6 +88,9 @@ struct vapic_vm_opts {
 int vapic_vm_init(struct vm *vm, const struct vapic_vm_opts *opts);
 const struct vapic_vm_opts *vapic_vm_opts(const struct vm *vm);
 int vapic_create(struct vcpu *v);
+/* keel.cfg apic_mode: the local APIC's mode as firmware leaves it, after
+ * creation and after every RESET of the vCPU. */
+void vapic_firmware_handover(struct vcpu *v);
 
 /* Kick every other vCPU the IPI @icr from @v addresses (the CPU already
  * set their IRR: AVIC's target-not-running exit).  A running target exits

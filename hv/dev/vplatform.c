@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "hv/dev/vplatform.h"
 
+#include "hv/abi.h"
+
 #include <string.h>
 
 #include "hv/host/console.h"
@@ -293,7 +295,8 @@ static void irq_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
 
 /* The ACPI PM block: the PM timer counts 3.579545 MHz from the host TSC
  * (wall time, as the PIT); soft-off (SLP_TYP S5 with SLP_EN, the DSDT's
- * \_S5) ends the VM with status 0, as a machine that powered off. */
+ * \_S5) ends the VM with the status last written to KEEL_STATUS_PORT (0 if
+ * none), as a machine that powered off. */
 static uint64_t acpi_pm_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
 {
     struct vplatform *p = dev;
@@ -311,9 +314,23 @@ static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigne
     spin_lock(&p->lock);
     enum acpi_pm_action a = acpi_pm_write(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size,
                                           (uint32_t)val);
+    uint8_t status = p->off_status;
     spin_unlock(&p->lock);
     if (a == ACPI_PM_POWER_OFF)
-        vm_end(v->vm, 0, "powered off (ACPI sleep state S5)");
+        vm_end(v->vm, status, "powered off (ACPI sleep state S5)");
+}
+
+static uint64_t status_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    return __atomic_load_n(&p->off_status, __ATOMIC_RELAXED);
+}
+
+/* KEEL_STATUS_PORT (hv/abi.h): statuses are 0..127 (Keel's own are above). */
+static void status_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    __atomic_store_n(&p->off_status, (uint8_t)(val & 0x7f), __ATOMIC_RELAXED);
 }
 
 static uint64_t pci_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
@@ -372,6 +389,8 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
                         "PCI configuration");
     r |= iobus_add_port(b, RTC_INDEX_PORT, 2, rtc_port_read, rtc_port_write, p, "CMOS RTC");
+    r |= iobus_add_port(b, KEEL_STATUS_PORT, 1, status_port_read, status_port_write, p,
+                        "power-off status");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)

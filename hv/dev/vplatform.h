@@ -88,6 +88,7 @@ struct vplatform {
      * NULL if none; its consumer side is used under `lock` only. */
     struct byteq *uart_in;
     uint64_t acpi_rsdp;               /* GPA of the guest's RSDP, set once at creation */
+    uint8_t off_status;               /* KEEL_STATUS_PORT: the status S5 ends the VM with */
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the

@@ -36,6 +36,11 @@ static uint16_t uart_port;
 static con_efi_writer efi_writer;
 static enum log_level_hv con_lvl = KLOG_INFO;
 static bool con_holding;      /* con_lock: the shell owns the line */
+/* con_lock: the source whose input the serial line carries (NULL: the
+ * shell's, or nobody's), and the source whose line is open on the wire:
+ * its prefix and part of its line went out, no newline yet. */
+static struct con_linebuf *con_focus, *con_open;
+static const char *con_open_prefix;
 static uint64_t rx_overruns;  /* the polling CPU's */
 
 void con_set_efi_writer(con_efi_writer w) { efi_writer = w; }
@@ -96,9 +101,20 @@ static void con_write_locked(const char *s, size_t n)
         efi_writer(s, n);
 }
 
+/* Another writer needs the wire: end the open line (its source goes on
+ * under a new prefix with its next byte). */
+static void con_break_locked(void)
+{
+    if (con_open) {
+        con_write_locked("\n", 1);
+        con_open = NULL;
+    }
+}
+
 void con_write(const char *s, size_t n)
 {
     spin_lock(&con_lock);
+    con_break_locked();
     con_write_locked(s, n);
     spin_unlock(&con_lock);
 }
@@ -142,6 +158,7 @@ static bool con_replay_locked(struct con_linebuf *lb, const char *prefix)
     }
     int n = lineq_get(lb->hold, text, sizeof(text));
     if (n >= 0) {
+        con_break_locked();
         con_write_locked(prefix, strlen(prefix));
         con_write_locked(text, (size_t)n);
         con_write_locked("\n", 1);
@@ -149,9 +166,9 @@ static bool con_replay_locked(struct con_linebuf *lb, const char *prefix)
     return !lineq_empty(lb->hold);
 }
 
-static void con_emit_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
+/* A whole line of @lb (without its newline).  Called with con_lock held. */
+static void con_emit_locked(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
 {
-    spin_lock(&con_lock);
     if (lb->hold && (con_holding || !lineq_empty(lb->hold))) {
         /* Held, or older held lines still wait: queue behind them, and
          * while the shell is gone send the oldest, so the ring drains at
@@ -160,17 +177,76 @@ static void con_emit_prefixed(struct con_linebuf *lb, const char *prefix, const 
         if (!con_holding)
             con_replay_locked(lb, prefix);
     } else {
+        con_break_locked();
         con_write_locked(prefix, strlen(prefix));
         con_write_locked(s, n);
         con_write_locked("\n", 1);
     }
-    spin_unlock(&con_lock);
 }
 
 void con_hold(bool on)
 {
     spin_lock(&con_lock);
+    if (on)
+        con_break_locked();
     con_holding = on;
+    spin_unlock(&con_lock);
+}
+
+void con_set_focus(struct con_linebuf *lb)
+{
+    spin_lock(&con_lock);
+    con_focus = lb;
+    spin_unlock(&con_lock);
+}
+
+/* The source with the input goes out byte by byte, so that a prompt (no
+ * newline) and the echo of what is typed show at once; every other source
+ * goes out in whole lines, so that sources never interleave inside a line.
+ * Not while the shell holds the line, nor before the source's held lines. */
+static bool con_direct_locked(const struct con_linebuf *lb)
+{
+    return lb == con_focus && !con_holding && (!lb->hold || lineq_empty(lb->hold));
+}
+
+/* Open @lb's line on the wire: its prefix and what it had buffered. */
+static void con_open_locked(struct con_linebuf *lb, const char *prefix)
+{
+    if (con_open == lb)
+        return;
+    con_break_locked();
+    con_write_locked(prefix, strlen(prefix));
+    con_write_locked(lb->text, lb->len);
+    lb->len = 0;
+    con_open = lb;
+    con_open_prefix = prefix;
+}
+
+static void con_put_locked(struct con_linebuf *lb, const char *prefix, char c)
+{
+    if (con_direct_locked(lb)) {
+        con_open_locked(lb, prefix);
+        if (c == '\n')
+            con_open = NULL; /* con_write_locked sends CR LF */
+        con_write_locked(&c, 1);
+        return;
+    }
+    if (c == '\r')
+        return;
+    if (c == '\n' || lb->len == sizeof(lb->text)) {
+        con_emit_locked(lb, prefix, lb->text, lb->len);
+        lb->len = 0;
+        if (c == '\n')
+            return;
+    }
+    lb->text[lb->len++] = c;
+}
+
+void con_flush_partial(struct con_linebuf *lb, const char *prefix)
+{
+    spin_lock(&con_lock);
+    if (lb->len && con_direct_locked(lb))
+        con_open_locked(lb, prefix);
     spin_unlock(&con_lock);
 }
 
@@ -217,24 +293,20 @@ uint64_t con_rx_overruns(void)
 
 void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '\r')
-            continue;
-        if (c == '\n' || lb->len == sizeof(lb->text)) {
-            con_emit_prefixed(lb, prefix, lb->text, lb->len);
-            lb->len = 0;
-            if (c == '\n')
-                continue;
-        }
-        lb->text[lb->len++] = c;
-    }
+    spin_lock(&con_lock);
+    for (size_t i = 0; i < n; i++)
+        con_put_locked(lb, prefix, s[i]);
+    spin_unlock(&con_lock);
 }
 
 void con_prefixed_flush(struct con_linebuf *lb, const char *prefix)
 {
+    spin_lock(&con_lock);
+    if (con_open == lb)
+        con_break_locked();
     if (lb->len) {
-        con_emit_prefixed(lb, prefix, lb->text, lb->len);
+        con_emit_locked(lb, prefix, lb->text, lb->len);
         lb->len = 0;
     }
+    spin_unlock(&con_lock);
 }

@@ -50,6 +50,14 @@ struct con_linebuf {
 };
 void con_prefixed(struct con_linebuf *lb, const char *prefix, const char *s, size_t n);
 void con_prefixed_flush(struct con_linebuf *lb, const char *prefix);
+/* The source typed input goes to (NULL: none, the shell has it): its
+ * output goes out byte by byte instead of in whole lines, so a prompt and
+ * the echo of keystrokes show at once; a line of another source or of
+ * Keel's log breaks its open line, which goes on under a new prefix. */
+void con_set_focus(struct con_linebuf *lb);
+/* The focused source's buffered part line out now (the input poller calls
+ * it: a prompt printed while another source had the wire). */
+void con_flush_partial(struct con_linebuf *lb, const char *prefix);
 
 /* While the shell owns the serial line, the lines of every source with a
  * hold ring wait there instead of going out.  After con_hold(false), held

@@ -37,6 +37,8 @@ void conin_init(void)
     }
     if (!con_has_serial())
         return; /* console = none: nothing to poll, no CPU pays for it */
+    if (nvms)
+        con_set_focus(&vms[0]->con);
     poll_fast = tsc_hz / 1000000 * CONIN_POLL_US;
     poll_idle = tsc_hz / 1000000 * CONIN_IDLE_POLL_US;
     next_poll = rdtsc() + poll_idle;
@@ -76,6 +78,7 @@ size_t conin_vm_waiting(const struct vm *vm)
 static void conin_switched(unsigned from_shell)
 {
     if (router_shell_owns(&router)) {
+        con_set_focus(NULL);
         con_hold(true);
         log_info("console: input to the shell (Ctrl-A three times: back to %s)",
                  nvms ? "vm0" : "the shell");
@@ -86,9 +89,10 @@ static void conin_switched(unsigned from_shell)
         con_write("\n", 1); /* off the shell's prompt line */
         con_hold(false);     /* held lines go out from the next polls on */
     }
-    const struct vm *vm = vms[router.owner];
+    struct vm *vm = vms[router.owner];
     log_info("console: input to vm%u (%s)%s", vm->index, vm->name,
              vm_ended(vm) ? ", which has ended: what is typed is dropped" : "");
+    con_set_focus(&vm->con);
 }
 
 static void conin_route(uint8_t byte, uint32_t *kick)
@@ -140,6 +144,9 @@ void conin_poll(void)
     for (unsigned i = 0; i < nvms; i++)
         if (kick & (1u << i))
             vcpu_kick(vms[i]->vcpus[0]); /* it moves the bytes into its UART */
-    if (!router_shell_owns(&router))
+    if (!router_shell_owns(&router)) {
         conin_replay();
+        struct vm *vm = vms[router.owner];
+        con_flush_partial(&vm->con, vm->con_prefix);
+    }
 }

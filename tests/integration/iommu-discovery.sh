@@ -39,7 +39,7 @@ make_bad_ivrs() {
         dd of="$TEST_DIR/ivrs.bin" bs=1 seek=9 conv=notrunc status=none
 }
 
-args=(--cpus 1)
+args=(--guest builtin --cpus 1)
 case $mode in
 amd) args+=(--qemu-arg -device --qemu-arg 'amd-iommu,intremap=on') ;;
 intel) args+=(--qemu-arg -device --qemu-arg 'intel-iommu,intremap=on') ;;

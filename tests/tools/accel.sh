@@ -114,7 +114,7 @@ expect "QEMU options, TCG" "$(accel_qemu_args qemu-svm tcg | tr '\n' ' ')" "-acc
 # The launcher end to end (dry run: nothing starts).
 keel_dry() {
     env -u KEEL_ACCEL -u KEEL_ACCEL_QUIET KEEL_NO_DEPS=1 KEEL_BUILD_DIR="$WORK/build" \
-        "$ROOT/tools/keel" run --dry-run --no-build \
+        "$ROOT/tools/keel" run --dry-run --no-build --guest builtin \
         --run-dir "$WORK/run" "$@" 2>&1
 }
 host GenuineIntel yes Y ok

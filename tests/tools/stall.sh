@@ -38,7 +38,7 @@ fake_run() {   # fake_run LINES PACE END RUN-OPTIONS...
                   KEEL_ACCEL=tcg)
     shift 3
     t0=$SECONDS
-    env "${env[@]}" "$ROOT/tools/keel" run --no-build --run-dir "$WORK/run" "$@" \
+    env "${env[@]}" "$ROOT/tools/keel" run --no-build --guest builtin --run-dir "$WORK/run" "$@" \
         </dev/null >"$WORK/out" 2>"$WORK/err"
     rc=$?
     t1=$SECONDS

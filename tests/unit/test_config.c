@@ -944,14 +944,14 @@ static void test_key_docs(void)
     static const char *const sample[] = {
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
-        "on", "irq-window,id-modified", "boot/initrd.img",
+        "on", "irq-window,id-modified", "boot/initrd.img", "x2apic",
         "00:03.0", "continue",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 28, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 29, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 28);
+    CHECK_EQ(config_nkeys, 29);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -999,6 +999,13 @@ static void test_platform_keys(void)
     CHECK_EQ(parse("x2apic = no\nmadt_x2apic = yes\n"), 0);
     CHECK_EQ(config_finalize(&cfg, 4, NULL, &err), -1);
     CHECK(strstr(err.msg, "madt_x2apic = yes needs x2apic = yes") != NULL);
+    CHECK_EQ(parse("apic_mode = x2apic\nvm1.apic_mode = xapic\n"), 0);
+    CHECK(cfg.vm[0].x2apic_at_entry && !cfg.vm[1].x2apic_at_entry);
+    CHECK_EQ(parse("apic_mode = x2\n"), -1);
+    CHECK(strstr(err.msg, "expected xapic or x2apic") != NULL);
+    CHECK_EQ(parse("x2apic = no\napic_mode = x2apic\n"), 0);
+    CHECK_EQ(config_finalize(&cfg, 4, NULL, &err), -1);
+    CHECK(strstr(err.msg, "apic_mode = x2apic needs x2apic = yes") != NULL);
 }
 
 int main(void)

@@ -129,6 +129,26 @@ clean_serial() {
            -e 's/\x1b[78cDEHM=>]//g'
 }
 
+# terminal_view: the serial stream for a terminal, byte by byte (a prompt
+# has no newline): the firmware's screen control (clear screen, colours,
+# cursor moves) is taken out until Keel's first line, then everything
+# passes as it is (the guest's line editing and colours).  perl is
+# Debian's perl-base, which every system has.
+terminal_view() {
+    perl -e '
+        $| = 1; my ($raw, $seen) = (0, "");
+        while (sysread(STDIN, my $b, 4096)) {
+            if (!$raw) {
+                $seen = substr($seen . $b, -64);
+                $raw = 1 if $seen =~ /keel: /;
+                $b =~ s/\e\[[0-9;=?]*[A-Za-z]//g;
+                $b =~ s/\e[()][A-Za-z0-9]//g;
+                $b =~ s/\e[78cDEHM=>]//g;
+            }
+            syswrite(STDOUT, $b) // last;
+        }'
+}
+
 # Prints QEMU's stderr without the noise every run has: TCG's list of EPYC
 # features it does not emulate, and the line about our own timeout signal.
 show_qemu_stderr() {

@@ -7,6 +7,8 @@
 
 readonly KEEL_RUN_TIMEOUT=300       # default --timeout under TCG (scaled for KVM)
 readonly KEEL_PLATFORMS=(qemu-svm bochs-vmx qemu-vmx bochs-svm)
+readonly KEEL_LINUX_MEM=256M            # the Linux guest's memory without --mem
+readonly KEEL_LINUX_CMDLINE=console=ttyS0
 
 # Options, as given (run_parse) and checked (run_check_platform,
 # run_check_values, run_check_boot_source).
@@ -16,7 +18,7 @@ run_defaults() {
     R_MACHINE_MEM='' R_DRY=0 R_BUILD=1 R_RUN_DIR='' R_STALL=0 R_BOCHS_MODEL=''
     R_MODULES=() R_SETS=() R_FILES=() R_QEMU_EXTRA=() R_BOCHS_LINES=()
     R_PROBLEMS=0 R_WRITE_CPUS=1 R_USB_IMAGE='' R_PXE=0 R_PXE_TREE=''
-    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=()
+    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=() R_LINUX=0
 }
 
 # run_set_option OPTION VALUE: one option that takes a value.
@@ -100,8 +102,8 @@ run_check_values() {
     R_CPUS=$((10#$R_CPUS))
     [[ $R_STALL =~ ^[0-9]+$ ]] || run_usage_error "--stall wants a number of seconds (0 = off), not '$R_STALL'"
     R_STALL=$((10#$R_STALL))
-    if [[ -n $R_TIMEOUT ]] && { [[ ! $R_TIMEOUT =~ ^[0-9]+$ ]] || ((10#$R_TIMEOUT < 1)); }; then
-        run_usage_error "--timeout wants a number of seconds, not '$R_TIMEOUT'"
+    if [[ -n $R_TIMEOUT && ! $R_TIMEOUT =~ ^[0-9]+$ ]]; then
+        run_usage_error "--timeout wants a number of seconds (0 = none), not '$R_TIMEOUT'"
     fi
     if [[ -n $R_MEM ]]; then
         size_to_mib "$R_MEM" >/dev/null || run_usage_error "--mem wants a size such as 64M or 1G, not '$R_MEM'"
@@ -149,8 +151,39 @@ run_choose_accel() {
     if ((R_ICOUNT)) && [[ $R_ACCEL == kvm ]]; then
         run_usage_error "--icount counts instructions under TCG only: add --accel tcg"
     fi
+    if [[ -z $R_TIMEOUT ]] && run_interactive; then
+        R_TIMEOUT=0 # a person at the guest's shell: no clock runs out on them
+    fi
     [[ -n $R_TIMEOUT ]] || R_TIMEOUT=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$R_ACCEL")
     R_TIMEOUT=$((10#$R_TIMEOUT))
+}
+
+# True when a person is at the terminal: stdin and stdout are terminals and
+# the platform takes input there (QEMU's -serial stdio; Bochs' COM1 is a file).
+run_interactive() {
+    [[ -t 0 && -t 1 && $R_PLATFORM == qemu-* && -z ${KEEL_TEST_NAME:-} ]]
+}
+
+# The Linux guest (--guest linux, and `run` without a guest or --cfg):
+# Debian's kernel, the project's initramfs, enough memory for both.
+# KEEL_LINUX_KERNEL overrides the kernel (default: the newest
+# /boot/vmlinuz-*-cloud-amd64, from linux-image-cloud-amd64).
+run_linux_guest() {
+    local kernel=${KEEL_LINUX_KERNEL:-} initramfs=$KEEL_BUILD_DIR/guest/initramfs.cpio.gz
+    if [[ -z $kernel ]]; then
+        kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
+    fi
+    R_LINUX=1 R_GUEST_SRC=$kernel R_GUEST_CFG=$(basename -- "${kernel:-vmlinuz}")
+    if [[ -z $kernel ]]; then
+        note_missing "no Linux kernel: /boot/vmlinuz-*-cloud-amd64 not found (Debian package linux-image-cloud-amd64; tools/keel deps installs it), or use --guest hello"
+    elif [[ ! -r $kernel ]]; then
+        note_missing "the Linux kernel $kernel is not readable (Debian makes it root's only: run as root), or use --guest hello"
+    fi
+    if [[ -f $initramfs ]]; then
+        R_FILES+=("$initramfs")
+    else
+        note_missing "$(pretty_path "$initramfs") not found (the build makes it from Debian's busybox-static)"
+    fi
 }
 
 # A missing input: an error (counted in R_PROBLEMS), a warning in a dry run.
@@ -181,8 +214,10 @@ run_check_machine() {
 # R_MODULE_SRCS, R_MODULE_LINES.
 run_check_images() {
     local m mpath margs f
-    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=()
-    if [[ -n $R_GUEST && $R_GUEST != builtin ]]; then
+    R_GUEST_SRC='' R_GUEST_CFG=builtin R_MODULE_SRCS=() R_MODULE_LINES=() R_LINUX=0
+    if [[ $R_GUEST == linux ]]; then
+        run_linux_guest
+    elif [[ -n $R_GUEST && $R_GUEST != builtin ]]; then
         R_GUEST_SRC=$R_GUEST
         [[ $R_GUEST == */* ]] || R_GUEST_SRC=$KEEL_BUILD_DIR/guest/$R_GUEST.elf
         R_GUEST_CFG=$(basename -- "$R_GUEST_SRC")
@@ -247,12 +282,18 @@ run_cfg_text() {
         cat -- "$R_CFG"
         if [[ -n $(tail -c 1 -- "$R_CFG") ]]; then echo; fi
         if [[ -n $R_GUEST ]]; then echo "guest = $R_GUEST_CFG"; fi
+        if ((R_LINUX)); then echo "initrd = initramfs.cpio.gz"; fi
     else
         # No serial_port: COM1 is the default, and without it a machine's
         # ACPI SPCR may name the console (tools/keel image and pxe).
         echo 'log_level = info'
         [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
         echo "guest = $R_GUEST_CFG"
+        if ((R_LINUX)); then
+            echo "initrd = initramfs.cpio.gz"
+            echo "memory = $KEEL_LINUX_MEM"
+            echo "cmdline = $KEEL_LINUX_CMDLINE"
+        fi
     fi
     if ((R_HAVE_APPEND)); then echo "cmdline = $R_APPEND"; fi
     for m in "${R_MODULE_LINES[@]}"; do echo "$m"; done
@@ -351,10 +392,22 @@ run_boot() {
         input=/dev/stdin
     fi
     set +e
-    run_watched "$R_STALL" "$R_DIR/serial.log" \
-        timeout --foreground -k 10 "$R_TIMEOUT" "${R_EMU[@]}" <"$input" 2>"$R_DIR/qemu.err" |
-        clean_serial | tee "$R_DIR/serial.log" ${R_LOG:+"$R_LOG"}
-    rc=${PIPESTATUS[0]}
+    if run_interactive; then
+        # A person at the guest's shell: the bytes reach the terminal as they
+        # come (a prompt has no newline; line editing and colours are escape
+        # sequences), and the log is cleaned afterwards.
+        run_watched "$R_STALL" "$R_DIR/serial.raw" \
+            timeout --foreground -k 10 "$R_TIMEOUT" "${R_EMU[@]}" <"$input" 2>"$R_DIR/qemu.err" |
+            tee "$R_DIR/serial.raw" | terminal_view
+        rc=${PIPESTATUS[0]}
+        clean_serial <"$R_DIR/serial.raw" >"$R_DIR/serial.log"
+        [[ -z $R_LOG ]] || cp -- "$R_DIR/serial.log" "$R_LOG"
+    else
+        run_watched "$R_STALL" "$R_DIR/serial.log" \
+            timeout --foreground -k 10 "$R_TIMEOUT" "${R_EMU[@]}" <"$input" 2>"$R_DIR/qemu.err" |
+            clean_serial | tee "$R_DIR/serial.log" ${R_LOG:+"$R_LOG"}
+        rc=${PIPESTATUS[0]}
+    fi
     set -e
     show_qemu_stderr "$R_DIR/qemu.err"
     classify_run "$rc" "$((SECONDS - start))" "$R_TIMEOUT" "$R_DIR" && R_STATUS=0 || R_STATUS=$?
@@ -384,6 +437,8 @@ run_main() {
     fi
     run_choose_accel
     run_check_machine
+    # No guest and no keel.cfg: Linux, the main job (docs/linux.md).
+    [[ -n $R_GUEST$R_CFG$R_USB_IMAGE$R_PXE_TREE ]] || R_GUEST=linux
     [[ -n $R_USB_IMAGE$R_PXE_TREE ]] || run_check_images
     if ((R_PROBLEMS && !R_DRY)); then
         exit "$KEEL_EXIT_LAUNCHER"
@@ -406,7 +461,12 @@ run_main() {
     fi
     local what="guest $R_GUEST_CFG"
     [[ -z $R_CFG ]] || what="keel.cfg from $R_CFG"
-    say "booting Keel: $R_PLATFORM ($R_ACCEL), $R_CPUS CPU(s), $R_MACHINE_MEM, $what, timeout ${R_TIMEOUT} s$( ((R_STALL == 0)) || echo ", stall ${R_STALL} s")"
+    local limit="timeout ${R_TIMEOUT} s"
+    ((R_TIMEOUT)) || limit="no timeout"
+    say "booting Keel: $R_PLATFORM ($R_ACCEL), $R_CPUS CPU(s), $R_MACHINE_MEM, $what, $limit$( ((R_STALL == 0)) || echo ", stall ${R_STALL} s")"
+    if run_interactive; then
+        say "the terminal is the serial line: typing goes to vm0's console; Ctrl-A three times switches to Keel's shell (docs/shell.md); Ctrl-C ends the run"
+    fi
     say "run directory $(pretty_path "$R_DIR")"
     if [[ -n $R_LOG ]]; then
         mkdir -p -- "$(dirname -- "$R_LOG")" || die "cannot create the directory of --log $R_LOG"

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# boot.default-guest: `tools/keel run` with no options boots the built-in guest
-# on 4 CPUs; every vCPU says hello and the VM exits with status 0.
+# boot.hello-guest: `tools/keel run --guest hello`, the quick built-in guest,
+# on 4 CPUs (the default); every vCPU says hello and the VM exits with status 0.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-require_keel
+require_guest hello
 
-# shellcheck disable=SC2119 # no options: the defaults
-keel_run
+keel_run --guest hello
 expect_started
 expect_line 'keel: took 4 CPUs'
 expect_line 'vm0| hello from vCPU 3 of 4'

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# boot.default-guest: `tools/keel run` without a guest boots Linux (Debian's
+# cloud kernel and the project's initramfs) on 4 vCPUs and leaves the user
+# at its shell: the prompt shows though it has no newline (the console
+# input's VM goes out byte by byte), what is typed reaches the shell and
+# its echo comes back, and `exit 3` ends the run with status 3 (the shell's
+# status through keel-status and Keel's power-off status port, then ACPI
+# S5).  Keel's console is COM2, a pipe the test types into
+# (console_lib.sh); the launcher's options are the defaults otherwise.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=console_lib.sh
+source "$(dirname "$0")/console_lib.sh"
+require_keel
+[[ -f $GUESTS/initramfs.cpio.gz ]] || missing_product "$GUESTS/initramfs.cpio.gz"
+kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
+[[ -n $kernel && -r $kernel ]] ||
+    missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+
+# shellcheck disable=SC2119 # no options: the launcher's defaults
+console_start
+wait_for "${KEEL}took 4 CPUs" || finish
+wait_for '^vm0\| keel-linux: Linux [^ ]+, 4 CPU\(s\) online, [0-9]+ kB memory$' || finish
+# the prompt, alone on its line and without a newline
+wait_for '^vm0\| / # ' || finish
+from=$(lines)
+# shellcheck disable=SC2016 # expanded by the guest's shell
+send 'echo "six times seven is $((6*7))"; grep -c ^processor /proc/cpuinfo\r'
+# the echo of what was typed, then the answers
+wait_for '^vm0\| .*echo "six times seven is \$\(\(6\*7\)\)"; grep -c' "$from" || finish
+wait_for '^vm0\| six times seven is 42$' "$from" || finish
+wait_for '^vm0\| 4$' "$from" || finish
+send 'exit 3\r'
+console_end
+LOG=$CON
+expect_started
+expect_line 'vm0| keel-linux: powering off (status 3)'
+expect_match "${KEEL}vm0 \\(vm0\\) powered off \\(ACPI sleep state S5\\)"
+forbid_match '^vm0\| .*(Kernel panic|invalid opcode|general protection fault|BUG:|Oops)'
+expect_end 3
+finish
