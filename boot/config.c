@@ -28,6 +28,7 @@ enum key_id {
     K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235, K_INHIBIT_TEST,
     K_INITRD,
     K_APIC_MODE,
+    K_PCI, K_ON_DMA_FAULT,
     K_COUNT
 };
 
@@ -97,6 +98,12 @@ const struct config_key_doc config_keys[K_COUNT] = {
                          "none",
                          "test aid: these reasons also turn APIC acceleration off, as on AVIC, "
                          "so the inhibit machine runs on CPUs that would not need it" },
+    [K_PCI] = { "pci", true, true, "BB:DD.F (hexadecimal bus, device, function); empty clears",
+                "none",
+                "assigns a host PCI function to the VM behind the IOMMU (up to 4 per VM)" },
+    [K_ON_DMA_FAULT] = { "on_dma_fault", true, false, "stop | continue", "stop",
+                         "a DMA the IOMMU blocked for an assigned device: stop the VM, or report "
+                         "it and go on" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -601,6 +608,90 @@ static int set_pit_lost_ticks(struct parser *p)
     return 0;
 }
 
+/* A hexadecimal field of exactly 2 (or 1) digits at s[0..n). */
+static bool hex_field(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+
+    if (n < 1 || n > 2)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = lower(s[i]);
+        if (!is_digit(c) && !(c >= 'a' && c <= 'f'))
+            return false;
+        v = v * 16 + (unsigned)(is_digit(c) ? c - '0' : c - 'a' + 10);
+    }
+    *out = v;
+    return true;
+}
+
+int config_parse_bdf(const char *s, size_t n, uint16_t *bdf, char *why, size_t whylen)
+{
+    const char *colon = memchr(s, ':', n), *dot = colon ? memchr(colon, '.', n - (size_t)(colon - s)) : NULL;
+    unsigned bus, dev, fn;
+
+    if (!colon || !dot || memchr(colon + 1, ':', (size_t)(dot - colon - 1))) {
+        snprintf(why, whylen, "expected BB:DD.F (hexadecimal bus, device, function; segment 0 only)");
+        return -1;
+    }
+    if (!hex_field(s, (size_t)(colon - s), &bus) ||
+        !hex_field(colon + 1, (size_t)(dot - colon - 1), &dev) ||
+        !hex_field(dot + 1, n - (size_t)(dot + 1 - s), &fn)) {
+        snprintf(why, whylen, "expected BB:DD.F with hexadecimal bus 00-ff, device 00-1f, function 0-7");
+        return -1;
+    }
+    if (dev > 0x1f || fn > 7) {
+        snprintf(why, whylen, "%s %#x out of range (at most %s)", dev > 0x1f ? "device" : "function",
+                 dev > 0x1f ? dev : fn, dev > 0x1f ? "1f" : "7");
+        return -1;
+    }
+    *bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+    return 0;
+}
+
+static int set_pci(struct parser *p)
+{
+    struct keel_vm_cfg *vm = p->vm;
+    char why[96], text[160], v[QUOTE_MAX + 4];
+    uint16_t bdf;
+
+    if (p->vallen == 0) {
+        vm->npci = 0;
+        return 0;
+    }
+    if (config_parse_bdf(p->val, p->vallen, &bdf, why, sizeof(why))) {
+        snprintf(text, sizeof(text), "bad PCI function '%s': %s", quote(v, sizeof(v), p->val, p->vallen),
+                 why);
+        return fail(p, text);
+    }
+    for (unsigned i = 0; i < vm->npci; i++) {
+        if (vm->pci[i] == bdf) {
+            snprintf(text, sizeof(text), "PCI function %02x:%02x.%x is already assigned to vm%u "
+                     "(line %u)", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, p->idx, vm->pci_line[i]);
+            return fail(p, text);
+        }
+    }
+    if (vm->npci >= KEEL_MAX_PCI) {
+        snprintf(text, sizeof(text), "too many PCI functions for vm%u (at most %u)", p->idx,
+                 KEEL_MAX_PCI);
+        return fail(p, text);
+    }
+    vm->pci_line[vm->npci] = p->line;
+    vm->pci[vm->npci++] = bdf;
+    return 0;
+}
+
+static int set_on_dma_fault(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "stop"))
+        p->vm->dma_fault_continue = false;
+    else if (word_eq(p->val, p->vallen, "continue"))
+        p->vm->dma_fault_continue = true;
+    else
+        return bad_value(p, "stop or continue");
+    return 0;
+}
+
 typedef int (*setter_fn)(struct parser *p);
 
 static const setter_fn setters[K_COUNT] = {
@@ -631,6 +722,8 @@ static const setter_fn setters[K_COUNT] = {
     [K_X2APIC_NO_X2AVIC] = set_x2apic_no_x2avic,
     [K_AVIC_ERRATUM_1235] = set_avic_erratum,
     [K_INHIBIT_TEST] = set_inhibit_test,
+    [K_PCI] = set_pci,
+    [K_ON_DMA_FAULT] = set_on_dma_fault,
 };
 
 /* ------------------------------------------------------------------ lines */
@@ -872,6 +965,26 @@ static int check_platform(const struct keel_config *cfg, const char *file,
     return 0;
 }
 
+/* A host PCI function goes to one VM only. */
+static int check_pci(const struct keel_config *cfg, const char *file, struct config_error *err)
+{
+    char text[sizeof(err->msg)];
+
+    for (unsigned i = 1; i < cfg->nvms; i++)
+        for (unsigned k = 0; k < cfg->vm[i].npci; k++)
+            for (unsigned j = 0; j < i; j++)
+                for (unsigned l = 0; l < cfg->vm[j].npci; l++) {
+                    uint16_t b = cfg->vm[i].pci[k];
+                    if (cfg->vm[j].pci[l] != b)
+                        continue;
+                    snprintf(text, sizeof(text), "vm%u: PCI function %02x:%02x.%x is already "
+                             "assigned to vm%u (line %u)", i, b >> 8, (b >> 3) & 0x1f, b & 7, j,
+                             cfg->vm[j].pci_line[l]);
+                    return error_at(err, file, cfg->vm[i].pci_line[k], text);
+                }
+    return 0;
+}
+
 int config_finalize(struct keel_config *cfg, unsigned ncpus, const char *filename,
                     struct config_error *err)
 {
@@ -883,7 +996,8 @@ int config_finalize(struct keel_config *cfg, unsigned ncpus, const char *filenam
     if (ncpus == 0)
         return error_at(err, file, 0, "the machine has no usable CPU");
     if (check_vm_set(cfg, file, err) < 0 || check_names(cfg, file, err) < 0 ||
-        check_cpus(cfg, ncpus, file, err) < 0 || check_platform(cfg, file, err) < 0)
+        check_cpus(cfg, ncpus, file, err) < 0 || check_platform(cfg, file, err) < 0 ||
+        check_pci(cfg, file, err) < 0)
         return -1;
     for (i = 0; i < cfg->nvms; i++) {
         cfg->vm[i].first_cpu = next;

@@ -32,6 +32,7 @@
 #define KEEL_PATH_MAX       127 /* characters of a guest or module path */
 #define KEEL_CMDLINE_MAX    511 /* characters of a guest command line */
 #define KEEL_MODARGS_MAX    255 /* characters of a module command line */
+#define KEEL_MAX_PCI        4   /* host PCI functions assigned to one VM */
 
 #define KEEL_MEMORY_MIN     (16ull << 20)
 #define KEEL_MEMORY_MAX     (3ull << 30)
@@ -80,6 +81,13 @@ struct keel_vm_cfg {
     int8_t avic_erratum_1235;        /* workaround: -1 auto from the CPU family, 1 on, 0 off */
     bool x2apic_hybrid;              /* x2apic_no_x2avic = hybrid (default) or inhibit */
     uint32_t inhibit_test;           /* extra inhibit reasons honoured (APIC_INHIBIT_*), default 0 */
+    /* Device assignment (docs/iommu.md): host PCI functions, bus << 8 |
+     * device << 3 | function, segment 0; checked against the host at VM
+     * creation (hv/passthru.c). */
+    unsigned npci;
+    uint16_t pci[KEEL_MAX_PCI];
+    unsigned pci_line[KEEL_MAX_PCI];
+    bool dma_fault_continue;         /* on_dma_fault = continue (default stop) */
 };
 
 struct keel_config {
@@ -132,6 +140,11 @@ int config_parse(struct keel_config *cfg, const char *text, size_t len, const ch
  */
 int config_finalize(struct keel_config *cfg, unsigned ncpus, const char *filename,
                     struct config_error *err);
+
+/* Parses "BB:DD.F" (hexadecimal bus 00-ff, device 00-1f, function 0-7)
+ * from s[0..n) into bus << 8 | device << 3 | function.  0, or -1 with a
+ * one-line reason in why (at least 64 bytes). */
+int config_parse_bdf(const char *s, size_t n, uint16_t *bdf, char *why, size_t whylen);
 
 /* "error", "warn", "info", "debug" ("?" for anything else). */
 const char *config_log_level_name(enum keel_log_level level);

@@ -22,6 +22,7 @@
 #include "hv/vendor.h"
 #include "hv/x86.h"
 #include "iommu/iommu_boot.h"
+#include "hv/host/pci_host.h"
 
 struct boot_state boot;
 const struct vcpu_ops *vops;
@@ -261,6 +262,10 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.madt_x2apic = c->madt_x2apic;
     s->platform.rtc_epoch = boot.rtc_epoch;
     s->platform.rtc_tsc = boot.rtc_tsc;
+    s->pci.npci = c->npci;
+    for (unsigned k = 0; k < c->npci && k < sizeof(s->pci.pci) / sizeof(s->pci.pci[0]); k++)
+        s->pci.pci[k] = c->pci[k];
+    s->pci.dma_fault_continue = c->dma_fault_continue;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);
@@ -347,6 +352,7 @@ static int boot_prepare(EFI_HANDLE image)
             return -1;
     boot_calibrate_tsc();
     iommu_boot(efi_find_rsdp(), boot_iommu_pages);
+    pci_host_enumerate(); /* the functions keel.cfg 'pci' may assign */
     boot.trampoline_pa = efi_alloc_pages_below(1, 0x9ffff);
     if (!boot.trampoline_pa) {
         log_err("error: no free page below 640 KiB for the application-processor trampoline");

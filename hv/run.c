@@ -12,6 +12,7 @@
 #include "hv/emul/nmi.h"
 #include "hv/host/time.h"
 #include "hv/vapic.h"
+#include "hv/passthru.h"
 #include "hv/dev/vplatform.h"
 #include "hv/host/percpu.h"
 #include "hv/vendor.h"
@@ -100,6 +101,8 @@ static void vcpu_timers(struct vcpu *v)
     if (v->index == 0)
         vplatform_timer_check(v->vm->plat);
     vplatform_uart_input(v->vm->plat); /* console input, when some waits */
+    if (v->index == 0)
+        passthru_poll(v->vm); /* assigned devices' MSIs and IOMMU faults */
 }
 
 static void vcpu_place(struct vcpu *v, bool running)

@@ -14,6 +14,7 @@
 #include "hv/host/desc.h"
 #include "hv/host/lapic_host.h"
 #include "hv/mm/mem.h"
+#include "hv/passthru.h"
 #include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/x86.h"
@@ -73,6 +74,7 @@ void vm_end(struct vm *vm, int status, const char *fmt, ...)
     log_info("vm%u (%s) %s", vm->index, vm->name, why);
     for (unsigned i = 0; i < vm->nvcpus; i++)
         vcpu_kick(vm->vcpus[i]);
+    passthru_vm_stop(vm); /* its devices quiet before anything else happens to its memory */
     if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0)
         keel_all_vms_ended();
 }

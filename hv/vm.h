@@ -24,7 +24,8 @@
  *   vplatform.lock     every model in hv/dev/ (I/O APIC, 8259s,  map_lock, one
  *                      PIT, UART), gsi_level, level_vec and      apic.lock at a
  *                      level_gen; writes of timer_deadline       time, vm.lock,
- *                      (read without it); uart_in's consumer     con_lock
+ *                      (read without it); uart_in's consumer;    con_lock; npt_lock
+ *                      assigned functions (hv/passthru.c)        (a BAR mapped)
  *   vapic_vm.map_lock  a VM's APIC destination views, fast ID    con_lock
  *                      map and round-robin cursor (hv/vapic.c)
  *   vcpu.apic.lock     that vCPU's vLAPIC, its register page,    con_lock (never a

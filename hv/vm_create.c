@@ -10,6 +10,7 @@
 #include "hv/emul/xsave.h"
 #include "hv/linux_boot.h"
 #include "hv/multiboot.h"
+#include "hv/passthru.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 
@@ -148,7 +149,7 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     /* The APIC's options and inhibit machine first: the vendor's vm_init
      * reads them (svm: keel.cfg avic). */
     if (vm_map_memory(vm) || vapic_vm_init(vm, &s->apic) || vops->vm_init(vm)
-        || vplatform_create(vm, &s->platform))
+        || vplatform_create(vm, &s->platform) || passthru_vm_init(vm, &s->pci))
         return -1;
     for (unsigned i = 0; i < s->ncpus; i++) {
         if (vcpu_create(vm, i, cpus[s->first_cpu + i])) {

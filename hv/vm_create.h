@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "hv/multiboot.h"
+#include "hv/passthru.h"
 #include "hv/vapic.h"
 #include "hv/dev/vplatform.h"
 
@@ -30,6 +31,7 @@ struct vm_spec {
     unsigned ncpus;
     struct vapic_vm_opts apic;      /* x2APIC, TSC deadline, ID policy */
     struct vplatform_opts platform; /* test ports, PIT policy, MADT form */
+    struct passthru_cfg pci;        /* assigned host PCI functions (hv/passthru.h) */
 };
 
 /* Creates the VM, maps its memory, loads the guest and binds its vCPUs to

@@ -156,6 +156,13 @@ int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf);
 int iommu_assignable(const struct iommu_desc *d, uint16_t segment, uint16_t bdf, char *why,
                      size_t n);
 
+/* The reserved regions (VT-d RMRR, AMD IVMD) whose scopes list
+ * segment:bdf, their indexes into idx[] (at most max): how many there are
+ * (may be more than max).  Device assignment maps the unity ones 1:1 in the
+ * device's I/O page tables (VT-d 8.4, #48882 5.2.2.3). */
+unsigned iommu_regions_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf,
+                           unsigned *idx, unsigned max);
+
 /* Two device scopes of different units that cover a common requester ID:
  * true with their indexes in *a and *b (the first such pair). */
 bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b);

@@ -11,6 +11,7 @@
 #include "hv/host/time.h"
 #include "hv/x86.h"
 #include "iommu/iommu_boot.h"
+#include "iommu/iommu_domain.h"
 
 struct iommu_desc iommu_host;
 bool iommu_queue_ready[IOMMU_MAX_UNITS];
@@ -126,4 +127,71 @@ void iommu_boot(uint64_t rsdp_pa, iommu_alloc_fn alloc)
         int r = u->vendor == IOMMU_AMD_VI ? amdvi_unit_init(i, u, alloc) : vtd_unit_init(i, u, alloc);
         iommu_queue_ready[i] = r == 0;
     }
+}
+
+/* ---- Domains (iommu/iommu_domain.h): the vendor chosen per unit ---- */
+
+static bool usable(unsigned unit)
+{
+    return unit < iommu_host.nunits && iommu_queue_ready[unit];
+}
+
+const struct iopt_format *iommu_table_format(unsigned unit, unsigned *levels, bool *coherent)
+{
+    if (!usable(unit))
+        return NULL;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_table_format(unit, levels, coherent)
+                                                        : vtd_table_format(unit, levels, coherent);
+}
+
+void iommu_sync(const void *p, unsigned len)
+{
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
+
+    for (; a < end; a += 64)
+        __asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+    __asm__ volatile("mfence" ::: "memory");
+}
+
+int iommu_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+                 const char *caller)
+{
+    if (!usable(unit))
+        return -1;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI
+               ? amdvi_attach(unit, bdf, domain, root, levels, caller)
+               : vtd_attach(unit, bdf, domain, root, levels, caller);
+}
+
+int iommu_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller)
+{
+    if (!usable(unit))
+        return -1;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_detach(unit, bdf, domain, caller)
+                                                        : vtd_detach(unit, bdf, domain, caller);
+}
+
+unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
+{
+    if (!usable(unit))
+        return 0;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_poll_faults(unit, fn, ctx)
+                                                        : vtd_poll_faults(unit, fn, ctx);
+}
+
+bool iommu_msi_remaps(unsigned unit)
+{
+    if (!usable(unit))
+        return false;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_msi_remaps(unit) : vtd_msi_remaps(unit);
+}
+
+int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data)
+{
+    if (!iommu_msi_remaps(unit))
+        return 1;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI
+               ? amdvi_msi_remap(unit, bdf, vector, dest, caller, addr, data)
+               : vtd_msi_remap(unit, bdf, vector, dest, caller, addr, data);
 }

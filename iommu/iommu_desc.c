@@ -117,6 +117,26 @@ int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf)
     return IOMMU_LOOKUP_NONE;
 }
 
+unsigned iommu_regions_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf,
+                           unsigned *idx, unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned r = 0; r < d->nregions; r++) {
+        const struct iommu_region *rg = &d->region[r];
+        for (unsigned i = rg->first_scope; i < rg->first_scope + rg->nscopes && i < d->nscopes; i++) {
+            const struct iommu_scope *s = &d->scope[i];
+            if (!scope_covers_ids(s) || s->segment != segment || bdf < s->first || bdf > s->last)
+                continue;
+            if (n < max)
+                idx[n] = r;
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
 int iommu_assignable(const struct iommu_desc *d, uint16_t segment, uint16_t bdf, char *why,
                      size_t n)
 {

@@ -3,11 +3,32 @@
 #include "hv/dev/pci.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 void pci_init(struct pci_host *h)
 {
     h->addr = 0;
     h->hb_cmd = 0;
+    h->npt = 0;
+}
+
+int pci_attach(struct pci_host *h, struct pci_pt *pt)
+{
+    if (h->npt >= VPCI_MAX_PT)
+        return -1;
+    h->pt[h->npt++] = pt;
+    return (int)h->npt;
+}
+
+/* The assigned function CONFIG_ADDRESS names (bus 0, device 1.., function 0), or NULL. */
+static struct pci_pt *selected_pt(const struct pci_host *h)
+{
+    uint32_t a = h->addr;
+    unsigned bus = (a >> VPCI_ADDR_BUS_SHIFT) & 0xff, dev = (a >> VPCI_ADDR_DEV_SHIFT) & 0x1f;
+
+    if (!(a & VPCI_ADDR_ENABLE) || bus || ((a >> VPCI_ADDR_FN_SHIFT) & 7) || dev == 0 || dev > h->npt)
+        return NULL;
+    return h->pt[dev - 1];
 }
 
 static uint32_t ones(unsigned size)
@@ -43,6 +64,11 @@ uint32_t pci_io_read(struct pci_host *h, uint16_t port, unsigned size)
         return 0xffffffffu;
     if (port < VPCI_CONFIG_DATA)
         return port == VPCI_CONFIG_ADDRESS && size == 4 ? h->addr : ones(size);
+    struct pci_pt *pt = selected_pt(h);
+    if (pt) {
+        unsigned off = (h->addr & VPCI_ADDR_REG_MASK) + (port - VPCI_CONFIG_DATA);
+        return (off & 3) + size > 4 ? ones(size) : pci_pt_read(pt, off, size);
+    }
     if (!selects_host_bridge(h->addr))
         return ones(size);
     unsigned off = (h->addr & VPCI_ADDR_REG_MASK) + (port - VPCI_CONFIG_DATA);
@@ -59,7 +85,16 @@ void pci_io_write(struct pci_host *h, uint16_t port, unsigned size, uint32_t val
             h->addr = val & VPCI_ADDR_MASK;
         return;
     }
-    if ((size != 1 && size != 2 && size != 4) || !selects_host_bridge(h->addr))
+    if (size != 1 && size != 2 && size != 4)
+        return;
+    struct pci_pt *pt = selected_pt(h);
+    if (pt) {
+        unsigned off = (h->addr & VPCI_ADDR_REG_MASK) + (port - VPCI_CONFIG_DATA);
+        if ((off & 3) + size <= 4)
+            pci_pt_write(pt, off, size, val);
+        return;
+    }
+    if (!selects_host_bridge(h->addr))
         return;
     unsigned off = (h->addr & VPCI_ADDR_REG_MASK) + (port - VPCI_CONFIG_DATA);
     for (unsigned i = 0; i < size; i++, val >>= 8) {

@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "hv/dev/pci_pt.h"
+
 #define VPCI_CONFIG_ADDRESS   0xcf8u
 #define VPCI_CONFIG_DATA      0xcfcu
 #define VPCI_CONFIG_PORTS     8u        /* 0xCF8 - 0xCFF */
@@ -49,14 +51,24 @@
  * 6.2.2; the rest read 0. */
 #define VPCI_COMMAND_HB_MASK  0x0007u
 
+/* Assigned host functions (hv/passthru.c) appear as function 0 of
+ * devices 1 .. VPCI_MAX_PT on bus 0, their configuration space mediated by
+ * hv/dev/pci_pt.c. */
+#define VPCI_MAX_PT 4
+
 struct pci_host {
     uint32_t addr;     /* CONFIG_ADDRESS */
     uint16_t hb_cmd;   /* the host bridge's command register */
+    unsigned npt;
+    struct pci_pt *pt[VPCI_MAX_PT]; /* device npt + 1 on bus 0 */
 };
 
 void pci_init(struct pci_host *h);
 /* Port accesses of @size (1, 2 or 4) bytes at @port in 0xCF8 .. 0xCFF. */
 uint32_t pci_io_read(struct pci_host *h, uint16_t port, unsigned size);
 void pci_io_write(struct pci_host *h, uint16_t port, unsigned size, uint32_t val);
+/* Puts an assigned function on the bus: its device number (1 ..
+ * VPCI_MAX_PT), or -1 when the bus is full. */
+int pci_attach(struct pci_host *h, struct pci_pt *pt);
 
 #endif /* KEEL_HV_PCI_H */

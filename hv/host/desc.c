@@ -13,6 +13,7 @@
 #include "hv/host/lapic_host.h"
 #include "hv/mm/mem.h"
 #include "hv/host/panic.h"
+#include "hv/passthru.h"
 #include "hv/host/spinlock.h"
 #include "hv/x86.h"
 
@@ -148,6 +149,11 @@ void host_exception(struct host_frame *f)
     case HOST_VEC_SPURIOUS:
         return; /* spurious interrupts need no EOI (SDM 11.9) */
     default:
+        if (f->vector >= HOST_VEC_PASSTHRU && f->vector < HOST_VEC_PASSTHRU + HOST_VEC_PASSTHRU_N) {
+            lapic_host_eoi();
+            passthru_host_irq((unsigned)f->vector); /* an assigned device's MSI */
+            return;
+        }
         if (f->vector >= 32) {
             /* A device interrupt nobody asked for: acknowledge and go on. */
             log_warn("unexpected interrupt, vector %lu", (unsigned long)f->vector);

@@ -8,12 +8,16 @@
  * the unit changes nothing for the firmware's devices.  A unit the firmware
  * already enabled is left alone.  Hardware glue over amdvi_enc.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "hv/host/console.h"
+#include "hv/host/spinlock.h"
+#include "hv/mm/mem.h"
 #include "iommu/amd/amdvi_hw.h"
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_mmio.h"
+#include "iommu/iommu_domain.h"
 
 #define DEV_TABLE_PAGES  512    /* 65536 entries of 32 bytes: every requester ID */
 #define RING_PAGES       1      /* 256 entries of 16 bytes */
@@ -26,6 +30,12 @@ struct amdvi_unit {
     struct amdvi_event *events;
     volatile uint32_t *store; /* COMPLETION_WAIT's target */
     uint32_t cmd_tail;
+    struct amdvi_dte *dt;     /* the device table (65536 entries) */
+    struct spinlock lock;     /* cmd, cmd_tail, store, dt, the event log's head */
+    uint32_t cw_seq;          /* the last COMPLETION_WAIT's data */
+    bool ga;                  /* CONTROL.GAEn: 128-bit IRTEs (EFR.GASup) */
+    unsigned nirts;           /* lock: the assigned devices' interrupt remapping tables */
+    struct { uint16_t bdf; struct amdvi_irte *irt; } irts[IOMMU_MAX_UNITS];
 };
 
 static struct amdvi_unit units[IOMMU_MAX_UNITS];
@@ -86,6 +96,7 @@ static unsigned drain_events(unsigned index, struct amdvi_unit *au)
 static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
 {
     void *dt = alloc_zeroed(alloc, DEV_TABLE_PAGES);
+    au->dt = dt;
     au->cmd = alloc_zeroed(alloc, RING_PAGES);
     au->events = alloc_zeroed(alloc, RING_PAGES + 1);
     if (!dt || !au->cmd || !au->events) {
@@ -106,8 +117,11 @@ static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
     iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL, 0);
     au->cmd_tail = 0;
     uint64_t ctl = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
+    /* GAEn (3.4.4) selects the 128-bit IRTE format Keel's encoders write;
+     * with every DTE at V=0 no table is read yet. */
     iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL,
-                    ctl | AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVENT_LOG_EN | AMDVI_CTL_IOMMU_EN);
+                    ctl | AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVENT_LOG_EN | AMDVI_CTL_IOMMU_EN |
+                        (au->ga ? AMDVI_CTL_GA_EN : 0));
     if (!(iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_CMD_BUF_RUN)) {
         fail(index, au, __func__, "STATUS.CmdBufRun stays 0 after CONTROL.CmdBufEn");
         return -1;
@@ -127,6 +141,7 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
         fail(index, au, __func__, "already enabled by the firmware: left as it is");
         return -1;
     }
+    au->ga = efr & AMDVI_EFR_GA;
     if (setup(index, au, alloc))
         return -1;
     if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, CW_DATA, false)) {
@@ -146,4 +161,246 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
              (unsigned long long)efr, efr & AMDVI_EFR_XT ? "yes" : "no",
              efr & AMDVI_EFR_GA ? "yes" : "no");
     return 0;
+}
+
+/* ---- Domains (iommu/iommu_domain.h) ---- */
+
+/* IVHD flags bit 5, Coherent (#48882 5.2.2.1): the unit's table reads
+ * snoop the CPU caches.  Without it every written DTE and page table
+ * entry is flushed before the invalidation that makes the unit read it. */
+#define IVHD_FLAG_COHERENT 0x20u
+/* Levels of the host page tables Keel builds: 3 (39-bit addresses, more
+ * than the largest guest RAM, 3 GiB), DTE Mode 3 (#48882 2.2.2.1). */
+#define AMDVI_IOPT_LEVELS 3
+
+static bool unit_coherent(unsigned unit)
+{
+    return iommu_host.unit[unit].ivhd_flags & IVHD_FLAG_COHERENT;
+}
+
+const struct iopt_format *amdvi_table_format(unsigned unit, unsigned *levels, bool *coherent)
+{
+    *levels = AMDVI_IOPT_LEVELS;
+    *coherent = unit_coherent(unit);
+    return &iopt_format_amdvi;
+}
+
+static void cmd_fail(unsigned unit, const struct amdvi_unit *au, const char *cmd, uint16_t bdf,
+                     const char *caller, const char *what)
+{
+    log_warn("iommu: unit %u (AMD-Vi at %#llx): %s for %02x:%02x.%x %s (CONTROL %#llx, STATUS "
+             "%#llx, CMD_HEAD %#llx, CMD_TAIL %#llx) in %s",
+             unit, (unsigned long long)au->base, cmd, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7, what,
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_HEAD),
+             (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_CMD_TAIL), caller);
+}
+
+/* COMPLETION_WAIT (#48882 2.4.1: it completes once every earlier command
+ * has), waited for with a bound; what names the commands it waits for.
+ * Lock held. */
+static int completion_wait(unsigned unit, struct amdvi_unit *au, uint16_t bdf, const char *what,
+                           const char *caller)
+{
+    struct amdvi_cmd c;
+    uint64_t waited;
+    uint32_t seq = ++au->cw_seq ? au->cw_seq : ++au->cw_seq; /* never 0, the cleared value */
+    *au->store = 0;
+    if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, seq, false)) {
+        cmd_fail(unit, au, "COMPLETION_WAIT", bdf, caller, "could not be encoded");
+        return -1;
+    }
+    submit(au, &c);
+    if (!iommu_poll32(au->store, seq, WAIT_US, &waited)) {
+        char line[96];
+        snprintf(line, sizeof(line), "%s + COMPLETION_WAIT", what);
+        cmd_fail(unit, au, line, bdf, caller, "did not complete within 100 ms");
+        return -1;
+    }
+    return 0;
+}
+
+/* INVALIDATE_DEVTAB_ENTRY and INVALIDATE_IOMMU_PAGES (all of the domain),
+ * then the wait.  Lock held. */
+static int invalidate(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint16_t domain,
+                      const char *caller)
+{
+    struct amdvi_cmd c;
+
+    amdvi_cmd_inv_devtab_entry(&c, bdf);
+    submit(au, &c);
+    if (amdvi_cmd_inv_iommu_pages(&c, domain, 0, true)) {
+        cmd_fail(unit, au, "INVALIDATE_IOMMU_PAGES", bdf, caller, "could not be encoded");
+        return -1;
+    }
+    submit(au, &c);
+    return completion_wait(unit, au, bdf, "INVALIDATE_DEVTAB_ENTRY + INVALIDATE_IOMMU_PAGES",
+                           caller);
+}
+
+/* The device's interrupt remapping table, or NULL.  Lock held. */
+static struct amdvi_irte *irt_of(const struct amdvi_unit *au, uint16_t bdf)
+{
+    for (unsigned i = 0; i < au->nirts; i++)
+        if (au->irts[i].bdf == bdf)
+            return au->irts[i].irt;
+    return NULL;
+}
+
+/* A one-entry table for the device (IntTabLen 0), its entry not valid
+ * (RemapEn 0: the device's interrupts abort until the guest enables its
+ * MSI and iommu_msi_remap() fills it).  Lock held. */
+static struct amdvi_irte *irt_for(struct amdvi_unit *au, uint16_t bdf)
+{
+    struct amdvi_irte *irt = irt_of(au, bdf);
+
+    if (irt || au->nirts >= IOMMU_MAX_UNITS)
+        return irt;
+    irt = mem_try_alloc(1, 1, 0);
+    if (irt) {
+        au->irts[au->nirts].bdf = bdf;
+        au->irts[au->nirts++].irt = irt;
+    }
+    return irt;
+}
+
+/* Writes a DTE: the upper words first and V with the translation last, so
+ * the unit never reads a valid entry with stale fields (it reads the DTE
+ * again only after the invalidation, but a walk may be in flight). */
+static void dte_store(unsigned unit, struct amdvi_dte *slot, const struct amdvi_dte *e)
+{
+    for (int i = 3; i >= 0; i--)
+        __atomic_store_n(&slot->q[i], e->q[i], __ATOMIC_RELEASE);
+    if (!unit_coherent(unit))
+        iommu_sync(slot, sizeof(*slot));
+}
+
+int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+                 const char *caller)
+{
+    struct amdvi_unit *au = &units[unit];
+    struct amdvi_dte e;
+
+    spin_lock(&au->lock);
+    struct amdvi_irte *irt = au->ga ? irt_for(au, bdf) : NULL;
+    /* V, TV, Mode = levels, the root, the domain, IR and IW (the page
+     * table decides), events reported; IV with IntCtl = remap through the
+     * device's table (2.2.5) where the unit has 128-bit IRTEs, else IV 0:
+     * interrupts pass unremapped. */
+    const struct amdvi_dte_cfg c = { .translate = true, .levels = (uint8_t)levels,
+                                     .pt_root = root, .domain = domain, .read = true,
+                                     .write = true, .remap_ints = irt != NULL,
+                                     .irt = (uint64_t)(uintptr_t)irt, .irt_log2 = 0 };
+    if (irt && !unit_coherent(unit))
+        iommu_sync(irt, 4096);
+    if (amdvi_dte_encode(&c, &e)) {
+        spin_unlock(&au->lock);
+        cmd_fail(unit, au, "DTE", bdf, caller, "refused by the encoder (root, levels or table)");
+        return -1;
+    }
+    dte_store(unit, &au->dt[bdf], &e);
+    int r = invalidate(unit, au, bdf, domain, caller);
+    spin_unlock(&au->lock);
+    return r;
+}
+
+int amdvi_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller)
+{
+    struct amdvi_unit *au = &units[unit];
+    /* V=1 with TV=1, Mode 0 and IR=IW=0: every DMA of the device is
+     * refused (#48882 2.2.2.1 table "DTE fields"), unlike V=0 which would
+     * let it through untranslated; IV=1 with IntCtl 0 aborts its
+     * interrupts (2.2.5). */
+    const struct amdvi_dte e = { { AMDVI_DTE0_V | AMDVI_DTE0_TV, domain, AMDVI_DTE2_IV, 0 } };
+
+    spin_lock(&au->lock);
+    dte_store(unit, &au->dt[bdf], &e);
+    int r = invalidate(unit, au, bdf, domain, caller);
+    spin_unlock(&au->lock);
+    return r;
+}
+
+static bool event_written(const struct amdvi_event *ev)
+{
+    return __atomic_load_n(&ev->d[0], __ATOMIC_ACQUIRE) | __atomic_load_n(&ev->d[1], __ATOMIC_ACQUIRE);
+}
+
+/* The entries from the head up to the tail (3.4.11), and beyond it while
+ * entries are non-zero: Keel zeroes every entry it consumed, so a written
+ * entry past the tail register is one the unit logged without moving the
+ * register (QEMU 7.2's model never updates EVENT_TAIL). */
+unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
+{
+    struct amdvi_unit *au = &units[unit];
+    unsigned n = 0;
+
+    spin_lock(&au->lock);
+    uint64_t head = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD) & AMDVI_RING_PTR_MASK;
+    uint64_t tail = iommu_rd64_mmio(au->base, AMDVI_MMIO_EVENT_TAIL) & AMDVI_RING_PTR_MASK;
+    while (head < RING_PAGES * 4096 && n < 256 &&
+           (head != tail || event_written(&au->events[head / sizeof(struct amdvi_event)]))) {
+        struct iommu_fault f;
+        struct amdvi_event *ev = &au->events[head / sizeof(*ev)];
+        if (amdvi_event_decode(ev, &f) == 0) {
+            spin_unlock(&au->lock);
+            fn(ctx, unit, &f);
+            spin_lock(&au->lock);
+        }
+        memset(ev, 0, sizeof(*ev));
+        head = (head + sizeof(*ev)) % (RING_PAGES * 4096);
+        n++;
+    }
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_EVENT_HEAD, head);
+    /* 3.4.12: an overflowed log stops; clearing EventOverflow (write 1)
+     * and re-enabling restarts it.  Reported once per overflow. */
+    if (iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_EVENT_OVERFLOW) {
+        iommu_wr64_mmio(au->base, AMDVI_MMIO_STATUS, AMDVI_STS_EVENT_OVERFLOW);
+        log_warn("iommu: unit %u: event log overflowed: events were lost", unit);
+    }
+    spin_unlock(&au->lock);
+    return n;
+}
+
+bool amdvi_msi_remaps(unsigned unit)
+{
+    return units[unit].ga;
+}
+
+/* The device's IRTE 0: a fixed interrupt of vector to the physical APIC
+ * dest (2.2.5.2), upper half first so that RemapEn is seen last, then
+ * INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT (2.4.5).  The device's MSI
+ * then carries the entry's index (0) in its data (2.2.5.1). */
+int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data)
+{
+    struct amdvi_unit *au = &units[unit];
+    struct amdvi_irte e;
+    struct amdvi_cmd c;
+
+    if (!au->ga)
+        return 1;
+    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, false)) {
+        cmd_fail(unit, au, "IRTE", bdf, caller, "refused by the encoder (destination)");
+        return -1;
+    }
+    spin_lock(&au->lock);
+    struct amdvi_irte *irt = irt_of(au, bdf);
+    if (!irt) {
+        spin_unlock(&au->lock);
+        cmd_fail(unit, au, "IRTE", bdf, caller, "has no interrupt remapping table");
+        return -1;
+    }
+    __atomic_store_n(&irt[0].lo, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&irt[0].hi, e.hi, __ATOMIC_RELEASE);
+    __atomic_store_n(&irt[0].lo, e.lo, __ATOMIC_RELEASE);
+    if (!unit_coherent(unit))
+        iommu_sync(irt, sizeof(*irt));
+    amdvi_cmd_inv_interrupt_table(&c, bdf);
+    submit(au, &c);
+    int r = completion_wait(unit, au, bdf, "INVALIDATE_INTERRUPT_TABLE", caller);
+    spin_unlock(&au->lock);
+    *addr = 0xfee00000ull;
+    *data = 0;
+    return r;
 }

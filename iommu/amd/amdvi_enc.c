@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iommu/amd/amdvi_hw.h"
+#include "iommu/iopt.h"
 
 /* An address the IOMMU can hold: below 2^52, with the low bits clear. */
 static bool addr_ok(uint64_t pa, uint64_t align)
@@ -220,3 +221,50 @@ int amdvi_event_decode(const struct amdvi_event *ev, struct iommu_fault *f)
     }
     return 0;
 }
+
+/* ---- The I/O page table format (iommu/iopt.h): #48882 2.2.3 ---- */
+
+/* A PDE at level names the level of the table it points to in NextLevel
+ * (figure "I/O Page Translation Entry"); a 4 KiB PTE has NextLevel 0. */
+static int iopt_amdvi_table(uint64_t *e, uint64_t pa, unsigned level)
+{
+    return amdvi_pte(e, pa, level - 1, true, true);
+}
+
+static int iopt_amdvi_leaf(uint64_t *e, uint64_t pa, unsigned perm)
+{
+    return amdvi_pte(e, pa, 0, perm & IOPT_R, perm & IOPT_W);
+}
+
+static bool iopt_amdvi_present(uint64_t e)
+{
+    return e & AMDVI_PTE_PR;
+}
+
+static uint64_t iopt_amdvi_addr(uint64_t e)
+{
+    return e & AMDVI_ADDR_MASK;
+}
+
+static unsigned iopt_amdvi_perm(uint64_t e)
+{
+    return (e & AMDVI_PTE_IR ? IOPT_R : 0) | (e & AMDVI_PTE_IW ? IOPT_W : 0);
+}
+
+/* Unmapped slots hold PR=0 with NextLevel 1: with PR=0 every other bit is
+ * ignored (#48882 2.2.3, "I/O Page Translation Entry"), so the unit treats
+ * it as any not-present entry.  The marker is for models that report no
+ * IO_PAGE_FAULT for an entry whose NextLevel is 0 (QEMU 7.2's walk stops
+ * silently at a zero or leaf-looking PTE): with it every blocked DMA is
+ * logged and reported. */
+#define IOPT_AMDVI_ABSENT (1ull << AMDVI_PTE_NEXT_SHIFT)
+
+const struct iopt_format iopt_format_amdvi = {
+    .absent = IOPT_AMDVI_ABSENT,
+    .name = "AMD-Vi",
+    .table = iopt_amdvi_table,
+    .leaf = iopt_amdvi_leaf,
+    .present = iopt_amdvi_present,
+    .addr = iopt_amdvi_addr,
+    .perm = iopt_amdvi_perm,
+};

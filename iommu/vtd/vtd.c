@@ -7,23 +7,35 @@
  * QEMU), so the firmware's devices are untouched.  Hardware glue over
  * vtd_enc.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "hv/host/console.h"
+#include "hv/host/spinlock.h"
+#include "hv/mm/mem.h"
 #include "hv/host/time.h"
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_mmio.h"
+#include "iommu/iommu_domain.h"
 #include "iommu/vtd/vtd_hw.h"
 
 #define QUEUE_PAGES 1      /* 256 descriptors of 128 bits (IQA.QS 0) */
 #define WAIT_US     100000
 #define WAIT_DATA   0x4b45454cu /* "KEEL" */
+#define VTD_IRT_ENTRIES 256    /* IRTA.S 7: one 4 KiB page of 128-bit IRTEs */
 
 struct vtd_unit {
     uint64_t base;
     struct vtd_inv_desc *queue;
     volatile uint32_t *status;
     uint32_t tail;
+    uint64_t cap, ecap;
+    struct vtd_root_entry *root; /* allocated at the first attach */
+    struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
+    unsigned nirte;              /* its entries handed out (one per assigned device) */
+    uint16_t irte_bdf[VTD_IRT_ENTRIES];
+    struct spinlock lock;        /* queue, tail, status, root and context tables, FRCDs */
+    uint32_t wait_seq;
 };
 
 static struct vtd_unit units[IOMMU_MAX_UNITS];
@@ -114,6 +126,8 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
     vu->base = u->base;
     uint64_t cap = iommu_rd64_mmio(u->base, VTD_REG_CAP), ecap = iommu_rd64_mmio(u->base, VTD_REG_ECAP);
     uint32_t ver = iommu_rd32_mmio(u->base, VTD_REG_VER);
+    vu->cap = cap;
+    vu->ecap = ecap;
     if (!(ecap & VTD_ECAP_QI)) {
         fail(index, vu, __func__, "ECAP.QI is 0: no queued invalidation");
         return -1;
@@ -143,4 +157,324 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
              ecap & VTD_ECAP_IR ? "yes" : "no", ecap & VTD_ECAP_EIM ? "yes" : "no",
              cap & VTD_CAP_PI ? "yes" : "no", faults, faults == 1 ? "" : "s");
     return 0;
+}
+
+/* ---- Domains (iommu/iommu_domain.h) ---- */
+
+#define QUEUE_BYTES (QUEUE_PAGES * 4096u)
+
+const struct iopt_format *vtd_table_format(unsigned unit, unsigned *levels, bool *coherent)
+{
+    const struct vtd_unit *vu = &units[unit];
+    unsigned sagaw = (unsigned)(vu->cap >> VTD_CAP_SAGAW_SHIFT) & 0x1f;
+
+    /* CAP.SAGAW (11.4.2): bit 1 3-level (39-bit), bit 2 4-level (48-bit);
+     * 3 levels reach far beyond the largest guest RAM. */
+    if (sagaw & 2)
+        *levels = 3;
+    else if (sagaw & 4)
+        *levels = 4;
+    else
+        return NULL;
+    *coherent = vu->ecap & VTD_ECAP_C;
+    return vu->ecap & VTD_ECAP_SC ? &iopt_format_vtd_snoop : &iopt_format_vtd;
+}
+
+static void cmd_fail(unsigned unit, const struct vtd_unit *vu, const char *what, uint16_t bdf,
+                     const char *caller)
+{
+    log_warn("iommu: unit %u (VT-d at %#llx): %s for %02x:%02x.%x (GSTS %#x, FSTS %#x, IQH %#llx, "
+             "IQT %#llx, ICS %#x) in %s",
+             unit, (unsigned long long)vu->base, what, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+             iommu_rd32_mmio(vu->base, VTD_REG_GSTS), iommu_rd32_mmio(vu->base, VTD_REG_FSTS),
+             (unsigned long long)iommu_rd64_mmio(vu->base, VTD_REG_IQH),
+             (unsigned long long)iommu_rd64_mmio(vu->base, VTD_REG_IQT),
+             iommu_rd32_mmio(vu->base, VTD_REG_ICS), caller);
+}
+
+/* Queues n descriptors and a wait descriptor with a status write (6.5.2.8),
+ * then waits for the status.  An invalidation queue error or time-out
+ * (FSTS.IQE, ITE) is reported with the registers.  Lock held. */
+static int qi_run(unsigned unit, struct vtd_unit *vu, const struct vtd_inv_desc *d, unsigned n,
+                  const char *what, uint16_t bdf, const char *caller)
+{
+    struct vtd_inv_desc w;
+    uint64_t waited;
+    uint32_t seq = ++vu->wait_seq ? vu->wait_seq : ++vu->wait_seq;
+
+    *vu->status = 0;
+    if (vtd_inv_wait(&w, (uint64_t)(uintptr_t)vu->status, seq, false, true)) {
+        cmd_fail(unit, vu, "wait descriptor refused by the encoder", bdf, caller);
+        return -1;
+    }
+    for (unsigned i = 0; i <= n; i++) {
+        vu->queue[vu->tail / sizeof(w)] = i < n ? d[i] : w;
+        vu->tail = (vu->tail + (uint32_t)sizeof(w)) % QUEUE_BYTES;
+    }
+    __asm__ volatile("sfence" ::: "memory"); /* the descriptors before the tail move */
+    iommu_wr64_mmio(vu->base, VTD_REG_IQT, vu->tail);
+    if (!iommu_poll32(vu->status, seq, WAIT_US, &waited) ||
+        (iommu_rd32_mmio(vu->base, VTD_REG_FSTS) & (VTD_FSTS_IQE | VTD_FSTS_ITE))) {
+        char line[96];
+        snprintf(line, sizeof(line), "%s + wait descriptor did not complete within 100 ms", what);
+        cmd_fail(unit, vu, line, bdf, caller);
+        return -1;
+    }
+    return 0;
+}
+
+/* Context cache for the device and the domain's IOTLB (6.5.2.1, 6.5.2.2). */
+static int invalidate(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint16_t domain,
+                      const char *caller)
+{
+    struct vtd_inv_desc d[2];
+
+    vtd_inv_context_device(&d[0], domain, bdf, 0);
+    vtd_inv_iotlb_domain(&d[1], domain, false);
+    return qi_run(unit, vu, d, 2, "context-cache and IOTLB invalidation", bdf, caller);
+}
+
+/* The root table at the first attach: RTADDR, GCMD.SRTP, then the global
+ * context-cache and IOTLB invalidations 11.4.4 asks for after it.  Lock held. */
+static int root_install(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const char *caller)
+{
+    struct vtd_inv_desc d[2];
+
+    vu->root = mem_try_alloc(1, 1, 0);
+    if (!vu->root) {
+        cmd_fail(unit, vu, "no memory for the root table", bdf, caller);
+        return -1;
+    }
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(vu->root, 4096);
+    iommu_wr64_mmio(vu->base, VTD_REG_RTADDR, (uint64_t)(uintptr_t)vu->root);
+    if (!gcmd_set(vu, VTD_GCMD_SRTP, VTD_GSTS_RTPS)) {
+        cmd_fail(unit, vu, "GSTS.RTPS stays 0 after GCMD.SRTP", bdf, caller);
+        return -1;
+    }
+    vtd_inv_context_global(&d[0]);
+    vtd_inv_iotlb_global(&d[1]);
+    return qi_run(unit, vu, d, 2, "global context-cache and IOTLB invalidation", bdf, caller);
+}
+
+/* The context entry slot of bdf, its context table created on the way. */
+static struct vtd_context_entry *context_slot(unsigned unit, struct vtd_unit *vu, uint16_t bdf,
+                                              const char *caller)
+{
+    struct vtd_root_entry *re = &vu->root[bdf >> 8];
+
+    if (!(re->lo & VTD_ROOT_P)) {
+        void *ct = mem_try_alloc(1, 1, 0);
+        struct vtd_root_entry e;
+        if (!ct || vtd_root_entry(&e, (uint64_t)(uintptr_t)ct)) {
+            cmd_fail(unit, vu, "no memory for a context table", bdf, caller);
+            return NULL;
+        }
+        if (!(vu->ecap & VTD_ECAP_C))
+            iommu_sync(ct, 4096);
+        re->hi = 0;
+        __atomic_store_n(&re->lo, e.lo, __ATOMIC_RELEASE);
+        if (!(vu->ecap & VTD_ECAP_C))
+            iommu_sync(re, sizeof(*re));
+    }
+    struct vtd_context_entry *ct = (void *)(uintptr_t)(re->lo & VTD_ROOT_CTP_MASK);
+    return &ct[bdf & 0xff];
+}
+
+/* hi first, then lo with P: the unit never sees a present entry with a
+ * stale domain or width (9.3). */
+static void context_store(struct vtd_unit *vu, struct vtd_context_entry *slot,
+                          const struct vtd_context_entry *e)
+{
+    __atomic_store_n(&slot->lo, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&slot->hi, e->hi, __ATOMIC_RELEASE);
+    __atomic_store_n(&slot->lo, e->lo, __ATOMIC_RELEASE);
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(slot, sizeof(*slot));
+}
+
+static int attach_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint16_t domain,
+                         uint64_t root, unsigned levels, const char *caller)
+{
+    struct vtd_context_entry e;
+
+    if (domain >> (4 + 2 * (vu->cap & VTD_CAP_ND_MASK))) {
+        cmd_fail(unit, vu, "domain ID beyond CAP.ND", bdf, caller);
+        return -1;
+    }
+    if (vtd_context_entry(&e, root, levels, domain, VTD_CTX_TT_UNTRANSLATED, false)) {
+        cmd_fail(unit, vu, "context entry refused by the encoder", bdf, caller);
+        return -1;
+    }
+    if (!vu->root && root_install(unit, vu, bdf, caller))
+        return -1;
+    struct vtd_context_entry *slot = context_slot(unit, vu, bdf, caller);
+    if (!slot)
+        return -1;
+    context_store(vu, slot, &e);
+    if (invalidate(unit, vu, bdf, domain, caller))
+        return -1;
+    /* 11.4.4: TE last, once the tables are in place: every function
+     * without a context entry is blocked from then on. */
+    if (!(iommu_rd32_mmio(vu->base, VTD_REG_GSTS) & VTD_GSTS_TES) &&
+        !gcmd_set(vu, VTD_GCMD_TE, VTD_GSTS_TES)) {
+        cmd_fail(unit, vu, "GSTS.TES stays 0 after GCMD.TE", bdf, caller);
+        return -1;
+    }
+    return 0;
+}
+
+int vtd_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+               const char *caller)
+{
+    struct vtd_unit *vu = &units[unit];
+
+    spin_lock(&vu->lock);
+    int r = attach_locked(unit, vu, bdf, domain, root, levels, caller);
+    spin_unlock(&vu->lock);
+    return r;
+}
+
+int vtd_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller)
+{
+    struct vtd_unit *vu = &units[unit];
+    const struct vtd_context_entry none = { 0, 0 };
+    int r = 0;
+
+    spin_lock(&vu->lock);
+    if (vu->root && (vu->root[bdf >> 8].lo & VTD_ROOT_P)) {
+        /* Not present: the device's DMA faults (9.3). */
+        context_store(vu, context_slot(unit, vu, bdf, caller), &none);
+        r = invalidate(unit, vu, bdf, domain, caller);
+    }
+    spin_unlock(&vu->lock);
+    return r;
+}
+
+unsigned vtd_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx)
+{
+    struct vtd_unit *vu = &units[unit];
+    uint32_t fro = (uint32_t)((vu->cap >> VTD_CAP_FRO_SHIFT) & VTD_CAP_FRO_MASK) * 16;
+    uint32_t nfr = (uint32_t)((vu->cap >> VTD_CAP_NFR_SHIFT) & VTD_CAP_NFR_MASK) + 1;
+    unsigned n = 0;
+
+    if (fro < 0x100 || fro + nfr * 16 > VTD_REG_SIZE)
+        return 0;
+    spin_lock(&vu->lock);
+    uint32_t fsts = iommu_rd32_mmio(vu->base, VTD_REG_FSTS);
+    for (uint32_t i = 0; i < nfr && (fsts & VTD_FSTS_PPF); i++) {
+        struct iommu_fault f;
+        uint32_t off = fro + i * 16;
+        if (vtd_fault_decode(iommu_rd64_mmio(vu->base, off), iommu_rd64_mmio(vu->base, off + 8), &f))
+            continue;
+        iommu_wr32_mmio(vu->base, off + 12, (uint32_t)(VTD_FRCD_F >> 32)); /* RW1C (11.4.14) */
+        spin_unlock(&vu->lock);
+        fn(ctx, unit, &f);
+        spin_lock(&vu->lock);
+        n++;
+    }
+    if (fsts & VTD_FSTS_PFO) {
+        iommu_wr32_mmio(vu->base, VTD_REG_FSTS, VTD_FSTS_PFO);
+        log_warn("iommu: unit %u: fault recording overflowed (FSTS.PFO): faults were lost", unit);
+    }
+    spin_unlock(&vu->lock);
+    return n;
+}
+
+/* ---- Interrupt remapping of assigned devices' MSIs (VT-d 5.1) ---- */
+
+bool vtd_msi_remaps(unsigned unit)
+{
+    return units[unit].ecap & VTD_ECAP_IR;
+}
+
+/* The table, then IRTA + SIRTP, a global interrupt entry cache
+ * invalidation, CFI (the host's own compatibility-format interrupts, its
+ * I/O APIC and HPET, keep passing unremapped, 5.1.2.1) and IRE.  Lock held. */
+static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const char *caller)
+{
+    struct vtd_inv_desc d;
+
+    vu->irt = mem_try_alloc(1, 1, 0);
+    if (!vu->irt) {
+        cmd_fail(unit, vu, "no memory for the interrupt remapping table", bdf, caller);
+        return -1;
+    }
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(vu->irt, 4096);
+    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, (uint64_t)(uintptr_t)vu->irt | 7u); /* S = 7, EIME 0 */
+    if (!gcmd_set(vu, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS)) {
+        cmd_fail(unit, vu, "GSTS.IRTPS stays 0 after GCMD.SIRTP", bdf, caller);
+        return -1;
+    }
+    vtd_inv_iec_global(&d);
+    if (qi_run(unit, vu, &d, 1, "global interrupt entry cache invalidation", bdf, caller))
+        return -1;
+    /* Keel takes no interrupt of its own from an I/O APIC or HPET; a unit
+     * that does not acknowledge CFI (QEMU 7.2's passes compatibility-format
+     * interrupts anyway) is reported and IR goes on. */
+    if (!gcmd_set(vu, VTD_GCMD_CFI, VTD_GSTS_CFIS))
+        log_warn("iommu: unit %u: GSTS.CFIS remains 0 after GCMD.CFI: compatibility-format "
+                 "interrupts may be blocked once interrupt remapping is on", unit);
+    if (!gcmd_set(vu, VTD_GCMD_IRE, VTD_GSTS_IRES)) {
+        cmd_fail(unit, vu, "GSTS.IRES stays 0 after GCMD.IRE", bdf, caller);
+        return -1;
+    }
+    return 0;
+}
+
+/* The device's IRTE (one per requester ID, kept across its MSI changes). */
+static int irte_index(struct vtd_unit *vu, uint16_t bdf)
+{
+    for (unsigned i = 0; i < vu->nirte; i++)
+        if (vu->irte_bdf[i] == bdf)
+            return (int)i;
+    if (vu->nirte >= VTD_IRT_ENTRIES)
+        return -1;
+    vu->irte_bdf[vu->nirte] = bdf;
+    return (int)vu->nirte++;
+}
+
+static int remap_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint8_t vector,
+                        uint32_t dest, const char *caller, uint32_t *index)
+{
+    /* Source validation (9.10): only this requester ID may use the entry. */
+    const struct vtd_irte_source src = { .sid = bdf, .sq = 0, .svt = VTD_SVT_RID };
+    struct vtd_irte e;
+    struct vtd_inv_desc d;
+
+    if (!vu->irt && ir_enable(unit, vu, bdf, caller))
+        return -1;
+    int i = irte_index(vu, bdf);
+    if (i < 0 || vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src) ||
+        vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
+        cmd_fail(unit, vu, "IRTE refused (table full, destination or index)", bdf, caller);
+        return -1;
+    }
+    /* hi first, then lo with P (9.10). */
+    __atomic_store_n(&vu->irt[i].lo, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&vu->irt[i].hi, e.hi, __ATOMIC_RELEASE);
+    __atomic_store_n(&vu->irt[i].lo, e.lo, __ATOMIC_RELEASE);
+    if (!(vu->ecap & VTD_ECAP_C))
+        iommu_sync(&vu->irt[i], sizeof(e));
+    *index = (uint32_t)i;
+    return qi_run(unit, vu, &d, 1, "interrupt entry cache invalidation", bdf, caller);
+}
+
+int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                  uint64_t *addr, uint32_t *data)
+{
+    struct vtd_unit *vu = &units[unit];
+    uint32_t index = 0;
+
+    if (!vtd_msi_remaps(unit))
+        return 1;
+    spin_lock(&vu->lock);
+    int r = remap_locked(unit, vu, bdf, vector, dest, caller, &index);
+    spin_unlock(&vu->lock);
+    /* 5.1.2.2: remappable format, the handle in the address, SHV 0, data 0. */
+    *addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF | (index & 0x7fff) << VTD_MSI_ADDR_HANDLE_SHIFT |
+            (index & 0x8000 ? VTD_MSI_ADDR_HANDLE15 : 0);
+    *data = 0;
+    return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iommu/vtd/vtd_hw.h"
+#include "iommu/iopt.h"
 
 /* Addresses the second-level tables can hold: bits 51:12 (9.8 caps them
  * at the host address width, at most 52 bits). */
@@ -68,6 +69,12 @@ void vtd_inv_iotlb_domain(struct vtd_inv_desc *d, uint16_t domain, bool drain)
     d->lo = VTD_INV_IOTLB | (uint64_t)VTD_INV_G_DOMAIN << VTD_INV_G_SHIFT |
             (uint64_t)domain << VTD_INV_DID_SHIFT |
             (drain ? VTD_INV_IOTLB_DR | VTD_INV_IOTLB_DW : 0);
+    d->hi = 0;
+}
+
+void vtd_inv_iotlb_global(struct vtd_inv_desc *d)
+{
+    d->lo = VTD_INV_IOTLB | (uint64_t)VTD_INV_G_GLOBAL << VTD_INV_G_SHIFT;
     d->hi = 0;
 }
 
@@ -211,3 +218,57 @@ int vtd_fault_decode(uint64_t lo, uint64_t hi, struct iommu_fault *f)
     }
     return 0;
 }
+
+/* ---- The I/O page table format (iommu/iopt.h): VT-d 9.8 ---- */
+
+/* Second-level table entries grant R and W (the leaves decide, 3.7.1). */
+static int iopt_vtd_table(uint64_t *e, uint64_t pa, unsigned level)
+{
+    (void)level;
+    return vtd_sl_pte(e, pa, true, true, false, false);
+}
+
+static int iopt_vtd_leaf(uint64_t *e, uint64_t pa, unsigned perm)
+{
+    return vtd_sl_pte(e, pa, perm & IOPT_R, perm & IOPT_W, false, false);
+}
+
+/* SNP (9.8) forces snooped accesses where the unit offers it (ECAP.SC). */
+static int iopt_vtd_leaf_snoop(uint64_t *e, uint64_t pa, unsigned perm)
+{
+    return vtd_sl_pte(e, pa, perm & IOPT_R, perm & IOPT_W, false, true);
+}
+
+/* 9.8: an entry with neither R nor W is not present. */
+static bool iopt_vtd_present(uint64_t e)
+{
+    return e & (VTD_SL_R | VTD_SL_W);
+}
+
+static uint64_t iopt_vtd_addr(uint64_t e)
+{
+    return e & VTD_SL_ADDR_MASK;
+}
+
+static unsigned iopt_vtd_perm(uint64_t e)
+{
+    return (e & VTD_SL_R ? IOPT_R : 0) | (e & VTD_SL_W ? IOPT_W : 0);
+}
+
+const struct iopt_format iopt_format_vtd = {
+    .name = "VT-d",
+    .table = iopt_vtd_table,
+    .leaf = iopt_vtd_leaf,
+    .present = iopt_vtd_present,
+    .addr = iopt_vtd_addr,
+    .perm = iopt_vtd_perm,
+};
+
+const struct iopt_format iopt_format_vtd_snoop = {
+    .name = "VT-d (snoop)",
+    .table = iopt_vtd_table,
+    .leaf = iopt_vtd_leaf_snoop,
+    .present = iopt_vtd_present,
+    .addr = iopt_vtd_addr,
+    .perm = iopt_vtd_perm,
+};

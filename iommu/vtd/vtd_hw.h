@@ -42,12 +42,29 @@
 #define VTD_CAP_NFR_SHIFT        40             /* 47:40 number of fault recording regs - 1 */
 #define VTD_CAP_NFR_MASK         0xffull
 #define VTD_CAP_PI               (1ull << 59)   /* posted interrupts */
+#define VTD_CAP_SLLPS_SHIFT      34             /* 37:34 second-level large pages */
+#define VTD_ECAP_C               (1ull << 0)    /* page-walk coherency (snooped walks) */
 #define VTD_ECAP_QI              (1ull << 1)    /* queued invalidation */
 #define VTD_ECAP_IR              (1ull << 3)    /* interrupt remapping */
 #define VTD_ECAP_EIM             (1ull << 4)    /* extended interrupt mode (x2APIC) */
 #define VTD_ECAP_SC              (1ull << 7)    /* snoop control */
 
 #define VTD_GCMD_QIE             (1u << 26)     /* queued invalidation enable */
+#define VTD_GCMD_TE              (1u << 31)     /* translation enable */
+#define VTD_GCMD_SRTP            (1u << 30)     /* set root table pointer (one-shot) */
+#define VTD_GSTS_RTPS            (1u << 30)
+#define VTD_GCMD_IRE             (1u << 25)     /* interrupt remapping enable */
+#define VTD_GCMD_SIRTP           (1u << 24)     /* set interrupt remap table pointer (one-shot) */
+#define VTD_GCMD_CFI             (1u << 23)     /* compatibility format interrupts pass */
+#define VTD_GSTS_IRTPS           (1u << 24)
+#define VTD_GSTS_CFIS            (1u << 23)
+#define VTD_IRTA_S_MASK          0xfull         /* 3:0: 2^(S+1) entries */
+/* The remappable MSI address (5.1.2.2): FEEh 31:20, handle 15 at bit 2,
+ * SHV bit 3, interrupt format bit 4, handle 14:0 at 19:5. */
+#define VTD_MSI_ADDR_BASE        0xfee00000u
+#define VTD_MSI_ADDR_IF          (1u << 4)
+#define VTD_MSI_ADDR_HANDLE_SHIFT 5
+#define VTD_MSI_ADDR_HANDLE15    (1u << 2)
 #define VTD_GSTS_QIES            (1u << 26)
 #define VTD_GSTS_IRES            (1u << 25)
 #define VTD_GSTS_TES             (1u << 31)
@@ -55,6 +72,8 @@
  * the persistent enables when writing it (11.4.4). */
 #define VTD_GSTS_PERSISTENT      0x96ffffffu
 
+#define VTD_FSTS_PFO             (1u << 0)      /* primary fault overflow (RW1C) */
+#define VTD_FSTS_PPF             (1u << 1)      /* primary pending fault (RO) */
 #define VTD_FSTS_IQE             (1u << 4)      /* invalidation queue error */
 #define VTD_FSTS_ITE             (1u << 6)      /* invalidation time-out */
 #define VTD_ICS_IWC              (1u << 0)      /* an invalidation wait with IF completed */
@@ -168,6 +187,7 @@ int vtd_sl_pte(uint64_t *pte, uint64_t pa, bool read, bool write, bool large, bo
 void vtd_inv_context_global(struct vtd_inv_desc *d);
 void vtd_inv_context_device(struct vtd_inv_desc *d, uint16_t domain, uint16_t sid, uint8_t fm);
 void vtd_inv_iotlb_domain(struct vtd_inv_desc *d, uint16_t domain, bool drain);
+void vtd_inv_iotlb_global(struct vtd_inv_desc *d);
 /* 2^am pages at addr (aligned to them) within domain; ih: leaves only. */
 int vtd_inv_iotlb_pages(struct vtd_inv_desc *d, uint16_t domain, uint64_t addr, unsigned am,
                         bool ih, bool drain);

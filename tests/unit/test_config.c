@@ -891,6 +891,52 @@ static void test_finalize_filename(void)
     CHECK(strcmp(err.msg, "keel.cfg:1: vm0 asks for 9 CPUs, the machine has 2") == 0);
 }
 
+/* ------------------------------------------------------- device assignment */
+
+static void test_pci_values(void)
+{
+    uint16_t bdf = 0;
+    char why[96];
+
+    ncases++;
+    CHECK_EQ(parse("pci = 00:03.0\npci = 1F:1f.7\nvm1.pci = a:0.1\nvm1.guest = g"), 0);
+    CHECK_EQ(cfg.vm[0].npci, 2);
+    CHECK_EQ(cfg.vm[0].pci[0], 0x0018);
+    CHECK_EQ(cfg.vm[0].pci[1], 0x1fff);
+    CHECK_EQ(cfg.vm[0].pci_line[1], 2);
+    CHECK_EQ(cfg.vm[1].pci[0], 0x0a01);
+    CHECK(!cfg.vm[0].dma_fault_continue);
+    CHECK_EQ(parse("pci = 00:03.0\npci =\n"), 0);
+    CHECK_EQ(cfg.vm[0].npci, 0);
+    CHECK_FAILS("pci = 00:20.0", "keel.cfg:1: bad PCI function '00:20.0': device 0x20 out of range "
+                "(at most 1f)");
+    CHECK_FAILS("pci = 00:03.8", "keel.cfg:1: bad PCI function '00:03.8': function 0x8 out of "
+                "range (at most 7)");
+    CHECK_FAILS("pci = 0000:00:03.0", "keel.cfg:1: bad PCI function '0000:00:03.0': expected "
+                "BB:DD.F (hexadecimal bus, device, function; segment 0 only)");
+    CHECK_FAILS("pci = 100:03.0", "keel.cfg:1: bad PCI function '100:03.0': expected BB:DD.F with "
+                "hexadecimal bus 00-ff, device 00-1f, function 0-7");
+    CHECK_FAILS("pci = 0g:03.0", "keel.cfg:1: bad PCI function '0g:03.0': expected BB:DD.F with "
+                "hexadecimal bus 00-ff, device 00-1f, function 0-7");
+    CHECK_FAILS("pci = 00:03", "keel.cfg:1: bad PCI function '00:03': expected BB:DD.F "
+                "(hexadecimal bus, device, function; segment 0 only)");
+    CHECK_FAILS("pci = 00:03.0\npci = 00:03.0", "keel.cfg:2: PCI function 00:03.0 is already "
+                "assigned to vm0 (line 1)");
+    CHECK_FAILS("pci=0:1.0\npci=0:2.0\npci=0:3.0\npci=0:4.0\npci=0:5.0",
+                "keel.cfg:5: too many PCI functions for vm0 (at most 4)");
+    CHECK_EQ(parse("cpus = 1\npci = 00:03.0\nvm1.cpus = 1\nvm1.guest = g\nvm1.pci = 00:03.0"), 0);
+    CHECK(finalize_fails(2, "keel.cfg:5: vm1: PCI function 00:03.0 is already assigned to vm0 "
+                            "(line 2)"));
+    CHECK_EQ(parse("on_dma_fault = continue\nvm1.on_dma_fault = stop\nvm1.guest = g"), 0);
+    CHECK(cfg.vm[0].dma_fault_continue && !cfg.vm[1].dma_fault_continue);
+    CHECK_FAILS("on_dma_fault = halt", "keel.cfg:1: bad value 'halt' for 'on_dma_fault': expected "
+                "stop or continue");
+    CHECK_EQ(config_parse_bdf("ff:1f.7", 7, &bdf, why, sizeof(why)), 0);
+    CHECK_EQ(bdf, 0xffff);
+    CHECK_EQ(config_parse_bdf("ff:1f.", 6, &bdf, why, sizeof(why)), -1);
+    CHECK_EQ(config_parse_bdf(":1f.0", 5, &bdf, why, sizeof(why)), -1);
+}
+
 /* ----------------------------------------------------------- key docs */
 
 static void test_key_docs(void)
@@ -899,12 +945,13 @@ static void test_key_docs(void)
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
         "on", "irq-window,id-modified", "boot/initrd.img", "x2apic",
+        "00:03.0", "continue",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 27, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 29, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 27);
+    CHECK_EQ(config_nkeys, 29);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -916,7 +963,8 @@ static void test_key_docs(void)
         snprintf(line, sizeof(line), "%s%s = %s", config_keys[i].per_vm ? "vm1." : "",
                  config_keys[i].key, sample[i]);
         ok &= parse(line) == 0;
-        ok &= config_keys[i].repeatable == (strcmp(config_keys[i].key, "module") == 0);
+        ok &= config_keys[i].repeatable == (strcmp(config_keys[i].key, "module") == 0 ||
+                                            strcmp(config_keys[i].key, "pci") == 0);
     }
     CHECK(ok);
 }
@@ -1021,6 +1069,7 @@ int main(void)
     test_finalize_no_cpus();
     test_finalize_filename();
     test_key_docs();
+    test_pci_values();
     printf("test_config: %u cases\n", ncases);
     return check_report("test_config");
 }

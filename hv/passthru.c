@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/* Device assignment: checks, I/O page tables, the mediated function, MSIs, faults (hv/passthru.h). */
+#include "hv/passthru.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apic/apic_defs.h"
+#include "hv/abi.h"
+#include "hv/dev/vplatform.h"
+#include "hv/host/console.h"
+#include "hv/host/pci_host.h"
+#include "hv/host/time.h"
+#include "hv/mm/mem.h"
+#include "hv/vapic.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+#include "iommu/iommu_boot.h"
+#include "iommu/iommu_domain.h"
+
+#define PT_MAX_DEVS   4
+#define POLL_EVERY_US 1000
+
+struct pt_dev {
+    struct vm *vm;
+    struct pci_host_fn *hf;
+    unsigned unit;
+    unsigned slot;                 /* device number on the VM's bus 0 */
+    uint8_t vector;                /* the host vector of its MSI */
+    uint64_t bar_hpa[PCI_PT_BARS];
+    uint64_t bar_size[PCI_PT_BARS];
+    struct pci_pt pt;              /* vplatform.lock */
+    volatile uint32_t irq_pending; /* atomics: set by the host vector */
+};
+
+struct pt_vm {
+    struct iopt iopt;
+    const struct iopt_format *fmt;
+    bool coherent;
+    uint16_t domain;
+    bool fault_continue;
+    unsigned ndev;
+    struct pt_dev dev[PT_MAX_DEVS];
+    uint64_t next_poll;            /* host TSC; vCPU 0's CPU only */
+    bool stopped;
+};
+
+static struct pt_vm pt_vms[VM_MAX];
+static struct pt_dev *by_vector[HOST_VEC_PASSTHRU_N];
+static unsigned nvectors;
+
+#define BDF_ARGS(b) (b) >> 8, ((b) >> 3) & 0x1f, (b) & 7
+
+/* ---- I/O page table memory: Keel's page allocator ---- */
+
+static uint64_t iopt_alloc(void *ctx)
+{
+    void *p = mem_try_alloc(1, 1, 0);
+    (void)ctx;
+    return p ? virt_to_phys(p) : 0;
+}
+
+static void iopt_free(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    mem_free_pages(phys_to_virt(pa), 1);
+}
+
+static void *iopt_mapping(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    return phys_to_virt(pa);
+}
+
+static void iopt_flush(void *ctx, const void *p, unsigned len)
+{
+    (void)ctx;
+    iommu_sync(p, len);
+}
+
+static const struct iopt_env env_coherent = { NULL, iopt_alloc, iopt_free, iopt_mapping, NULL };
+static const struct iopt_env env_flushed = { NULL, iopt_alloc, iopt_free, iopt_mapping, iopt_flush };
+
+/* ---- The mediated function's side effects (hv/dev/pci_pt.h) ---- */
+
+static uint32_t phys_read(void *ctx, unsigned off, unsigned size)
+{
+    const struct pt_dev *d = ctx;
+    return pci_host_read(d->hf->bdf, off, size);
+}
+
+static void phys_write(void *ctx, unsigned off, unsigned size, uint32_t val)
+{
+    const struct pt_dev *d = ctx;
+    pci_host_write(d->hf->bdf, off, size, val);
+}
+
+/* A BAR must not hide the VM's RAM or its platform's fixed pages. */
+static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
+{
+    uint64_t end = gpa + size;
+    return end > gpa && end <= NPT_GPA_LIMIT && gpa >= vm->mem_size &&
+           !(gpa < VPLAT_IOAPIC_BASE + VPLAT_IOAPIC_SIZE && end > VPLAT_IOAPIC_BASE) &&
+           !(gpa < 0xfee01000ull && end > 0xfee00000ull);
+}
+
+/* Maps (or unmaps) BAR i at gpa in the nested page tables, uncached. */
+static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
+{
+    struct pt_dev *d = ctx;
+    struct vm *vm = d->vm;
+    uint64_t size = d->bar_size[i];
+    int r;
+
+    if (!bar_place_ok(vm, gpa, size)) {
+        log_warn("vm%u (%s): BAR%u of %02x:%02x.%x at %#llx (%llu KiB) overlaps RAM or the "
+                 "platform: not mapped", vm->index, vm->name, i, BDF_ARGS(d->hf->bdf),
+                 (unsigned long long)gpa, (unsigned long long)(size >> 10));
+        return;
+    }
+    spin_lock(&vm->npt_lock);
+    r = mapped ? npt_map(&vm->npt, gpa, d->bar_hpa[i], size, NPT_R | NPT_W, NPT_MT_UC)
+               : npt_unmap(&vm->npt, gpa, size);
+    bool flush = npt_take_flush(&vm->npt);
+    spin_unlock(&vm->npt_lock);
+    if (flush)
+        vapic_flush_all_tlbs(vm);
+    if (r)
+        log_warn("vm%u (%s): BAR%u of %02x:%02x.%x: nested page tables refused %s %#llx (%d)",
+                 vm->index, vm->name, i, BDF_ARGS(d->hf->bdf), mapped ? "mapping at" : "unmapping",
+                 (unsigned long long)gpa, r);
+    else
+        log_debug("vm%u: BAR%u of %02x:%02x.%x %s %#llx -> %#llx", vm->index, i,
+                  BDF_ARGS(d->hf->bdf), mapped ? "mapped at" : "unmapped from",
+                  (unsigned long long)gpa, (unsigned long long)d->bar_hpa[i]);
+}
+
+/* The device's physical MSI (PCI 3.0 6.8.1): to the Keel host vector on
+ * vCPU 0's CPU, fixed, edge, physical destination, whatever the guest
+ * programmed: through the unit's remapping table where it remaps
+ * (iommu_msi_remap), else directly in the xAPIC MSI format (SDM 11.11.1). */
+static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
+{
+    struct pt_dev *d = ctx;
+    uint16_t bdf = d->hf->bdf;
+    unsigned cap = d->hf->msi_cap;
+    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata = d->vector;
+    uint64_t maddr = 0xfee00000u | dest << 12;
+    uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2, 2);
+    bool is64 = ctl & 0x80;
+
+    pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
+    if (!enabled)
+        return;
+    if (dest > 0xff) {
+        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
+                 "MSI left off", d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
+        return;
+    }
+    if (iommu_msi_remap(d->unit, bdf, d->vector, dest, __func__, &maddr, &mdata) < 0)
+        return; /* logged; the device's interrupts stay off */
+    pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
+    if (is64)
+        pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
+    pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
+    pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
+    log_debug("vm%u: %02x:%02x.%x MSI: guest address %#llx data %#x -> host vector %#x on APIC %u "
+              "(device writes %#x to %#llx)", d->vm->index, BDF_ARGS(bdf), (unsigned long long)addr,
+              data, d->vector, dest, mdata, (unsigned long long)maddr);
+}
+
+static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
+
+/* ---- Assignment ---- */
+
+/* Sizes the host's BARs (PCI 3.0 6.2.5.1) with decoding off: all ones
+ * written, the size read back, the address restored. */
+static void size_bars(struct pt_dev *d, uint32_t flags[PCI_PT_BARS])
+{
+    uint16_t bdf = d->hf->bdf;
+
+    for (unsigned i = 0; i < PCI_PT_BARS; i++) {
+        unsigned off = PCI_CFG_BAR0 + 4 * i;
+        uint32_t orig = pci_host_read(bdf, off, 4);
+        pci_host_write(bdf, off, 4, 0xffffffffu);
+        uint32_t mask = pci_host_read(bdf, off, 4);
+        pci_host_write(bdf, off, 4, orig);
+        flags[i] = orig & 0xf;
+        d->bar_hpa[i] = d->bar_size[i] = 0;
+        if (!mask || (orig & 1)) /* absent, or I/O space (not offered) */
+            continue;
+        uint64_t base = orig & ~0xfull, smask = mask & ~0xfull;
+        if ((orig & 6) == 4 && i + 1 < PCI_PT_BARS) { /* 64-bit: the upper half too */
+            uint32_t hi = pci_host_read(bdf, off + 4, 4);
+            pci_host_write(bdf, off + 4, 4, 0xffffffffu);
+            smask |= (uint64_t)pci_host_read(bdf, off + 4, 4) << 32;
+            pci_host_write(bdf, off + 4, 4, hi);
+            base |= (uint64_t)hi << 32;
+            flags[i + 1] = 0;
+        } else {
+            smask |= 0xffffffff00000000ull;
+        }
+        d->bar_hpa[i] = base;
+        d->bar_size[i] = ~smask + 1;
+        if ((orig & 6) == 4)
+            i++;
+    }
+}
+
+/* Why bdf cannot go to vm, or NULL; *unit is its IOMMU unit. */
+static const char *refusal(const struct vm *vm, uint16_t bdf, unsigned *unit, char *why, size_t n)
+{
+    struct pci_host_fn *hf = pci_host_find(bdf);
+    int u;
+
+    if (iommu_host.vendor == IOMMU_NONE)
+        return "the machine has no IOMMU (no IVRS or DMAR table): its DMA could not be confined";
+    if (!hf)
+        return "no such function on the host";
+    if (hf->header != 0) {
+        snprintf(why, n, "header type %u is not a plain device (bridges cannot be assigned)",
+                 hf->header);
+        return why;
+    }
+    if (hf->assigned_vm >= 0) {
+        snprintf(why, n, "already assigned to vm%d", hf->assigned_vm);
+        return why;
+    }
+    if ((u = iommu_assignable(&iommu_host, 0, bdf, why, n)) < 0)
+        return why;
+    *unit = (unsigned)u;
+    if (!iommu_queue_ready[u]) {
+        snprintf(why, n, "its IOMMU unit %d has no working queue", u);
+        return why;
+    }
+    (void)vm;
+    return NULL;
+}
+
+/* The VM's I/O page tables, on the first device: its RAM, read-write. */
+static int build_tables(struct vm *vm, struct pt_vm *pv, unsigned unit, char *why, size_t n)
+{
+    unsigned levels;
+    bool coherent;
+    const struct iopt_format *fmt = iommu_table_format(unit, &levels, &coherent);
+
+    if (!fmt) {
+        snprintf(why, n, "IOMMU unit %u offers no page-table depth Keel builds (3 or 4 levels)", unit);
+        return -1;
+    }
+    if (pv->fmt) {
+        if (pv->fmt != fmt || pv->iopt.levels != levels) {
+            snprintf(why, n, "its IOMMU unit %u walks tables unlike the VM's other devices' unit", unit);
+            return -1;
+        }
+        return 0;
+    }
+    pv->fmt = fmt;
+    pv->coherent = coherent;
+    pv->domain = (uint16_t)(vm->index + 1); /* AMD-Vi and VT-d (with CM) reserve 0 */
+    if (iopt_init(&pv->iopt, fmt, coherent ? &env_coherent : &env_flushed, levels) ||
+        iopt_map(&pv->iopt, 0, vm->mem_hpa, vm->mem_size, IOPT_R | IOPT_W)) {
+        snprintf(why, n, "no memory for the I/O page tables");
+        return -1;
+    }
+    return 0;
+}
+
+/* The firmware's reserved regions for the device (RMRR, IVMD unity maps:
+ * memory it keeps using, VT-d 8.4, #48882 5.2.2.3), mapped 1:1 beside the
+ * VM's RAM; one that overlaps the RAM cannot be, and an exclusion range
+ * would bypass translation: both refuse the device. */
+static int unity_maps(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
+{
+    unsigned idx[IOMMU_MAX_REGIONS];
+    unsigned nr = iommu_regions_for(&iommu_host, 0, bdf, idx, IOMMU_MAX_REGIONS);
+
+    for (unsigned i = 0; i < nr && i < IOMMU_MAX_REGIONS; i++) {
+        const struct iommu_region *r = &iommu_host.region[idx[i]];
+        uint64_t base = r->base & ~(IOPT_PAGE - 1);
+        uint64_t end = (r->base + r->length + IOPT_PAGE - 1) & ~(IOPT_PAGE - 1);
+        unsigned perm = (r->flags & IOMMU_RF_READ ? IOPT_R : 0) | (r->flags & IOMMU_RF_WRITE ? IOPT_W : 0);
+        if (r->flags & IOMMU_RF_EXCLUSION) {
+            snprintf(why, n, "the firmware's exclusion range %#llx..%#llx would leave its DMA "
+                     "untranslated", (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->length - 1));
+            return -1;
+        }
+        if (!(r->flags & IOMMU_RF_UNITY) || !perm)
+            continue;
+        if (base < vm->mem_size) {
+            snprintf(why, n, "its reserved region %#llx..%#llx (%s) overlaps the VM's RAM",
+                     (unsigned long long)r->base, (unsigned long long)(r->base + r->length - 1),
+                     iommu_host.vendor == IOMMU_VTD ? "RMRR" : "IVMD");
+            return -1;
+        }
+        if (iopt_map(&pv->iopt, base, base, end - base, perm)) {
+            snprintf(why, n, "its reserved region %#llx..%#llx cannot be mapped 1:1",
+                     (unsigned long long)r->base, (unsigned long long)(r->base + r->length - 1));
+            return -1;
+        }
+        log_info("vm%u (%s): %02x:%02x.%x keeps the firmware's region %#llx..%#llx mapped 1:1",
+                 vm->index, vm->name, BDF_ARGS(bdf), (unsigned long long)base,
+                 (unsigned long long)(end - 1));
+    }
+    return 0;
+}
+
+static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
+{
+    unsigned unit = 0;
+    const char *no = refusal(vm, bdf, &unit, why, n);
+    uint32_t flags[PCI_PT_BARS];
+
+    if (no) {
+        if (no != why)
+            snprintf(why, n, "%s", no);
+        return -1;
+    }
+    if (nvectors >= HOST_VEC_PASSTHRU_N) {
+        snprintf(why, n, "Keel's %u host vectors for assigned devices are taken", HOST_VEC_PASSTHRU_N);
+        return -1;
+    }
+    if (build_tables(vm, pv, unit, why, n) || unity_maps(vm, pv, bdf, why, n))
+        return -1;
+    struct pt_dev *d = &pv->dev[pv->ndev];
+    d->vm = vm;
+    d->hf = pci_host_find(bdf);
+    d->unit = unit;
+    /* Quiet until the guest drives it: no decoding, no bus mastering, no
+     * INTx (PCI 3.0 6.2.2), MSI off. */
+    pci_host_write(bdf, PCI_CFG_COMMAND, 2, PCI_CMD_INTX_DISABLE);
+    if (d->hf->msi_cap)
+        pci_host_write(bdf, d->hf->msi_cap + 2u, 2, pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+    size_bars(d, flags);
+    if (iommu_attach(unit, bdf, pv->domain, pv->iopt.root, pv->iopt.levels, __func__)) {
+        snprintf(why, n, "IOMMU unit %u did not take its entry (see above)", unit);
+        return -1;
+    }
+    pci_pt_init(&d->pt, &pt_ops, d, d->bar_size, flags, d->hf->msi_cap);
+    int slot = pci_attach(&vm->plat->pci, &d->pt);
+    if (slot < 0) {
+        snprintf(why, n, "the VM's PCI bus is full");
+        return -1;
+    }
+    d->slot = (unsigned)slot;
+    d->vector = (uint8_t)(HOST_VEC_PASSTHRU + nvectors);
+    by_vector[nvectors++] = d;
+    d->hf->assigned_vm = (int)vm->index;
+    pv->ndev++;
+    return 0;
+}
+
+int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
+{
+    struct pt_vm *pv = &pt_vms[vm->index];
+    char why[160];
+
+    pv->fault_continue = cfg->dma_fault_continue;
+    for (unsigned i = 0; i < cfg->npci && i < PT_MAX_DEVS; i++) {
+        uint16_t bdf = cfg->pci[i];
+        if (assign_one(vm, pv, bdf, why, sizeof(why))) {
+            log_err("vm%u (%s): cannot assign PCI function %02x:%02x.%x: %s", vm->index, vm->name,
+                    BDF_ARGS(bdf), why);
+            passthru_vm_stop(vm); /* the ones assigned before: quiet and blocked again */
+            return -1;
+        }
+        const struct pt_dev *d = &pv->dev[pv->ndev - 1];
+        log_info("vm%u (%s): PCI function %02x:%02x.%x [%04x:%04x] assigned as 00:%02x.0 on its "
+                 "bus; IOMMU unit %u (%s), domain %u, %u-level I/O page tables over %llu MiB%s; "
+                 "MSI %s", vm->index, vm->name, BDF_ARGS(bdf), d->hf->vendor, d->hf->device, d->slot,
+                 d->unit, pv->fmt->name, pv->domain, pv->iopt.levels,
+                 (unsigned long long)(vm->mem_size >> 20),
+                 pv->coherent ? "" : " (flushed: walks not coherent)",
+                 iommu_msi_remaps(d->unit) ? "remapped (IRTE)" : "direct (not remapped)");
+    }
+    return 0;
+}
+
+/* ---- Interrupts and faults at run time ---- */
+
+void passthru_host_irq(unsigned vector)
+{
+    unsigned i = vector - HOST_VEC_PASSTHRU;
+
+    if (i < nvectors)
+        __atomic_store_n(&by_vector[i]->irq_pending, 1, __ATOMIC_RELEASE);
+}
+
+/* The guest's MSI, as it programmed it, into its vLAPICs. */
+static void inject(struct pt_dev *d)
+{
+    struct vplatform *p = d->vm->plat;
+    struct apic_msg m;
+
+    spin_lock(&p->lock);
+    bool on = d->pt.msi_ctl & 1;
+    uint64_t addr = d->pt.msi_addr;
+    uint16_t data = d->pt.msi_data;
+    spin_unlock(&p->lock);
+    if (on && pci_pt_msi_message(addr, data, &m))
+        vapic_route(d->vm, &m); /* else turned off meanwhile, or aimed at no APIC */
+}
+
+/* The VM that owns the faulting device, by requester ID. */
+static void fault_report(void *ctx, unsigned unit, const struct iommu_fault *f)
+{
+    char line[200];
+    (void)ctx;
+
+    iommu_fault_format(f, line, sizeof(line));
+    for (unsigned v = 0; v < VM_MAX; v++) {
+        struct pt_vm *pv = &pt_vms[v];
+        for (unsigned i = 0; i < pv->ndev; i++) {
+            struct vm *vm = pv->dev[i].vm;
+            if (!(f->flags & IOMMU_FA_HAS_DEVICE) || pv->dev[i].hf->bdf != f->bdf)
+                continue;
+            log_warn("vm%u (%s): DMA fault: %s (IOMMU unit %u)", vm->index, vm->name, line, unit);
+            if (!pv->fault_continue && f->kind == IOMMU_FAULT_DMA)
+                vm_end(vm, KEEL_STATUS_GUEST_FAULT, "stopped: DMA fault by %02x:%02x.%x "
+                       "(on_dma_fault = stop)", BDF_ARGS(f->bdf));
+            return;
+        }
+    }
+    log_warn("iommu: unit %u: %s (no VM owns the device)", unit, line);
+}
+
+static void poll_faults(const struct pt_vm *pv)
+{
+    bool polled[IOMMU_MAX_UNITS] = { false };
+
+    for (unsigned i = 0; i < pv->ndev; i++) {
+        if (polled[pv->dev[i].unit])
+            continue;
+        polled[pv->dev[i].unit] = true;
+        iommu_poll_faults(pv->dev[i].unit, fault_report, NULL);
+    }
+}
+
+void passthru_poll(struct vm *vm)
+{
+    struct pt_vm *pv = &pt_vms[vm->index];
+
+    if (!pv->ndev)
+        return;
+    for (unsigned i = 0; i < pv->ndev; i++)
+        if (__atomic_exchange_n(&pv->dev[i].irq_pending, 0, __ATOMIC_ACQ_REL))
+            inject(&pv->dev[i]);
+    uint64_t now = rdtsc();
+    if (now < pv->next_poll)
+        return;
+    pv->next_poll = now + tsc_hz / 1000000 * POLL_EVERY_US;
+    poll_faults(pv);
+}
+
+/* PCIe 3.0 6.6.2: function-level reset, then 100 ms before the function
+ * may be touched again. */
+static bool flr(const struct pci_host_fn *hf)
+{
+    if (!hf->flr)
+        return false;
+    unsigned ctl = hf->pcie_cap + PCI_PCIE_DEVCTL;
+    pci_host_write(hf->bdf, ctl, 2, pci_host_read(hf->bdf, ctl, 2) | PCI_PCIE_DEVCTL_FLR);
+    udelay(100000);
+    return true;
+}
+
+void passthru_vm_stop(struct vm *vm)
+{
+    struct pt_vm *pv = &pt_vms[vm->index];
+
+    if (!pv->ndev || __atomic_exchange_n(&pv->stopped, true, __ATOMIC_ACQ_REL))
+        return;
+    poll_faults(pv); /* what the device did up to now is reported for this VM */
+    for (unsigned i = 0; i < pv->ndev; i++) {
+        struct pt_dev *d = &pv->dev[i];
+        uint16_t bdf = d->hf->bdf;
+        /* Bus mastering and decoding off first: the device stops issuing
+         * DMA before anything of the VM's memory may be reused. */
+        pci_host_write(bdf, PCI_CFG_COMMAND, 2, PCI_CMD_INTX_DISABLE);
+        if (d->hf->msi_cap)
+            pci_host_write(bdf, d->hf->msi_cap + 2u, 2,
+                           pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+        bool reset = flr(d->hf);
+        int r = iommu_detach(d->unit, bdf, pv->domain, __func__);
+        log_info("vm%u (%s): %02x:%02x.%x stopped: bus mastering off, %s, IOMMU entry %s",
+                 vm->index, vm->name, BDF_ARGS(bdf), reset ? "FLR done" : "no FLR (not offered)",
+                 r ? "NOT blocked (see above)" : "blocks its DMA");
+    }
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Putting a device behind a VM's I/O page tables, vendor-neutral: what
+ * hv/passthru.c asks of the IOMMU drivers (iommu/amd/amdvi.c,
+ * iommu/vtd/vtd.c), chosen by the unit's vendor here, once per call.
+ *
+ * Every command the drivers queue (AMD-Vi INVALIDATE_DEVTAB_ENTRY,
+ * INVALIDATE_IOMMU_PAGES, COMPLETION_WAIT; VT-d context-cache and IOTLB
+ * invalidations with a wait descriptor) is waited for with a bound, and a
+ * failure is logged with the command, the registers and the caller.
+ * Locking: one lock per unit inside the drivers (its queue, its tables).
+ */
+#ifndef KEEL_IOMMU_IOMMU_DOMAIN_H
+#define KEEL_IOMMU_IOMMU_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iommu/iommu_fault.h"
+#include "iommu/iopt.h"
+
+/* How unit walks I/O page tables: the entry format, the number of levels
+ * to build (3 or 4, from what the unit supports), and whether its walks
+ * snoop the CPU caches (else written tables must be flushed).  NULL when
+ * the unit has no usable queue (nothing can be attached to it). */
+const struct iopt_format *iommu_table_format(unsigned unit, unsigned *levels, bool *coherent);
+
+/* Writes back the cache lines of [p, p + len) (CLFLUSH, then MFENCE):
+ * for units whose table walks do not snoop. */
+void iommu_sync(const void *p, unsigned len);
+
+/* Device bdf of unit translates through the table at root (levels) as
+ * domain: its device-table or context entry written, the caches
+ * invalidated and waited for.  0, or -1 after logging why (caller named). */
+int iommu_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+                 const char *caller);
+/* The device's entry blocks everything again (AMD: V=1, TV=0 with no
+ * permission; VT-d: not present), caches invalidated.  0 or -1 (logged). */
+int iommu_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
+
+/* Whether unit remaps assigned devices' MSIs (AMD-Vi with 128-bit IRTEs:
+ * EFR.GASup; VT-d with ECAP.IR). */
+bool iommu_msi_remaps(unsigned unit);
+/* Points the device's MSI at host vector on the physical APIC dest through
+ * the unit's remapping table: 0 with the MSI address and data the device
+ * must be given; 1 when the unit does not remap (the caller programs a
+ * direct MSI); -1 after logging why. */
+int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data);
+
+/* Reads and consumes what the unit recorded since the last call (AMD-Vi
+ * event log, VT-d fault recording registers), calling fn for each record.
+ * Returns how many. */
+typedef void (*iommu_fault_fn)(void *ctx, unsigned unit, const struct iommu_fault *f);
+unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
+
+/* The vendor halves. */
+const struct iopt_format *amdvi_table_format(unsigned unit, unsigned *levels, bool *coherent);
+int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+                 const char *caller);
+int amdvi_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
+unsigned amdvi_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
+bool amdvi_msi_remaps(unsigned unit);
+int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data);
+bool vtd_msi_remaps(unsigned unit);
+int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                  uint64_t *addr, uint32_t *data);
+const struct iopt_format *vtd_table_format(unsigned unit, unsigned *levels, bool *coherent);
+int vtd_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, unsigned levels,
+               const char *caller);
+int vtd_detach(unsigned unit, uint16_t bdf, uint16_t domain, const char *caller);
+unsigned vtd_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
+
+#endif /* KEEL_IOMMU_IOMMU_DOMAIN_H */
