@@ -17,6 +17,7 @@
 #define BOOT_MAX_MMAP_BYTES (64u * 1024u)
 
 struct boot_state {
+    uint64_t entry_tsc;              /* the TSC when efi_main began */
     struct keel_config cfg;
     unsigned ncpus;
     uint32_t apic_id[KEEL_MAX_CPUS];       /* [0] is the boot CPU */

@@ -321,7 +321,8 @@ static void boot_calibrate_tsc(void)
     uefi_call_wrapper(BS->Stall, 1, 10000);
     uint64_t t1 = rdtsc();
     tsc_hz = (t1 - t0) * 100;
-    log_info("tsc: %lu MHz", (unsigned long)(tsc_hz / 1000000));
+    log_info("tsc: %lu MHz; TSC %lu at keel.efi's entry", (unsigned long)(tsc_hz / 1000000),
+             (unsigned long)boot.entry_tsc);
 }
 
 static int boot_prepare(EFI_HANDLE image)
@@ -365,6 +366,7 @@ static int boot_prepare(EFI_HANDLE image)
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
+    boot.entry_tsc = rdtsc(); /* for boot-time figures (tools/keel bench linux) */
     InitializeLib(image, systab);
     boot.conout_serial = efi_conout_is_serial();
     con_set_efi_writer(efi_con_write);

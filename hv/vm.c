@@ -54,6 +54,32 @@ void vcpu_kick(struct vcpu *v)
         lapic_host_send(v->pcpu->apic_id, ICR_DM_FIXED | ICR_LEVEL_ASSERT | HOST_VEC_KICK);
 }
 
+/* One or more lines "vmN (name): N exits: reason count, ..." (every vCPU,
+ * nonzero reasons), for operators and tools/keel bench linux. */
+static void vm_log_exit_totals(const struct vm *vm)
+{
+    uint64_t n[EXIT_REASON_COUNT] = { 0 }, all = 0;
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        for (unsigned r = 1; r < EXIT_REASON_COUNT; r++)
+            n[r] += __atomic_load_n(&vm->vcpus[i]->exit_count[r], __ATOMIC_RELAXED);
+    for (unsigned r = 1; r < EXIT_REASON_COUNT; r++)
+        all += n[r];
+    char line[200];
+    int off = snprintf(line, sizeof(line), "vm%u (%s): %lu exits:", vm->index, vm->name,
+                       (unsigned long)all);
+    for (unsigned r = 1; r < EXIT_REASON_COUNT; r++) {
+        if (!n[r])
+            continue;
+        if (off > (int)sizeof(line) - 40) {
+            log_info("%s", line);
+            off = snprintf(line, sizeof(line), "vm%u (%s): exits:", vm->index, vm->name);
+        }
+        off += snprintf(line + off, sizeof(line) - (size_t)off, " %s %lu",
+                        exit_reason_name((enum exit_reason)r), (unsigned long)n[r]);
+    }
+    log_info("%s", line);
+}
+
 void vm_end(struct vm *vm, int status, const char *fmt, ...)
 {
     uint32_t expect = VM_RUNNING;
@@ -72,6 +98,7 @@ void vm_end(struct vm *vm, int status, const char *fmt, ...)
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     log_info("vm%u (%s) %s", vm->index, vm->name, why);
+    vm_log_exit_totals(vm);
     for (unsigned i = 0; i < vm->nvcpus; i++)
         vcpu_kick(vm->vcpus[i]);
     passthru_vm_stop(vm); /* its devices quiet before anything else happens to its memory */
