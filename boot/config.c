@@ -27,6 +27,8 @@ enum key_id {
     K_CONSOLE,
     K_AVIC, K_X2APIC_NO_X2AVIC, K_AVIC_ERRATUM_1235, K_INHIBIT_TEST,
     K_INITRD,
+    K_ON_REBOOT,
+    K_ON_TRIPLE_FAULT,
     K_COUNT
 };
 
@@ -94,6 +96,12 @@ const struct config_key_doc config_keys[K_COUNT] = {
                          "none",
                          "test aid: these reasons also turn APIC acceleration off, as on AVIC, "
                          "so the inhibit machine runs on CPUs that would not need it" },
+    [K_ON_REBOOT] = { "on_reboot", true, false, "restart | stop", "restart",
+                      "the guest resets its machine (0xCF9, the FADT reset register, the 8042): "
+                      "restart the VM, or stop it with status 114" },
+    [K_ON_TRIPLE_FAULT] = { "on_triple_fault", true, false, "stop | reset", "stop",
+                            "a triple fault: stop the VM with a dump (status 112), or reset it "
+                            "as a PC's chipset does (then on_reboot decides)" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -587,6 +595,28 @@ static int set_pit_lost_ticks(struct parser *p)
     return 0;
 }
 
+static int set_on_reboot(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "restart"))
+        p->vm->on_reboot_stop = false;
+    else if (word_eq(p->val, p->vallen, "stop"))
+        p->vm->on_reboot_stop = true;
+    else
+        return bad_value(p, "restart or stop");
+    return 0;
+}
+
+static int set_on_triple_fault(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "stop"))
+        p->vm->triple_fault_reset = false;
+    else if (word_eq(p->val, p->vallen, "reset"))
+        p->vm->triple_fault_reset = true;
+    else
+        return bad_value(p, "stop or reset");
+    return 0;
+}
+
 typedef int (*setter_fn)(struct parser *p);
 
 static const setter_fn setters[K_COUNT] = {
@@ -616,6 +646,8 @@ static const setter_fn setters[K_COUNT] = {
     [K_X2APIC_NO_X2AVIC] = set_x2apic_no_x2avic,
     [K_AVIC_ERRATUM_1235] = set_avic_erratum,
     [K_INHIBIT_TEST] = set_inhibit_test,
+    [K_ON_REBOOT] = set_on_reboot,
+    [K_ON_TRIPLE_FAULT] = set_on_triple_fault,
 };
 
 /* ------------------------------------------------------------------ lines */

@@ -79,6 +79,8 @@ struct keel_vm_cfg {
     int8_t avic_erratum_1235;        /* workaround: -1 auto from the CPU family, 1 on, 0 off */
     bool x2apic_hybrid;              /* x2apic_no_x2avic = hybrid (default) or inhibit */
     uint32_t inhibit_test;           /* extra inhibit reasons honoured (APIC_INHIBIT_*), default 0 */
+    bool on_reboot_stop;             /* on_reboot = stop (default restart) */
+    bool triple_fault_reset;         /* on_triple_fault = reset (default stop) */
 };
 
 struct keel_config {

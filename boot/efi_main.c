@@ -260,6 +260,8 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.madt_x2apic = c->madt_x2apic;
     s->platform.rtc_epoch = boot.rtc_epoch;
     s->platform.rtc_tsc = boot.rtc_tsc;
+    s->on_reboot_stop = c->on_reboot_stop;
+    s->triple_fault_reset = c->triple_fault_reset;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);

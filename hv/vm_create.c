@@ -11,6 +11,7 @@
 #include "hv/multiboot.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/trace.h"
 
 static uint64_t npt_alloc_table(void *ctx)
 {
@@ -108,7 +109,8 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     if (!v)
         return -1;
     v->fpu = mem_try_alloc(1, 1, 0);
-    if (!v->fpu)
+    v->trace = mem_try_alloc(VCPU_TRACE_PAGES, 1, 0);
+    if (!v->fpu || !v->trace)
         return -1;
     v->vm = vm;
     v->index = i;
@@ -140,6 +142,9 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->mem_hpa = s->mem_hpa;
     vm->asid = s->index + 1; /* ASID 0 is the host's */
     vm->nvcpus = s->ncpus;
+    vm->spec = s; /* boot.vm[]: kept, with the images read at boot, for restarts */
+    vm->on_reboot_stop = s->on_reboot_stop;
+    vm->triple_fault_reset = s->triple_fault_reset;
     /* The APIC's options and inhibit machine first: the vendor's vm_init
      * reads them (svm: keel.cfg avic). */
     if (vm_map_memory(vm) || vapic_vm_init(vm, &s->apic) || vops->vm_init(vm)
@@ -156,4 +161,9 @@ int vm_create(const struct vm_spec *s, struct vm **out)
         return -1;
     *out = vm;
     return 0;
+}
+
+int vm_reload_guest(struct vm *vm)
+{
+    return vm_load_guest(vm, vm->spec);
 }

@@ -57,6 +57,7 @@ struct fake_hv {
     unsigned dev_reads, dev_writes, dev_wsize;
     /* VM-level outcomes */
     unsigned stops, io_calls, hc_calls;
+    unsigned restarts, restart_cause; /* vm_request_restart */
     char stop_why[160];
 };
 
