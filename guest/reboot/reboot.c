@@ -195,10 +195,10 @@ int main(void)
     ap_checks();
     if (boot <= npaths) {
         do_reset(paths[boot - 1]);
-        rt_hypercall(KEEL_HC_TEST_RESULT, passed, failed);
+        rt_hypercall(KEEL_HC_TEST_RESULT, passed, failed, 0);
         return 1;
     }
     printf("reboot: every reset came back (%u boots)\n", boot);
-    rt_hypercall(KEEL_HC_TEST_RESULT, passed, failed);
+    rt_hypercall(KEEL_HC_TEST_RESULT, passed, failed, 0);
     return failed ? 1 : 0;
 }

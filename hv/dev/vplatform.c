@@ -430,7 +430,10 @@ static int vplatform_acpi(struct vplatform *p)
         .pci_host = true,
         .reset_port = RST_CNT_PORT,
         .reset_value = RST_CNT_SYS_RST | RST_CNT_RST_CPU,
-        .have_8042 = true,
+        /* The 8042 answers at 60h/64h (reset line, sane idle status), but
+         * with no keyboard or mouse behind it the FADT does not announce
+         * it: Linux then skips probing devices that would only time out. */
+        .have_8042 = false,
     };
     uint64_t rsdp;
     int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
