@@ -147,7 +147,8 @@ if [[ $how == twovms ]]; then
     # vm1 restarts (its guest boots again, its ticks from 1); vm0 runs on
     from=$(lines)
     cmd 'vm restart 1' '^vm restart: vm1 \(vm1\) restarting$'
-    wait_for "${KEEL}vm1 \\(vm1\\) restart 1: from the shell" "$from" || finish
+    # (Keel's line may follow the prompt on the same line: no anchor)
+    wait_for 'keel: vm1 \(vm1\) restart 1: from the shell' "$from" || finish
     cmd vms '^vm1 \(vm1\): guest [^ ]*echo\.elf, running, 1 vCPU,'
     shell_end=$(lines)
     # vm0 is told to quit; vm1 is still running when the shell powers off
