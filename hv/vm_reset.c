@@ -36,6 +36,7 @@ static bool restart_claim(struct vm *vm, enum vm_restart_cause cause, uint32_t v
                                                      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return false; /* ended, or a restart is already under way */
     vm->restart_value = value;
+    log_debug("vm%u: restart requested (%s)", vm->index, vm_restart_cause_name(cause));
     for (unsigned i = 0; i < vm->nvcpus; i++)
         vcpu_kick(vm->vcpus[i]); /* out of the guest, or out of a HLT wait */
     return true;
@@ -121,7 +122,9 @@ void vm_restart_rendezvous(struct vcpu *v)
     if (!wait_for(vm, &vm->restart_arrived, vm->nvcpus, false))
         return;
     /* Every vCPU of the VM is out of the guest and here. */
+    log_debug("vm%u vCPU %u: parked for the restart", vm->index, v->index);
     vcpu_power_reset(v);
+    log_debug("vm%u vCPU %u: reset", vm->index, v->index);
     if (v->index == 0) {
         vm_platform_restart(vm); /* vCPU 0's entry state and RUNNABLE */
         __atomic_store_n(&vm->restart_platform_done, 1, __ATOMIC_RELEASE);
