@@ -12,6 +12,8 @@
 #include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/host/hosttimer.h"
+#include "hv/host/time.h"
+#include "hv/x86.h"
 #include "hv/vendor.h"
 #include "hv/vm_create.h"
 
@@ -59,15 +61,26 @@ bool vm_restart_from_shell(struct vm *vm)
 
 /* Spin until *@word reaches @want (or differs from it, @differ), or the
  * VM ends; false in the latter case.  The waits are short: every vCPU is
- * kicked, and the longest step is clearing guest RAM. */
-static bool wait_for(struct vm *vm, volatile uint32_t *word, uint32_t want, bool differ)
+ * kicked, and the longest step is clearing guest RAM.  @by (the waiting
+ * vCPU) kicks the others again every millisecond while they have not
+ * arrived: one kick is all a vCPU spinning in the guest without exits gets,
+ * and it must not be lost. */
+static bool wait_for(struct vm *vm, volatile uint32_t *word, uint32_t want, bool differ,
+                     const struct vcpu *by)
 {
+    uint64_t next = rdtsc() + tsc_hz / 1000;
     for (;;) {
         uint32_t cur = __atomic_load_n(word, __ATOMIC_ACQUIRE);
         if (differ ? cur != want : cur == want)
             return true;
         if (vm_ended(vm))
             return false;
+        if (by && rdtsc() >= next) {
+            for (unsigned i = 0; i < vm->nvcpus; i++)
+                if (vm->vcpus[i] != by)
+                    vcpu_kick(vm->vcpus[i]);
+            next = rdtsc() + tsc_hz / 1000;
+        }
         __asm__ volatile("pause" ::: "memory");
     }
 }
@@ -119,7 +132,7 @@ void vm_restart_rendezvous(struct vcpu *v)
     uint32_t gen = __atomic_load_n(&vm->restart_gen, __ATOMIC_ACQUIRE);
     host_timer_arm(0);
     __atomic_add_fetch(&vm->restart_arrived, 1, __ATOMIC_ACQ_REL);
-    if (!wait_for(vm, &vm->restart_arrived, vm->nvcpus, false))
+    if (!wait_for(vm, &vm->restart_arrived, vm->nvcpus, false, v))
         return;
     /* Every vCPU of the VM is out of the guest and here. */
     log_debug("vm%u vCPU %u: parked for the restart", vm->index, v->index);
@@ -128,7 +141,7 @@ void vm_restart_rendezvous(struct vcpu *v)
     if (v->index == 0) {
         vm_platform_restart(vm); /* vCPU 0's entry state and RUNNABLE */
         __atomic_store_n(&vm->restart_platform_done, 1, __ATOMIC_RELEASE);
-    } else if (!wait_for(vm, &vm->restart_platform_done, 1, false)) {
+    } else if (!wait_for(vm, &vm->restart_platform_done, 1, false, NULL)) {
         return;
     }
     if (__atomic_add_fetch(&vm->restart_departed, 1, __ATOMIC_ACQ_REL) == vm->nvcpus) {
@@ -138,5 +151,5 @@ void vm_restart_rendezvous(struct vcpu *v)
         __atomic_add_fetch(&vm->restart_gen, 1, __ATOMIC_ACQ_REL);
         return;
     }
-    wait_for(vm, &vm->restart_gen, gen, true);
+    wait_for(vm, &vm->restart_gen, gen, true, NULL);
 }
