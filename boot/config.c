@@ -29,6 +29,9 @@ enum key_id {
     K_INITRD,
     K_APIC_MODE,
     K_PCI, K_ON_DMA_FAULT,
+
+    K_ON_REBOOT,
+    K_ON_TRIPLE_FAULT,
     K_COUNT
 };
 
@@ -104,6 +107,13 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_ON_DMA_FAULT] = { "on_dma_fault", true, false, "stop | continue", "stop",
                          "a DMA the IOMMU blocked for an assigned device: stop the VM, or report "
                          "it and go on" },
+
+    [K_ON_REBOOT] = { "on_reboot", true, false, "restart | stop", "restart",
+                      "the guest resets its machine (0xCF9, the FADT reset register, the 8042): "
+                      "restart the VM, or stop it with status 114" },
+    [K_ON_TRIPLE_FAULT] = { "on_triple_fault", true, false, "stop | reset", "stop",
+                            "a triple fault: stop the VM with a dump (status 112), or reset it "
+                            "as a PC's chipset does (then on_reboot decides)" },
 };
 const size_t config_nkeys = K_COUNT;
 
@@ -692,6 +702,28 @@ static int set_on_dma_fault(struct parser *p)
     return 0;
 }
 
+static int set_on_reboot(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "restart"))
+        p->vm->on_reboot_stop = false;
+    else if (word_eq(p->val, p->vallen, "stop"))
+        p->vm->on_reboot_stop = true;
+    else
+        return bad_value(p, "restart or stop");
+    return 0;
+}
+
+static int set_on_triple_fault(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "stop"))
+        p->vm->triple_fault_reset = false;
+    else if (word_eq(p->val, p->vallen, "reset"))
+        p->vm->triple_fault_reset = true;
+    else
+        return bad_value(p, "stop or reset");
+    return 0;
+}
+
 typedef int (*setter_fn)(struct parser *p);
 
 static const setter_fn setters[K_COUNT] = {
@@ -724,6 +756,9 @@ static const setter_fn setters[K_COUNT] = {
     [K_INHIBIT_TEST] = set_inhibit_test,
     [K_PCI] = set_pci,
     [K_ON_DMA_FAULT] = set_on_dma_fault,
+
+    [K_ON_REBOOT] = set_on_reboot,
+    [K_ON_TRIPLE_FAULT] = set_on_triple_fault,
 };
 
 /* ------------------------------------------------------------------ lines */

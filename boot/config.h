@@ -88,6 +88,9 @@ struct keel_vm_cfg {
     uint16_t pci[KEEL_MAX_PCI];
     unsigned pci_line[KEEL_MAX_PCI];
     bool dma_fault_continue;         /* on_dma_fault = continue (default stop) */
+
+    bool on_reboot_stop;             /* on_reboot = stop (default restart) */
+    bool triple_fault_reset;         /* on_triple_fault = reset (default stop) */
 };
 
 struct keel_config {

@@ -266,6 +266,9 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     for (unsigned k = 0; k < c->npci && k < sizeof(s->pci.pci) / sizeof(s->pci.pci[0]); k++)
         s->pci.pci[k] = c->pci[k];
     s->pci.dma_fault_continue = c->dma_fault_continue;
+
+    s->on_reboot_stop = c->on_reboot_stop;
+    s->triple_fault_reset = c->triple_fault_reset;
     if (c->builtin) {
         s->image = keel_builtin_guest;
         s->image_len = (size_t)(keel_builtin_guest_end - keel_builtin_guest);

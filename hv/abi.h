@@ -74,5 +74,6 @@ enum keel_hypercall {
 /* Exit statuses Keel itself gives a VM (a guest's own are 0..127). */
 #define KEEL_STATUS_GUEST_FAULT 112 /* triple fault, unhandled exit, ... */
 #define KEEL_STATUS_BOOT_FAILURE 113 /* Keel could not start the VM */
+#define KEEL_STATUS_REBOOT      114 /* the guest reset its machine; keel.cfg on_reboot = stop */
 
 #endif /* KEEL_HV_ABI_H */

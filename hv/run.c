@@ -17,6 +17,8 @@
 #include "hv/host/percpu.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/vm_reset.h"
+#include "hv/trace.h"
 #include "hv/x86.h"
 #include "hv/shell/conin.h"
 #include "hv/shell/snap.h"
@@ -195,12 +197,16 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
     uint8_t cr8 = vapic_get_cr8(v);
     if (vops->set_vtpr)
         vops->set_vtpr(v, cr8);
+    if (trace_enabled())
+        trace_entry_event(v);
     vops->vcpu_run(v, &e);
     e.tsc = rdtsc();
     if (vops->get_vtpr && vops->get_vtpr(v) != cr8)
         vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);
+    if (trace_enabled())
+        trace_exit(v, &e);
     return exit_dispatch(v, &e);
 }
 
@@ -221,7 +227,13 @@ void pcpu_run_loop(struct percpu *pc)
         pcpu_idle(pc);
     if (vops->vcpu_load && vops->vcpu_load(v))
         vm_stop_fault(v, "cannot load the vCPU's %s state on CPU %u", vops->name, pc->index);
-    for (;;)
+    for (;;) {
+        if (vm_restart_pending(v->vm)) {
+            vcpu_place(v, false);
+            vm_restart_rendezvous(v); /* hv/vm_reset.c: parked, reset, resumed */
+            vcpu_place(v, v->started);
+        }
         if (vm_ended(v->vm) || !vcpu_step(pc, v))
             vcpu_stopped(pc, v);
+    }
 }

@@ -74,6 +74,10 @@ struct vcpu_ops {
     /* An event is already queued for the next entry (an exception, or one
      * whose delivery an exit interrupted and that must be re-injected). */
     bool (*event_queued)(struct vcpu *v);
+    /* The event queued for the next entry, if any: its type (enum
+     * event_type's numbers, the vendor's own beyond them) and vector.  For
+     * the shell's trace (hv/trace.h); NULL: not traced. */
+    bool (*queued_event)(struct vcpu *v, uint8_t *type, uint8_t *vector);
     /* STI / MOV SS interrupt shadow in effect at the exit. */
     bool (*in_shadow)(struct vcpu *v);
     void (*clear_shadow)(struct vcpu *v);

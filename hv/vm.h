@@ -84,6 +84,8 @@ enum vcpu_state {
 };
 
 struct vm;
+struct vm_spec;
+struct vcpu_trace;
 struct vplatform;
 struct vapic_vm;
 
@@ -124,6 +126,7 @@ struct vcpu {
     uint64_t exit_count[EXIT_REASON_COUNT];
     struct exit_record last[VCPU_LAST_EXITS];
     unsigned last_next;
+    struct vcpu_trace *trace;     /* the shell's exit/injection ring (hv/trace.h) */
 };
 
 struct vm {
@@ -158,6 +161,18 @@ struct vm {
     uint64_t tests_passed, tests_failed;
     uint64_t openbus_logged[VM_OPENBUS_LOG_PAGES];
     unsigned openbus_nlogged;
+
+    /* Restart (hv/vm_reset.c): the image to load again, keel.cfg's
+     * choices, and the rendezvous of the vCPUs.  restart_cause is set by
+     * one compare-exchange (first request wins) and cleared by the last
+     * vCPU out of the rendezvous; the counters are atomics. */
+    const struct vm_spec *spec;
+    bool on_reboot_stop;          /* keel.cfg on_reboot = stop */
+    bool triple_fault_reset;      /* keel.cfg on_triple_fault = reset */
+    volatile uint32_t restart_cause; /* enum vm_restart_cause, 0 = none */
+    uint32_t restart_value;       /* the byte written (0xCF9, 8042) */
+    volatile uint32_t restart_arrived, restart_platform_done, restart_departed, restart_gen;
+    uint32_t restarts;            /* restarts done, for the log */
 };
 
 extern struct vm *vms[];

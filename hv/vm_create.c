@@ -13,6 +13,7 @@
 #include "hv/passthru.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/trace.h"
 
 static uint64_t npt_alloc_table(void *ctx)
 {
@@ -110,23 +111,30 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     if (!v)
         return -1;
     v->fpu = mem_try_alloc(1, 1, 0);
-    if (!v->fpu)
+    v->trace = mem_try_alloc(VCPU_TRACE_PAGES, 1, 0);
+    if (!v->fpu || !v->trace)
         return -1;
     v->vm = vm;
     v->index = i;
     v->pcpu = pc;
     v->state = VCPU_WAIT_START;
     fpu_init_state(v->fpu);
-    v->xcr0 = XCR0_X87;         /* XCR0 after RESET (SDM vol. 1, 13.3) */
-    /* Keel boots its guests without firmware, so it leaves the MTRRs as
-     * firmware would: enabled, default type WB (docs/msrs.md). */
-    v->msrs.mtrr_def_type = MTRR_DEF_E | 6;
+    vcpu_firmware_defaults(v);
     pc->fpu_guest_saved = true; /* load the reset state at the first entry */
     vm->vcpus[i] = v;
     if (vops->vcpu_init(v) || vapic_create(v))
         return -1;
     pc->vcpu = v;
     return 0;
+}
+
+void vcpu_firmware_defaults(struct vcpu *v)
+{
+    v->xcr0 = XCR0_X87;         /* XCR0 after RESET (SDM vol. 1, 13.3) */
+    /* Keel boots its guests without firmware, so it leaves the MTRRs as
+     * firmware would: enabled, default type WB (docs/msrs.md). */
+    memset(&v->msrs, 0, sizeof(v->msrs));
+    v->msrs.mtrr_def_type = MTRR_DEF_E | 6;
 }
 
 int vm_create(const struct vm_spec *s, struct vm **out)
@@ -146,6 +154,9 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->mem_hpa = s->mem_hpa;
     vm->asid = s->index + 1; /* ASID 0 is the host's */
     vm->nvcpus = s->ncpus;
+    vm->spec = s; /* boot.vm[]: kept, with the images read at boot, for restarts */
+    vm->on_reboot_stop = s->on_reboot_stop;
+    vm->triple_fault_reset = s->triple_fault_reset;
     /* The APIC's options and inhibit machine first: the vendor's vm_init
      * reads them (svm: keel.cfg avic). */
     if (vm_map_memory(vm) || vapic_vm_init(vm, &s->apic) || vops->vm_init(vm)
@@ -162,4 +173,9 @@ int vm_create(const struct vm_spec *s, struct vm **out)
         return -1;
     *out = vm;
     return 0;
+}
+
+int vm_reload_guest(struct vm *vm)
+{
+    return vm_load_guest(vm, vm->spec);
 }

@@ -32,10 +32,22 @@ struct vm_spec {
     struct vapic_vm_opts apic;      /* x2APIC, TSC deadline, ID policy */
     struct vplatform_opts platform; /* test ports, PIT policy, MADT form */
     struct passthru_cfg pci;        /* assigned host PCI functions (hv/passthru.h) */
+
+    bool on_reboot_stop;     /* keel.cfg on_reboot = stop (else restart) */
+    bool triple_fault_reset; /* keel.cfg on_triple_fault = reset (else stop) */
 };
 
 /* Creates the VM, maps its memory, loads the guest and binds its vCPUs to
  * their physical CPUs.  0, or -1 after saying why. */
 int vm_create(const struct vm_spec *s, struct vm **out);
+
+/* A restart (hv/vm_reset.c): the guest image loaded again into the VM's
+ * (cleared) RAM from the copy read at boot, vCPU 0 at its entry.  On vCPU
+ * 0's CPU with the VM's vCPUs parked.  0, or -1 after saying why. */
+int vm_reload_guest(struct vm *vm);
+
+/* The state Keel gives a vCPU where firmware would have set it, at
+ * creation and after a restart: XCR0, the MSRs Keel keeps (MTRRs). */
+void vcpu_firmware_defaults(struct vcpu *v);
 
 #endif /* KEEL_HV_VM_CREATE_H */

@@ -211,6 +211,14 @@ static bool svm_event_queued(struct vcpu *v)
     return (svm_of(v)->vmcb->ctl.event_inj & SVM_EVTINJ_VALID) != 0;
 }
 
+static bool svm_queued_event(struct vcpu *v, uint8_t *type, uint8_t *vector)
+{
+    uint64_t ev = svm_of(v)->vmcb->ctl.event_inj;
+    *type = (uint8_t)((ev >> SVM_EVTINJ_TYPE_SHIFT) & SVM_EVTINJ_TYPE_BITS); /* APM 15.20 */
+    *vector = (uint8_t)(ev & SVM_EVTINJ_VECTOR_MASK);
+    return (ev & SVM_EVTINJ_VALID) != 0;
+}
+
 static bool svm_in_shadow(struct vcpu *v)
 {
     return (svm_of(v)->vmcb->ctl.int_state & SVM_INT_STATE_SHADOW) != 0;
@@ -450,6 +458,7 @@ const struct vcpu_ops svm_ops = {
     .get_cr = svm_get_cr,
     .set_cr = svm_set_cr,
     .event_queued = svm_event_queued,
+    .queued_event = svm_queued_event,
     .in_shadow = svm_in_shadow,
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,

@@ -323,6 +323,14 @@ static bool vmx_event_queued(struct vcpu *v)
     return (vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID) != 0;
 }
 
+static bool vmx_queued_event(struct vcpu *v, uint8_t *type, uint8_t *vector)
+{
+    uint32_t info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+    *type = (uint8_t)VMX_INTR_INFO_TYPE(info);
+    *vector = (uint8_t)(info & VMX_INTR_INFO_VECTOR_MASK);
+    return (info & VMX_INTR_INFO_VALID) != 0;
+}
+
 static bool vmx_in_shadow(struct vcpu *v)
 {
     return (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
@@ -467,6 +475,7 @@ const struct vcpu_ops vmx_ops = {
     .vcpu_run = vmx_vcpu_run,
     .inject_event = vmx_inject_event,
     .event_queued = vmx_event_queued,
+    .queued_event = vmx_queued_event,
     .in_shadow = vmx_in_shadow,
     .clear_shadow = vmx_clear_shadow,
     .set_intr_window = vmx_set_intr_window,

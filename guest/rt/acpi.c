@@ -83,7 +83,7 @@ static const struct acpi_header *acpi_table(uint64_t addr, const char *sig)
     return h;
 }
 
-static const struct acpi_header *find_madt(void)
+static const struct acpi_header *find_table(const char *sig)
 {
     uintptr_t bda = BDA_EBDA_SEGMENT;
     /* Hide the constant address from GCC, which assumes nothing lives in
@@ -107,11 +107,16 @@ static const struct acpi_header *find_madt(void)
     for (size_t off = 0; off + width <= root->length - sizeof(*root); off += width) {
         uint64_t addr = 0;
         memcpy(&addr, entries + off, width);
-        const struct acpi_header *t = acpi_table(addr, "APIC");
+        const struct acpi_header *t = acpi_table(addr, sig);
         if (t)
             return t;
     }
     return NULL;
+}
+
+const void *rt_acpi_table(const char *sig)
+{
+    return find_table(sig);
 }
 
 static void madt_add_cpu(uint32_t apic_id, uint32_t flags)
@@ -166,7 +171,7 @@ const struct rt_madt *rt_madt(void)
         return &rt_madt_info;
     for (unsigned i = 0; i < 16; i++)
         rt_madt_info.isa_gsi[i] = i;   /* identity unless overridden */
-    const struct acpi_header *madt = find_madt();
+    const struct acpi_header *madt = find_table("APIC");
     if (madt) {
         rt_madt_info.found = true;
         madt_parse(madt);

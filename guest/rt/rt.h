@@ -186,6 +186,10 @@ struct rt_madt {
     uint16_t isa_flags[16];             /* MPS INTI flags of overrides */
 };
 const struct rt_madt *rt_madt(void);
+/* An ACPI table listed in the RSDT/XSDT (found through the RSDP as the MADT
+ * is) whose signature and checksum are good, or NULL: its header starts
+ * with the 4-byte signature and the 32-bit length. */
+const void *rt_acpi_table(const char *sig);
 
 /* ----------------------------------------------------------------- faults */
 

@@ -258,6 +258,16 @@ static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t
                                   (p->have_rtc ? 0 : ACPI_BOOT_NO_CMOS_RTC));
     f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
               ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC;
+    if (p->have_8042)
+        f.iapc_boot_arch |= ACPI_BOOT_8042;
+    if (p->reset_port) {
+        /* ACPI 6.5 5.2.9 table 5.9: RESET_REG must be system I/O, memory
+         * or PCI configuration space with a bit width of 8, offset 0. */
+        f.reset_reg = gas_io(p->reset_port, 1);
+        f.reset_reg.access_size = ACPI_GAS_ACCESS_BYTE;
+        f.reset_value = p->reset_value;
+        f.flags |= ACPI_FADT_RESET_REG_SUP;
+    }
     if (p->pm_base)
         fadt_pm_blocks(&f, p->pm_base);
     f.minor_version = FADT_MINOR;

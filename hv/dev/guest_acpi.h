@@ -18,9 +18,11 @@
  *  - FADT (rev. 6.5): not hardware-reduced (a HW-reduced x86 guest drops the
  *    PIT and 8259s Keel emulates); no SMI command port (always in ACPI mode);
  *    with pm_base, the PM1a event and control blocks and the PM timer
- *    (hv/dev/acpi_pm.h), else none; no GPE blocks, no reset register;
+ *    (hv/dev/acpi_pm.h), else none; no GPE blocks; with reset_port, RESET_REG
+ *    (system I/O, 8 bits, byte access) and RESET_VALUE with the flag
+ *    RESET_REG_SUP, as chipsets point it at RST_CNT 0xCF9 with 06h;
  *    SCI_INT 9; flags WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), FIX_RTC;
- *    IAPC_BOOT_ARCH: LEGACY_DEVICES (COM1 is an ISA device), no 8042, VGA not
+ *    IAPC_BOOT_ARCH: LEGACY_DEVICES (COM1 is an ISA device), 8042 if have_8042, VGA not
  *    present, and "CMOS RTC not present" unless have_rtc (then CENTURY = 0x32).  DSDT and X_DSDT
  *    (and FIRMWARE_CTRL and X_FIRMWARE_CTRL) hold the same address.
  *  - FACS: required on non-HW-reduced platforms; 64 bytes, 64-byte aligned.
@@ -60,6 +62,9 @@ struct guest_acpi_params {
     uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
                              * port, with \_S5 in the DSDT; 0: none */
     bool pci_host;          /* a PCI host bridge (hv/dev/pci.h): \_SB.PCI0 in the DSDT */
+    uint16_t reset_port;    /* FADT RESET_REG: this I/O port (byte), 0: no reset register */
+    uint8_t reset_value;    /* ... and RESET_VALUE */
+    bool have_8042;         /* an 8042 at 60h/64h: IAPC_BOOT_ARCH 8042 */
 };
 
 /* ---- Table layouts (ACPI 6.5 chapter 5.2), little-endian, packed. ---- */
@@ -157,6 +162,7 @@ struct acpi_fadt {                  /* 5.2.9, table 5.9 */
 
 /* FADT flags (table 5.10). */
 #define ACPI_GAS_SYSTEM_IO          1
+#define ACPI_GAS_ACCESS_BYTE        1   /* generic address access size (5.2.3.2) */
 
 #define ACPI_FADT_WBINVD            (1u << 0)
 #define ACPI_FADT_PROC_C1           (1u << 2)

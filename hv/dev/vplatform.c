@@ -13,6 +13,7 @@
 #include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vm.h"
+#include "hv/vm_reset.h"
 #include "hv/shell/conbuf.h"
 
 /* ISA IRQ to GSI: the MADT's interrupt source override IRQ0 -> GSI2, as on
@@ -337,7 +338,9 @@ static uint64_t pci_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned
 {
     struct vplatform *p = dev;
     spin_lock(&p->lock);
-    uint32_t val = pci_io_read(&p->pci, (uint16_t)port, size);
+    /* A byte at 0xCF9 is the chipset's RST_CNT, not PCI's (hv/dev/reset_ctl.h). */
+    uint32_t val = port == RST_CNT_PORT && size == 1 ? rst_cnt_read(&p->rst_cnt)
+                                                     : pci_io_read(&p->pci, (uint16_t)port, size);
     spin_unlock(&p->lock);
     return val;
 }
@@ -345,9 +348,38 @@ static uint64_t pci_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned
 static void pci_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
 {
     struct vplatform *p = dev;
+    enum reset_kind r = RESET_NONE;
     spin_lock(&p->lock);
-    pci_io_write(&p->pci, (uint16_t)port, size, (uint32_t)val);
+    if (port == RST_CNT_PORT && size == 1)
+        r = rst_cnt_write(&p->rst_cnt, (uint8_t)val);
+    else
+        pci_io_write(&p->pci, (uint16_t)port, size, (uint32_t)val);
     spin_unlock(&p->lock);
+    /* A soft reset (INIT# only) restarts the VM too: Keel has no firmware
+     * at the reset vector to bring the INITed boot CPU back. */
+    if (r != RESET_NONE)
+        vm_request_restart(v->vm, r == RESET_HARD ? VM_RESTART_CF9 : VM_RESTART_CF9_SOFT,
+                           (uint32_t)(val & 0xff));
+}
+
+/* The 8042 (hv/dev/reset_ctl.h): its reset line restarts the VM. */
+static uint64_t kbc_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint8_t val = kbc_read(&p->kbc, (uint16_t)port);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void kbc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    enum reset_kind r = kbc_write(&p->kbc, (uint16_t)port, (uint8_t)val);
+    spin_unlock(&p->lock);
+    if (r != RESET_NONE)
+        vm_request_restart(v->vm, VM_RESTART_KBC, (uint32_t)(val & 0xff));
 }
 
 /* The guest's time of day: the host's at boot plus the TSC time since. */
@@ -391,6 +423,9 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, RTC_INDEX_PORT, 2, rtc_port_read, rtc_port_write, p, "CMOS RTC");
     r |= iobus_add_port(b, KEEL_STATUS_PORT, 1, status_port_read, status_port_write, p,
                         "power-off status");
+
+    r |= iobus_add_port(b, KBC_DATA_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 data");
+    r |= iobus_add_port(b, KBC_CMD_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 command");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
@@ -413,6 +448,12 @@ static int vplatform_acpi(struct vplatform *p)
         .have_rtc = true,
         .pm_base = VPLAT_ACPI_PM_PORT,
         .pci_host = true,
+        .reset_port = RST_CNT_PORT,
+        .reset_value = RST_CNT_SYS_RST | RST_CNT_RST_CPU,
+        /* The 8042 answers at 60h/64h (reset line, sane idle status), but
+         * with no keyboard or mouse behind it the FADT does not announce
+         * it: Linux then skips probing devices that would only time out. */
+        .have_8042 = false,
     };
     uint64_t rsdp;
     int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
@@ -442,6 +483,8 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     acpi_pm_init(&p->acpi_pm);
     pci_init(&p->pci);
     rtc_init(&p->rtc);
+    rst_cnt_init(&p->rst_cnt);
+    kbc_init(&p->kbc);
     if (vplatform_register(p)) {
         log_err("vm%u: cannot register the platform devices", vm->index);
         return -1;
@@ -450,4 +493,26 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
         return -1;
     vm->plat = p;
     return 0;
+}
+
+void vplatform_reset(struct vplatform *p)
+{
+    const struct vplatform_opts *o = &p->opts;
+    spin_lock(&p->lock);
+    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, &ioapic_ops, p);
+    pic_init(&p->pic, &pic_ops, p);
+    pit_init(&p->pit, o->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
+    uart_init(&p->uart, &uart_ops, p);
+    acpi_pm_init(&p->acpi_pm);
+    pci_init(&p->pci);
+    rst_cnt_init(&p->rst_cnt);
+    kbc_init(&p->kbc);
+    p->off_status = 0; /* KEEL_STATUS_PORT: each boot starts at 0 */
+    memset(p->gsi_level, 0, sizeof(p->gsi_level));
+    memset(p->level_vec, 0, sizeof(p->level_vec));
+    __atomic_add_fetch(&p->level_gen, 1, __ATOMIC_RELEASE); /* vCPUs re-read the (empty) set */
+    update_timer_deadline(p);
+    spin_unlock(&p->lock);
+    if (vplatform_acpi(p))
+        log_err("vm%u: restart: the ACPI tables were not rewritten", p->vm->index);
 }

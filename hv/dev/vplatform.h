@@ -34,6 +34,7 @@
 #include "hv/dev/acpi_pm.h"
 #include "hv/dev/pci.h"
 #include "hv/dev/rtc.h"
+#include "hv/dev/reset_ctl.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -74,7 +75,9 @@ struct vplatform {
     struct uart uart;                 /* COM1, the guest's console */
     struct acpi_pm acpi_pm;           /* PM1a blocks, PM timer: poweroff ends the VM */
     struct pci_host pci;              /* configuration mechanism #1, a host bridge */
-    struct rtc rtc;                   /* CMOS RTC, time from opts.rtc_epoch */
+    struct rtc rtc;                   /* CMOS RTC, time from opts.rtc_epoch; survives restarts */
+    struct rst_cnt rst_cnt;           /* reset control register at 0xCF9 */
+    struct kbc kbc;                   /* 8042: its reset line, a sane idle status */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */
@@ -94,6 +97,12 @@ struct vplatform {
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the
  * guest's ACPI tables.  0, or -1 after saying why. */
 int vplatform_create(struct vm *vm, const struct vplatform_opts *opts);
+
+/* Every model back to its power-on state (the CMOS RTC keeps its time and
+ * RAM, as a battery-backed one does) and the ACPI tables written again
+ * into guest RAM: part of a VM restart (hv/vm_reset.c), with every vCPU
+ * of the VM parked. */
+void vplatform_reset(struct vplatform *p);
 
 /* An interrupt line as a device drives it.  Lines 0..15 are ISA IRQs: to
  * the 8259 pair and, through the PC's interrupt source override IRQ0 ->

@@ -14,6 +14,7 @@
 #include "hv/emul/vcpuid.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/vm_reset.h"
 #include "hv/x86.h"
 #include "hv/emul/x86_decode.h"
 
@@ -136,9 +137,16 @@ static int handle_physical_event(struct vcpu *v, const struct exit_record *e)
     return 0;
 }
 
+/* A triple fault: the CPU enters shutdown, which a PC's chipset turns into
+ * a reset (SDM 6.15 "#DF"; APM 15.13 "Shutdown").  Keel stops the VM with a
+ * dump by default; keel.cfg on_triple_fault = reset makes it a reset like
+ * the chipset's (hv/vm_reset.c, then on_reboot decides). */
 static int handle_shutdown(struct vcpu *v, const struct exit_record *e)
 {
-    return vm_stop_fault(v, "triple fault");
+    if (!v->vm->triple_fault_reset)
+        return vm_stop_fault(v, "triple fault");
+    vm_request_restart(v->vm, VM_RESTART_TRIPLE, 0);
+    return 0;
 }
 
 static int handle_virt_insn(struct vcpu *v, const struct exit_record *e)

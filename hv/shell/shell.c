@@ -15,12 +15,13 @@
 #include "hv/shell/shell_parse.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "hv/vm_reset.h"
+#include "hv/dev/reset_ctl.h"
 #include "hv/x86.h"
 
-#define PCI_RESET_PORT 0xcf9  /* Reset Control Register: hard reset (06h) */
-#define PCI_RESET_HARD 0x06
-#define KBC_CMD_PORT   0x64   /* 8042 command: pulse the reset line (FEh) */
-#define KBC_RESET      0xfe
+/* The machine's own reset: a hard reset through RST_CNT (06h), else the
+ * 8042's reset line (hv/dev/reset_ctl.h names both). */
+#define PCI_RESET_HARD (RST_CNT_SYS_RST | RST_CNT_RST_CPU)
 
 static struct shell_line editor;
 
@@ -152,12 +153,26 @@ static void cmd_vm_stop(unsigned i)
     vm_end(vm, KEEL_STATUS_GUEST_FAULT, "stopped: from the shell");
 }
 
+/* The same restart as a guest's own reset (hv/vm_reset.c), whatever
+ * keel.cfg's on_reboot says; the VM's CPUs do it, the shell does not wait. */
+static void cmd_vm_restart(unsigned i)
+{
+    struct vm *vm = shell_vm(i, "vm restart");
+    if (!vm)
+        return;
+    if (!vm_restart_from_shell(vm)) {
+        sh_printf("vm restart: vm%u has already ended (status %d)", i, vm->status);
+        return;
+    }
+    sh_printf("vm restart: vm%u (%s) restarting", i, vm->name);
+}
+
 static void cmd_reboot(void)
 {
     sh_printf("rebooting");
     con_drain();
-    outb(PCI_RESET_PORT, PCI_RESET_HARD);
-    outb(KBC_CMD_PORT, KBC_RESET);
+    outb(RST_CNT_PORT, PCI_RESET_HARD);
+    outb(KBC_CMD_PORT, KBC_CMD_RESET);
     sh_printf("reboot: the machine did not reset (no 0xCF9 reset register nor 8042 reset line)");
 }
 
@@ -195,6 +210,8 @@ static void shell_run(const char *line)
         break;
     }
     case SHELL_CMD_VM_STOP: cmd_vm_stop(c.vm); break;
+    case SHELL_CMD_VM_RESTART: cmd_vm_restart(c.vm); break;
+    case SHELL_CMD_TRACE: shell_cmd_trace(c.trace, (unsigned)c.len); break;
     case SHELL_CMD_REBOOT: cmd_reboot(); break;
     case SHELL_CMD_POWEROFF: cmd_poweroff(); break;
     case SHELL_CMD_COUNT: break;

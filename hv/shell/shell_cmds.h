@@ -22,6 +22,8 @@ void shell_cmd_apic(unsigned vm, unsigned n);
 void shell_cmd_inhibits(void);
 void shell_cmd_iommu(void);
 void shell_cmd_stats(void);
+/* trace on|off|dump: @op enum shell_trace_op, @n 1..SHELL_TRACE_MAX (hv/shell/shell_trace.c). */
+void shell_cmd_trace(unsigned op, unsigned n);
 /* @len: 1..SHELL_MEM_MAX, checked by the parser. */
 void shell_cmd_mem(struct vm *vm, uint64_t gpa, uint64_t len);
 

@@ -24,9 +24,11 @@ static const struct shell_cmd_help help_table[SHELL_CMD_COUNT] = {
     [SHELL_CMD_INHIBITS] = { "inhibits", "APIC acceleration inhibit reasons per VM and each vCPU's decision" },
     [SHELL_CMD_IOMMU] = { "iommu", "the IOMMU units found at boot: base, scopes, features, queue" },
     [SHELL_CMD_STATS] = { "stats", "VM exits by reason since boot and since the last stats" },
+    [SHELL_CMD_TRACE] = { "trace on|off|dump [N]", "record exits and injections per vCPU; show the last N (1..256, default 16)" },
     [SHELL_CMD_LOG] = { "log error|warn|info|debug", "set the log level" },
     [SHELL_CMD_MEM] = { "mem VM GPA LEN", "hex dump of a VM's RAM (LEN 1..4096)" },
     [SHELL_CMD_VM_STOP] = { "vm stop VM", "stop a VM (status 112)" },
+    [SHELL_CMD_VM_RESTART] = { "vm restart VM", "reset a VM and boot its guest again" },
     [SHELL_CMD_REBOOT] = { "reboot", "reset the machine" },
     [SHELL_CMD_POWEROFF] = { "poweroff", "stop every VM and end as keel.cfg's on_exit says" },
 };
@@ -135,13 +137,15 @@ static const char *const cmd_names[SHELL_CMD_COUNT] = {
     [SHELL_CMD_VCPU] = "vcpu", [SHELL_CMD_APIC] = "apic", [SHELL_CMD_INHIBITS] = "inhibits",
     [SHELL_CMD_IOMMU] = "iommu",
     [SHELL_CMD_STATS] = "stats", [SHELL_CMD_LOG] = "log", [SHELL_CMD_MEM] = "mem",
+    [SHELL_CMD_TRACE] = "trace",
     [SHELL_CMD_VM_STOP] = "vm", [SHELL_CMD_REBOOT] = "reboot", [SHELL_CMD_POWEROFF] = "poweroff",
 };
 
 /* Arguments each command takes (after its name; "vm stop" counts stop). */
 static const unsigned cmd_nargs[SHELL_CMD_COUNT] = {
     [SHELL_CMD_VCPU] = 1, [SHELL_CMD_APIC] = 1, [SHELL_CMD_LOG] = 1,
-    [SHELL_CMD_MEM] = 3, [SHELL_CMD_VM_STOP] = 2,
+    [SHELL_CMD_MEM] = 3, [SHELL_CMD_VM_STOP] = 2, [SHELL_CMD_VM_RESTART] = 2,
+    [SHELL_CMD_TRACE] = 1, /* or 2: trace dump N */
 };
 
 static int fail(char *err, const char *fmt, const char *a)
@@ -176,6 +180,26 @@ static int parse_mem(const struct words *w, struct shell_cmd *c, char *err)
     return 0;
 }
 
+static int parse_trace(const struct words *w, struct shell_cmd *c, char *err)
+{
+    char a[SHELL_ERR_MAX / 2];
+    c->len = SHELL_TRACE_DEFAULT;
+    if (word_is(w, 1, "dump")) {
+        c->trace = SHELL_TRACE_DUMP;
+        if (w->n == 3 && (!shell_parse_u64(word(w, 2, a, sizeof(a)), &c->len) || c->len == 0
+                          || c->len > SHELL_TRACE_MAX))
+            return fail(err, "trace dump: '%s' is not a count from 1 to 256", a);
+        return 0;
+    }
+    if (w->n == 2 && word_is(w, 1, "on"))
+        c->trace = SHELL_TRACE_ON;
+    else if (w->n == 2 && word_is(w, 1, "off"))
+        c->trace = SHELL_TRACE_OFF;
+    else
+        return fail(err, "usage: %s", help_table[SHELL_CMD_TRACE].usage);
+    return 0;
+}
+
 static int parse_args(const struct words *w, struct shell_cmd *c, char *err)
 {
     char a[SHELL_ERR_MAX / 2];
@@ -190,11 +214,16 @@ static int parse_args(const struct words *w, struct shell_cmd *c, char *err)
     case SHELL_CMD_MEM:
         return parse_mem(w, c, err);
     case SHELL_CMD_VM_STOP:
-        if (!word_is(w, 1, "stop"))
-            return fail(err, "vm: the only subcommand is 'vm stop VM'%s", "");
+        if (word_is(w, 1, "restart"))
+            c->id = SHELL_CMD_VM_RESTART;
+        else if (!word_is(w, 1, "stop"))
+            return fail(err, "vm: the subcommands are 'vm stop VM' and 'vm restart VM'%s", "");
         if (!shell_parse_vm(word(w, 2, a, sizeof(a)), &c->vm))
-            return fail(err, "vm stop: '%s' is not a VM (N or vmN)", a);
+            return fail(err, c->id == SHELL_CMD_VM_STOP ? "vm stop: '%s' is not a VM (N or vmN)"
+                                                        : "vm restart: '%s' is not a VM (N or vmN)", a);
         return 0;
+    case SHELL_CMD_TRACE:
+        return parse_trace(w, c, err);
     default:
         return 0;
     }
@@ -210,11 +239,13 @@ int shell_parse(const char *line, struct shell_cmd *c, char *err)
     if (w.n == 0 && !w.too_many)
         return 0; /* SHELL_CMD_NONE */
     for (unsigned id = SHELL_CMD_HELP; id < SHELL_CMD_COUNT; id++) {
-        if (!word_is(&w, 0, cmd_names[id]))
+        if (!cmd_names[id] || !word_is(&w, 0, cmd_names[id]))
             continue;
         c->id = (enum shell_cmd_id)id;
-        if (w.too_many || w.n - 1 != cmd_nargs[id]) {
-            snprintf(err, SHELL_ERR_MAX, "usage: %s", help_table[id].usage);
+        bool trace_n = id == SHELL_CMD_TRACE && w.n == 3; /* trace dump N */
+        if (w.too_many || (w.n - 1 != cmd_nargs[id] && !trace_n)) {
+            unsigned u = id == SHELL_CMD_VM_STOP && word_is(&w, 1, "restart") ? SHELL_CMD_VM_RESTART : id;
+            snprintf(err, SHELL_ERR_MAX, "usage: %s", help_table[u].usage);
             return -1;
         }
         return parse_args(&w, c, err);

@@ -16,6 +16,10 @@
 
 #define SHELL_MEM_MAX 4096u   /* bytes one mem command may show */
 #define SHELL_ERR_MAX 120u
+#define SHELL_TRACE_MAX 256u  /* entries per vCPU one trace dump may show (hv/trace.h's ring) */
+#define SHELL_TRACE_DEFAULT 16u
+
+enum shell_trace_op { SHELL_TRACE_OFF = 0, SHELL_TRACE_ON, SHELL_TRACE_DUMP };
 
 enum shell_cmd_id {
     SHELL_CMD_NONE = 0,       /* an empty line */
@@ -27,9 +31,11 @@ enum shell_cmd_id {
     SHELL_CMD_INHIBITS,
     SHELL_CMD_IOMMU,
     SHELL_CMD_STATS,
+    SHELL_CMD_TRACE,
     SHELL_CMD_LOG,
     SHELL_CMD_MEM,
     SHELL_CMD_VM_STOP,
+    SHELL_CMD_VM_RESTART,     /* "vm restart VM": the name "vm" is VM_STOP's */
     SHELL_CMD_REBOOT,
     SHELL_CMD_POWEROFF,
     SHELL_CMD_COUNT
@@ -37,10 +43,12 @@ enum shell_cmd_id {
 
 struct shell_cmd {
     enum shell_cmd_id id;
-    unsigned vm;              /* VCPU, APIC, MEM, VM_STOP */
+    unsigned vm;              /* VCPU, APIC, MEM, VM_STOP, VM_RESTART */
     unsigned vcpu;            /* VCPU, APIC */
     unsigned level;           /* LOG: enum log_level_hv's values, 0..3 */
-    uint64_t gpa, len;        /* MEM: 1 <= len <= SHELL_MEM_MAX, gpa + len no wrap */
+    uint64_t gpa, len;        /* MEM: 1 <= len <= SHELL_MEM_MAX, gpa + len no wrap;
+                               * TRACE dump: 1 <= len <= SHELL_TRACE_MAX */
+    enum shell_trace_op trace;
 };
 
 struct shell_cmd_help {

@@ -120,6 +120,8 @@ static void emit_vm(const struct keel_vm_cfg *vm, unsigned i, size_t *kp)
     char reasons[128];
     apic_inhibit_describe(vm->inhibit_test, reasons, sizeof(reasons));
     EMIT("vm%u.inhibit_test = %s\n", i, reasons);
+    EMIT("vm%u.on_reboot = %s\nvm%u.on_triple_fault = %s\n", i,
+         vm->on_reboot_stop ? "stop" : "restart", i, vm->triple_fault_reset ? "reset" : "stop");
     *kp = k;
 }
 
@@ -157,6 +159,8 @@ static void check_same_vm(const struct keel_vm_cfg *a, const struct keel_vm_cfg 
                 a->x2apic_exact_ids == b->x2apic_exact_ids && a->apic_accel == b->apic_accel);
     FUZZ_ASSERT(a->avic == b->avic && a->avic_erratum_1235 == b->avic_erratum_1235 &&
                 a->x2apic_hybrid == b->x2apic_hybrid && a->inhibit_test == b->inhibit_test);
+    FUZZ_ASSERT(a->on_reboot_stop == b->on_reboot_stop &&
+                a->triple_fault_reset == b->triple_fault_reset);
 }
 
 static void check_round_trip(const struct keel_config *c, unsigned ncpus)

@@ -48,6 +48,8 @@ static void check_line(const char *line)
             FUZZ_ASSERT(c.len >= 1 && c.len <= SHELL_MEM_MAX && c.gpa + c.len > c.gpa);
         if (c.id == SHELL_CMD_LOG)
             FUZZ_ASSERT(c.level <= 3);
+        if (c.id == SHELL_CMD_TRACE && c.trace == SHELL_TRACE_DUMP)
+            FUZZ_ASSERT(c.len >= 1 && c.len <= SHELL_TRACE_MAX);
     } else {
         FUZZ_ASSERT(r == -1);
         FUZZ_ASSERT(err[0] && strlen(err) < SHELL_ERR_MAX && !strchr(err, '\n'));

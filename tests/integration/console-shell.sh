@@ -13,7 +13,8 @@
 #   - ends the guest by typing "quit" into its console (spare), or stops it
 #     from the shell while its output is held (shared): the held lines still
 #     come out, before Keel's end; with two VMs (twovms), the input moves
-#     vm0 -> vm1 -> the shell -> vm0, vm0 quits and `poweroff` stops vm1.
+#     vm0 -> vm1 -> the shell -> vm0, `vm restart 1` boots vm1 again while
+#     vm0 runs on, vm0 quits and `poweroff` stops vm1.
 #   console-shell.sh spare|shared: with a spare CPU (3 CPUs, vm0 on 2: the
 #   shell runs on cpu2) or without (2 CPUs: the shell runs in cpu0's run
 #   loop, between vm0.0's exits).
@@ -143,6 +144,12 @@ if [[ $how == twovms ]]; then
     cmd cpus '^  cpu1 +apic 1 +online +vm1\.0 ' '^  cpu2 .*idle, serial console and shell'
     cmd 'vcpu vm1.0' '^vm1\.0 on cpu1: (running|halted); state as of its last exit'
     cmd 'mem vm1 0x100000 16' '^000000100000: 02 b0 ad 1b '
+    # vm1 restarts (its guest boots again, its ticks from 1); vm0 runs on
+    from=$(lines)
+    cmd 'vm restart 1' '^vm restart: vm1 \(vm1\) restarting$'
+    # (Keel's line may follow the prompt on the same line: no anchor)
+    wait_for 'keel: vm1 \(vm1\) restart 1: from the shell' "$from" || finish
+    cmd vms '^vm1 \(vm1\): guest [^ ]*echo\.elf, running, 1 vCPU,'
     shell_end=$(lines)
     # vm0 is told to quit; vm1 is still running when the shell powers off
     from=$(lines)
@@ -164,7 +171,9 @@ if [[ $how == twovms ]]; then
     held=$(sed -n "$((shell_start + 1)),${shell_end}p" "$CON" | grep -c '^vm[01]| ')
     ((held == 0)) || fail "$held guest lines came out while the shell had the console"
     for vm in 0 1; do
-        mapfile -t ticks < <(grep -oE "^vm$vm\\| tick [0-9]+\$" "$CON" | grep -oE '[0-9]+$')
+        # vm1 restarted: its ticks count again from 1 after the restart
+        mapfile -t ticks < <(grep -oE "^vm$vm\\| tick [0-9]+\$" "$CON" | grep -oE '[0-9]+$' |
+                             awk -v vm=$vm 'vm == 1 && $1 == 1 { n = 0 } { t[n++] = $1 } END { for (i = 0; i < n; i++) print t[i] }')
         for ((i = 0; i < ${#ticks[@]}; i++)); do
             ((ticks[i] == i + 1)) || { fail "vm$vm: tick $((i + 1)) missing or out of order"; break; }
         done
@@ -174,6 +183,8 @@ if [[ $how == twovms ]]; then
     forbid_line 'vm0| echo: to vm1'
     expect_line 'keel: vm0 (vm0) exited with status 0'
     expect_line 'poweroff: stopping every VM'
+    (($(grep -c '^vm1| tick 1$' "$CON") == 2)) || fail "vm1 did not boot again after 'vm restart 1'"
+    forbid_match "${KEEL}vm0 \\(vm0\\) restart"
     expect_line 'keel: vm1 (vm1) stopped: poweroff from the shell'
     expect_end 112 # vm1's: the lowest-numbered VM whose status is not 0
     finish
@@ -227,7 +238,21 @@ cmd 'log info' '^log level: info$'
 cmd 'log loud' '^error: log: unknown level'
 cmd 'bogus thing' "^error: unknown command 'bogus'"
 cmd 'vm stop 7' '^vm stop: no vm7'
-cmd 'vm start 0' "^error: vm: the only subcommand is 'vm stop VM'"
+cmd 'vm start 0' "^error: vm: the subcommands are 'vm stop VM' and 'vm restart VM'"
+cmd 'vm restart 7' '^vm restart: no vm7'
+cmd 'vm restart' '^error: usage: vm restart VM$'
+cmd 'vm restart x' "^error: vm restart: 'x' is not a VM"
+# the exit trace: off until asked, then each vCPU's last exits and injections
+cmd 'trace dump' '^trace: never turned on'
+cmd 'trace on' '^trace: on \(256 entries per vCPU\)$'
+sleep 1
+cmd 'trace dump 4' '^trace: on, started [0-9]+ ms ago$' '^vm0\.0: last [1-4] entr(y|ies) \(oldest first' \
+    '^  +[0-9]+ us rip [0-9a-f]{16} (exit|inject) ' '^vm0\.1: last 0 entries'
+cmd 'trace off' '^trace: off '
+cmd 'trace dump 2' '^trace: off, started' '^vm0\.0: last 2 entries'
+cmd 'trace dump 300' "^error: trace dump: '300' is not a count from 1 to 256$"
+cmd 'trace maybe' '^error: usage: trace on\|off\|dump \[N\]$'
+cmd 'trace on 5' '^error: usage: trace on\|off\|dump \[N\]$'
 # line editing: backspace, Ctrl-U, then the history (Up twice: "vms")
 n_vms=$(grep -c '^vm0 (vm0): guest' "$CON")
 cmd 'vmx\x7fs' '^vm0 \(vm0\): guest'

@@ -1,10 +1,7 @@
 # hv/emul/: the exit path (dispatch, control registers, MSRs, MMIO, event
 # injection, XSETBV) over a fake vcpu_ops and APIC (tests/unit/fake_hv.c)
 # and a fake host FPU (tests/unit/fake_fpu.c).
-keel_host_test(NAME test_exit SOURCES hv/emul/exit.c hv/emul/emul_cr.c hv/emul/emul_msr.c
-               hv/emul/emul_mmio.c hv/emul/inject.c hv/emul/nmi.c hv/emul/x86_decode.c hv/emul/vcpuid.c
-               hv/emul/emul_xcr.c hv/emul/xsave.c hv/emul/vmsr.c tests/unit/fake_fpu.c
-               tests/unit/fake_hv.c tests/unit/test_exit.c)
+keel_host_test(NAME test_exit SOURCES ${KEEL_EXIT_PATH_SOURCES} tests/unit/test_exit.c)
 # svm/svm_exit.c and vmx/vmx_exit.c: both decoders against a fake VMCB and a
 # fake VMCS (vmcs_read_raw), into the neutral record.
 keel_host_test(NAME test_exit_decode SOURCES svm/svm_exit.c svm/avic.c svm/msrpm.c vmx/vmx_exit.c vmx/vmx_caps.c

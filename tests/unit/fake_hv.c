@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The fake world of tests/unit/fake_hv.h. */
 #include "fake_hv.h"
+#include "hv/vm_reset.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,6 +137,13 @@ int vm_stop_fault(struct vcpu *v, const char *fmt, ...)
 }
 
 bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
+
+/* hv/vm_reset.c: a request is only counted. */
+void vm_request_restart(struct vm *vm, enum vm_restart_cause cause, uint32_t value)
+{
+    fk.restarts++;
+    fk.restart_cause = (unsigned)cause;
+}
 
 void vcpu_inject_gp(struct vcpu *v) { vops->inject_event(v, EVENT_EXCEPTION, X86_GP, true, 0); }
 void vcpu_inject_ud(struct vcpu *v) { vops->inject_event(v, EVENT_EXCEPTION, X86_UD, false, 0); }

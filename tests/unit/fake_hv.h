@@ -57,6 +57,7 @@ struct fake_hv {
     unsigned dev_reads, dev_writes, dev_wsize;
     /* VM-level outcomes */
     unsigned stops, io_calls, hc_calls;
+    unsigned restarts, restart_cause; /* vm_request_restart */
     char stop_why[160];
     /* NMIs (hv/emul/nmi.c): intercepted exceptions, DR6/DR7, vNMI state,
      * the latch's held count as last told (vapic_set_nmi_held) */

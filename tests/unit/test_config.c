@@ -945,13 +945,13 @@ static void test_key_docs(void)
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
         "on", "irq-window,id-modified", "boot/initrd.img", "x2apic",
-        "00:03.0", "continue",
+        "00:03.0", "continue", "stop", "reset",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 29, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 31, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 29);
+    CHECK_EQ(config_nkeys, 31);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -970,6 +970,25 @@ static void test_key_docs(void)
 }
 
 /* --------------------------------------------------- virtual platform keys */
+
+static void test_reboot_keys(void)
+{
+    ncases++;
+    CHECK_EQ(parse(""), 0);
+    CHECK(!cfg.vm[0].on_reboot_stop && !cfg.vm[0].triple_fault_reset); /* restart; stop */
+    ncases++;
+    CHECK_EQ(parse("on_reboot = stop\non_triple_fault = reset\nvm1.cpus = 1\n"
+                   "vm1.guest = g\nvm1.on_reboot = Restart\n"), 0);
+    CHECK(cfg.vm[0].on_reboot_stop && cfg.vm[0].triple_fault_reset);
+    CHECK(!cfg.vm[1].on_reboot_stop && !cfg.vm[1].triple_fault_reset);
+    ncases++;
+    CHECK_EQ(parse("on_reboot = reset\n"), -1);
+    CHECK(strstr(err.msg, "keel.cfg:1: bad value 'reset' for 'on_reboot'") != NULL);
+    CHECK(strstr(err.msg, "restart or stop") != NULL);
+    ncases++;
+    CHECK_EQ(parse("\non_triple_fault = restart\n"), -1);
+    CHECK(strstr(err.msg, "keel.cfg:2: bad value 'restart' for 'on_triple_fault'") != NULL);
+}
 
 static void test_platform_keys(void)
 {
@@ -1011,6 +1030,7 @@ static void test_platform_keys(void)
 int main(void)
 {
     test_platform_keys();
+    test_reboot_keys();
     test_defaults();
     test_empty_file();
     test_comments_blank_lines();

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "fake_fpu.h"
 #include "fake_hv.h"
+#include "hv/vm_reset.h"
 #include "hv/emul/exit.h"
 #include "hv/emul/inject.h"
 #include "hv/vapic.h"
@@ -64,6 +65,18 @@ static void test_dispatch(void)
     e = rec(EXIT_SHUTDOWN, 0);
     CHECK(!exit_dispatch(v, &e));
     CHECK(strstr(fk.stop_why, "triple fault") != NULL);
+    CHECK_EQ(fk.restarts, 0);
+
+    /* keel.cfg on_triple_fault = reset: a reset request, the vCPU goes on
+     * to the restart rendezvous. */
+    v = fake_reset();
+    v->vm->triple_fault_reset = true;
+    e = rec(EXIT_SHUTDOWN, 0);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.stops, 0);
+    CHECK_EQ(fk.restarts, 1);
+    CHECK_EQ(fk.restart_cause, VM_RESTART_TRIPLE);
+    v->vm->triple_fault_reset = false;
 }
 
 static void test_dispatch_handlers(void)

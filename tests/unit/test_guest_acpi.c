@@ -401,6 +401,34 @@ static void test_have_rtc(void)
     CHECK_EQ(rd16(at(find(rsdp, "FACP")) + 109) & 0x20u, 0);
 }
 
+/* RESET_REG (ACPI 6.5 table 5.9, offset 116, a generic address) and
+ * RESET_VALUE (128), flagged by RESET_REG_SUP (flags bit 10). */
+static void test_reset_reg(void)
+{
+    struct guest_acpi_params p = params(1, false);
+    const uint8_t *f;
+    uint64_t rsdp;
+    int len;
+
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    CHECK_EQ(rd32(f + 112) & (1u << 10), 0); /* none unless asked */
+    CHECK_EQ(rd64(f + 116 + 4), 0);
+    p.reset_port = 0xcf9;
+    p.reset_value = 0x06;
+    p.have_8042 = true;
+    rsdp = build(&p, &len);
+    f = at(find(rsdp, "FACP"));
+    CHECK_EQ(rd32(f + 112) & (1u << 10), 1u << 10);
+    CHECK_EQ(f[116], 1);                     /* system I/O */
+    CHECK_EQ(f[117], 8);                     /* bit width */
+    CHECK_EQ(f[118], 0);                     /* bit offset */
+    CHECK_EQ(f[119], 1);                     /* byte access */
+    CHECK_EQ(rd64(f + 120), 0xcf9);
+    CHECK_EQ(f[128], 0x06);
+    CHECK_EQ(rd16(f + 109) & 0x2u, 0x2u);    /* 8042 */
+}
+
 static void test_no_pic(void)
 {
     struct guest_acpi_params p = params(2, false);
@@ -735,6 +763,7 @@ int main(void)
     RUN(test_pci_root_bridge);
     RUN(test_facs);
     RUN(test_have_rtc);
+    RUN(test_reset_reg);
     RUN(test_no_pic);
     RUN(test_ioapic_id);
     RUN(test_madt_entries_xapic);
