@@ -54,7 +54,7 @@ void vcpu_kick(struct vcpu *v)
         lapic_host_send(v->pcpu->apic_id, ICR_DM_FIXED | ICR_LEVEL_ASSERT | HOST_VEC_KICK);
 }
 
-/* One or more lines "vmN (name): N exits: reason count, ..." (every vCPU,
+/* One or more lines "vmN (name): N exits: reason=count ..." (every vCPU,
  * nonzero reasons), for operators and tools/keel bench linux. */
 static void vm_log_exit_totals(const struct vm *vm)
 {
@@ -74,7 +74,7 @@ static void vm_log_exit_totals(const struct vm *vm)
             log_info("%s", line);
             off = snprintf(line, sizeof(line), "vm%u (%s): exits:", vm->index, vm->name);
         }
-        off += snprintf(line + off, sizeof(line) - (size_t)off, " %s %lu",
+        off += snprintf(line + off, sizeof(line) - (size_t)off, " %s=%lu",
                         exit_reason_name((enum exit_reason)r), (unsigned long)n[r]);
     }
     log_info("%s", line);

@@ -205,6 +205,10 @@ bench_vmx_notes() {
 }
 
 bench_main() {
+    if [[ ${1:-} == linux ]]; then
+        bench_linux_main "${@:2}"
+        return
+    fi
     bench_parse "$@"
     if ((!B_NOBUILD)); then
         install_deps
