@@ -110,8 +110,8 @@ bench_linux_table() {
     for r in $(printf '%s\n' "${!boot[@]}" "${!idle[@]}" | sort -u); do
         n=${boot[$r]:-0} m=$(( ${idle[$r]:-0} - n ))
         ((m >= 0)) || m=0
-        bench_row "    $r" "$n" "$(awk -v n="$n" -v s="$boot_s" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')" \
-            "$m" "$(awk -v n="$m" -v s="${idle_s:-0}" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')"
+        bench_row "    $r" "$n" "$(awk -v n="$n" -v s="$boot_s" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')" \
+            "$m" "$(awk -v n="$m" -v s="${idle_s:-0}" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')"
     done
 }
 
