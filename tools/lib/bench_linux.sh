@@ -20,8 +20,9 @@ bench_linux_parse() {
         case $1 in
             --no-build) L_NOBUILD=1; shift ;;
             --idle|--timeout)
-                (($# >= 2)) && [[ $2 =~ ^[1-9][0-9]{0,4}$ ]] ||
+                if (($# < 2)) || [[ ! $2 =~ ^[1-9][0-9]{0,4}$ ]]; then
                     bench_usage_error "$1 wants a number of seconds (1 to 99999)"
+                fi
                 if [[ $1 == --idle ]]; then L_IDLE=$2; else L_TIMEOUT=$2; fi
                 shift 2 ;;
             -h|--help) usage; exit 0 ;;
