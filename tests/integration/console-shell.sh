@@ -22,6 +22,8 @@
 # or MAX_LINES lines without the awaited one), not on a clock.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=console_lib.sh
+source "$(dirname "$0")/console_lib.sh"
 how=${1:?usage: console-shell.sh spare|shared|twovms}
 require_guest echo
 if [[ $how == spare ]]; then
@@ -40,70 +42,9 @@ CFG
     layout=(--cpus 3 --cfg "$CFG" --file "$GUESTS/echo.elf")
 fi
 
-PIPE=$TEST_DIR/con
-CON=$TEST_DIR/console.log          # COM2 as read, CRs removed below
-STALL=${KEEL_TEST_CONSOLE_STALL:-60}
-MAX_LINES=3000
-mkfifo "$PIPE.in" "$PIPE.out" || { echo "FAIL: mkfifo"; exit 1; }
-: >"$CON"
-# QEMU opens both FIFOs read-write, so neither side blocks on the other.
-stdbuf -o0 tr -d '\r' <"$PIPE.out" >"$CON" &
-READER=$!
-
-( keel_run "${layout[@]}" --set console=com2 \
-      --qemu-arg -chardev --qemu-arg "pipe,id=con,path=$PIPE" \
-      --qemu-arg -serial --qemu-arg chardev:con --qemu-arg -pidfile --qemu-arg "$TEST_DIR/qemu.pid" \
-      --stall 0
-  echo "$STATUS" >"$TEST_DIR/status" ) &
-RUNNER=$!
-
-# On a failure: end the machine (QEMU's own pid file), then the launcher
-# returns by itself.  COM1 is silent once Keel runs (its console is COM2),
-# so the launcher's --stall is off: the waits below watch COM2 instead.
-# shellcheck disable=SC2317 # called through the EXIT trap
-stop_all() {
-    [[ -s $TEST_DIR/qemu.pid ]] && kill "$(<"$TEST_DIR/qemu.pid")" 2>/dev/null
-    wait "$RUNNER" 2>/dev/null
-    kill "$READER" 2>/dev/null
-}
-trap stop_all EXIT
-
-# lines: how many lines the console log has now.
-lines() { wc -l <"$CON"; }
-
-# wait_for REGEX [FROM]: a line after line FROM (default 0) matches REGEX.
-# Fails when the console is silent STALL seconds or MAX_LINES lines pass.
-wait_for() {
-    local re=$1 from=${2:-0} size last_size=-1 quiet=0
-    while :; do
-        if tail -n "+$((from + 1))" "$CON" | grep -qE -- "$re"; then
-            return 0
-        fi
-        if (($(lines) - from > MAX_LINES)); then
-            fail "no line matching '$re' in $MAX_LINES lines"
-            return 1
-        fi
-        size=$(stat -c %s "$CON")
-        if ((size == last_size)); then
-            quiet=$((quiet + 1))
-            if ((quiet >= STALL * 2)); then
-                fail "no line matching '$re': the console was silent ${STALL} s"
-                return 1
-            fi
-        else
-            quiet=0
-            last_size=$size
-        fi
-        kill -0 "$RUNNER" 2>/dev/null || {
-            tail -n "+$((from + 1))" "$CON" | grep -qE -- "$re" && return 0
-            fail "no line matching '$re': the machine stopped"
-            return 1
-        }
-        sleep 0.5
-    done
-}
-
-send() { printf '%b' "$1" >&"$W"; }
+# COM1 is silent once Keel runs (its console is COM2), so the launcher's
+# --stall is off: the waits watch COM2 instead (console_lib.sh).
+console_start "${layout[@]}"
 ESC3='\x01\x01\x01'
 
 # cmd LINE REGEX...: types LINE into the shell; each REGEX must match a line
@@ -123,7 +64,6 @@ cmd() {
 
 wait_for "${KEEL}took the machine" || finish
 wait_for 'vm0\| tick 3$' || finish
-exec {W}>"$PIPE.in"
 
 # With two VMs: the input goes vm0 -> vm1 -> the shell -> vm0, and each
 # line reaches the VM that had the input only.
@@ -163,11 +103,7 @@ if [[ $how == twovms ]]; then
     wait_for "${KEEL}console: input to the shell" "$from" || finish
     wait_for '^keel> ' "$from" || finish
     send 'poweroff\r'
-    wait "$RUNNER"
-    STATUS=$(cat "$TEST_DIR/status" 2>/dev/null)
-    trap - EXIT
-    sleep 1
-    kill "$READER" 2>/dev/null
+    console_end
     held=$(sed -n "$((shell_start + 1)),${shell_end}p" "$CON" | grep -c '^vm[01]| ')
     ((held == 0)) || fail "$held guest lines came out while the shell had the console"
     for vm in 0 1; do
@@ -281,11 +217,7 @@ else
     send 'vm stop 0\r'
     end_status=112 end_line='keel: vm0 (vm0) stopped: from the shell'
 fi
-wait "$RUNNER"
-STATUS=$(cat "$TEST_DIR/status" 2>/dev/null)
-trap - EXIT
-sleep 1
-kill "$READER" 2>/dev/null
+console_end
 
 # No guest line while the shell had the line ...
 held=$(sed -n "$((shell_start + 1)),${shell_end}p" "$CON" | grep -c '^vm0| ')
