@@ -32,6 +32,7 @@ struct pt_dev {
     uint64_t bar_size[PCI_PT_BARS];
     struct pci_pt pt;              /* vplatform.lock */
     volatile uint32_t irq_pending; /* atomics: set by the host vector */
+    uint64_t faults;               /* DMA faults reported (atomic adds) */
 };
 
 struct pt_vm {
@@ -48,6 +49,7 @@ struct pt_vm {
 
 static struct pt_vm pt_vms[VM_MAX];
 static struct pt_dev *by_vector[HOST_VEC_PASSTHRU_N];
+static uint64_t unowned_faults; /* reported faults of devices no VM owns */
 static unsigned nvectors;
 
 #define BDF_ARGS(b) (b) >> 8, ((b) >> 3) & 0x1f, (b) & 7
@@ -417,13 +419,35 @@ static void fault_report(void *ctx, unsigned unit, const struct iommu_fault *f)
             if (!(f->flags & IOMMU_FA_HAS_DEVICE) || pv->dev[i].hf->bdf != f->bdf)
                 continue;
             log_warn("vm%u (%s): DMA fault: %s (IOMMU unit %u)", vm->index, vm->name, line, unit);
+            __atomic_add_fetch(&pv->dev[i].faults, 1, __ATOMIC_RELAXED);
             if (!pv->fault_continue && f->kind == IOMMU_FAULT_DMA)
                 vm_end(vm, KEEL_STATUS_GUEST_FAULT, "stopped: DMA fault by %02x:%02x.%x "
                        "(on_dma_fault = stop)", BDF_ARGS(f->bdf));
             return;
         }
     }
+    __atomic_add_fetch(&unowned_faults, 1, __ATOMIC_RELAXED);
     log_warn("iommu: unit %u: %s (no VM owns the device)", unit, line);
+}
+
+int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
+{
+    const struct pt_vm *pv = &pt_vms[vm->index];
+    if (i >= pv->ndev)
+        return -1;
+    const struct pt_dev *d = &pv->dev[i];
+    snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, MSI %s, "
+             "%lu DMA fault%s%s", BDF_ARGS(d->hf->bdf), d->hf->vendor, d->hf->device, d->slot,
+             d->unit, pv->domain, iommu_msi_remaps(d->unit) ? "remapped" : "direct",
+             (unsigned long)__atomic_load_n(&d->faults, __ATOMIC_RELAXED),
+             __atomic_load_n(&d->faults, __ATOMIC_RELAXED) == 1 ? "" : "s",
+             pv->stopped ? " (stopped: bus mastering off)" : "");
+    return 0;
+}
+
+uint64_t passthru_unowned_faults(void)
+{
+    return __atomic_load_n(&unowned_faults, __ATOMIC_RELAXED);
 }
 
 static void poll_faults(const struct pt_vm *pv)

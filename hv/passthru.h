@@ -10,9 +10,9 @@
  *
  * Interrupts: the guest's MSI address and data stay virtual; the device's
  * physical MSI goes to a Keel host vector on the CPU of the VM's vCPU 0,
- * not remapped (no IRTE: the AMD-Vi DTE has IV clear, VT-d runs with
- * interrupt remapping off), and the run loop injects the guest's message
- * through the vLAPICs (passthru_poll).
+ * through a remapping IRTE where the unit remaps interrupts (AMD-Vi: the
+ * device's interrupt table; VT-d: the unit's), direct otherwise, and the
+ * run loop injects the guest's message through the vLAPICs (passthru_poll).
  *
  * Faults: the IOMMU units' event log / fault recording registers are
  * polled from vCPU 0's run loop (at most every millisecond) and when the
@@ -27,6 +27,7 @@
 #define KEEL_HV_PASSTHRU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -52,5 +53,10 @@ void passthru_poll(struct vm *vm);
 void passthru_vm_stop(struct vm *vm);
 /* A host vector in [HOST_VEC_PASSTHRU, + _N) arrived (interrupt context). */
 void passthru_host_irq(unsigned vector);
+/* The shell's `iommu`: the VM's i-th assigned function in one line (host
+ * and guest address, unit, domain, MSI path, DMA faults so far), or -1
+ * past the last; and the faults of devices no VM owns. */
+int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n);
+uint64_t passthru_unowned_faults(void);
 
 #endif /* KEEL_HV_PASSTHRU_H */

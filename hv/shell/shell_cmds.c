@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/host/time.h"
+#include "hv/passthru.h"
 #include "iommu/iommu_boot.h"
 #include "hv/shell/shell_parse.h"
 #include "hv/shell/snap.h"
@@ -279,4 +280,12 @@ void shell_cmd_iommu(void)
             snprintf(line, sizeof(line), "unit %u", i);
         sh_printf("  %s; queue %s", line, iommu_queue_ready[i] ? "ready" : "not running");
     }
+    unsigned ndev = 0;
+    for (unsigned v = 0; v < nvms; v++) {
+        char line[200];
+        for (unsigned i = 0; passthru_describe(vms[v], i, line, sizeof(line)) == 0; i++, ndev++)
+            sh_printf("  vm%u (%s): %s", vms[v]->index, vms[v]->name, line);
+    }
+    sh_printf("assigned devices: %u; faults of devices no VM owns: %lu", ndev,
+              (unsigned long)passthru_unowned_faults());
 }
