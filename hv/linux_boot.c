@@ -51,6 +51,10 @@ static int check_header(const uint8_t *img, size_t len, struct lb_info *info, ch
         snprintf(err, errlen, "not a Linux kernel (no boot flag 0xAA55 and \"HdrS\" setup header)");
         return -1;
     }
+    if (len < LB_OFF_VERSION + 2) { /* "HdrS" may be the file's last bytes */
+        snprintf(err, errlen, "the setup header is truncated (the file has %zu bytes)", len);
+        return -1;
+    }
     info->version = rd16(img + LB_OFF_VERSION);
     if (info->version < LB_MIN_VERSION) {
         snprintf(err, errlen, "Linux boot protocol %u.%02u is too old: Keel needs 2.12 or later "
