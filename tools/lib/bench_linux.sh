@@ -33,7 +33,7 @@ bench_linux_parse() {
 
 # The kernel and initramfs that `run --guest linux` uses, or exit 0 with why not.
 bench_linux_inputs() {
-    L_KERNEL=${KEEL_LINUX_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)}
+    L_KERNEL=$(linux_kernel_path)
     L_INITRD=$KEEL_BUILD_DIR/guest/initramfs.cpio.gz
     if [[ -z $L_KERNEL || ! -r $L_KERNEL || ! -f $L_INITRD ]]; then
         say "skipping bench linux: no readable kernel (${L_KERNEL:-/boot/vmlinuz-*-cloud-amd64}) or no $(pretty_path "$L_INITRD")"

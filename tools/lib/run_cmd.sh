@@ -168,11 +168,17 @@ run_interactive() {
 # Debian's kernel, the project's initramfs, enough memory for both.
 # KEEL_LINUX_KERNEL overrides the kernel (default: the newest
 # /boot/vmlinuz-*-cloud-amd64, from linux-image-cloud-amd64).
-run_linux_guest() {
-    local kernel=${KEEL_LINUX_KERNEL:-} initramfs=$KEEL_BUILD_DIR/guest/initramfs.cpio.gz
-    if [[ -z $kernel ]]; then
-        kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
+linux_kernel_path() {
+    if [[ -n ${KEEL_LINUX_KERNEL:-} ]]; then
+        printf '%s\n' "$KEEL_LINUX_KERNEL"
+    else
+        find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1
     fi
+}
+
+run_linux_guest() {
+    local kernel initramfs=$KEEL_BUILD_DIR/guest/initramfs.cpio.gz
+    kernel=$(linux_kernel_path)
     R_LINUX=1 R_GUEST_SRC=$kernel R_GUEST_CFG=$(basename -- "${kernel:-vmlinuz}")
     if [[ -z $kernel ]]; then
         note_missing "no Linux kernel: /boot/vmlinuz-*-cloud-amd64 not found (Debian package linux-image-cloud-amd64; tools/keel deps installs it), or use --guest hello"
