@@ -188,11 +188,18 @@ static const char *quote(char *out, size_t outlen, const char *s, size_t n)
 /* Fills *err with "file:line: text" (or "file: text" for line 0); returns -1. */
 static int error_at(struct config_error *err, const char *file, unsigned line, const char *text)
 {
+    /* "file:line: " then as much of text as fits (a long message is cut
+     * short, it stays readable); by hand, not one snprintf, so the
+     * compiler sees no truncation to warn about. */
+    size_t n = sizeof(err->msg), k;
     err->line = line;
     if (line != 0)
-        snprintf(err->msg, sizeof(err->msg), "%s:%u: %s", file, line, text);
+        k = (size_t)snprintf(err->msg, n, "%.80s:%u: ", file, line);
     else
-        snprintf(err->msg, sizeof(err->msg), "%s: %s", file, text);
+        k = (size_t)snprintf(err->msg, n, "%.80s: ", file);
+    for (; k + 1 < n && *text; k++)
+        err->msg[k] = *text++;
+    err->msg[k < n ? k : n - 1] = '\0';
     return -1;
 }
 

@@ -27,6 +27,8 @@
 struct boot_state boot;
 const struct vcpu_ops *vops;
 
+extern char ImageBase[]; /* gnu-efi's linker script: the image's first byte */
+
 #define KEEL_CFG "keel.cfg"
 
 static void boot_banner(void)
@@ -49,6 +51,9 @@ static void boot_banner(void)
                      KEEL_VERSION, KEEL_GIT);
     con_write(line, (size_t)n);
     log_info("cpu: %s %s", vendor, *b ? b : "(no brand string)");
+    /* Where the firmware put keel.efi: a debugger's or profiler's symbol
+     * offset (keel.so is linked at 0; tools/lib/profile.sh reads it). */
+    log_info("image: keel.efi loaded at %p", (void *)ImageBase);
 }
 
 static int boot_choose_vendor(void)

@@ -101,7 +101,7 @@ void shell_cmd_vcpu(unsigned vm, unsigned n)
                   gpr_names[i + 2], (unsigned long)s.gpr[i + 2], gpr_names[i + 3],
                   (unsigned long)s.gpr[i + 3]);
     if (fresh && s.full) {
-        char irr[8] = "none", isr[8] = "none";
+        char irr[12] = "none", isr[12] = "none"; /* "%#x" of an int: up to 10 */
         if (s.irr_top >= 0)
             snprintf(irr, sizeof(irr), "%#x", (unsigned)s.irr_top);
         if (s.isr_top >= 0)
