@@ -178,6 +178,38 @@ static enum dte_route dte_route(uint64_t q2, unsigned mt)
     }
 }
 
+static int read128(const struct irqpm_mem *m, uint64_t pa, uint64_t irte[2])
+{
+    uint8_t b[16];
+
+    if (m->read(m->ctx, pa, b, sizeof(b)) != 0)
+        return -1;
+    memcpy(&irte[0], b, 8);
+    memcpy(&irte[1], b + 8, 8);
+    return 0;
+}
+
+/* #48882 rev 3.08, 2.2.5.2: in a guest virtual APIC IRTE, IsRun and
+ * Destination are not cached: the unit reads them from the table for every
+ * interrupt, so that software may move or stop a vCPU without an
+ * INVALIDATE_INTERRUPT_TABLE.  Every other field (GALogIntr included) is
+ * used from the cache. */
+static int refresh_run_fields(const struct irqpm_amdvi *u, const struct irqpm_mem *m, uint64_t pa,
+                              uint64_t irte[2])
+{
+    const uint64_t lo_mask = IRTE_IS_RUN | (0xffffffull << IRTE_DEST_LO_SHIFT);
+    const uint64_t hi_mask = 0xffull << IRTE_HI_DEST_HI_SHIFT;
+    uint64_t now[2];
+
+    if (u->caches_run_fields || !(irte[0] & IRTE_GUEST_MODE))
+        return 0;
+    if (read128(m, pa, now) != 0)
+        return -1;
+    irte[0] = (irte[0] & ~lo_mask) | (now[0] & lo_mask);
+    irte[1] = (irte[1] & ~hi_mask) | (now[1] & hi_mask);
+    return 0;
+}
+
 /* Reads the IRTE for (devid, index) from the cache or from memory. */
 static int irte_fetch(struct irqpm_amdvi *u, const struct irqpm_mem *m, uint16_t devid,
                       uint64_t root, uint16_t index, uint64_t irte[2])
@@ -188,15 +220,12 @@ static int irte_fetch(struct irqpm_amdvi *u, const struct irqpm_mem *m, uint16_t
     if (c >= 0) {
         irte[0] = u->cache[c].irte[0];
         irte[1] = u->cache[c].irte[1];
-        return 0;
+        return wide ? refresh_run_fields(u, m, root + (uint64_t)index * 16u, irte) : 0;
     }
     irte[0] = irte[1] = 0;
     if (wide) {
-        uint8_t b[16];
-        if (m->read(m->ctx, root + (uint64_t)index * 16u, b, sizeof(b)) != 0)
+        if (read128(m, root + (uint64_t)index * 16u, irte) != 0)
             return -1;
-        memcpy(&irte[0], b, 8);
-        memcpy(&irte[1], b + 8, 8);
     } else {
         uint32_t v;
         if (m->read(m->ctx, root + (uint64_t)index * 4u, &v, sizeof(v)) != 0)

@@ -110,6 +110,10 @@ struct irqpm_amdvi {
      * mem_errors: writes after the interrupt was posted (GA log entry, tail
      * address copy) that hit no memory: the interrupt stays posted. */
     bool np_cache;
+    /* Model a unit older than #48882 rev 3.08, which may cache a guest
+     * virtual APIC IRTE's IsRun and Destination too (off: they are read
+     * from the table for every interrupt, as rev 3.08 specifies). */
+    bool caches_run_fields;
     unsigned faults_logged;
     unsigned mem_errors;
     /* Model-private: the interrupt-remapping cache (by device ID and index). */

@@ -254,17 +254,42 @@ static void amd_stale_cache(void)
     CHECK_EQ(o.msg.vector, 0x42);
     CHECK_EQ(o.msg.dest, 6);
 
-    /* IsRun is cached too (the model's conservative reading). */
-    amd_irte(4, 0xcafe0001000002c1ull, 0x0000000000110051ull);
+    /* Guest mode (rev 3.08, 2.2.5.2): IsRun and Destination are read from
+     * the table every time, every other field comes from the cache. */
+    amd_irte(4, 0xcafe0001000002c1ull, 0x0000000000110051ull); /* running on APIC 2 */
     o = amd_msi(0xfee00000, 4);
     CHECK(o.notified);
-    amd_irte(4, 0xcafe000100000285ull, 0x0000000000110051ull); /* not running, GALogIntr */
+    CHECK_EQ(o.msg.dest, 2);
+    amd_irte(4, 0xcafe0001000009c1ull, 0x0000000000110051ull); /* moved to APIC 9 */
     o = amd_msi(0xfee00000, 4);
-    CHECK(o.notified && !o.ga_logged);
+    CHECK(o.notified);
+    CHECK_EQ(o.msg.dest, 9);
+    /* Stopped, GALogIntr set, vector 52h, no invalidation: IsRun is seen
+     * clear, but GALogIntr and the vector are still the cached ones (clear,
+     * 51h), so nothing is logged and 51h is posted. */
+    amd_irte(4, 0xcafe000100000285ull, 0x0000000000110052ull);
+    o = amd_msi(0xfee00000, 4);
+    CHECK(!o.notified && !o.ga_logged);
+    CHECK_EQ(o.posted_vector, 0x51);
     irqpm_amdvi_inv_interrupt_table(&amd, A_DEVID);
     o = amd_msi(0xfee00000, 4);
     CHECK(!o.notified && o.ga_logged);
+    CHECK_EQ(o.posted_vector, 0x52);
     CHECK_EQ(get64(A_LOG), 0x10000012cafe0001ull);
+    /* A unit older than rev 3.08 may cache IsRun and Destination too. */
+    amd.caches_run_fields = true;
+    amd_irte(4, 0xcafe0001000002c1ull, 0x0000000000110051ull);
+    irqpm_amdvi_inv_interrupt_table(&amd, A_DEVID);
+    o = amd_msi(0xfee00000, 4);
+    CHECK(o.notified);
+    amd_irte(4, 0xcafe000100000385ull, 0x0000000000110051ull); /* stopped, dest 3 */
+    o = amd_msi(0xfee00000, 4);
+    CHECK(o.notified && !o.ga_logged);
+    CHECK_EQ(o.msg.dest, 2);
+    irqpm_amdvi_inv_interrupt_table(&amd, A_DEVID);
+    o = amd_msi(0xfee00000, 4);
+    CHECK(!o.notified && o.ga_logged);
+    amd.caches_run_fields = false;
 
     /* A not-present entry is not cached (NpCache clear)... */
     amd_irte(9, 0, 0x44);
