@@ -42,6 +42,7 @@
 #define DTE_INT_TAB_LEN_SHIFT 1            /* bits 132:129 */
 #define DTE_INT_TAB_LEN_MASK 0xfull
 #define DTE_INT_TAB_LEN_MAX 11u            /* 1011b = 2048 entries; above: reserved */
+#define DTE_IG (1ull << 5)                 /* bit 133: no IO_PAGE_FAULT for unmapped interrupts */
 #define DTE_INT_ROOT_MASK 0x000fffffffffffc0ull /* bits 179:134: address 51:6 */
 #define DTE_INIT_PASS (1ull << 56)         /* bit 184 */
 #define DTE_EINT_PASS (1ull << 57)         /* bit 185 */
@@ -416,7 +417,8 @@ void irqpm_amdvi_msi(struct irqpm_amdvi *u, const struct irqpm_mem *m, uint16_t 
         return;
     }
     if (index >= (1u << len)) {
-        u->faults_logged++; /* IO_PAGE_FAULT */
+        if (!(q2 & DTE_IG))
+            u->faults_logged++; /* IO_PAGE_FAULT */
         block(out, IRQPM_FAULT_INDEX);
         return;
     }
@@ -425,7 +427,7 @@ void irqpm_amdvi_msi(struct irqpm_amdvi *u, const struct irqpm_mem *m, uint16_t 
         return;
     }
     if (!(irte[0] & IRTE_REMAP_EN))
-        irte_fault(u, irte[0], IRQPM_FAULT_ENTRY_NOT_PRESENT, out);
+        irte_fault(u, irte[0] | ((q2 & DTE_IG) ? IRTE_SUP_IOPF : 0), IRQPM_FAULT_ENTRY_NOT_PRESENT, out);
     else if (!(u->control & CTL_GA_EN))
         remap_legacy(u, irte[0], msi_data, out);
     else if (irte[0] & IRTE_GUEST_MODE)

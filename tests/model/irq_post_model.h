@@ -144,8 +144,9 @@ struct irqpm_vtd {
     uint64_t ecap;           /* Extended Capability (IR, EIM, ...) */
     /* Added with the model (irqpm_vtd_reset zeroes them): the fault reason
      * (VT-d 7.1.3: 20h..27h) of the last blocked remappable/compatibility
-     * interrupt, and how many faults were recorded (FPD=1 in a present IRTE
-     * suppresses recording of the faults found from that entry on). */
+     * interrupt, and how many faults were recorded (FPD=1 in the IRTE that
+     * was read, present or not, suppresses recording of the faults found
+     * from that entry on: 22h, 24h, 26h, 27h). */
     uint8_t last_fault_reason;
     unsigned faults_recorded;
     /* Model-private: the interrupt entry cache. */
@@ -163,6 +164,10 @@ void irqpm_vtd_msi(struct irqpm_vtd *u, const struct irqpm_mem *m, uint16_t sid,
 /* Interrupt entry cache invalidation (6.5.2.7): one entry (index, and the
  * 2^im entries from it) or, global, all of them. */
 void irqpm_vtd_inv_iec(struct irqpm_vtd *u, bool global, uint16_t index, unsigned im);
+/* (Model's reading of 6.5.2.7: with IM the invalidated entries are those
+ * whose index matches IIDX in bits 15:IM, the naturally aligned block of
+ * 2^IM entries holding index; the same as "from index" when index is
+ * aligned, which software should ensure.) */
 
 /* ---- Helpers (added with the models) ---- */
 

@@ -362,6 +362,15 @@ static void amd_faults(void)
     amd_irte(1, 0x2, 0);
     o = amd_msi(0xfee00000, 1);
     CHECK_EQ(amd.faults_logged, before + 1);
+    /* DTE.IG (bit 133 = q2 bit 5): unmapped interrupts are not logged. */
+    amd_irte(1, 0, 0);
+    dte[2] = A_DTE_Q2 | 0x20;
+    o = amd_msi(0xfee00000, 1);
+    CHECK_EQ(o.fault, IRQPM_FAULT_ENTRY_NOT_PRESENT);
+    o = amd_msi(0xfee00000, 16);
+    CHECK_EQ(o.fault, IRQPM_FAULT_INDEX);
+    CHECK_EQ(amd.faults_logged, before + 1);
+    dte[2] = A_DTE_Q2;
     /* IntType 011b reserved. */
     amd_irte(8, 0x000000000000050dull, 0x41);
     o = amd_msi(0xfee00000, 8);
