@@ -69,6 +69,9 @@ struct apic_accel_input {
     bool x2apic_hybrid;
 };
 
+/* Whether two inputs are the same (field by field: no padding compared). */
+bool apic_accel_input_eq(const struct apic_accel_input *a, const struct apic_accel_input *b);
+
 /* The reasons the inhibit machine of a VM honours on this CPU. */
 uint32_t apic_accel_honoured(const struct apic_accel_caps *caps);
 

@@ -139,7 +139,9 @@ static void vcpu_block(struct percpu *pc, struct vcpu *v)
  * vcpu_run applies the answer.  Changes are logged with their reasons. */
 static void vcpu_update_accel(struct vcpu *v)
 {
-    struct apic_accel a = vapic_accel_decide(v);
+    struct apic_accel a;
+    if (!vapic_accel_decide(v, &a))
+        return; /* nothing it depends on moved */
     if (!v->apic.accel_decided || a.on != v->apic.accel.on || a.regs != v->apic.accel.regs
         || a.ipi != v->apic.accel.ipi) {
         char why[96];

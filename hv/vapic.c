@@ -200,7 +200,15 @@ static bool view_register(uint32_t off)
 void vapic_unlock(struct vcpu *v)
 {
     KASSERT(spin_held(&v->apic.lock));
-    struct vapic_defer d = v->apic.defer;
+    const struct vapic_defer *q = &v->apic.defer;
+    if (!q->nmsgs && !q->neoi && !q->dest_changed && !q->base_changed && !q->dropped) {
+        /* Nothing asked for: the common case on every entry, where copying
+         * and clearing the whole queue cost more than the rest of the
+         * pending-interrupt check (docs/exit-path.md). */
+        spin_unlock(&v->apic.lock);
+        return;
+    }
+    struct vapic_defer d = *q;
     memset(&v->apic.defer, 0, sizeof(v->apic.defer));
     spin_unlock(&v->apic.lock);
     if (d.dest_changed)
@@ -433,8 +441,16 @@ static int tpr_blocked_locked(struct vcpu *v)
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
     vapic_lock(v);
-    int r = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) ? VAPIC_EXTINT
-                                                       : vlapic_highest_pending(&v->apic.vl);
+    bool extint = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) != 0;
+    if (!extint && vlapic_highest_irr(&v->apic.vl) < 0) {
+        /* Nothing requested: the usual answer before an entry, found with
+         * one look at IRR (docs/exit-path.md). */
+        if (tpr_blocked)
+            *tpr_blocked = -1;
+        vapic_unlock(v);
+        return VAPIC_NONE;
+    }
+    int r = extint ? VAPIC_EXTINT : vlapic_highest_pending(&v->apic.vl);
     if (tpr_blocked)
         *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
     vapic_unlock(v);

@@ -62,6 +62,7 @@ struct vcpu_apic {
     struct bus_range mmio;        /* this vCPU's xAPIC page (len 0: not decoded) */
     struct apic_accel accel;      /* hv/vapic_accel.c: the decision for the next entry */
     bool accel_decided;           /* accel holds a decision (logged once at least) */
+    struct apic_accel_input accel_in; /* what accel was decided from (vapic_accel_decide) */
     uint32_t trap_shadow[VAPIC_TRAP_REGS]; /* registers as last committed */
     uint64_t plat_level_vec[4];   /* the I/O APIC's level vectors as last read */
     uint32_t plat_level_gen;
@@ -140,8 +141,10 @@ struct vapic_hw_state {
     uint64_t eoi_exit[4];        /* vectors whose EOI must exit (level-triggered) */
 };
 
-/* The single predicate (apic_accel_decide) for this vCPU now. */
-struct apic_accel vapic_accel_decide(struct vcpu *v);
+/* The single predicate (apic_accel_decide) for this vCPU now, into *out;
+ * false (and *out untouched) when its inputs are those of the decision
+ * already in v->apic.accel. */
+bool vapic_accel_decide(struct vcpu *v, struct apic_accel *out);
 /* Set or clear VM-scope inhibit @reasons (apic/apic_inhibit.h) because of
  * what @by (NULL: no vCPU) did: logged, recorded in the VM's history, and,
  * when the activation toggles, every vCPU kicked to apply it at its next

@@ -29,7 +29,7 @@ static const struct apic_accel_caps *caps(void)
     return vops->apic_accel_caps ? vops->apic_accel_caps : &no_caps;
 }
 
-struct apic_accel vapic_accel_decide(struct vcpu *v)
+bool vapic_accel_decide(struct vcpu *v, struct apic_accel *out)
 {
     /* Only the vCPU itself changes its APIC mode: no lock needed. */
     const struct apic_inhibit_vm *m = &v->vm->inhibit;
@@ -40,7 +40,13 @@ struct apic_accel vapic_accel_decide(struct vcpu *v)
         .mode = vlapic_get_mode(&v->apic.vl),
         .x2apic_hybrid = v->vm->x2apic_hybrid,
     };
-    return apic_accel_decide(caps(), &in);
+    /* Decided again only when an input moved: this runs before every
+     * entry, and the inputs change a few times in a VM's life. */
+    if (v->apic.accel_decided && apic_accel_input_eq(&in, &v->apic.accel_in))
+        return false;
+    v->apic.accel_in = in;
+    *out = apic_accel_decide(caps(), &in);
+    return true;
 }
 
 void vapic_inhibit_init(struct vm *vm, uint32_t initial, uint32_t extra_honoured)

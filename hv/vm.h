@@ -103,6 +103,7 @@ struct vcpu {
     struct fxsave_area *fpu;
     uint64_t xcr0;                /* XCR0 while not live in the register (hv/host/fpu.c) */
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
+    uint64_t tsc_adjust;          /* IA32_TSC_ADJUST (SDM 17.17.3): follows TSC writes */
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
     struct vmsr_state msrs;       /* MTRRs and the like (hv/emul/vmsr.c) */
 

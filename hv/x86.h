@@ -47,6 +47,7 @@
 
 /* MSRs the hypervisor itself touches. */
 #define MSR_IA32_TSC            0x00000010u
+#define MSR_IA32_TSC_ADJUST     0x0000003bu
 #define MSR_IA32_APIC_BASE      0x1bu  /* same tokens as apic/vlapic.h */
 #define MSR_IA32_FEATURE_CONTROL 0x0000003au
 #define MSR_IA32_PAT            0x00000277u

@@ -98,6 +98,9 @@ static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_TSC:
         *val = rdtsc() + v->tsc_offset;
         return 0;
+    case MSR_IA32_TSC_ADJUST:
+        *val = v->tsc_adjust;
+        return 0;
     default:
         return vmsr_access(v, msr, val, false);
     }
@@ -115,6 +118,17 @@ static int efer_write(struct vcpu *v, uint64_t val)
         return -1;
     vops->set_efer(v, val);
     return 0;
+}
+
+/* A write to IA32_TSC or IA32_TSC_ADJUST moves the guest's TSC by delta,
+ * and TSC_ADJUST with it (SDM 17.17.3: a WRMSR that adds X to the TSC adds
+ * X to TSC_ADJUST; a write of TSC_ADJUST adds the change to the TSC).
+ * Modulo 2^64, as the counter wraps. */
+static void tsc_move(struct vcpu *v, uint64_t delta)
+{
+    v->tsc_offset += delta;
+    v->tsc_adjust += delta;
+    vops->set_tsc_offset(v, v->tsc_offset);
 }
 
 static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
@@ -135,8 +149,10 @@ static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         vops->set_pat(v, val);
         return 0;
     case MSR_IA32_TSC:
-        v->tsc_offset = val - rdtsc();
-        vops->set_tsc_offset(v, v->tsc_offset);
+        tsc_move(v, val - rdtsc() - v->tsc_offset);
+        return 0;
+    case MSR_IA32_TSC_ADJUST:
+        tsc_move(v, val - v->tsc_adjust);
         return 0;
     default:
         return vmsr_access(v, msr, &val, true);

@@ -46,6 +46,7 @@ enum { EAX, EBX, ECX, EDX };
 /* ... and those whose state is AVX (offered with XCR0.AVX) or AVX-512
  * (offered with XCR0's AVX-512 components), SDM table 3-8 leaf 07H. */
 #define CPUID7_EBX_AVX    (1u << 5) /* AVX2 */
+#define CPUID7_EBX_TSC_ADJUST (1u << 1) /* IA32_TSC_ADJUST MSR (SDM 17.17.3) */
 #define CPUID7_EBX_AVX512 ((1u << 16) /* F */ | (1u << 17) /* DQ */ | (1u << 21) /* IFMA */ \
     | (1u << 26) /* PF */ | (1u << 27) /* ER */ | (1u << 28) /* CD */ | (1u << 30) /* BW */ \
     | (1u << 31) /* VL */)
@@ -144,7 +145,10 @@ static void leaf7(uint32_t sub, uint32_t r[4], const struct vcpuid_ctx *c)
         ecx |= CPUID7_ECX_AVX512;
     }
     r[EAX] = 0;
-    r[EBX] &= ebx;
+    /* IA32_TSC_ADJUST is Keel's own (hv/emul/emul_msr.c): offered whatever
+     * the host has, as every CPU of both vendors since about 2013 has it
+     * and Linux checks TSC synchronisation with it. */
+    r[EBX] = (r[EBX] & ebx) | CPUID7_EBX_TSC_ADJUST;
     r[ECX] &= ecx; /* PKU, WAITPKG, RDPID (TSC_AUX), ...: not virtualized */
     r[EDX] = 0;
 }

@@ -386,6 +386,22 @@ static void test_msr_counters(void)
     CHECK(exit_dispatch(v, &e));
     CHECK(fk.tsc_offset != 0);
     CHECK_EQ(fk.tsc_offset, v->tsc_offset);
+
+    /* IA32_TSC_ADJUST (SDM 17.17.3): the TSC write above moved the TSC by
+     * tsc_offset and TSC_ADJUST by as much; writing TSC_ADJUST moves the
+     * TSC by the change; reads give it back; no #GP. */
+    uint64_t moved = v->tsc_offset;
+    e = msr_rec(EXIT_MSR_READ, MSR_IA32_TSC_ADJUST);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(((uint64_t)v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX], moved);
+    e = msr_rec(EXIT_MSR_WRITE, MSR_IA32_TSC_ADJUST);
+    v->gpr[GPR_RAX] = (uint32_t)(moved + 1000);
+    v->gpr[GPR_RDX] = (uint32_t)((moved + 1000) >> 32);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(v->tsc_offset, moved + 1000);
+    CHECK_EQ(fk.tsc_offset, moved + 1000);
+    CHECK_EQ(v->tsc_adjust, moved + 1000);
+    CHECK_EQ(fk.nev, 0);
 }
 
 /* IA32_MISC_ENABLE (on a vendor that has it, as the fake does): fast

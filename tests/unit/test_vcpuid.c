@@ -99,8 +99,9 @@ enum { EAX, EBX, ECX, EDX };
 #define L7B_CLWB       BIT(24)
 #define L7B_AVX512F    BIT(16)
 #define L7B_SHA        BIT(29)
-#define L7B_ALLOWED (L7B_FSGSBASE | L7B_BMI1 | L7B_SMEP | L7B_BMI2 | L7B_ERMS | L7B_RDSEED \
-                     | L7B_ADX | L7B_SMAP | L7B_CLFLUSHOPT | L7B_CLWB | L7B_SHA)
+#define L7B_TSC_ADJUST BIT(1)    /* Keel's own MSR: offered whatever the host has */
+#define L7B_ALLOWED (L7B_FSGSBASE | L7B_TSC_ADJUST | L7B_BMI1 | L7B_SMEP | L7B_BMI2 | L7B_ERMS \
+                     | L7B_RDSEED | L7B_ADX | L7B_SMAP | L7B_CLFLUSHOPT | L7B_CLWB | L7B_SHA)
 
 static const uint32_t ones[4] = { ~0u, ~0u, ~0u, ~0u };
 static const struct vcpuid_ctx ctx_std = { 2, 4, 1, 2500000, false, false, false, 0, NULL, 0, false }; /* vCPU 2 of 4, VM 1 */
@@ -402,7 +403,7 @@ static const struct leaf_case amd_cloud[] = {
     { 1, 0, { 0x00b00f21, 0x00020800, 0xfffa3203, 0x178bfbff },
             { 0x00b00f21, 0x02040800, 0xc2da2203, 0x178bb97f } },
     { 7, 0, { 0x00000001, 0xf1bf07ab, 0x00405fc6, 0x00000110 },
-            { 0, 0x219c0389, 0, 0 } },
+            { 0, 0x219c038b, 0, 0 } },
     { 0xb, 0, { 0x00000000, 0x00000001, 0x00000100, 0x00000000 }, { 0, 0, 0, 0 } },
     { 0xd, 0, { 0x000000e7, 0x00000980, 0x00000980, 0x00000000 }, { 0, 0, 0, 0 } },
     { 0x80000000u, 0, { 0x80000021, 0x68747541, 0x444d4163, 0x69746e65 },
@@ -419,7 +420,7 @@ static const struct leaf_case amd_epyc_7763[] = {
     { 1, 0, { 0x00a00f11, 0x00800800, 0x7ef8320b, 0x178bfbff },
             { 0x00a00f11, 0x02040800, 0xc2d82203, 0x178bb97f } },
     { 7, 0, { 0x00000000, 0x219c97a9, 0x0040068c, 0x00000010 },
-            { 0, 0x219c0389, 0, 0 } },
+            { 0, 0x219c038b, 0, 0 } },
     { 0x80000001u, 0, { 0x00a00f11, 0x40000000, 0x75c237ff, 0x2fd3fbff },
                       { 0x00a00f11, 0x40000000, 0x444207f3, 0x27d3b97f } },
     { 0x8000000au, 0, { 0x00000001, 0x00008000, 0x00000000, 0x119b9cff }, { 0, 0, 0, 0 } },
@@ -437,7 +438,7 @@ static const struct leaf_case intel_clx[] = {
     { 5, 0, { 0x00000040, 0x00000040, 0x00000003, 0x00002020 }, { 0, 0, 0, 0 } },
     { 6, 0, { 0x00000077, 0x00000002, 0x00000009, 0x00000000 }, { 0, 0, 0, 0 } },
     { 7, 0, { 0x00000000, 0xd39ffffb, 0x00000818, 0xbc000400 },
-            { 0, 0x019c0389, 0, 0 } },
+            { 0, 0x019c038b, 0, 0 } },
     { 0xa, 0, { 0x07300404, 0x00000000, 0x00000000, 0x00000603 }, { 0, 0, 0, 0 } },
     { 0xb, 1, { 0x00000005, 0x00000028, 0x00000201, 0x0000000a }, { 0, 0, 0, 0 } },
     { 0xd, 1, { 0x0000000f, 0x00000a88, 0x00000100, 0x00000000 }, { 0, 0, 0, 0 } },
