@@ -13,8 +13,13 @@
  *   bench: cpuid iterations N
  *   bench: exits/s E
  *   bench: instructions/exit I     (meaningful with -icount only)
- * then the IPI figures of bench/ipi.c.  The command line takes
- * iterations=N (default 200000) and only=cpuid or only=ipi.
+ * then the IPI figures of bench/ipi.c, the exit-path rows of bench/rows.c
+ * and the cross-vCPU round trips of bench/rtt.c.  The command line takes
+ * iterations=N (default 200000: CPUID loop; N/20 IPIs a mode),
+ * rows=N (iterations per row, default 5000), row=A,B,... (only those rows),
+ * rtt=N (round trips a mode, default 2000) and only=LIST, a comma-separated
+ * choice of cpuid, ipi, rows and rtt (default: all of them).  Without Keel
+ * (QEMU alone) only rtt runs: the rest needs Keel's hypercalls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,8 @@
 #include "x86.h"
 
 #define DEFAULT_ITERATIONS 200000ull
+#define DEFAULT_ROW_ITERATIONS 5000ull
+#define DEFAULT_RTT_ITERATIONS 2000ull
 #define WARMUP_ITERATIONS 1000ull
 
 static void bench_cpuid(uint64_t n, uint64_t tsc_khz);
@@ -38,25 +45,56 @@ static uint64_t cpuid_loop(uint64_t n)
     return rt_rdtsc() - t0;
 }
 
+bool bench_list_has(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, name, len) == 0)
+            return true;
+        p += n + (end ? 1 : 0);
+    }
+    return false;
+}
+
+static uint64_t count_arg(const char *key, uint64_t dflt)
+{
+    const char *arg = rt_cmdline_value(key);
+    uint64_t n = arg ? strtoull(arg, NULL, 0) : dflt;
+    if (n == 0) {
+        printf("bench: bad %s=%s\n", key, arg);
+        rt_exit(2);
+    }
+    return n;
+}
+
 int main(void)
 {
-    const char *arg = rt_cmdline_value("iterations");
-    uint64_t n = arg ? strtoull(arg, NULL, 0) : DEFAULT_ITERATIONS;
+    uint64_t n = count_arg("iterations", DEFAULT_ITERATIONS);
+    const char *only = rt_cmdline_value("only");
+    bool all = !only;
     if (!rt_under_keel()) {
-        printf("bench: not running under Keel\n");
-        rt_exit(2);
+        /* QEMU alone: the round trips are the comparison figure. */
+        if (all || bench_list_has(only, "rtt"))
+            bench_rtt(count_arg("rtt", DEFAULT_RTT_ITERATIONS));
+        else
+            printf("bench: not running under Keel (only rtt runs without it)\n");
+        rt_exit(0);
     }
     uint64_t tsc_khz = rt_cpuid(KEEL_CPUID_TSC, 0).eax;
-    if (n == 0 || tsc_khz == 0) {
-        printf("bench: bad iterations (%llu) or TSC frequency (%llu kHz)\n",
-               (unsigned long long)n, (unsigned long long)tsc_khz);
+    if (tsc_khz == 0) {
+        printf("bench: Keel gives no TSC frequency\n");
         rt_exit(2);
     }
-    const char *only = rt_cmdline_value("only");
-    if (!only || strcmp(only, "cpuid") == 0)
+    if (all || bench_list_has(only, "cpuid"))
         bench_cpuid(n, tsc_khz);
-    if (!only || strcmp(only, "ipi") == 0)
+    if (all || bench_list_has(only, "ipi"))
         bench_ipi(n / 20 ? n / 20 : 1, tsc_khz);
+    if (all || bench_list_has(only, "rows"))
+        bench_rows(count_arg("rows", DEFAULT_ROW_ITERATIONS), rt_cmdline_value("row"));
+    if (all || bench_list_has(only, "rtt"))
+        bench_rtt(count_arg("rtt", DEFAULT_RTT_ITERATIONS));
     rt_exit(0);
 }
 
