@@ -31,6 +31,8 @@
 #define VEC_PONG    0x62
 #define VEC_SPUR    0xff
 #define GIVE_UP_MS  1000u
+#define PIC_MASTER_DATA 0x21    /* 8259 interrupt mask registers (OCW1) */
+#define PIC_SLAVE_DATA  0xa1
 
 static volatile bool rtt_stop;
 static volatile bool rtt_ready;     /* vCPU 1 has set its APIC up */
@@ -169,6 +171,11 @@ static void rtt_mode(bool x2, uint64_t n)
 
 void bench_rtt(uint64_t n)
 {
+    /* Mask both 8259s: on QEMU alone SeaBIOS leaves the PIT's IRQ0 running
+     * at vector 8, which would reach vCPU 0 (virtual wire) as soon as it
+     * enables interrupts, and look like a #DF to the runtime. */
+    rt_outb(PIC_MASTER_DATA, 0xff);
+    rt_outb(PIC_SLAVE_DATA, 0xff);
     if (rt_vcpu_count() < 2 && !rt_under_keel()) {
         /* QEMU alone: the APs through INIT-SIPI, from an enabled APIC. */
         rtt_apic_setup(false);
