@@ -310,7 +310,9 @@ bench_csv() {
             esac
             sed -nE 's/.*bench: row ([a-z0-9_]+) mode ([a-z0-9]+) (.*)/\1 \2 \3/p' -- "$f" |
                 awk -v p="$plat" -v r="$run" '{ for (i = 3; i < NF; i += 2)
-                    if ($(i + 1) ~ /^[0-9.]+$/) printf "%s,%s,%s,%s,%s,%s\n", p, r, $1, $2, $i, $(i + 1)
+                    if ($i ~ /^(instr\/iter|exits\/iter|iterations)$/ && $(i + 1) ~ /^[0-9.]+$/)
+                        printf "%s,%s,%s,%s,%s,%s\n", p, r, $1, $2, $i, $(i + 1)
+                    if ($3 == "skipped:") printf "%s,%s,%s,%s,skipped,1\n", p, r, $1, $2
                     if ($0 ~ /MISMATCH/) printf "%s,%s,%s,%s,mismatch,1\n", p, r, $1, $2 }'
             sed -nE 's/.*bench: rtt mode ([a-z0-9]+) (.*)/\1 \2/p' -- "$f" |
                 sed -E 's/exits\/rtt vcpu0/exits\/rtt-vcpu0/; s/ vcpu1 / exits\/rtt-vcpu1 /' |
