@@ -9,9 +9,20 @@
 # Keel's own counters (KEEL_HC_EXIT_COUNT) and the guest takes the counting's
 # own exits off, so exits per IPI are exact, whatever the iterations, on
 # both platforms; Bochs has no -icount, so its instruction figures are n/a.
+# The exit-path rows of issue 14 (docs/exit-path.md): the icount run also
+# runs the bench guest's rows (one loop per kind of exit, xAPIC and x2APIC),
+# the 2-CPU run the cross-vCPU round trips, which also run on QEMU alone
+# (bare-pair: the bench guest as a multiboot kernel, no Keel) for
+# comparison; the rows table puts the KVM figures of the issue beside them.
+# --csv FILE writes every figure as platform,run,row,mode,metric,value.
 # Sourced by tools/keel after run_cmd.sh; the steps share the B_* variables.
 readonly KEEL_BENCH_BOCHS_ITERATIONS=20000   # the guest sends iterations/20 IPIs a mode
 readonly KEEL_BENCH_BOCHS_TIMEOUT=120        # per Bochs run (each takes ~10 to 15 s)
+readonly KEEL_BENCH_ICOUNT_ITERATIONS=20000  # CPUID loop of the icount run (1000 self-IPIs a mode)
+readonly KEEL_BENCH_ROW_ITERATIONS=2000      # per row and mode, under -icount
+readonly KEEL_BENCH_BOCHS_ROW_ITERATIONS=200 # per row and mode under Bochs (exits only)
+readonly KEEL_BENCH_RTT_ITERATIONS=2000      # cross-vCPU round trips a mode
+readonly KEEL_BENCH_BARE_TIMEOUT=120         # QEMU alone, 2 CPUs
 
 bench_usage_error() {
     printf 'tools/keel bench: %s (see tools/keel --help)\n' "$*" >&2
@@ -32,6 +43,10 @@ bench_option() {
             [[ $2 =~ ^[1-9][0-9]{0,8}$ ]] || bench_usage_error "$1 wants a number from 1 to 999999999, not '$2'"
             if [[ $1 == --iterations ]]; then B_ITERS=$2; else B_BOCHS_ITERS=$2; fi ;;
         --qemu-arg) B_QEMU_ONLY+=("$1" "$2") ;;
+        --rows)
+            [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || bench_usage_error "$1 wants a number from 1 to 9999999, not '$2'"
+            B_ROWS=$2 ;;
+        --csv) B_CSV=$2 ;;
         --bochs-model)
             bochs_model_ok "$2" ||
                 bench_usage_error "--bochs-model wants one of ${KEEL_BOCHS_MODELS[*]}, not '$2'"
@@ -45,6 +60,8 @@ bench_parse() {
     local opt
     B_SVM=0 B_VMX=0 B_NOBUILD=0 B_ITERS='' B_BOCHS_ITERS=$KEEL_BENCH_BOCHS_ITERATIONS
     B_MODEL=${KEEL_BOCHS_MODELS[0]} B_COMMON=() B_QEMU_ONLY=() B_BOCHS_ONLY=() B_FAILED=()
+    B_ROWS=$KEEL_BENCH_ROW_ITERATIONS B_CSV=''
+
     while (($#)); do
         if [[ $1 == --*=* ]]; then
             set -- "${1%%=*}" "${1#*=}" "${@:2}"
@@ -56,7 +73,8 @@ bench_parse() {
             --cpus|--guest|--append|--log|--run-dir|--cfg|--icount|--dry-run)
                 bench_usage_error "$opt is the benchmark's own choice" ;;
             --platform|--iterations|--bochs-iterations|--mem|--timeout|--set|--module|\
-            --file|--machine-mem|--qemu-arg|--bochs-model|--bochsrc-line|--accel|--stall)
+            --file|--machine-mem|--qemu-arg|--bochs-model|--bochsrc-line|--accel|--stall|\
+            --rows|--csv)
                 (($# >= 2)) || bench_usage_error "$opt needs a value" ;;
             *) bench_usage_error "unknown option '$opt'" ;;
         esac
@@ -96,22 +114,45 @@ bench_run() {
 }
 
 bench_runs_svm() {
-    local -a opts=("${B_COMMON[@]}" "${B_QEMU_ONLY[@]}" --platform qemu-svm) app=()
-    [[ -n $B_ITERS ]] && app=(--append "iterations=$B_ITERS")
+    local -a opts=("${B_COMMON[@]}" "${B_QEMU_ONLY[@]}" --platform qemu-svm)
+    local icount_iters=${B_ITERS:-$KEEL_BENCH_ICOUNT_ITERATIONS}
     bench_run svm-wall "${opts[@]}" --cpus 1 --append "only=cpuid${B_ITERS:+ iterations=$B_ITERS}"
-    bench_run svm-icount "${opts[@]}" --cpus 1 --accel tcg --icount "${app[@]}"
-    bench_run svm-pair "${opts[@]}" --cpus 2 --append "only=ipi${B_ITERS:+ iterations=$B_ITERS}"
+    bench_run svm-icount "${opts[@]}" --cpus 1 --accel tcg --icount \
+        --append "only=cpuid,ipi,rows iterations=$icount_iters rows=$B_ROWS"
+    bench_run svm-pair "${opts[@]}" --cpus 2 \
+        --append "only=ipi,rtt rtt=$KEEL_BENCH_RTT_ITERATIONS${B_ITERS:+ iterations=$B_ITERS}"
+    bench_run_bare
+}
+
+# The same round trips on QEMU alone: the bench guest as QEMU's multiboot
+# kernel (-kernel, SeaBIOS), 2 CPUs, no -icount; the guest finds no Keel,
+# starts its AP through INIT-SIPI and leaves through isa-debug-exit (QEMU's
+# status 1 = the guest's 0).
+bench_run_bare() {
+    local rc=0
+    say "benchmark run bare-pair (QEMU alone, -kernel bench.elf)"
+    timeout --foreground -k 10 "$KEEL_BENCH_BARE_TIMEOUT" qemu-system-x86_64 -name keel-bench-bare \
+        -machine q35 -accel tcg -cpu EPYC -smp 2 -m 256M -nodefaults -display none -no-reboot \
+        -net none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -kernel "$KEEL_BUILD_DIR/guest/bench.elf" -append "only=rtt rtt=$KEEL_BENCH_RTT_ITERATIONS" \
+        </dev/null >"$B_TMP/bare-pair.raw" 2>"$B_TMP/bare-pair.err" || rc=$?
+    clean_serial <"$B_TMP/bare-pair.raw" | tee "$B_TMP/bare-pair.log"
+    ((rc == 130)) && { rm -rf -- "$B_TMP"; exit 130; }
+    ((rc == 1)) || B_FAILED+=("bare-pair (QEMU status $rc)")
 }
 
 bench_runs_vmx() {
     local accel
     # A --timeout of the user's comes later and wins; apic_accel comes last.
+    # --stall too: tools/lib/bochs.sh stops on an unset variable (wpid, set
+    # -u) when a run has no --stall, and every Bochs run then says status 1.
     for accel in yes no; do
-        local -a opts=(--timeout "$KEEL_BENCH_BOCHS_TIMEOUT" "${B_COMMON[@]}" "${B_BOCHS_ONLY[@]}"
-                       --platform bochs-vmx --append "only=ipi iterations=$B_BOCHS_ITERS"
-                       --set "apic_accel=$accel")
-        bench_run "vmx-$accel-pair" "${opts[@]}" --cpus 2
-        bench_run "vmx-$accel-self" "${opts[@]}" --cpus 1
+        local -a opts=(--timeout "$KEEL_BENCH_BOCHS_TIMEOUT" --stall "$KEEL_BENCH_BOCHS_TIMEOUT"
+                       "${B_COMMON[@]}" "${B_BOCHS_ONLY[@]}"
+                       --platform bochs-vmx --set "apic_accel=$accel")
+        bench_run "vmx-$accel-pair" "${opts[@]}" --cpus 2 --append "only=ipi iterations=$B_BOCHS_ITERS"
+        bench_run "vmx-$accel-self" "${opts[@]}" --cpus 1 \
+            --append "only=ipi,rows iterations=$B_BOCHS_ITERS rows=$KEEL_BENCH_BOCHS_ROW_ITERATIONS"
     done
 }
 
@@ -180,6 +221,114 @@ bench_table() {
     done
 }
 
+# The rows of issue 14: guest row name|label|KVM (issue 14)|target.  The KVM
+# figures are the issue's (QEMU 7.2 TCG, -cpu EPYC, -icount shift=0,sleep=off,
+# x2APIC / xAPIC where there are two); one figure: the issue gives one mode.
+readonly -a KEEL_BENCH_ROWS=(
+    "cpuid|CPUID|3173 / 3191|<= 800"
+    "inl_pmtimer|32-bit IN, ACPI PM timer (port 0x608)|1703|<= 425"
+    "outl_pmtimer|32-bit OUT, ACPI PM timer (ignored)|1713|<= 425"
+    "hypercall|hypercall (VMMCALL, no such call)|~3150|<= 800"
+    "self_ipi_sti_nop|self-IPI, STI, NOP (IPI + EOI)|10216 / 19329|<= 2550 / <= 4830"
+    "eoi|  of which EOI|3740 / 4460|<= 935 / <= 1115"
+    "self_ipi_tpr_sti_hlt|self-IPI, TPR, STI, HLT|17582|<= 4400"
+    "tscdeadline_immed|TSC-deadline timer at once (incl. EOI)|11763 / 12483|<= 2950 / <= 3120"
+    "mov_to_cr8|MOV to CR8|8|8 (no exit)"
+)
+
+# bench_rowfig RUN ROW MODE FIELD: FIELD's number in the row's line, '-' if none.
+bench_rowfig() {
+    local v
+    v=$(sed -nE "s/.*bench: row $2 mode $3 .*$4 ([0-9.]+).*/\\1/p" -- "$B_TMP/$1.log" 2>/dev/null |
+        tail -n 1)
+    printf '%s\n' "${v:--}"
+}
+
+# bench_pair RUN ROW FIELD: "x2APIC / xAPIC" figures of a row.
+bench_pair() {
+    printf '%s / %s\n' "$(bench_rowfig "$1" "$2" x2apic "$3")" "$(bench_rowfig "$1" "$2" xapic "$3")"
+}
+
+bench_rows_table() {
+    local entry name label kvm target vmx=''
+    echo
+    echo "Exit-path rows (issue 14): per iteration, guest and hypervisor together; qemu-svm,"
+    echo "QEMU TCG -cpu EPYC, -icount shift=0,sleep=off (one TSC tick = one instruction), 1 vCPU,"
+    echo "$B_ROWS iterations per row after a warm-up; figures as x2APIC / xAPIC"
+    ((B_VMX)) && vmx='VMX exits/iter on | off'
+    printf '%-40s %-19s %-13s %-26s %-20s %s\n' row "Keel instr/iter" "exits/iter" \
+        "KVM (issue 14, same QEMU)" target "$vmx"
+    for entry in "${KEEL_BENCH_ROWS[@]}"; do
+        IFS='|' read -r name label kvm target <<<"$entry"
+        vmx=''
+        ((B_VMX)) && vmx="$(bench_pair vmx-yes-self "$name" 'exits\/iter') | $(bench_pair vmx-no-self "$name" 'exits\/iter')"
+        printf '%-40s %-19s %-13s %-26s %-20s %s\n' "$label" \
+            "$(bench_pair svm-icount "$name" 'instr\/iter')" \
+            "$(bench_pair svm-icount "$name" 'exits\/iter')" "$kvm" "$target" "$vmx"
+    done
+    grep -h 'MISMATCH\|bench: row.*skipped\|bench: rows.*skipped' -- "$B_TMP"/svm-icount.log \
+        "$B_TMP"/vmx-*-self.log 2>/dev/null | sed 's/^/  /' || true
+}
+
+# bench_rttfig RUN MODE PATTERN: a number of a round-trip line.
+bench_rttfig() {
+    local v
+    v=$(sed -nE "s/.*bench: rtt mode $2 .*$3 ([0-9.]+).*/\\1/p" -- "$B_TMP/$1.log" 2>/dev/null |
+        tail -n 1)
+    printf '%s\n' "${v:--}"
+}
+
+bench_rtt_table() {
+    local m
+    echo
+    echo "Cross-vCPU IPI round trips: 2 vCPUs, vCPU 0 -> IPI -> vCPU 1 (halted) -> IPI -> vCPU 0"
+    echo "(spinning); no -icount (it can live-lock two vCPUs that wait on each other): wall clock,"
+    echo "$KEEL_BENCH_RTT_ITERATIONS round trips a mode; depends on the host's load, compare within one run"
+    printf '%-8s %16s %16s %16s %24s\n' mode "Keel rtt/s" "exits/rtt vCPU0" "exits/rtt vCPU1" \
+        "QEMU alone rtt/s"
+    for m in xapic x2apic; do
+        printf '%-8s %16s %16s %16s %24s\n' "$m" "$(bench_rttfig svm-pair $m 'roundtrips\/s')" \
+            "$(bench_rttfig svm-pair $m 'vcpu0')" "$(bench_rttfig svm-pair $m 'vcpu1')" \
+            "$(bench_rttfig bare-pair $m 'roundtrips\/s')"
+    done
+    grep -h 'MISMATCH\|bench: rtt.*skipped\|bench: x2apic skipped' -- "$B_TMP"/svm-pair.log "$B_TMP"/bare-pair.log \
+        2>/dev/null | sed 's/^/  /' || true
+}
+
+# bench_csv FILE: every figure the runs printed, one per line:
+# platform,run,row,mode,metric,value (rows, round trips, and the older
+# 'bench: <figure> <number>' lines with row and mode empty where they have none).
+bench_csv() {
+    local f run plat
+    {
+        echo "platform,run,row,mode,metric,value"
+        for f in "$B_TMP"/*.log; do
+            [[ -e $f ]] || continue
+            run=$(basename "$f" .log)
+            case $run in
+                svm-*) plat=qemu-svm ;; vmx-*) plat=bochs-vmx ;; bare-*) plat=qemu-alone ;; *) plat=other ;;
+            esac
+            sed -nE 's/.*bench: row ([a-z0-9_]+) mode ([a-z0-9]+) (.*)/\1 \2 \3/p' -- "$f" |
+                awk -v p="$plat" -v r="$run" '{ for (i = 3; i < NF; i += 2)
+                    if ($i ~ /^(instr\/iter|exits\/iter|iterations)$/ && $(i + 1) ~ /^[0-9.]+$/)
+                        printf "%s,%s,%s,%s,%s,%s\n", p, r, $1, $2, $i, $(i + 1)
+                    if ($3 == "skipped:") printf "%s,%s,%s,%s,skipped,1\n", p, r, $1, $2
+                    if ($0 ~ /MISMATCH/) printf "%s,%s,%s,%s,mismatch,1\n", p, r, $1, $2 }'
+            sed -nE 's/.*bench: rtt mode ([a-z0-9]+) (.*)/\1 \2/p' -- "$f" |
+                sed -E 's/exits\/rtt vcpu0/exits\/rtt-vcpu0/; s/ vcpu1 / exits\/rtt-vcpu1 /' |
+                awk -v p="$plat" -v r="$run" '{ for (i = 2; i < NF; i += 2)
+                    if ($(i + 1) ~ /^[0-9.]+$/) printf "%s,%s,cross_ipi_rtt,%s,%s,%s\n", p, r, $1, $i, $(i + 1) }'
+            sed -nE 's/.*bench: (.*)$/\1/p' -- "$f" | awk -v p="$plat" -v r="$run" '
+                $1 == "ipi" && ($2 == "xapic" || $2 == "x2apic") && $NF ~ /^[0-9.]+$/ {
+                    m = $3; for (i = 4; i < NF; i++) m = m " " $i
+                    printf "%s,%s,ipi,%s,%s,%s\n", p, r, $2, m, $NF }
+                ($1 == "exits/s" || $1 == "instructions/exit") && NF == 2 {
+                    printf "%s,%s,cpuid_loop,,%s,%s\n", p, r, $1, $2 }'
+        done
+    } >"$1"
+    say "wrote $(pretty_path "$1")"
+}
+
 # What Keel said about VMX and APIC virtualization in the runs of apic_accel
 # = ACCEL (its 'vmx:' lines, 'vmN vCPU K: APIC accelerated|emulated ...'),
 # once each.
@@ -220,6 +369,9 @@ bench_main() {
     ((B_VMX)) && bench_runs_vmx
     bench_table
     ((B_VMX)) && bench_vmx_notes
+    bench_rows_table
+    ((B_SVM)) && bench_rtt_table
+    [[ -z $B_CSV ]] || bench_csv "$B_CSV"
     rm -rf -- "$B_TMP"
     if ((${#B_FAILED[@]})); then
         say "failed benchmark runs (their figures show '-'): ${B_FAILED[*]}"
