@@ -32,8 +32,9 @@
 extern uint64_t rt_pdpt[];
 static uint64_t h_high_pd[512] __attribute__((aligned(4096)));
 
+/* Not 0xFEB00000: apic.c relocates local APICs there. */
 static const uint64_t h_unbacked[] = {
-    0xc0000000u, 0xe0000000u, 0xfeb00000u, 0xfed00000u, 0xffe00000u,
+    0xc0000000u, 0xe0000000u, 0xfed00000u, 0xffe00000u,
     H_HIGH_VA, H_HIGH_VA + PTE_LARGE_SIZE,
 };
 
