@@ -70,6 +70,10 @@ void h_apic_sane(void)
     if ((base & H_MODE_BITS) == H_X2APIC)
         apic_base_write_safe(base & ~H_MODE_BITS);
     apic_base_write_safe(want);
+    /* The ID register is writable in xAPIC mode (Keel keeps a written ID
+     * across INIT, docs/vlapic.md); the random MMIO writes may have given
+     * two vCPUs one ID, and the INIT of the storm would then hit vCPU 0. */
+    apic_write(APIC_ID, rt_cpuid(1, 0).ebx & 0xff000000u);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
     apic_write(APIC_TPR, 0);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
@@ -229,6 +233,8 @@ void h_init_sipi_storm(struct h_cpu *c, unsigned target)
     printf("hostile: INIT/SIPI storm at vCPU %u (APIC ID %u)\n", target, (unsigned)id);
     for (unsigned round = 0; round < 3; round++) {
         uint16_t before;
+
+        printf("hostile: INIT/SIPI round %u\n", round + 1);
 
         for (unsigned i = 0; i < 8; i++)
             h_ipi_to(id, APIC_ICR_DM_FIXED | (32 + h_below(c, 224)));
