@@ -224,6 +224,30 @@ static void h_ipi_to(uint32_t id, uint32_t bits)
 
 uint32_t h_ap_apic_id[RT_MAX_VCPUS];
 
+/* The AP's last work before the storm: count forever, so that vCPU 0 sees
+ * it run before the INIT and stop after it. */
+static volatile uint64_t h_heartbeat;
+
+static void h_ap_heartbeat(unsigned vcpu)
+{
+    (void)vcpu;
+    for (;;)
+        h_heartbeat++;
+}
+
+/* Whether the heartbeat moves within ms. */
+static bool h_heartbeat_moves(unsigned ms)
+{
+    uint64_t before = h_heartbeat;
+
+    for (unsigned i = 0; i < ms; i++) {
+        if (h_heartbeat != before)
+            return true;
+        rt_delay_us(1000);
+    }
+    return h_heartbeat != before;
+}
+
 void h_init_sipi_storm(struct h_cpu *c, unsigned target)
 {
     uint32_t id = h_ap_apic_id[target];
@@ -231,6 +255,9 @@ void h_init_sipi_storm(struct h_cpu *c, unsigned target)
     h_apic_sane();
     h_land_prepare();
     printf("hostile: INIT/SIPI storm at vCPU %u (APIC ID %u)\n", target, (unsigned)id);
+    (void)rt_start_aps_nowait(h_ap_heartbeat);
+    if (!h_heartbeat_moves(3000))
+        h_fail(c, "vCPU %u does not run before the INIT", target);
     for (unsigned round = 0; round < 3; round++) {
         uint16_t before;
 
@@ -240,6 +267,10 @@ void h_init_sipi_storm(struct h_cpu *c, unsigned target)
             h_ipi_to(id, APIC_ICR_DM_FIXED | (32 + h_below(c, 224)));
         h_ipi_to(id, APIC_ICR_DM_SMI);
         h_ipi_to(id, APIC_ICR_DM_INIT | APIC_ICR_LEVEL_ASSERT);
+        /* INIT stops the AP until a SIPI (SDM 9.4.4.1, wait-for-SIPI). */
+        rt_delay_us(100000);
+        if (round == 0 && h_heartbeat_moves(500))
+            h_fail(c, "vCPU %u still runs 100 ms after an INIT", target);
         h_ipi_to(id, APIC_ICR_DM_INIT | APIC_ICR_TRIGGER_LEVEL);     /* de-assert */
         before = *h_land_count();
         h_ipi_to(id, APIC_ICR_DM_STARTUP | H_LAND_VECTOR);
