@@ -68,8 +68,10 @@ case $end in
         expect_match "${KEEL}vm0 \([^)]*\) stopped: triple fault" ;;
     cf9|kbd)
         expect_match "${KEEL}vm0 \([^)]*\) rebooted .*on_reboot = stop: status 114" ;;
+    acpi-off)
+        expect_match "${KEEL}vm0 \([^)]*\) powered off \(ACPI sleep state S5\)" ;;
     *)
-        expect_match "${KEEL}vm0 \([^)]*\) (exited with status [0-9]+|stopped: |rebooted )" ;;
+        expect_match "${KEEL}vm0 \([^)]*\) (exited with status [0-9]+|stopped: |rebooted |powered off)" ;;
 esac
 # The other VM did not notice.
 forbid_match "${KEEL}vm1 \([^)]*\) stopped: "
