@@ -8,6 +8,8 @@
  *   time=S        stop the rounds after S seconds even if not done (20)
  *   kinds=a,b     only these kinds: port msr mmio ipi apicmode cr xcr
  *   initsipi=no   leave out the INIT/SIPI storm at vCPU 1 after the rounds
+ *   hbexit        the AP's heartbeat loop before the storm exits (IN from
+ *                 port 80h) on every turn
  *   skip=a,b      leave out these probes: cr0-high, pg-without-pe,
  *                 nw-without-cd, cr3-high, cr8-high (reserved-bit MOV CR writes an
  *                 emulator wrongly accepts, see docs/testing.md)
