@@ -71,7 +71,14 @@ static bool cr0_write_faults(struct vcpu *v, uint64_t val)
  * and whatever the host has that the virtual CPUID filters out.  Bits 63:32 are reserved everywhere. */
 static bool cr4_write_faults(struct vcpu *v, uint64_t val)
 {
-    return (val >> 32) || (val & ~vcpu_cr4_allowed(v));
+    if ((val >> 32) || (val & ~vcpu_cr4_allowed(v)))
+        return true;
+    /* While IA-32e mode is active (EFER.LMA), clearing PAE or changing LA57
+     * is #GP(0) too (SDM vol. 2 MOV CRn, "64-Bit Mode Exceptions"; APM
+     * vol. 2 14.6.1): the CPU would refuse the state it leaves (found by
+     * the hostile guest: VMRUN failed with "invalid guest state"). */
+    return (vops->get_efer(v) & EFER_LMA) &&
+           (!(val & CR4_PAE) || ((vops->get_cr(v, 4) ^ val) & CR4_LA57));
 }
 
 /* CR8 is TPR[7:4]; bits 63:4 set is #GP (SDM 2.5, "CR8"). */

@@ -10,8 +10,13 @@
  *     EINCOMPLETE, and any longer buffer gives the same instruction;
  *   - the fields are in range (sizes, registers, scale, REX only in 64-bit
  *     mode, a classified op has its memory operand), and the effective
- *     address is truncated to the address size.
+ *     address is truncated to the address size;
+ *   - built with the reference disassembler (KEEL_HAVE_ZYDIS,
+ *     tests/unit/decode_ref.h): an instruction Keel decodes has the
+ *     reference's length, in every mode, unless the reference refuses it
+ *     (Keel accepts some undefined opcodes it never emulates).
  */
+#include "decode_ref.h"
 #include "fuzz.h"
 #include "hv/emul/x86_decode.h"
 
@@ -85,6 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     FUZZ_ASSERT(full.len >= 1 && full.len <= X86_MAX_INSN_LEN && full.len <= n);
     check_fields(&full, mode);
+#ifdef KEEL_HAVE_ZYDIS
+    {
+        int ref = decode_ref_len(bytes, n, mode);
+
+        FUZZ_ASSERT(ref == DECODE_REF_INVALID || ref == (int)full.len);
+    }
+#endif
     for (size_t k = 0; k < n; k++) {
         int r = decode_copy(bytes, k, mode, &part);
 

@@ -234,6 +234,36 @@ static void test_cr0_faults(void)
     CHECK_EQ(fk.cr0, CR0_PE | CR0_ET | CR0_PG);
 }
 
+/* In IA-32e mode, MOV to CR4 clearing PAE or toggling LA57 is #GP(0), and
+ * CR4 keeps its value (SDM vol. 2 MOV CRn); outside it, PAE may go. */
+static void test_cr4_long_mode(void)
+{
+    struct vcpu *v = fake_reset();
+    struct exit_record e = cr_rec(4, EXIT_CR_MOV_TO, GPR_RCX, 3);
+
+    fk.cr4 = CR4_PAE | CR4_PGE;
+    v->gpr[GPR_RCX] = CR4_PGE;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    CHECK_EQ(fk.cr4, CR4_PAE | CR4_PGE);
+    CHECK_EQ(v->rip, 0x1000);
+    fk.nev = 0;
+    fk.event_queued = false;
+    v->gpr[GPR_RCX] = CR4_PAE | CR4_PGE | CR4_LA57;
+    CHECK(exit_dispatch(v, &e));
+    CHECK(injected(X86_GP));
+    CHECK_EQ(fk.cr4, CR4_PAE | CR4_PGE);
+
+    v = fake_reset();
+    fk.mode = X86_MODE_PROT32;
+    fk.efer = 0;
+    fk.cr4 = CR4_PAE;
+    v->gpr[GPR_RCX] = 0;
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(fk.cr4, 0);
+}
+
 static void test_cr4_clts_lmsw(void)
 {
     struct vcpu *v;
@@ -799,6 +829,7 @@ int main(void)
     test_cr0_cr4();
     test_cr0_faults();
     test_cr4_clts_lmsw();
+    test_cr4_long_mode();
     test_msr();
     test_msr_efer_pat();
     test_msr_counters();

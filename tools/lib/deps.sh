@@ -46,6 +46,8 @@ KEEL_DEPS=(
     "mtools          /usr/bin/mcopy                        copies files into the image (no mount)"
     "busybox-static  /bin/busybox                          the Linux guest's initramfs (guest/linux)"
     "gzip            /bin/gzip                             compresses the Linux guest's initramfs"
+    "libzydis-dev    /usr/include/Zydis/Zydis.h            reference disassembler: the decoder's length cross-check (unit.test_decode_xcheck, fuzz.x86_decode)"
+    "libzydis-dev    /usr/lib/x86_64-linux-gnu/libZydis.so the same, the library linked"
     "linux-image-cloud-amd64 /usr/share/bug/linux-image-cloud-amd64/presubj  pulls in the Linux guest's kernel, /boot/vmlinuz-*-cloud-amd64 (a versioned name: found by glob)"
 )
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# hostile.*: the hostile guest (guest/hostile, 2 vCPUs) beside the basic
+# guest (2 vCPUs) in one Keel.  The hostile guest does random port I/O,
+# MSRs, MMIO at the APIC, I/O APIC and unbacked pages, IPI storms, APIC
+# mode switches, reserved-bit CR/EFER/XCR0 writes and INIT/SIPI at its
+# other vCPU, then ends as END says (status, triple, cf9, kbd, acpi-off,
+# init-self).  Passes when Keel stays alive to its normal end line, basic
+# reports N passed, 0 failed and exits 0, and the hostile VM ended with a
+# status of its own or was stopped by Keel with a report; fails on a Keel
+# panic or when the serial console stops moving (lib.sh's stall limit).
+# An architectural miss the hostile guest saw (`hostile: FAIL ...`) fails
+# the test too.
+#
+# Usage: hostile.sh [PLATFORM [END]]   (default qemu-svm status)
+# The seed: $KEEL_HOSTILE_SEED, else the guest takes one from its TSC; the
+# log's first hostile line says which, to replay it:
+#   KEEL_HOSTILE_SEED=N ctest -R '^hostile\.' --test-dir build
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+platform=${1:-qemu-svm}
+end=${2:-status}
+require_guest hostile basic
+
+# Bochs runs about a tenth as many exits a second as QEMU here: fewer rounds.
+rounds=1500
+[[ $platform != bochs-* ]] || rounds=500
+cmdline="end=$end rounds=${KEEL_HOSTILE_ROUNDS:-$rounds}"
+# On bochs-vmx an INIT to an AP spinning in a loop without exits is not
+# taken (the AP keeps running, a SIPI does not start it; found by this
+# guest, reproduced with `seed=5 rounds=20 kinds=port`, docs/testing.md):
+# there the AP's loop exits on every turn (hbexit) until that is fixed.
+# KEEL_HOSTILE_HBEXIT=no tests the loop without exits.
+[[ $platform != bochs-vmx || ${KEEL_HOSTILE_HBEXIT:-yes} == no ]] ||
+    cmdline="$cmdline hbexit"
+# QEMU 7.2's TCG lets MOV to CR0/CR3/CR8 through with reserved bits set
+# (no #GP; then VMRUN refuses the CR0/CR3 it left, and Keel stops the VM).
+# Keel intercepts none of those writes on SVM, so the CPU is the one that
+# must fault: an emulator bug, not Keel's (docs/testing.md).  Those probes
+# are left out there.
+[[ $platform != qemu-svm ]] ||
+    cmdline="$cmdline skip=cr0-high,pg-without-pe,nw-without-cd,cr3-high,cr8-high"
+[[ -z ${KEEL_HOSTILE_SEED:-} ]] || cmdline="seed=$KEEL_HOSTILE_SEED $cmdline"
+write_cfg <<CFG
+vm0.guest = hostile.elf
+vm0.cpus = 2
+vm0.cmdline = $cmdline
+vm0.on_reboot = stop
+vm1.guest = basic.elf
+vm1.cpus = 2
+CFG
+keel_run --platform "$platform" --cpus 4 --cfg "$CFG" --file "$GUESTS/hostile.elf" \
+    --file "$GUESTS/basic.elf"
+seed=$(grep -m 1 -oE '^vm0\| hostile: seed=[0-9]+' "$LOG" | sed 's/.*seed=//')
+echo "hostile seed: ${seed:-none printed} (replay: KEEL_HOSTILE_SEED=${seed:-N})"
+
+expect_started
+forbid_match 'PANIC'
+expect_match '^vm0\| hostile: seed=[0-9]+'
+# The hostile VM got through its rounds on both vCPUs ...
+expect_match '^vm0\| hostile: vcpu0 did [0-9]+ rounds'
+expect_match '^vm0\| hostile: vcpu1 did [0-9]+ rounds'
+expect_match '^vm0\| hostile: [0-9]+ failures'
+forbid_match '^vm0\| hostile: FAIL'
+# ... and ended: its own status, or stopped / rebooted by Keel with a reason.
+case $end in
+    status)
+        expect_match "${KEEL}vm0 \([^)]*\) exited with status 0" ;;
+    triple)
+        expect_match "${KEEL}vm0 \([^)]*\) stopped: triple fault" ;;
+    cf9|kbd)
+        expect_match "${KEEL}vm0 \([^)]*\) rebooted .*on_reboot = stop: status 114" ;;
+    acpi-off)
+        expect_match "${KEEL}vm0 \([^)]*\) powered off \(ACPI sleep state S5\)" ;;
+    *)
+        expect_match "${KEEL}vm0 \([^)]*\) (exited with status [0-9]+|stopped: |rebooted |powered off)" ;;
+esac
+# The other VM did not notice.
+forbid_match "${KEEL}vm1 \([^)]*\) stopped: "
+expect_match '^vm1\| [0-9]+ passed, 0 failed'
+expect_match "${KEEL}vm1 \([^)]*\) reported [0-9]+ passed, 0 failed"
+expect_match "${KEEL}vm1 \([^)]*\) exited with status 0"
+# Keel itself reached its normal end.
+expect_match "${KEEL}all VMs ended, status [0-9]+"
+case $STATUS in
+    124|125|126|130) fail "run status $STATUS ($(status_meaning "$STATUS"))" ;;
+esac
+finish
