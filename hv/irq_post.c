@@ -108,7 +108,7 @@ static int encode_post(const struct irq_post_in *in, const struct irq_post_vcpu 
         struct amdvi_irte e;
         bool run = t->placed && t->running;
         int rc = amdvi_irte_guest(&e, t->backing_pa, r->vector, t->placed ? t->host_apic_id : 0,
-                                  run, in->ga_tag, !run);
+                                  run, in->ga_tag | (uint32_t)r->target, !run);
         r->irte_lo = e.lo;
         r->irte_hi = e.hi;
         return rc;

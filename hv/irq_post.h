@@ -89,7 +89,8 @@ struct irq_post_in {
     uint8_t host_vector;       /* the remapped form: Keel's vector ... */
     uint32_t host_dest;        /* ... on this host APIC (physical) */
     uint16_t sid;              /* requester ID: VT-d source validation */
-    uint32_t ga_tag;           /* AMD: the tag the GA log reports for this device */
+    uint32_t ga_tag;           /* AMD: the GATag the GA log reports: this, ORed with the
+                                * target's vCPU index (bits the caller leaves 0) */
 };
 
 struct irq_post_route {
