@@ -598,8 +598,8 @@ static void reroute_all(struct vm *vm, struct pt_vm *pv)
         struct irq_post_route old, now;
         uint64_t maddr;
         uint32_t mdata;
-        if (!d->g_enabled)
-            continue;
+        if (!__atomic_load_n(&d->g_enabled, __ATOMIC_RELAXED))
+            continue; /* a hint: route_apply reads it again under route_lock */
         (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now);
         if (old.kind != now.kind || old.target != now.target) {
             char path[96];
@@ -638,8 +638,12 @@ static void ga_logs(bool in_irq)
     for (unsigned v = 0; overflow && v < VM_MAX; v++)
         for (unsigned i = 0; i < pt_vms[v].ndev; i++) {
             const struct pt_dev *d = &pt_vms[v].dev[i];
-            if (d->route.kind == IRQ_POST_POSTED && (unsigned)d->route.target < d->vm->nvcpus)
-                vcpu_kick(d->vm->vcpus[d->route.target]);
+            /* Interrupt context: no lock, a snapshot of the route is enough
+             * (a stale target costs one spurious wake-up). */
+            int t = __atomic_load_n(&d->route.target, __ATOMIC_RELAXED);
+            if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
+                t >= 0 && (unsigned)t < d->vm->nvcpus)
+                vcpu_kick(d->vm->vcpus[t]);
         }
 }
 
@@ -693,17 +697,20 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     const struct pt_vm *pv = &pt_vms[vm->index];
     if (i >= pv->ndev)
         return -1;
-    const struct pt_dev *d = &pv->dev[i];
+    struct pt_dev *d = (struct pt_dev *)&pv->dev[i];
     char path[112];
-    struct irq_post_route r = d->route; /* a snapshot: the shell only reads */
+    spin_lock(&d->route_lock);
+    struct irq_post_route r = d->route;
+    uint64_t switches = d->switches;
+    spin_unlock(&d->route_lock);
     if (r.kind == IRQ_POST_OFF)         /* not enabled yet: the path it would take */
         snprintf(path, sizeof(path), "%s (%s)", iommu_msi_remaps(d->unit) ? "remapped" : "direct",
                  irq_post_why_text(r.why));
     else
         irq_post_describe(&r, path, sizeof(path));
-    if (d->switches)
+    if (switches)
         snprintf(path + strlen(path), sizeof(path) - strlen(path), ", %lu switch%s",
-                 (unsigned long)d->switches, d->switches == 1 ? "" : "es");
+                 (unsigned long)switches, switches == 1 ? "" : "es");
     snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, MSI %s, "
              "%lu DMA fault%s%s", BDF_ARGS(d->hf->bdf), d->hf->vendor, d->hf->device, d->slot,
              d->unit, pv->domain, path,
