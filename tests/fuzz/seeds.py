@@ -407,10 +407,42 @@ def shell():
         b"abc\x03\x1bOA\r" + esc + b"\x01x")
 
 
+def irq_post():
+    # byte 0: 0 AMD-Vi, 1 VT-d; then registers, table entries (slot of 8 bytes
+    # + value), pointer choices and a program of MSIs (fuzz_irq_post.c)
+    def slots(entries):
+        return bytes([len(entries)]) + b"".join(struct.pack("<HQ", i, v) for i, v in entries)
+
+    def amd(ctl, table, msis, head=0, tail=0, status=0):
+        regs = struct.pack("<QQBBIIHB", ctl, 0x0800000000000000, 1, 1, head, tail, status, 0)
+        prog = b"".join(b"\x00" + struct.pack("<4QBIIBH", 0, 0, q2, 0, 1, 0, data, 1, 0x12)
+                        for q2, data in msis)
+        return b"\x00" + regs + slots(table) + b"\x01" + prog
+
+    def vtd(irta, table, pid, msis):
+        regs = struct.pack("<HBIQQ", irta, 1, 0x03000000, 1 << 59, 0x18)
+        prog = b"".join(b"\x00" + struct.pack("<HBIBH", sid, 1, addr, 1, data) for sid, addr, data in msis)
+        return b"\x01" + regs + slots(table) + b"\x01\x00" + pid.ljust(128, b"\x00") + prog
+
+    q2 = 0x2000000000000009  # IV, 16 entries, IntCtl remapped
+    ga = 0x32020000          # GAEn, GAMEn 001b, GALogEn, GAIntEn
+    put("irq_post", "amd-remapped", amd(ga, [(6, 0x501), (7, 0x41)], [(q2, 3), (q2, 3)]))
+    put("irq_post", "amd-running", amd(ga, [(8, 0xcafe0001000002c1), (9, 0x51)], [(q2, 4)]))
+    put("irq_post", "amd-galog", amd(ga, [(10, 0x0000077700000085), (11, 0x30)], [(q2, 5)] * 3,
+                                     head=0x10, tail=0x0))
+    put("irq_post", "amd-legacy", amd(0, [(1, 0x00610741)], [(q2, 2), (0, 0x4031)]))
+    pid = bytes(32) + struct.pack("<Q", 0x0000040000f20000)
+    put("irq_post", "vtd-remapped", vtd(0x007, [(20, 0x0000030000450001)], pid,
+                                        [(0x10, 0xfee00150, 0), (0x10, 0xfee03000, 0x31)]))
+    put("irq_post", "vtd-posted", vtd(0x007, [(40, 0x0000000000558001), (42, 0x000000000055c001)], pid,
+                                      [(0x10, 0xfee00290, 0), (0x10, 0xfee00290, 0), (0x10, 0xfee002b0, 0)]))
+
+
 def main():
     for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
                 avic_model, iommu_tables, shell):
         gen()
+    irq_post()
     return 0
 
 

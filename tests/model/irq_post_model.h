@@ -73,6 +73,10 @@ enum irqpm_fault {
     IRQPM_FAULT_SOURCE,         /* VT-d source-id validation failed */
     IRQPM_FAULT_FORMAT,         /* MSI address/data not in a format the unit takes */
     IRQPM_FAULT_MEM,            /* a table/descriptor/page read or write hit no memory */
+    /* Added with the models: AMD-Vi target abort decided by the DTE alone
+     * (IntCtl 00b, or NMIPass/InitPass/EIntPass clear for that message
+     * type, or an SMI), before any table is looked at. */
+    IRQPM_FAULT_DTE_BLOCKED,
 };
 
 struct irqpm_outcome {
@@ -97,6 +101,21 @@ struct irqpm_amdvi {
     uint64_t ga_log_tail;    /* MMIO 2048h: GA Log Tail Pointer (the unit moves it) */
     uint64_t status;         /* MMIO 2020h: IOMMU Status (GALogOverflow, GAInt, GALogRun, ...) */
     unsigned ga_interrupts;  /* GA log interrupts the unit raised so far */
+    /* Added with the model (irqpm_amdvi_reset zeroes them):
+     * np_cache: the unit caches IRTEs whose RemapEn is clear too (the PCI
+     * capability header's NpCache bit); off, only entries with RemapEn set
+     * are cached.  The test sets it after the reset.
+     * faults_logged: IO_PAGE_FAULT / ILLEGAL_DEV_TABLE_ENTRY events the unit
+     * would have written to its event log (SupIOPF suppresses the first).
+     * mem_errors: writes after the interrupt was posted (GA log entry, tail
+     * address copy) that hit no memory: the interrupt stays posted. */
+    bool np_cache;
+    /* Model a unit older than #48882 rev 3.08, which may cache a guest
+     * virtual APIC IRTE's IsRun and Destination too (off: they are read
+     * from the table for every interrupt, as rev 3.08 specifies). */
+    bool caches_run_fields;
+    unsigned faults_logged;
+    unsigned mem_errors;
     /* Model-private: the interrupt-remapping cache (by device ID and index). */
     struct {
         bool valid;
@@ -123,6 +142,13 @@ struct irqpm_vtd {
     uint32_t gsts;           /* Global Status: IRES (remapping on), CFIS, ... */
     uint64_t cap;            /* Capability (PI, ...) */
     uint64_t ecap;           /* Extended Capability (IR, EIM, ...) */
+    /* Added with the model (irqpm_vtd_reset zeroes them): the fault reason
+     * (VT-d 7.1.3: 20h..27h) of the last blocked remappable/compatibility
+     * interrupt, and how many faults were recorded (FPD=1 in the IRTE that
+     * was read, present or not, suppresses recording of the faults found
+     * from that entry on: 22h, 24h, 26h, 27h). */
+    uint8_t last_fault_reason;
+    unsigned faults_recorded;
     /* Model-private: the interrupt entry cache. */
     struct {
         bool valid;
@@ -138,5 +164,51 @@ void irqpm_vtd_msi(struct irqpm_vtd *u, const struct irqpm_mem *m, uint16_t sid,
 /* Interrupt entry cache invalidation (6.5.2.7): one entry (index, and the
  * 2^im entries from it) or, global, all of them. */
 void irqpm_vtd_inv_iec(struct irqpm_vtd *u, bool global, uint16_t index, unsigned im);
+/* (Model's reading of 6.5.2.7: with IM the invalidated entries are those
+ * whose index matches IIDX in bits 15:IM, the naturally aligned block of
+ * 2^IM entries holding index; the same as "from index" when index is
+ * aligned, which software should ensure.) */
+
+/* ---- Helpers (added with the models) ---- */
+
+/* One 8-byte GA log entry as the AMD-Vi model writes it (#48882, "Guest
+ * Virtual APIC Log", GA_GUEST_NR): GATag in bits 31:0, the requester's
+ * device ID in 47:32, the entry type in 63:60 (1 = guest virtual interrupt
+ * for a vCPU that is not running). */
+#define IRQPM_GA_LOG_TYPE_GUEST_NR 1u
+
+struct irqpm_ga_log_entry {
+    uint32_t ga_tag;
+    uint16_t devid;
+    uint8_t type;
+};
+
+static inline struct irqpm_ga_log_entry irqpm_ga_log_decode(uint64_t raw)
+{
+    struct irqpm_ga_log_entry e = {
+        .ga_tag = (uint32_t)raw,
+        .devid = (uint16_t)(raw >> 32),
+        .type = (uint8_t)(raw >> 60),
+    };
+    return e;
+}
+
+/* A name for each fault, for test messages. */
+static inline const char *irqpm_fault_name(enum irqpm_fault f)
+{
+    switch (f) {
+    case IRQPM_FAULT_NONE: return "none";
+    case IRQPM_FAULT_NOT_REMAPPED: return "not remapped";
+    case IRQPM_FAULT_TABLE_INVALID: return "no usable table";
+    case IRQPM_FAULT_INDEX: return "index beyond the table";
+    case IRQPM_FAULT_ENTRY_NOT_PRESENT: return "entry not present";
+    case IRQPM_FAULT_ENTRY_RESERVED: return "entry has reserved bits or an invalid combination";
+    case IRQPM_FAULT_SOURCE: return "source-id validation failed";
+    case IRQPM_FAULT_FORMAT: return "message format";
+    case IRQPM_FAULT_MEM: return "memory access failed";
+    case IRQPM_FAULT_DTE_BLOCKED: return "blocked by the device table entry";
+    }
+    return "?";
+}
 
 #endif /* KEEL_TESTS_MODEL_IRQ_POST_MODEL_H */
