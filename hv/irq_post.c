@@ -165,6 +165,14 @@ int irq_post_decide(const struct irq_post_in *in, struct irq_post_route *out)
     return 0;
 }
 
+void irq_post_switched(const struct irq_post_route *old, const struct irq_post_route *now,
+                       struct irq_post_switch *out)
+{
+    bool moved = now->kind != IRQ_POST_POSTED || now->target != old->target;
+    out->kick = old->kind == IRQ_POST_POSTED && moved ? old->target : -1;
+    out->drain = old->kind != IRQ_POST_POSTED;
+}
+
 int irq_post_amd_place(uint64_t *lo, uint64_t *hi, uint32_t host_apic_id, bool running,
                        bool *changed)
 {

@@ -105,6 +105,23 @@ struct irq_post_route {
  * route then says OFF with the reason it wanted, nothing half-built). */
 int irq_post_decide(const struct irq_post_in *in, struct irq_post_route *out);
 
+/* What must follow a change of route, once the new IRTE is in place and
+ * its invalidation has completed (the unit then uses only the new entry,
+ * so each MSI was taken either by the unit or by Keel, once):
+ *  - kick: the vCPU the old entry posted to (-1: none), when it no longer
+ *    does: what the unit already posted sits in its APIC state (AMD-Vi:
+ *    the backing page, which is the vLAPIC's IRR; VT-d: PIR, which its
+ *    pre-entry sync moves into IRR) and it must look at it now;
+ *  - drain: Keel's pending interrupt for the device (taken through the
+ *    remapped entry, not injected yet) must be injected: the old entry
+ *    could remap. */
+struct irq_post_switch {
+    int kick;
+    bool drain;
+};
+void irq_post_switched(const struct irq_post_route *old, const struct irq_post_route *now,
+                       struct irq_post_switch *out);
+
 /* AMD-Vi: a guest-mode IRTE moved to a placement: Destination, IsRun and
  * GALogIntr (set exactly while the vCPU does not run, so the unit logs a
  * post the doorbell would not deliver).  1 when bits 127:64 changed too

@@ -205,13 +205,13 @@ static void route_switched(struct pt_dev *d, const struct irq_post_route *old,
                            const struct irq_post_route *now)
 {
     struct vm *vm = d->vm;
+    struct irq_post_switch sw;
 
-    if (old->kind == IRQ_POST_POSTED &&
-        (now->kind != IRQ_POST_POSTED || now->target != old->target) &&
-        (unsigned)old->target < vm->nvcpus)
-        vcpu_kick(vm->vcpus[old->target]);
-    if (old->kind != IRQ_POST_POSTED && __atomic_load_n(&d->irq_pending, __ATOMIC_ACQUIRE))
-        vcpu_kick(vm->vcpus[0]);
+    irq_post_switched(old, now, &sw);
+    if (sw.kick >= 0 && (unsigned)sw.kick < vm->nvcpus)
+        vcpu_kick(vm->vcpus[sw.kick]);
+    if (sw.drain && __atomic_load_n(&d->irq_pending, __ATOMIC_ACQUIRE))
+        vcpu_kick(vm->vcpus[0]); /* its passthru_poll injects the guest's message */
 }
 
 static bool route_same(const struct irq_post_route *a, const struct irq_post_route *b)
@@ -280,10 +280,21 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
 
     pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
     spin_lock(&d->route_lock);
+    bool was = d->g_enabled;
+    uint64_t was_addr = d->g_addr;
+    uint16_t was_data = d->g_data;
     d->g_enabled = enabled;
     d->g_addr = addr;
     d->g_data = data;
     spin_unlock(&d->route_lock);
+    /* An MSI Keel took under the old programming and has not injected yet
+     * goes to the guest as it was sent (the vector and destination then in
+     * force), not as the new one: vapic_route runs under vplatform.lock
+     * as the I/O APIC's does. */
+    struct apic_msg m;
+    if (was && __atomic_exchange_n(&d->irq_pending, 0, __ATOMIC_ACQ_REL) &&
+        pci_pt_msi_message(was_addr, was_data, &m))
+        vapic_route(d->vm, &m);
     if (!enabled) {
         (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now); /* OFF: IRTE kept */
         return;
