@@ -601,6 +601,17 @@ static void test_vtd_running_blocked(void)
     /* Woken: back to NV; the sync moves the vector. */
     vmx_pi_unblock(at(DESC_PA(2)), NV, vmx_pi_ndst(host_id[2], false));
     CHECK_EQ(vmx_pi_sync_to_virr(at(DESC_PA(2)), vapic), 0x45);
+
+    /* Moved to another CPU: NDST follows in the descriptor; the IRTE is
+     * untouched (no invalidation needed) and the notification goes there. */
+    uint64_t lo = ((uint64_t *)at(IRT_PA))[0];
+    vmx_pi_set_notify(at(DESC_PA(2)), NV, vmx_pi_ndst(9, false));
+    vtd_msi(&t, &o);
+    CHECK_EQ(o.result, IRQPM_POSTED);
+    CHECK(o.notified);
+    CHECK_EQ(o.msg.dest, 9);
+    CHECK_EQ(((uint64_t *)at(IRT_PA))[0], lo);
+    CHECK_EQ(vmx_pi_sync_to_virr(at(DESC_PA(2)), vapic), 0x45);
 }
 
 /* Inhibit on with a post in flight (ON set, notification sent to a host
