@@ -11,6 +11,7 @@
 #include "hv/host/console.h"
 #include "hv/host/pci_host.h"
 #include "hv/host/time.h"
+#include "hv/irq_post.h"
 #include "hv/mm/mem.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
@@ -33,6 +34,15 @@ struct pt_dev {
     struct pci_pt pt;              /* vplatform.lock */
     volatile uint32_t irq_pending; /* atomics: set by the host vector */
     uint64_t faults;               /* DMA faults reported (atomic adds) */
+    /* The route (hv/irq_post.h), under route_lock. */
+    struct spinlock route_lock;
+    bool g_enabled;                /* the guest's MSI as last programmed */
+    uint64_t g_addr;
+    uint16_t g_data;
+    struct irq_post_route route;   /* what the IRTE holds now */
+    struct apic_dest_view views[KEEL_MAX_CPUS]; /* route_apply's inputs (too big for a stack) */
+    struct irq_post_vcpu vc[KEEL_MAX_CPUS];
+    uint64_t switches;             /* route changes after the first (posted <-> remapped) */
 };
 
 struct pt_vm {
@@ -45,6 +55,8 @@ struct pt_vm {
     struct pt_dev dev[PT_MAX_DEVS];
     uint64_t next_poll;            /* host TSC; vCPU 0's CPU only */
     bool stopped;
+    volatile uint32_t reroute;     /* atomic: the acceleration toggled, decide again */
+    uint64_t accel_sig;            /* vCPU 0's CPU: the acceleration the routes saw */
 };
 
 static struct pt_vm pt_vms[VM_MAX];
@@ -138,38 +150,173 @@ static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
                   (unsigned long long)gpa, (unsigned long long)d->bar_hpa[i]);
 }
 
-/* The device's physical MSI (PCI 3.0 6.8.1): to the Keel host vector on
- * vCPU 0's CPU, fixed, edge, physical destination, whatever the guest
- * programmed: through the unit's remapping table where it remaps
- * (iommu_msi_remap), else directly in the xAPIC MSI format (SDM 11.11.1). */
+/* ---- The route of the device's MSI (hv/irq_post.h) ---- */
+
+/* GATag: VM index + 1 in bits 31:16, the target vCPU's index below
+ * (irq_post_decide ORs it in), so a GA log entry names its vCPU. */
+#define GA_TAG_VM_SHIFT 16
+
+static bool vcpu_accel_posts(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->apic.accel.on, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&v->apic.accel.posted, __ATOMIC_ACQUIRE);
+}
+
+/* What each vCPU offers a post, read under route_lock (placement last, so
+ * a placement published before the caller took the lock is seen here and
+ * one published after it reaches passthru_placement, which waits for it). */
+static void vcpus_now(struct vm *vm, struct irq_post_vcpu *out)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        uint64_t p = vcpu_placement(v);
+        out[i] = (struct irq_post_vcpu){
+            .accel = vcpu_accel_posts(v),
+            .placed = p & VCPU_PLACE_VALID,
+            .running = p & VCPU_PLACE_RUNNING,
+            .host_apic_id = (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
+            .backing_pa = virt_to_phys(v->apic.page),
+            .pi_desc_pa = vops->posted_desc_pa ? vops->posted_desc_pa(v) : 0,
+        };
+    }
+}
+
+static struct irq_post_unit unit_of(unsigned unit)
+{
+    bool x2 = false;
+    struct irq_post_unit u = {
+        .vendor = iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? IRQ_POST_AMDVI : IRQ_POST_VTD,
+        .remaps = iommu_msi_remaps(unit),
+    };
+    u.posts = iommu_msi_posts(unit, &x2);
+    u.x2 = x2;
+    return u;
+}
+
+/* After the IRTE changed and its invalidation completed (hv/irq_post.h):
+ * - posted before: what the unit already posted is in the old target's
+ *   APIC state (AMD-Vi: its backing page, which is the vLAPIC's page;
+ *   VT-d: its descriptor's PIR, moved into the page by the pre-entry sync
+ *   every run-loop pass); the kick makes it look now, emulated or not;
+ * - remapped before: an MSI Keel took but has not injected yet
+ *   (irq_pending) is injected by vCPU 0's run loop, kicked here.
+ * Each MSI was either posted or remapped, never both: nothing doubles. */
+static void route_switched(struct pt_dev *d, const struct irq_post_route *old,
+                           const struct irq_post_route *now)
+{
+    struct vm *vm = d->vm;
+    struct irq_post_switch sw;
+
+    irq_post_switched(old, now, &sw);
+    if (sw.kick >= 0 && (unsigned)sw.kick < vm->nvcpus)
+        vcpu_kick(vm->vcpus[sw.kick]);
+    if (sw.drain && __atomic_load_n(&d->irq_pending, __ATOMIC_ACQUIRE))
+        vcpu_kick(vm->vcpus[0]); /* its passthru_poll injects the guest's message */
+}
+
+static bool route_same(const struct irq_post_route *a, const struct irq_post_route *b)
+{
+    return a->kind == b->kind && a->irte_lo == b->irte_lo && a->irte_hi == b->irte_hi;
+}
+
+/* Decides the route from the guest's MSI as last programmed and writes the
+ * IRTE when it changed (force: even if not).  0 with the device's MSI
+ * address and data in *maddr / *mdata; -1 after logging why (the device's
+ * MSI stays off).  *old and *now: the route before and after. */
+static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_t *maddr,
+                       uint32_t *mdata, struct irq_post_route *old, struct irq_post_route *now)
+{
+    struct vm *vm = d->vm;
+    struct apic_dest_view *views = d->views;
+    struct irq_post_vcpu *vc = d->vc;
+    uint32_t dest = vm->vcpus[0]->pcpu->apic_id;
+    int r = 0;
+
+    spin_lock(&d->route_lock);
+    vapic_views_snapshot(vm, views); /* map_lock nests inside route_lock */
+    vcpus_now(vm, vc);
+    struct irq_post_in in = {
+        .msi_enabled = d->g_enabled, .msi_addr = d->g_addr, .msi_data = d->g_data,
+        .views = views, .nvcpus = vm->nvcpus, .vcpus = vc,
+        .vm_accel = apic_inhibit_active(&vm->inhibit), .unit = unit_of(d->unit),
+        .host_vector = d->vector, .host_dest = dest, .sid = d->hf->bdf,
+        .ga_tag = (vm->index + 1u) << GA_TAG_VM_SHIFT,
+    };
+    *old = d->route;
+    if (irq_post_decide(&in, now))
+        log_warn("vm%u (%s): %02x:%02x.%x: the IRTE for its MSI was refused by the encoder "
+                 "(host APIC ID %u): MSI left off", vm->index, vm->name, BDF_ARGS(d->hf->bdf), dest);
+    *maddr = 0xfee00000u | dest << 12;
+    *mdata = d->vector;
+    if ((now->kind == IRQ_POST_REMAP || now->kind == IRQ_POST_POSTED) &&
+        (force || !route_same(old, now)))
+        r = iommu_irte_set(d->unit, d->hf->bdf, now->irte_lo, now->irte_hi, caller, maddr, mdata);
+    if (r < 0)
+        now->kind = IRQ_POST_OFF;
+    if (old->kind != IRQ_POST_OFF && now->kind != IRQ_POST_OFF && !route_same(old, now))
+        d->switches++;
+    d->route = *now;
+    spin_unlock(&d->route_lock);
+    if (r >= 0)
+        route_switched(d, old, now);
+    return r < 0 || now->kind == IRQ_POST_OFF ? -1 : 0;
+}
+
+/* The device's physical MSI (PCI 3.0 6.8.1): through the IRTE the route
+ * chose (same address and data for every form: switching needs no change
+ * on the device), else directly to the Keel host vector on vCPU 0's CPU in
+ * the xAPIC MSI format (SDM 11.11.1).  Under vplatform.lock. */
 static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
 {
     struct pt_dev *d = ctx;
     uint16_t bdf = d->hf->bdf;
     unsigned cap = d->hf->msi_cap;
-    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata = d->vector;
-    uint64_t maddr = 0xfee00000u | dest << 12;
+    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata;
+    uint64_t maddr;
+    struct irq_post_route old, now;
     uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2, 2);
     bool is64 = ctl & 0x80;
+    char path[96];
 
     pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
-    if (!enabled)
+    spin_lock(&d->route_lock);
+    bool was = d->g_enabled;
+    uint64_t was_addr = d->g_addr;
+    uint16_t was_data = d->g_data;
+    d->g_enabled = enabled;
+    d->g_addr = addr;
+    d->g_data = data;
+    spin_unlock(&d->route_lock);
+    /* An MSI Keel took under the old programming and has not injected yet
+     * goes to the guest as it was sent (the vector and destination then in
+     * force), not as the new one: vapic_route runs under vplatform.lock
+     * as the I/O APIC's does. */
+    struct apic_msg m;
+    if (was && __atomic_exchange_n(&d->irq_pending, 0, __ATOMIC_ACQ_REL) &&
+        pci_pt_msi_message(was_addr, was_data, &m))
+        vapic_route(d->vm, &m);
+    if (!enabled) {
+        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now); /* OFF: IRTE kept */
         return;
+    }
     if (dest > 0xff) {
         log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
                  "MSI left off", d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
         return;
     }
-    if (iommu_msi_remap(d->unit, bdf, d->vector, dest, __func__, &maddr, &mdata) < 0)
+    if (route_apply(d, true, __func__, &maddr, &mdata, &old, &now) < 0)
         return; /* logged; the device's interrupts stay off */
     pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
     if (is64)
         pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
     pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
-    log_debug("vm%u: %02x:%02x.%x MSI: guest address %#llx data %#x -> host vector %#x on APIC %u "
-              "(device writes %#x to %#llx)", d->vm->index, BDF_ARGS(bdf), (unsigned long long)addr,
-              data, d->vector, dest, mdata, (unsigned long long)maddr);
+    irq_post_describe(&now, path, sizeof(path));
+    log_info("vm%u (%s): %02x:%02x.%x MSI (guest address %#llx, data %#x): %s%s", d->vm->index,
+             d->vm->name, BDF_ARGS(bdf), (unsigned long long)addr, data, path,
+             now.kind == IRQ_POST_POSTED ? "" : ", to host vector and injected by Keel");
+    log_debug("vm%u: %02x:%02x.%x: host vector %#x on APIC %u; device writes %#x to %#llx",
+              d->vm->index, BDF_ARGS(bdf), d->vector, dest, mdata, (unsigned long long)maddr);
 }
 
 static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
@@ -328,6 +475,8 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         return -1;
     struct pt_dev *d = &pv->dev[pv->ndev];
     d->vm = vm;
+    d->route_lock = (struct spinlock)SPINLOCK_INIT;
+    d->route = (struct irq_post_route){ .kind = IRQ_POST_OFF, .why = IRQ_WHY_MSI_OFF, .target = -1 };
     d->hf = pci_host_find(bdf);
     d->unit = unit;
     /* Quiet until the guest drives it: no decoding, no bus mastering, no
@@ -376,6 +525,11 @@ int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
                  (unsigned long long)(vm->mem_size >> 20),
                  pv->coherent ? "" : " (flushed: walks not coherent)",
                  iommu_msi_remaps(d->unit) ? "remapped (IRTE)" : "direct (not remapped)");
+        bool x2;
+        if (iommu_msi_posts(d->unit, &x2) &&
+            iommu_ga_irq_setup(d->unit, HOST_VEC_IOMMU, vm->vcpus[0]->pcpu->apic_id) == 0)
+            log_info("vm%u (%s): IOMMU unit %u posts interrupts: single-target MSIs go straight "
+                     "to the vCPU while its APIC runs accelerated", vm->index, vm->name, d->unit);
     }
     return 0;
 }
@@ -388,6 +542,125 @@ void passthru_host_irq(unsigned vector)
 
     if (i < nvectors)
         __atomic_store_n(&by_vector[i]->irq_pending, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- Posting: placement, acceleration, the GA log ---- */
+
+void passthru_placement(struct vcpu *v)
+{
+    struct pt_vm *pv = &pt_vms[v->vm->index];
+
+    if (!pv->ndev || __atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
+        return;
+    for (unsigned i = 0; i < pv->ndev; i++) {
+        struct pt_dev *d = &pv->dev[i];
+        /* A hint without the lock; decided again under it. */
+        if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) != IRQ_POST_POSTED ||
+            iommu_host.unit[d->unit].vendor != IOMMU_AMD_VI)
+            continue; /* VT-d: NV/NDST follow in the descriptor (vmx/vmx_posted.c) */
+        spin_lock(&d->route_lock);
+        uint64_t p = vcpu_placement(v);
+        bool changed = false;
+        int wide = -1;
+        if (d->route.kind == IRQ_POST_POSTED && d->route.target == (int)v->index)
+            wide = irq_post_amd_place(&d->route.irte_lo, &d->route.irte_hi,
+                                      (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
+                                      p & VCPU_PLACE_RUNNING, &changed);
+        if (wide >= 0 && changed &&
+            iommu_irte_place(d->unit, d->hf->bdf, d->route.irte_lo, d->route.irte_hi, wide == 1,
+                             __func__))
+            log_warn("vm%u (%s): %02x:%02x.%x: the posted IRTE did not follow vCPU %u (see above)",
+                     v->vm->index, v->vm->name, BDF_ARGS(d->hf->bdf), v->index);
+        spin_unlock(&d->route_lock);
+    }
+}
+
+void passthru_accel_changed(struct vm *vm)
+{
+    struct pt_vm *pv = &pt_vms[vm->index];
+
+    if (!pv->ndev)
+        return;
+    __atomic_store_n(&pv->reroute, 1, __ATOMIC_RELEASE);
+    vcpu_kick(vm->vcpus[0]);
+}
+
+/* The acceleration every route was decided with: the VM's activation and
+ * each vCPU's own (its APIC mode can turn it off without a VM toggle). */
+static uint64_t accel_signature(const struct vm *vm)
+{
+    uint64_t sig = apic_inhibit_active(&vm->inhibit) ? 1 : 0;
+    for (unsigned i = 0; i < vm->nvcpus && i < 63; i++)
+        sig |= (uint64_t)vcpu_accel_posts(vm->vcpus[i]) << (i + 1);
+    return sig;
+}
+
+/* vCPU 0's run loop: every device's route decided again after a change of
+ * acceleration (the IRTE rewritten only where it changes). */
+static void reroute_all(struct vm *vm, struct pt_vm *pv)
+{
+    uint64_t sig = accel_signature(vm);
+
+    if (!__atomic_exchange_n(&pv->reroute, 0, __ATOMIC_ACQ_REL) && sig == pv->accel_sig)
+        return;
+    pv->accel_sig = sig;
+    for (unsigned i = 0; i < pv->ndev; i++) {
+        struct pt_dev *d = &pv->dev[i];
+        struct irq_post_route old, now;
+        uint64_t maddr;
+        uint32_t mdata;
+        if (!__atomic_load_n(&d->g_enabled, __ATOMIC_RELAXED))
+            continue; /* a hint: route_apply reads it again under route_lock */
+        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now);
+        if (old.kind != now.kind || old.target != now.target) {
+            char path[96];
+            irq_post_describe(&now, path, sizeof(path));
+            log_debug("vm%u: %02x:%02x.%x MSI now %s", vm->index, BDF_ARGS(d->hf->bdf), path);
+        }
+    }
+}
+
+/* A GA log entry: the vCPU its tag names (GA_TAG_VM_SHIFT) is woken with
+ * the vLAPIC's own kick; the interrupt is already in its IRR (the backing
+ * page).  A tag naming no vCPU is ignored (it cannot come from Keel's
+ * IRTEs). */
+static void ga_wake(void *ctx, uint32_t tag, uint16_t devid)
+{
+    unsigned vmi = (tag >> GA_TAG_VM_SHIFT) - 1, vi = tag & ((1u << GA_TAG_VM_SHIFT) - 1);
+    (void)ctx;
+    (void)devid;
+    if (vmi < nvms && vms[vmi] && vi < vms[vmi]->nvcpus)
+        vcpu_kick(vms[vmi]->vcpus[vi]);
+}
+
+/* Every posting unit's GA log; an overflow lost entries: every vCPU a
+ * device posts to is woken (a spurious wake-up costs one pass). */
+static void ga_logs(bool in_irq)
+{
+    bool done[IOMMU_MAX_UNITS] = { false }, overflow = false;
+
+    for (unsigned v = 0; v < VM_MAX; v++)
+        for (unsigned i = 0; i < pt_vms[v].ndev; i++) {
+            unsigned u = pt_vms[v].dev[i].unit;
+            if (!done[u] && iommu_ga_poll(u, in_irq, ga_wake, NULL) < 0)
+                overflow = true;
+            done[u] = true;
+        }
+    for (unsigned v = 0; overflow && v < VM_MAX; v++)
+        for (unsigned i = 0; i < pt_vms[v].ndev; i++) {
+            const struct pt_dev *d = &pt_vms[v].dev[i];
+            /* Interrupt context: no lock, a snapshot of the route is enough
+             * (a stale target costs one spurious wake-up). */
+            int t = __atomic_load_n(&d->route.target, __ATOMIC_RELAXED);
+            if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
+                t >= 0 && (unsigned)t < d->vm->nvcpus)
+                vcpu_kick(d->vm->vcpus[t]);
+        }
+}
+
+void passthru_iommu_irq(void)
+{
+    ga_logs(true);
 }
 
 /* The guest's MSI, as it programmed it, into its vLAPICs. */
@@ -435,10 +708,23 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     const struct pt_vm *pv = &pt_vms[vm->index];
     if (i >= pv->ndev)
         return -1;
-    const struct pt_dev *d = &pv->dev[i];
+    struct pt_dev *d = (struct pt_dev *)&pv->dev[i];
+    char path[112];
+    spin_lock(&d->route_lock);
+    struct irq_post_route r = d->route;
+    uint64_t switches = d->switches;
+    spin_unlock(&d->route_lock);
+    if (r.kind == IRQ_POST_OFF)         /* not enabled yet: the path it would take */
+        snprintf(path, sizeof(path), "%s (%s)", iommu_msi_remaps(d->unit) ? "remapped" : "direct",
+                 irq_post_why_text(r.why));
+    else
+        irq_post_describe(&r, path, sizeof(path));
+    if (switches)
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), ", %lu switch%s",
+                 (unsigned long)switches, switches == 1 ? "" : "es");
     snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, MSI %s, "
              "%lu DMA fault%s%s", BDF_ARGS(d->hf->bdf), d->hf->vendor, d->hf->device, d->slot,
-             d->unit, pv->domain, iommu_msi_remaps(d->unit) ? "remapped" : "direct",
+             d->unit, pv->domain, path,
              (unsigned long)__atomic_load_n(&d->faults, __ATOMIC_RELAXED),
              __atomic_load_n(&d->faults, __ATOMIC_RELAXED) == 1 ? "" : "s",
              pv->stopped ? " (stopped: bus mastering off)" : "");
@@ -468,6 +754,8 @@ void passthru_poll(struct vm *vm)
 
     if (!pv->ndev)
         return;
+    if (!__atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
+        reroute_all(vm, pv);
     for (unsigned i = 0; i < pv->ndev; i++)
         if (__atomic_exchange_n(&pv->dev[i].irq_pending, 0, __ATOMIC_ACQ_REL))
             inject(&pv->dev[i]);
@@ -476,6 +764,7 @@ void passthru_poll(struct vm *vm)
         return;
     pv->next_poll = now + tsc_hz / 1000000 * POLL_EVERY_US;
     poll_faults(pv);
+    ga_logs(false); /* a GA log interrupt missed or not set up: at most a millisecond late */
 }
 
 /* PCIe 3.0 6.6.2: function-level reset, then 100 ms before the function

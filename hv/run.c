@@ -111,8 +111,10 @@ static void vcpu_place(struct vcpu *v, bool running)
 {
     uint64_t p = VCPU_PLACE_VALID | (v->pcpu->apic_id & VCPU_PLACE_HOST_ID_MASK)
                  | (running ? VCPU_PLACE_RUNNING : 0);
-    if (__atomic_load_n(&v->placement, __ATOMIC_RELAXED) != p)
+    if (__atomic_load_n(&v->placement, __ATOMIC_RELAXED) != p) {
         __atomic_store_n(&v->placement, p, __ATOMIC_RELEASE);
+        passthru_placement(v); /* IOMMU posting follows (AMD-Vi IsRun, Destination) */
+    }
 }
 
 /* A halted or waiting vCPU: sleep until a kick or its next timer. */

@@ -273,6 +273,15 @@ void vapic_route(struct vm *vm, const struct apic_msg *m)
             deliver_one(vm->vcpus[i], m);
 }
 
+unsigned vapic_views_snapshot(struct vm *vm, struct apic_dest_view *out)
+{
+    struct vapic_vm *a = vm->apic;
+    spin_lock(&a->map_lock);
+    memcpy(out, a->view, vm->nvcpus * sizeof(*out));
+    spin_unlock(&a->map_lock);
+    return vm->nvcpus;
+}
+
 void vapic_kick_icr_targets(struct vcpu *v, uint64_t icr)
 {
     struct vapic_vm *a = v->vm->apic;

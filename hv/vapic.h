@@ -99,6 +99,9 @@ void vapic_firmware_handover(struct vcpu *v);
 void vapic_kick_icr_targets(struct vcpu *v, uint64_t icr);
 /* Route a message (IPI, I/O APIC, MSI) to the local APICs it addresses. */
 void vapic_route(struct vm *vm, const struct apic_msg *m);
+/* A copy of the VM's APIC destination views (by vCPU index), taken under
+ * the map lock: who an interrupt message would select.  Returns nvcpus. */
+unsigned vapic_views_snapshot(struct vm *vm, struct apic_dest_view *out);
 /* LINT0/LINT1 of every local APIC in the VM (virtual wire). */
 void vapic_lint(struct vm *vm, unsigned pin, bool level);
 

@@ -15,6 +15,7 @@
 #include "apic/vlapic.h"
 #include "hv/host/console.h"
 #include "hv/mm/mem.h"
+#include "hv/passthru.h"
 #include "hv/vapic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -86,6 +87,7 @@ static void inhibit_changed(struct vm *vm, enum apic_inhibit_change c, uint32_t 
         return;
     if (page)
         vapic_accel_update_page(vm);
+    passthru_accel_changed(vm); /* assigned devices: posted <-> remapped */
     for (unsigned i = 0; i < vm->nvcpus; i++)
         vcpu_kick(vm->vcpus[i]);
 }

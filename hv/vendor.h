@@ -144,6 +144,10 @@ struct vcpu_ops {
     void (*posted_sync)(struct vcpu *v);
     bool (*block_prepare)(struct vcpu *v);
     void (*block_end)(struct vcpu *v);
+    /* The physical address of the vCPU's posted-interrupt descriptor
+     * (VMX), for an IOMMU that posts to it (VT-d 9.11: hv/passthru.c);
+     * 0, or NULL, where there is none. */
+    uint64_t (*posted_desc_pa)(struct vcpu *v);
     /* A VM's APIC destination views changed (IDs, LDR, DFR, modes): the
      * CPU's own tables follow (AVIC's logical APIC ID table).  NULL when
      * the CPU keeps none.  Called under the VM's map_lock. */

@@ -26,6 +26,9 @@
  *                      level_gen; writes of timer_deadline       time, vm.lock,
  *                      (read without it); uart_in's consumer;    con_lock; npt_lock
  *                      assigned functions (hv/passthru.c)        (a BAR mapped)
+ *   pt_dev.route_lock  an assigned device's MSI route and its    map_lock, the
+ *                      IRTE (hv/passthru.c; vplatform.lock may   IOMMU unit's lock
+ *                      be held when it is taken)                 (one at a time)
  *   vapic_vm.map_lock  a VM's APIC destination views, fast ID    con_lock
  *                      map and round-robin cursor (hv/vapic.c)
  *   vcpu.apic.lock     that vCPU's vLAPIC, its register page,    con_lock (never a

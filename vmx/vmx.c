@@ -500,6 +500,7 @@ const struct vcpu_ops vmx_ops = {
     .posted_sync = vmx_posted_sync,
     .block_prepare = vmx_block_prepare,
     .block_end = vmx_block_end,
+    .posted_desc_pa = vmx_posted_desc_pa,
     .flush_guest_tlb = vmx_flush_guest_tlb,
     .dump = vmx_dump,
 };

@@ -105,5 +105,6 @@ bool vmx_post_intr(struct vcpu *t, uint8_t vector);
 void vmx_posted_sync(struct vcpu *v);
 bool vmx_block_prepare(struct vcpu *v);
 void vmx_block_end(struct vcpu *v);
+uint64_t vmx_posted_desc_pa(struct vcpu *v);
 
 #endif /* KEEL_VMX_VMX_H */

@@ -137,3 +137,13 @@ void vmx_block_end(struct vcpu *v)
     if (x->pi)
         vmx_pi_unblock(x->pi, HOST_VEC_POSTED, ndst_of(v));
 }
+
+/* The descriptor a VT-d posted IRTE names (hv/passthru.c): the same one
+ * the CPU's own posting uses, so NV and NDST already follow the vCPU
+ * (HOST_VEC_POSTED while it runs, HOST_VEC_PI_WAKEUP to its CPU while it
+ * waits in HLT) and the pre-entry sync moves what the IOMMU posted. */
+uint64_t vmx_posted_desc_pa(struct vcpu *v)
+{
+    const struct vmx_vcpu *x = vmx_of(v);
+    return x->pi ? x->pi_pa : 0;
+}

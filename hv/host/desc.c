@@ -146,6 +146,10 @@ void host_exception(struct host_frame *f)
         if (percpu_ready)
             __atomic_store_n(&this_cpu()->timer_fired, 1, __ATOMIC_RELEASE);
         return;
+    case HOST_VEC_IOMMU:        /* an IOMMU's GA log: wake the vCPUs it names */
+        lapic_host_eoi();
+        passthru_iommu_irq();
+        return;
     case HOST_VEC_SPURIOUS:
         return; /* spurious interrupts need no EOI (SDM 11.9) */
     default:

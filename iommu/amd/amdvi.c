@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "hv/host/console.h"
+#include "hv/host/pci_host.h"
 #include "hv/host/spinlock.h"
+#include "hv/host/time.h"
 #include "hv/mm/mem.h"
+#include "hv/x86.h"
 #include "iommu/amd/amdvi_hw.h"
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_mmio.h"
@@ -34,6 +37,12 @@ struct amdvi_unit {
     struct spinlock lock;     /* cmd, cmd_tail, store, dt, the event log's head */
     uint32_t cw_seq;          /* the last COMPLETION_WAIT's data */
     bool ga;                  /* CONTROL.GAEn: 128-bit IRTEs (EFR.GASup) */
+    bool xt;                  /* EFR.XTSup (Keel leaves XTEn off: 8-bit destinations) */
+    bool posts;               /* GAMEn vAPIC with the GA log running: guest-mode IRTEs post */
+    uint64_t *ga_log;         /* the GA log (AMDVI_GA_LOG_ENTRIES), ga_busy's holder */
+    volatile uint64_t *ga_tail; /* where the unit stores its GA log tail */
+    uint32_t ga_busy;         /* atomic: one consumer of the GA log at a time */
+    bool ga_irq;              /* its MSI programmed, GAIntEn set */
     unsigned nirts;           /* lock: the assigned devices' interrupt remapping tables */
     struct { uint16_t bdf; struct amdvi_irte *irt; } irts[IOMMU_MAX_UNITS];
 };
@@ -67,6 +76,18 @@ static void submit(struct amdvi_unit *au, const struct amdvi_cmd *c)
     au->cmd_tail = (au->cmd_tail + (uint32_t)sizeof(*c)) % (RING_PAGES * 4096);
     __asm__ volatile("sfence" ::: "memory"); /* the entry before the tail move */
     iommu_wr64_mmio(au->base, AMDVI_MMIO_CMD_TAIL, au->cmd_tail);
+}
+
+/* A STATUS bit reaching 1, bounded like every wait (WAIT_US). */
+static bool poll_status(const struct amdvi_unit *au, uint64_t bit, uint64_t *waited_us)
+{
+    uint64_t t0 = rdtsc(), limit = tsc_hz / 1000000 * WAIT_US;
+    bool done;
+
+    while (!(done = iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & bit) && rdtsc() - t0 < limit)
+        cpu_relax();
+    *waited_us = tsc_to_us(rdtsc() - t0);
+    return done;
 }
 
 /* Reports and consumes whatever the event log holds (2.5, 3.4.11). */
@@ -129,6 +150,46 @@ static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
     return 0;
 }
 
+/* Guest virtual APIC posting (#48882 2.2.5.2, 2.7): where EFR.GAMSup
+ * says guest vAPIC mode, the GA log (one page, its tail store beside it),
+ * GAMEn = vAPIC and GALogEn; STATUS.GALogRun must follow.  Without it the
+ * unit only remaps (posts stays false), as on QEMU 7.2 (GAMSup 0). */
+static void ga_log_setup(unsigned index, struct amdvi_unit *au, uint64_t efr, iommu_alloc_fn alloc)
+{
+    uint64_t base_reg, tail_reg;
+
+    if (!au->ga || ((efr & AMDVI_EFR_GAM_MASK) >> AMDVI_EFR_GAM_SHIFT) != AMDVI_GAM_VAPIC)
+        return;
+    au->ga_log = alloc_zeroed(alloc, 2);
+    if (!au->ga_log) {
+        log_warn("iommu: unit %u: no memory for the GA log: interrupts remapped, not posted", index);
+        return;
+    }
+    au->ga_tail = (volatile uint64_t *)(au->ga_log + AMDVI_GA_LOG_ENTRIES);
+    if (amdvi_ga_log_regs((uint64_t)(uintptr_t)au->ga_log, (uint64_t)(uintptr_t)au->ga_tail,
+                          &base_reg, &tail_reg)) {
+        log_warn("iommu: unit %u: GA log out of the unit's reach: interrupts not posted", index);
+        return;
+    }
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_BASE, base_reg);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_TAIL_ADDR, tail_reg);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_HEAD, 0);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_TAIL, 0);
+    uint64_t ctl = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl | AMDVI_CTL_GAM_VAPIC | AMDVI_CTL_GA_LOG_EN);
+    uint64_t waited;
+    if (!poll_status(au, AMDVI_STS_GA_LOG_RUN, &waited)) {
+        log_warn("iommu: unit %u: STATUS.GALogRun stays 0 after CONTROL.GALogEn (STATUS %#llx): "
+                 "interrupts remapped, not posted", index,
+                 (unsigned long long)iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS));
+        iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl);
+        return;
+    }
+    au->posts = true;
+    log_info("iommu: unit %u: guest virtual APIC posting on (GA log of %u entries running)", index,
+             AMDVI_GA_LOG_ENTRIES);
+}
+
 int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn alloc)
 {
     struct amdvi_unit *au = &units[index];
@@ -142,6 +203,7 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
         return -1;
     }
     au->ga = efr & AMDVI_EFR_GA;
+    au->xt = efr & AMDVI_EFR_XT;
     if (setup(index, au, alloc))
         return -1;
     if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, CW_DATA, false)) {
@@ -155,6 +217,7 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
         return -1;
     }
     unsigned events = drain_events(index, au);
+    ga_log_setup(index, au, efr, alloc);
     log_info("iommu: unit %u: AMD-Vi command buffer and event log up, COMPLETION_WAIT stored "
              "in %llu us, %u event%s; EFR %#llx (XT %s, GA %s)",
              index, (unsigned long long)waited, events, events == 1 ? "" : "s",
@@ -367,40 +430,170 @@ bool amdvi_msi_remaps(unsigned unit)
     return units[unit].ga;
 }
 
-/* The device's IRTE 0: a fixed interrupt of vector to the physical APIC
- * dest (2.2.5.2), upper half first so that RemapEn is seen last, then
- * INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT (2.4.5).  The device's MSI
- * then carries the entry's index (0) in its data (2.2.5.1). */
-int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
-                    uint64_t *addr, uint32_t *data)
+/* Replaces the device's IRTE 0 with lo/hi (either form, built by
+ * hv/irq_post.c or the remap encoder) in one 128-bit store, so the unit
+ * reads the old entry or the new one and never a disabled or mixed one (an
+ * MSI in between is remapped or posted, not aborted), then
+ * INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT (2.4.5): once that
+ * completes the unit no longer uses the old entry.  The device's MSI
+ * carries the entry's index (0) in its data (2.2.5.1).  Lock held. */
+static int irte_store(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint64_t lo, uint64_t hi,
+                      bool wide, const char *caller)
 {
-    struct amdvi_unit *au = &units[unit];
-    struct amdvi_irte e;
+    struct amdvi_irte *irt = irt_of(au, bdf);
     struct amdvi_cmd c;
 
-    if (!au->ga)
-        return 1;
-    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, false)) {
-        cmd_fail(unit, au, "IRTE", bdf, caller, "refused by the encoder (destination)");
-        return -1;
-    }
-    spin_lock(&au->lock);
-    struct amdvi_irte *irt = irt_of(au, bdf);
     if (!irt) {
-        spin_unlock(&au->lock);
         cmd_fail(unit, au, "IRTE", bdf, caller, "has no interrupt remapping table");
         return -1;
     }
-    __atomic_store_n(&irt[0].lo, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&irt[0].hi, e.hi, __ATOMIC_RELEASE);
-    __atomic_store_n(&irt[0].lo, e.lo, __ATOMIC_RELEASE);
+    if (wide)
+        iommu_store128(&irt[0].lo, lo, hi);
+    else
+        __atomic_store_n(&irt[0].lo, lo, __ATOMIC_SEQ_CST);
     if (!unit_coherent(unit))
         iommu_sync(irt, sizeof(*irt));
     amdvi_cmd_inv_interrupt_table(&c, bdf);
     submit(au, &c);
-    int r = completion_wait(unit, au, bdf, "INVALIDATE_INTERRUPT_TABLE", caller);
+    return completion_wait(unit, au, bdf, "INVALIDATE_INTERRUPT_TABLE", caller);
+}
+
+int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
+                   uint64_t *addr, uint32_t *data)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (!au->ga)
+        return 1;
+    if ((lo & AMDVI_IRTE_GUEST_MODE) && !au->posts) {
+        cmd_fail(unit, au, "IRTE", bdf, caller, "is in guest mode on a unit that does not post");
+        return -1;
+    }
+    spin_lock(&au->lock);
+    int r = irte_store(unit, au, bdf, lo, hi, true, caller);
     spin_unlock(&au->lock);
     *addr = 0xfee00000ull;
     *data = 0;
     return r;
+}
+
+/* Placement changes (IsRun, Destination, GALogIntr): the width the
+ * encoder asked for (one 64-bit store when bits 127:64 did not change),
+ * then the same invalidation.  #48882 lets the unit cache an IRTE until
+ * INVALIDATE_INTERRUPT_TABLE; Keel does not rely on any field being read
+ * fresh, so a vCPU that blocks has its IsRun = 0 / GALogIntr = 1 in force
+ * before it looks at its IRR one last time (hv/run.c vcpu_block). */
+int amdvi_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
+                     const char *caller)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (!au->posts)
+        return -1;
+    spin_lock(&au->lock);
+    int r = irte_store(unit, au, bdf, lo, hi, wide, caller);
+    spin_unlock(&au->lock);
+    return r;
+}
+
+int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                    uint64_t *addr, uint32_t *data)
+{
+    struct amdvi_irte e;
+
+    if (!units[unit].ga)
+        return 1;
+    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, false)) {
+        cmd_fail(unit, &units[unit], "IRTE", bdf, caller, "refused by the encoder (destination)");
+        return -1;
+    }
+    return amdvi_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
+}
+
+bool amdvi_msi_posts(unsigned unit, bool *x2)
+{
+    *x2 = false; /* XTEn stays off: 8-bit destinations (docs/iommu.md) */
+    return units[unit].posts;
+}
+
+/* ---- The GA log (#48882 2.7) ---- */
+
+/* The unit's own MSI (its PCI function's MSI capability) to vector on the
+ * physical APIC dest, then GAIntEn: a GA log entry raises it. */
+int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct amdvi_unit *au = &units[unit];
+    const struct pci_host_fn *hf = pci_host_find(iommu_host.unit[unit].bdf);
+
+    if (!au->posts || au->ga_irq)
+        return 0;
+    if (!hf || !hf->msi_cap || dest > 0xff) {
+        log_warn("iommu: unit %u: its PCI function %02x:%02x.%x has no usable MSI capability: "
+                 "GA log interrupts off, the log is polled (a blocked vCPU may wake up late)",
+                 unit, iommu_host.unit[unit].bdf >> 8, (iommu_host.unit[unit].bdf >> 3) & 0x1f,
+                 iommu_host.unit[unit].bdf & 7);
+        return -1;
+    }
+    uint16_t bdf = hf->bdf, cap = hf->msi_cap;
+    uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2u, 2);
+    bool is64 = ctl & 0x80;
+    pci_host_write(bdf, cap + 4u, 4, 0xfee00000u | dest << 12);
+    if (is64)
+        pci_host_write(bdf, cap + 8u, 4, 0);
+    pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, vector);
+    pci_host_write(bdf, cap + 2u, 2, (ctl & ~0x70u) | 1u);
+    spin_lock(&au->lock);
+    uint64_t ctl_reg = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl_reg | AMDVI_CTL_GA_INT_EN);
+    au->ga_irq = true;
+    spin_unlock(&au->lock);
+    return 0;
+}
+
+/* 2.7.4: an overflowed log stops; restart it (GALogRun 0, GALogEn off,
+ * empty pointers, GALogOverflow cleared, GALogEn on).  ga_busy held. */
+static void ga_log_restart(unsigned unit, struct amdvi_unit *au)
+{
+    uint64_t t0 = rdtsc(), limit = tsc_hz / 1000000 * WAIT_US;
+
+    while ((iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_GA_LOG_RUN) &&
+           rdtsc() - t0 < limit)
+        cpu_relax();
+    spin_lock(&au->lock);
+    uint64_t ctl = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl & ~AMDVI_CTL_GA_LOG_EN);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_HEAD, 0);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_TAIL, 0);
+    for (unsigned i = 0; i < AMDVI_GA_LOG_ENTRIES; i++)
+        au->ga_log[i] = 0;
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_STATUS, AMDVI_STS_GA_LOG_OVERFLOW);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl | AMDVI_CTL_GA_LOG_EN);
+    spin_unlock(&au->lock);
+    (void)unit;
+}
+
+/* From the GA log interrupt and from the run loop's poll: GAInt cleared
+ * first (a later entry raises it again), then every entry up to the tail
+ * to fn.  One consumer at a time (ga_busy): a second caller returns at
+ * once, the first sees what it would have.  Returns the entries consumed,
+ * or -1 when the log had overflowed (entries lost: the caller wakes every
+ * vCPU a device posts to).  In interrupt context (in_irq) no lock is
+ * taken: the restart after an overflow waits for the next poll. */
+int amdvi_ga_poll(unsigned unit, bool in_irq, amdvi_ga_fn fn, void *ctx)
+{
+    struct amdvi_unit *au = &units[unit];
+    unsigned n = 0;
+
+    if (!au->posts || __atomic_exchange_n(&au->ga_busy, 1, __ATOMIC_ACQUIRE))
+        return 0;
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_STATUS, AMDVI_STS_GA_INT);
+    uint64_t head = iommu_rd64_mmio(au->base, AMDVI_MMIO_GA_LOG_HEAD);
+    uint64_t tail = iommu_rd64_mmio(au->base, AMDVI_MMIO_GA_LOG_TAIL);
+    head = amdvi_ga_log_consume(au->ga_log, head, tail, fn, ctx, &n);
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_GA_LOG_HEAD, head);
+    bool overflow = iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_GA_LOG_OVERFLOW;
+    if (overflow && !in_irq)
+        ga_log_restart(unit, au);
+    __atomic_store_n(&au->ga_busy, 0, __ATOMIC_RELEASE);
+    return overflow ? -1 : (int)n;
 }

@@ -268,3 +268,49 @@ const struct iopt_format iopt_format_amdvi = {
     .addr = iopt_amdvi_addr,
     .perm = iopt_amdvi_perm,
 };
+
+/* ---- The guest virtual APIC log (#48882 2.7) ---- */
+
+int amdvi_ga_log_regs(uint64_t log_pa, uint64_t tail_pa, uint64_t *base_reg, uint64_t *tail_reg)
+{
+    *base_reg = *tail_reg = 0;
+    if (!addr_ok(log_pa, 4096) || !log_pa || !tail_pa || (tail_pa & ~AMDVI_GA_TAIL_ADDR_MASK))
+        return -1;
+    *base_reg = log_pa | (uint64_t)AMDVI_GA_LOG_LEN_512 << AMDVI_GA_LOG_LEN_SHIFT;
+    *tail_reg = tail_pa;
+    return 0;
+}
+
+int amdvi_ga_log_decode(uint64_t entry, uint32_t *ga_tag, uint16_t *devid)
+{
+    *ga_tag = (uint32_t)(entry & AMDVI_GA_ENT_TAG_MASK);
+    *devid = (uint16_t)(entry >> AMDVI_GA_ENT_DEVID_SHIFT);
+    if (!entry)
+        return -1;
+    return (entry >> AMDVI_GA_ENT_TYPE_SHIFT) == AMDVI_GA_ENT_GUEST_NR ? 0 : 1;
+}
+
+uint64_t amdvi_ga_log_consume(uint64_t *log, uint64_t head, uint64_t tail, amdvi_ga_fn fn,
+                              void *ctx, unsigned *n)
+{
+    const uint64_t size = AMDVI_GA_LOG_ENTRIES * sizeof(uint64_t);
+
+    *n = 0;
+    head &= AMDVI_GA_PTR_MASK;
+    tail &= AMDVI_GA_PTR_MASK;
+    /* A pointer outside the ring is the unit's or the register's fault:
+     * nothing is read past the log. */
+    if (head >= size || tail >= size)
+        return head % size;
+    while (head != tail && *n < AMDVI_GA_LOG_ENTRIES) {
+        uint64_t *e = &log[head / sizeof(uint64_t)];
+        uint32_t tag;
+        uint16_t devid;
+        if (amdvi_ga_log_decode(__atomic_load_n(e, __ATOMIC_ACQUIRE), &tag, &devid) == 0)
+            fn(ctx, tag, devid);
+        __atomic_store_n(e, 0, __ATOMIC_RELAXED);
+        head = (head + sizeof(uint64_t)) % size;
+        (*n)++;
+    }
+    return head;
+}

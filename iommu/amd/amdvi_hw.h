@@ -31,6 +31,10 @@
 #define AMDVI_MMIO_EVENT_HEAD    0x2010
 #define AMDVI_MMIO_EVENT_TAIL    0x2018
 #define AMDVI_MMIO_STATUS        0x2020 /* 3.4.12 */
+#define AMDVI_MMIO_GA_LOG_BASE   0x00e0 /* guest virtual APIC log: base 51:12, GALogLen 59:56 */
+#define AMDVI_MMIO_GA_LOG_TAIL_ADDR 0x00e8 /* where the unit also stores its tail pointer, 51:3 */
+#define AMDVI_MMIO_GA_LOG_HEAD   0x2040 /* byte offset 18:3 (the driver moves it) */
+#define AMDVI_MMIO_GA_LOG_TAIL   0x2048 /* byte offset 18:3 (the unit moves it) */
 #define AMDVI_MMIO_SIZE          0x4000 /* the register window Keel maps (16 KiB) */
 
 #define AMDVI_LEN_SHIFT          56     /* ComLen / EventLen */
@@ -45,6 +49,7 @@
 #define AMDVI_CTL_COMWAIT_INT_EN (1ull << 4)
 #define AMDVI_CTL_CMD_BUF_EN     (1ull << 12)
 #define AMDVI_CTL_GA_EN          (1ull << 17) /* 128-bit IRTEs, guest virtual APIC */
+#define AMDVI_CTL_GAM_VAPIC      (1ull << 25) /* GAMEn 27:25 = 001b: guest-mode IRTEs post */
 #define AMDVI_CTL_GA_LOG_EN      (1ull << 28)
 #define AMDVI_CTL_GA_INT_EN      (1ull << 29)
 #define AMDVI_CTL_XT_EN          (1ull << 50) /* 32-bit destinations */
@@ -55,10 +60,16 @@
 #define AMDVI_STS_COMWAIT_INT    (1ull << 2)
 #define AMDVI_STS_EVENT_LOG_RUN  (1ull << 3)
 #define AMDVI_STS_CMD_BUF_RUN    (1ull << 4)
+#define AMDVI_STS_GA_LOG_RUN     (1ull << 8)
+#define AMDVI_STS_GA_LOG_OVERFLOW (1ull << 9) /* RW1C: the log was full, an entry was lost */
+#define AMDVI_STS_GA_INT         (1ull << 10) /* RW1C: a GA log entry was written */
 
 /* EFR bits (3.4.6). */
 #define AMDVI_EFR_XT             (1ull << 2)
 #define AMDVI_EFR_GA             (1ull << 7)
+#define AMDVI_EFR_GAM_SHIFT      21           /* 23:21 GAMSup: guest virtual APIC modes */
+#define AMDVI_EFR_GAM_MASK       (7ull << 21)
+#define AMDVI_GAM_VAPIC          1            /* GAMSup 001b: guest virtual APIC supported */
 
 /* ---- Device table entry (2.2.2.1, 256 bits) ---- */
 struct amdvi_dte {
@@ -180,6 +191,36 @@ _Static_assert(offsetof(struct amdvi_irte, hi) == 8, "IRTE bits 127:64");
 #define AMDVI_IRTE_DEST_HI_SHIFT 56           /* 127:120 Destination[31:24] */
 #define AMDVI_INT_FIXED          0
 #define AMDVI_INT_ARBITRATED     1
+
+/* ---- Guest virtual APIC log (#48882 2.7, "Guest Virtual APIC Log"; registers 3.4) ----
+ * A ring of 64-bit entries the unit appends when it posts an interrupt
+ * to a guest-mode IRTE whose IsRun is 0 and whose GALogIntr is 1: the
+ * IRTE's GATag, the requester, the entry type.  Head and tail are byte
+ * offsets.  GALogLen (base register 59:56) 1000b is 512 entries (4 KiB);
+ * each step doubles it. */
+#define AMDVI_GA_LOG_LEN_SHIFT   56
+#define AMDVI_GA_LOG_LEN_512     8u
+#define AMDVI_GA_LOG_ENTRIES     512u
+#define AMDVI_GA_PTR_MASK        0x7fff8ull   /* head/tail: 8-byte entries, bits 18:3 */
+#define AMDVI_GA_TAIL_ADDR_MASK  0x000ffffffffffff8ull
+#define AMDVI_GA_ENT_TAG_MASK    0xffffffffull /* 31:0 GATag */
+#define AMDVI_GA_ENT_DEVID_SHIFT 32           /* 47:32 DeviceID */
+#define AMDVI_GA_ENT_TYPE_SHIFT  60           /* 63:60 entry type */
+#define AMDVI_GA_ENT_GUEST_NR    1u           /* an interrupt for a guest not running */
+
+/* The GA log base and tail-address register values for a 4 KiB log (512
+ * entries) at log_pa and an 8-byte tail store at tail_pa.  0, or -1. */
+int amdvi_ga_log_regs(uint64_t log_pa, uint64_t tail_pa, uint64_t *base_reg, uint64_t *tail_reg);
+/* One GA log entry: 0 with its tag and device for a GUEST_NR entry, 1 for
+ * an entry of another (unknown) type, -1 for an all-zero (unwritten) one. */
+int amdvi_ga_log_decode(uint64_t entry, uint32_t *ga_tag, uint16_t *devid);
+/* Consumes the ring log[] (AMDVI_GA_LOG_ENTRIES) from byte offset head up
+ * to tail: fn for each GUEST_NR entry, every consumed entry zeroed.
+ * Returns the new head (what the driver writes to the head register);
+ * *n counts the entries consumed. */
+typedef void (*amdvi_ga_fn)(void *ctx, uint32_t ga_tag, uint16_t devid);
+uint64_t amdvi_ga_log_consume(uint64_t *log, uint64_t head, uint64_t tail, amdvi_ga_fn fn,
+                              void *ctx, unsigned *n);
 
 /* ---- I/O page table entry (2.2.3) ---- */
 #define AMDVI_PTE_PR             (1ull << 0)

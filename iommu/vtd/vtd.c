@@ -435,46 +435,72 @@ static int irte_index(struct vtd_unit *vu, uint16_t bdf)
     return (int)vu->nirte++;
 }
 
-static int remap_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint8_t vector,
-                        uint32_t dest, const char *caller, uint32_t *index)
+/* Replaces the device's IRTE with lo/hi (remapped or posted form, built
+ * by hv/irq_post.c or the remap encoder) in one 128-bit store (9.11: a
+ * present posted IRTE is updated with a 128-bit atomic operation, so no
+ * MSI finds it half written or not present), then an index-selective
+ * interrupt entry cache invalidation with a wait (6.5.2.7): once it
+ * completes the unit no longer uses the old entry.  Lock held. */
+static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint64_t lo, uint64_t hi,
+                       const char *caller, uint32_t *index)
 {
-    /* Source validation (9.10): only this requester ID may use the entry. */
-    const struct vtd_irte_source src = { .sid = bdf, .sq = 0, .svt = VTD_SVT_RID };
-    struct vtd_irte e;
     struct vtd_inv_desc d;
 
     if (!vu->irt && ir_enable(unit, vu, bdf, caller))
         return -1;
     int i = irte_index(vu, bdf);
-    if (i < 0 || vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src) ||
-        vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
-        cmd_fail(unit, vu, "IRTE refused (table full, destination or index)", bdf, caller);
+    if (i < 0 || vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
+        cmd_fail(unit, vu, "IRTE refused (table full or index)", bdf, caller);
         return -1;
     }
-    /* hi first, then lo with P (9.10). */
-    __atomic_store_n(&vu->irt[i].lo, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&vu->irt[i].hi, e.hi, __ATOMIC_RELEASE);
-    __atomic_store_n(&vu->irt[i].lo, e.lo, __ATOMIC_RELEASE);
+    iommu_store128(&vu->irt[i].lo, lo, hi);
     if (!(vu->ecap & VTD_ECAP_C))
-        iommu_sync(&vu->irt[i], sizeof(e));
+        iommu_sync(&vu->irt[i], sizeof(vu->irt[i]));
     *index = (uint32_t)i;
     return qi_run(unit, vu, &d, 1, "interrupt entry cache invalidation", bdf, caller);
 }
 
-int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
-                  uint64_t *addr, uint32_t *data)
+bool vtd_msi_posts(unsigned unit, bool *x2)
+{
+    *x2 = false; /* IRTA.EIME stays 0: 8-bit destinations (docs/iommu.md) */
+    return (units[unit].ecap & VTD_ECAP_IR) && (units[unit].cap & VTD_CAP_PI);
+}
+
+int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
+                 uint64_t *addr, uint32_t *data)
 {
     struct vtd_unit *vu = &units[unit];
     uint32_t index = 0;
+    bool x2;
 
     if (!vtd_msi_remaps(unit))
         return 1;
+    if ((lo & VTD_IRTE_IM) && !vtd_msi_posts(unit, &x2)) {
+        cmd_fail(unit, vu, "posted IRTE on a unit without CAP.PI", bdf, caller);
+        return -1;
+    }
     spin_lock(&vu->lock);
-    int r = remap_locked(unit, vu, bdf, vector, dest, caller, &index);
+    int r = irte_locked(unit, vu, bdf, lo, hi, caller, &index);
     spin_unlock(&vu->lock);
     /* 5.1.2.2: remappable format, the handle in the address, SHV 0, data 0. */
     *addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF | (index & 0x7fff) << VTD_MSI_ADDR_HANDLE_SHIFT |
             (index & 0x8000 ? VTD_MSI_ADDR_HANDLE15 : 0);
     *data = 0;
     return r;
+}
+
+int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
+                  uint64_t *addr, uint32_t *data)
+{
+    /* Source validation (9.10): only this requester ID may use the entry. */
+    const struct vtd_irte_source src = { .sid = bdf, .sq = 0, .svt = VTD_SVT_RID };
+    struct vtd_irte e;
+
+    if (!vtd_msi_remaps(unit))
+        return 1;
+    if (vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src)) {
+        cmd_fail(unit, &units[unit], "IRTE refused by the encoder (destination)", bdf, caller);
+        return -1;
+    }
+    return vtd_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
 }
