@@ -210,7 +210,7 @@ static int load_into(uint8_t *mem, uint64_t mem_size, const char *cmdline,
 {
     memset(err, 0, sizeof(err));
     memset(&res, 0, sizeof(res));
-    return mb_load(img, img_len, cmdline, mods, nmods, mem, mem_size, &res, err, sizeof(err));
+    return mb_load(img, img_len, cmdline, mods, nmods, mem, mem_size, 0, &res, err, sizeof(err));
 }
 
 static int load(const char *cmdline, const struct mb_module *mods, unsigned nmods)
