@@ -244,7 +244,9 @@ static uint64_t boot_alloc_chunk(uint64_t size)
 {
     uint64_t hpa = 0;
     if (size >= (1ull << 30))
-        hpa = efi_alloc_pages_aligned(size / 4096, 1ull << 30);
+        hpa = efi_alloc_pages_fit(size / 4096, 1ull << 30);
+    if (!hpa)
+        hpa = efi_alloc_pages_fit(size / 4096, 2ull << 20);
     return hpa ? hpa : efi_alloc_pages_aligned(size / 4096, 2ull << 20);
 }
 
