@@ -65,7 +65,7 @@ const struct config_key_doc config_keys[K_COUNT] = {
                    "adds a multiboot module (up to 8 per VM)" },
     [K_CPUS] = { "cpus", true, false, "1..64", "every CPU (one VM only)",
                  "vCPUs, each pinned to a physical CPU of its own" },
-    [K_MEMORY] = { "memory", true, false, "16M..3G, a multiple of 2M (K/M/G suffix)", "64M",
+    [K_MEMORY] = { "memory", true, false, "16M..256G, a multiple of 2M (K/M/G suffix)", "64M",
                    "guest RAM" },
     [K_X2APIC] = { "x2apic", true, false, "yes | no", "yes",
                    "the virtual CPU offers x2APIC mode (CPUID.1:ECX[21])" },
@@ -554,8 +554,9 @@ static int set_memory(struct parser *p)
         return bad_value(p, "a size such as 64M or 1G");
     v *= mult;
     if (v < KEEL_MEMORY_MIN || v > KEEL_MEMORY_MAX || v % KEEL_MEMORY_ALIGN != 0)
-        return bad_value(p, "a multiple of 2M from 16M to 3G");
+        return bad_value(p, "a multiple of 2M from 16M to 256G");
     vm->memory = v;
+    vm->memory_line = p->line;
     return 0;
 }
 

@@ -35,7 +35,7 @@
 #define KEEL_MAX_PCI        4   /* host PCI functions assigned to one VM */
 
 #define KEEL_MEMORY_MIN     (16ull << 20)
-#define KEEL_MEMORY_MAX     (3ull << 30)
+#define KEEL_MEMORY_MAX     (256ull << 30) /* RAM past 2 GiB goes above 4 GiB (hv/mm/guest_ram.h) */
 #define KEEL_MEMORY_ALIGN   (2ull << 20)
 
 enum keel_log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -67,6 +67,7 @@ struct keel_vm_cfg {
     unsigned cpus_line;
     unsigned first_cpu;              /* set by config_finalize() */
     uint64_t memory;                 /* bytes */
+    unsigned memory_line;
     /* The virtual platform (docs/config.md). */
     bool x2apic;                     /* CPUID offers x2APIC; default yes */
     bool tsc_deadline;               /* CPUID offers the TSC-deadline timer; default yes */

@@ -206,7 +206,7 @@ static int boot_check_linux(struct efi_files *dir, const struct keel_vm_cfg *c, 
     if (c->initrd[0] && boot_read_named(dir, c->initrd, c->initrd_line, "initrd",
                                         (void **)&s->initrd, &s->initrd_len))
         return -1;
-    if (lb_check(s->image, s->image_len, s->mem_size, s->cmdline, s->initrd_len, NULL, err,
+    if (lb_check(s->image, s->image_len, gram_low_size(s->mem_size), s->cmdline, s->initrd_len, NULL, err,
                  sizeof(err))) {
         log_err("error: %s:%u: Linux kernel '%s'%s%s%s: %s", KEEL_CFG, c->guest_line, c->guest,
                 c->initrd[0] ? " with initrd '" : "", c->initrd, c->initrd[0] ? "'" : "", err);
@@ -226,7 +226,7 @@ static int boot_check_multiboot(struct efi_files *dir, const struct keel_vm_cfg 
                 "Multiboot guest takes 'module' lines)", KEEL_CFG, c->initrd_line, c->initrd, name);
         return -1;
     }
-    if (mb_check(s->image, s->image_len, s->mem_size, NULL, err, sizeof(err))) {
+    if (mb_check(s->image, s->image_len, gram_low_size(s->mem_size), NULL, err, sizeof(err))) {
         log_err("error: %s:%u: guest image '%s': %s", KEEL_CFG, c->guest_line, name, err);
         return -1;
     }
@@ -239,6 +239,69 @@ static int boot_check_multiboot(struct efi_files *dir, const struct keel_vm_cfg 
         s->mods[m].cmdline = c->module[m].args[0] ? c->module[m].args : c->module[m].path;
     }
     s->nmods = c->nmodules;
+    return 0;
+}
+
+/* One host chunk of size bytes for guest RAM: 1 GiB aligned when it is that
+ * large (so 1 GiB nested pages can map it), else, or when the firmware
+ * cannot give that, 2 MiB aligned.  0 when there is none. */
+static uint64_t boot_alloc_chunk(uint64_t size)
+{
+    uint64_t hpa = 0;
+    if (size >= (1ull << 30))
+        hpa = efi_alloc_pages_fit(size / 4096, 1ull << 30);
+    if (!hpa)
+        hpa = efi_alloc_pages_fit(size / 4096, 2ull << 20);
+    return hpa ? hpa : efi_alloc_pages_aligned(size / 4096, 2ull << 20);
+}
+
+/* Backs one GPA range [gpa, gpa + len) of guest RAM with host chunks: the
+ * whole range if the firmware has it in one piece, else halves, quarters,
+ * ... (2 MiB aligned), each its own slot.  The low range must be one chunk
+ * (the loaders write into it as one array). */
+static int boot_alloc_range(struct guest_ram *g, uint64_t gpa, uint64_t len, bool one)
+{
+    uint64_t chunk = len;
+    while (len != 0) {
+        if (chunk > len)
+            chunk = len;
+        uint64_t hpa = boot_alloc_chunk(chunk);
+        if (hpa) {
+            if (gram_add(g, gpa, hpa, chunk))
+                return -1; /* GRAM_MAX_SLOTS pieces: too fragmented */
+            gpa += chunk;
+            len -= chunk;
+            continue;
+        }
+        if (one || chunk <= (2ull << 20))
+            return -1;
+        chunk = (chunk / 2 + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+    }
+    return 0;
+}
+
+/* The VM's RAM (hv/mm/guest_ram.h): refused naming keel.cfg's memory line
+ * when the machine cannot give it. */
+static int boot_alloc_ram(const struct keel_vm_cfg *c, struct vm_spec *s)
+{
+    uint64_t base[2], len[2];
+    unsigned n = gram_ranges(s->mem_size, base, len);
+    gram_init(&s->ram, s->mem_size);
+    for (unsigned r = 0; r < n; r++) {
+        if (boot_alloc_range(&s->ram, base[r], len[r], r == 0))
+            break;
+    }
+    if (!gram_complete(&s->ram)) {
+        log_err("error: %s:%u: memory = %lu MiB for vm%u: the machine cannot give it (Keel "
+                "needs it free in at most %u pieces, the RAM below 4 GiB in one)", KEEL_CFG,
+                c->memory_line ? c->memory_line : c->first_line,
+                (unsigned long)(s->mem_size >> 20), s->index, GRAM_MAX_SLOTS);
+        for (unsigned k = 0; k < s->ram.nslots; k++)
+            uefi_call_wrapper(BS->FreePages, 2, s->ram.slot[k].hpa, s->ram.slot[k].size / 4096);
+        s->ram.nslots = 0;
+        return -1;
+    }
+    s->mem_hpa = s->ram.slot[0].hpa;
     return 0;
 }
 
@@ -284,13 +347,7 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     if (c->builtin || !lb_is_bzimage(s->image, s->image_len) ? boot_check_multiboot(dir, c, s)
                                                              : boot_check_linux(dir, c, s))
         return -1;
-    s->mem_hpa = efi_alloc_pages_aligned(s->mem_size / 4096, 2u << 20);
-    if (!s->mem_hpa) {
-        log_err("error: %s: not enough memory for vm%u's %lu MiB", KEEL_CFG, i,
-                (unsigned long)(s->mem_size >> 20));
-        return -1;
-    }
-    return 0;
+    return boot_alloc_ram(c, s);
 }
 
 /* The IOMMUs' tables and queues: loader data below 4 GiB, which Keel never

@@ -131,6 +131,30 @@ uint64_t efi_alloc_pages_aligned(uint64_t npages, uint64_t align)
     return start;
 }
 
+uint64_t efi_alloc_pages_fit(uint64_t npages, uint64_t align)
+{
+    UINTN n, key, dsize;
+    UINT32 dver;
+    EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&n, &key, &dsize, &dver);
+    uint64_t best = 0, len = npages * 4096;
+    if (!map)
+        return 0;
+    for (UINTN i = 0; i < n; i++) {
+        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)((uint8_t *)map + i * dsize);
+        uint64_t start = (d->PhysicalStart + align - 1) & ~(align - 1);
+        uint64_t end = d->PhysicalStart + d->NumberOfPages * 4096;
+        if (d->Type == EfiConventionalMemory && start >= d->PhysicalStart && start < end &&
+            end - start >= len && start > best)
+            best = start;
+    }
+    FreePool(map);
+    EFI_PHYSICAL_ADDRESS pa = best;
+    if (!best || EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateAddress, EfiLoaderData,
+                                             npages, &pa)))
+        return 0;
+    return pa;
+}
+
 uint64_t efi_alloc_pages_below(uint64_t npages, uint64_t max_addr)
 {
     EFI_PHYSICAL_ADDRESS pa = max_addr;

@@ -28,5 +28,10 @@ unsigned efi_mp_apic_ids(uint32_t *ids, unsigned max);
 /* Pages: 2 MiB-aligned, or below a limit.  0 on failure. */
 uint64_t efi_alloc_pages_aligned(uint64_t npages, uint64_t align);
 uint64_t efi_alloc_pages_below(uint64_t npages, uint64_t max_addr);
+/* npages at an align-aligned address inside one free range of the
+ * firmware's memory map, highest range first (no slack allocated around
+ * it, so a chunk as large as the free range can still be aligned).  0 when
+ * no free range holds it. */
+uint64_t efi_alloc_pages_fit(uint64_t npages, uint64_t align);
 
 #endif /* KEEL_BOOT_EFI_UTIL_H */

@@ -203,7 +203,8 @@ static void add_range(struct lb_e820 *out, unsigned *n, unsigned max, uint64_t a
     out[i] = (struct lb_e820){ .addr = addr, .size = end - addr, .type = type };
 }
 
-/* RAM below 640 KiB and from 1 MiB to the end; the legacy hole between
+/* RAM below 640 KiB, from 1 MiB to mem_size and, with high_ram_size, from
+ * 4 GiB (the hole between for PCI: hv/mm/guest_ram.h); the legacy hole between
  * (VGA, option ROMs, BIOS: what a PC's firmware reserves) reserved, with
  * the ACPI tables in it as ACPI (ACPI 6.5 15.1: "AddressRangeACPI"); the
  * I/O APIC and local APIC pages reserved so nothing is allocated there. */
@@ -228,6 +229,15 @@ unsigned lb_build_e820(const struct lb_platform *plat, uint64_t mem_size, struct
     if (plat->lapic_size && plat->lapic_gpa >= mem_size)
         add_range(out, &n, max, plat->lapic_gpa, plat->lapic_gpa + plat->lapic_size,
                   LB_E820_RESERVED);
+    /* Linux takes an MCFG window only if it is reserved, in the e820 map
+     * or as a motherboard resource (arch/x86/pci/mmconfig-shared.c):
+     * "PCI: MMCONFIG at [mem ...] reserved as E820 entry". */
+    if (plat->ecam_size && plat->ecam_gpa >= mem_size)
+        add_range(out, &n, max, plat->ecam_gpa, plat->ecam_gpa + plat->ecam_size,
+                  LB_E820_RESERVED);
+    if (plat->high_ram_size && mem_size <= LB_HIGH_RAM_BASE)
+        add_range(out, &n, max, LB_HIGH_RAM_BASE, LB_HIGH_RAM_BASE + plat->high_ram_size,
+                  LB_E820_RAM);
     return n;
 }
 

@@ -67,6 +67,7 @@
 #define LB_E820_MAX           128u
 
 /* e820 types (ACPI 6.5 table 15.1, "Address Range Types"). */
+#define LB_HIGH_RAM_BASE      0x100000000ull /* RAM past the PCI hole starts here */
 #define LB_E820_RAM           1u
 #define LB_E820_RESERVED      2u
 #define LB_E820_ACPI          3u
@@ -102,6 +103,8 @@ struct lb_platform {
     uint64_t rsdp_gpa;            /* 0: let the kernel scan for it */
     uint64_t ioapic_gpa, ioapic_size;
     uint64_t lapic_gpa, lapic_size;
+    uint64_t high_ram_size;       /* RAM from 4 GiB (hv/mm/guest_ram.h), 0: none */
+    uint64_t ecam_gpa, ecam_size; /* the PCIe ECAM window (the MCFG's), reserved; 0: none */
 };
 
 /* What lb_check() learnt from the header and where the kernel goes. */
@@ -126,8 +129,9 @@ bool lb_is_bzimage(const uint8_t *image, size_t len);
 int lb_check(const uint8_t *image, size_t len, uint64_t mem_size, const char *cmdline,
              size_t initrd_len, struct lb_info *info, char *err, size_t errlen);
 
-/* The e820 map of a VM with mem_size bytes of RAM from GPA 0 on this
- * platform, in address order; returns the number of entries (<= max). */
+/* The e820 map of a VM with mem_size bytes of RAM from GPA 0 (and
+ * plat->high_ram_size from 4 GiB) on this platform, in address order;
+ * returns the number of entries (<= max). */
 unsigned lb_build_e820(const struct lb_platform *plat, uint64_t mem_size, struct lb_e820 *out,
                        unsigned max);
 

@@ -250,24 +250,29 @@ static uint32_t low_string(struct lowmem *lm, const char *s)
     return at;
 }
 
-static uint32_t build_mmap(struct lowmem *lm, uint64_t mem_size, uint32_t *len_out)
+/* Multiboot 0.6.96 3.3 "mmap_*": type 1 available RAM, 2 reserved; RAM
+ * past the PCI hole from 4 GiB when there is any. */
+static uint32_t build_mmap(struct lowmem *lm, uint64_t mem_size, uint64_t high_size,
+                           uint32_t *len_out)
 {
-    const uint64_t ranges[3][3] = {
+    const uint64_t ranges[4][3] = {
         { 0, MB_LOWMEM_END, 1 },
         { MB_LOWMEM_END, MB_HIGHMEM - MB_LOWMEM_END, 2 },
         { MB_HIGHMEM, mem_size - MB_HIGHMEM, 1 },
+        { MB_HIGH_RAM_BASE, high_size, 1 },
     };
-    uint32_t at = low_alloc(lm, 3 * 24);
+    unsigned n = high_size ? 4 : 3;
+    uint32_t at = low_alloc(lm, n * 24);
     if (!at)
         return 0;
-    for (unsigned i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < n; i++) {
         uint8_t *e = lm->ram + at + i * 24;
         wr32(e, 20); /* size of the entry, not counting this field */
         wr64(e + 4, ranges[i][0]);
         wr64(e + 12, ranges[i][1]);
         wr32(e + 20, (uint32_t)ranges[i][2]);
     }
-    *len_out = 3 * 24;
+    *len_out = n * 24;
     return at;
 }
 
@@ -305,8 +310,8 @@ no_room:
 }
 
 int mb_load(const uint8_t *image, size_t len, const char *cmdline, const struct mb_module *mods,
-            unsigned nmods, uint8_t *ram, uint64_t mem_size, struct mb_load_result *res,
-            char *err, size_t errlen)
+            unsigned nmods, uint8_t *ram, uint64_t mem_size, uint64_t high_size,
+            struct mb_load_result *res, char *err, size_t errlen)
 {
     static struct mb_plan plan;
     if (nmods > MB_MAX_MODULES) {
@@ -322,7 +327,7 @@ int mb_load(const uint8_t *image, size_t len, const char *cmdline, const struct 
     }
     struct lowmem lm = { ram, MB_INFO_GPA };
     uint32_t mbi = low_alloc(&lm, 128);
-    uint32_t mmap_len = 0, mmap = build_mmap(&lm, mem_size, &mmap_len);
+    uint32_t mmap_len = 0, mmap = build_mmap(&lm, mem_size, high_size, &mmap_len);
     uint32_t cmd = low_string(&lm, cmdline), loader = low_string(&lm, "Keel");
     uint32_t list = 0;
     uint64_t mods_end = plan.info.load_hi;

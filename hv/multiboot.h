@@ -22,6 +22,7 @@
 #define MB_INFO_LIMIT 0x9f000u
 #define MB_LOWMEM_END 0xa0000u
 #define MB_HIGHMEM    0x100000u
+#define MB_HIGH_RAM_BASE 0x100000000ull /* RAM past the PCI hole (hv/mm/guest_ram.h) */
 
 /* Multiboot information flags (spec 3.3). */
 #define MBI_FLAG_MEM      (1u << 0)
@@ -54,8 +55,10 @@ struct mb_load_result {
     uint64_t modules_end;
 };
 
+/* Loads into ram (GPA 0 .. mem_size, RAM below 4 GiB); high_size bytes of
+ * RAM from 4 GiB (hv/mm/guest_ram.h) join the memory map, 0 for none. */
 int mb_load(const uint8_t *image, size_t len, const char *cmdline, const struct mb_module *mods,
-            unsigned nmods, uint8_t *ram, uint64_t mem_size, struct mb_load_result *res,
-            char *err, size_t errlen);
+            unsigned nmods, uint8_t *ram, uint64_t mem_size, uint64_t high_size,
+            struct mb_load_result *res, char *err, size_t errlen);
 
 #endif /* KEEL_HV_MULTIBOOT_H */

@@ -114,7 +114,7 @@ static void phys_write(void *ctx, unsigned off, unsigned size, uint32_t val)
 static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
 {
     uint64_t end = gpa + size;
-    return end > gpa && end <= NPT_GPA_LIMIT && gpa >= vm->mem_size &&
+    return end > gpa && end <= NPT_GPA_LIMIT && !gram_bar_conflict(&vm->ram, gpa, size) &&
            !(gpa < VPLAT_IOAPIC_BASE + VPLAT_IOAPIC_SIZE && end > VPLAT_IOAPIC_BASE) &&
            !(gpa < 0xfee01000ull && end > 0xfee00000ull);
 }
@@ -408,8 +408,11 @@ static int build_tables(struct vm *vm, struct pt_vm *pv, unsigned unit, char *wh
     pv->fmt = fmt;
     pv->coherent = coherent;
     pv->domain = (uint16_t)(vm->index + 1); /* AMD-Vi and VT-d (with CM) reserve 0 */
-    if (iopt_init(&pv->iopt, fmt, coherent ? &env_coherent : &env_flushed, levels) ||
-        iopt_map(&pv->iopt, 0, vm->mem_hpa, vm->mem_size, IOPT_R | IOPT_W)) {
+    int r = iopt_init(&pv->iopt, fmt, coherent ? &env_coherent : &env_flushed, levels);
+    for (unsigned i = 0; !r && i < vm->ram.nslots; i++) /* each RAM chunk at its GPA */
+        r = iopt_map(&pv->iopt, vm->ram.slot[i].gpa, vm->ram.slot[i].hpa, vm->ram.slot[i].size,
+                     IOPT_R | IOPT_W);
+    if (r) {
         snprintf(why, n, "no memory for the I/O page tables");
         return -1;
     }
@@ -438,7 +441,7 @@ static int unity_maps(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         }
         if (!(r->flags & IOMMU_RF_UNITY) || !perm)
             continue;
-        if (base < vm->mem_size) {
+        if (gram_overlaps_ram(vm->mem_size, base, end - base)) {
             snprintf(why, n, "its reserved region %#llx..%#llx (%s) overlaps the VM's RAM",
                      (unsigned long long)r->base, (unsigned long long)(r->base + r->length - 1),
                      iommu_host.vendor == IOMMU_VTD ? "RMRR" : "IVMD");

@@ -123,6 +123,15 @@ static bool page_listed(const uint64_t *pages, unsigned n, uint64_t page)
     return false;
 }
 
+/* The RAM page at gpa mapped again (4 KiB: the large page it came from is
+ * not rebuilt).  Under npt_lock.  True when it is mapped. */
+static bool vapic_remap_ram_page(struct vm *vm, uint64_t gpa)
+{
+    uint64_t hpa;
+    return gram_hpa(&vm->ram, gpa, PAGE_SIZE, &hpa) == 0 &&
+           npt_map(&vm->npt, gpa, hpa, PAGE_SIZE, NPT_RWX, NPT_MT_WB) == 0;
+}
+
 static void vapic_update_ram_holes(struct vm *vm)
 {
     uint64_t want[KEEL_MAX_CPUS];
@@ -139,8 +148,7 @@ static void vapic_update_ram_holes(struct vm *vm)
             changed |= npt_unmap(&vm->npt, want[i], PAGE_SIZE) == 0;
     for (unsigned i = 0; i < vm->napic_holes; i++)
         if (!page_listed(want, n, vm->apic_holes[i]))
-            changed |= npt_map(&vm->npt, vm->apic_holes[i], vm->mem_hpa + vm->apic_holes[i],
-                               PAGE_SIZE, NPT_RWX, NPT_MT_WB) == 0;
+            changed |= vapic_remap_ram_page(vm, vm->apic_holes[i]);
     memcpy(vm->apic_holes, want, n * sizeof(want[0]));
     vm->napic_holes = n;
     bool flush = npt_take_flush(&vm->npt) || changed;

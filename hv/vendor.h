@@ -34,6 +34,9 @@ enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SO
 struct vcpu_ops {
     const char *name;
     const struct npt_format *npt_format;
+    /* The largest nested page the CPU walks (after probe): 1 (4 KiB), 2
+     * (2 MiB) or 3 (1 GiB); npt_init()'s max_level. */
+    unsigned (*npt_max_level)(void);
     /* Architecture differences the vendor-neutral code must reproduce. */
     bool x2apic_icr_bit12_gp;     /* AMD: #GP; Intel: ignored */
     /* Performance-counter MSRs every CPU of the vendor has without a CPUID

@@ -26,20 +26,37 @@ static volatile uint32_t vms_running;
 
 void vms_set_running(unsigned n) { vms_running = n; }
 
-int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+/* Copies between buf and the VM's RAM, host chunk by host chunk (a range
+ * may span chunks: hv/mm/guest_ram.h). */
+static int vm_copy_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
 {
+    uint8_t *b = buf;
     if (!vm_gpa_is_ram(vm, gpa, len))
         return -1;
-    memcpy(buf, phys_to_virt(vm->mem_hpa + gpa), len);
+    while (len != 0) {
+        uint64_t run = gram_run(&vm->ram, gpa), hpa = 0;
+        size_t n = run < len ? (size_t)run : len;
+        if (gram_hpa(&vm->ram, gpa, n, &hpa))
+            return -1;
+        if (write)
+            memcpy(phys_to_virt(hpa), b, n);
+        else
+            memcpy(b, phys_to_virt(hpa), n);
+        gpa += n;
+        b += n;
+        len -= n;
+    }
     return 0;
+}
+
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+{
+    return vm_copy_phys(vm, gpa, buf, len, false);
 }
 
 int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
-    if (!vm_gpa_is_ram(vm, gpa, len))
-        return -1;
-    memcpy(phys_to_virt(vm->mem_hpa + gpa), buf, len);
-    return 0;
+    return vm_copy_phys(vm, gpa, (void *)buf, len, true);
 }
 
 bool vm_ended(const struct vm *vm)
@@ -161,9 +178,9 @@ static int gw_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
 static int gw_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val, unsigned size)
 {
     struct vm *vm = ctx;
-    if (!vm_gpa_is_ram(vm, gpa, size) || (gpa & (size - 1)))
+    void *p = vm_gpa_hva(vm, gpa, size);
+    if (!p || (gpa & (size - 1)))
         return -1;
-    void *p = phys_to_virt(vm->mem_hpa + gpa);
     bool ok;
     if (size == 8) {
         ok = __atomic_compare_exchange_n((uint64_t *)p, &old, new_val, false, __ATOMIC_SEQ_CST,

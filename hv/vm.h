@@ -66,6 +66,7 @@
 #include "apic/vlapic.h"
 #include "hv/vapic.h"
 #include "hv/mm/npt.h"
+#include "hv/mm/guest_ram.h"
 #include "hv/host/percpu.h"
 #include "hv/host/spinlock.h"
 
@@ -141,8 +142,9 @@ struct vm {
     unsigned nvcpus;
     struct vcpu *vcpus[KEEL_MAX_CPUS];
 
-    uint64_t mem_size;            /* guest RAM: GPA 0 .. mem_size */
-    uint64_t mem_hpa;             /* backing, contiguous, 2 MiB aligned */
+    uint64_t mem_size;            /* guest RAM in bytes: GPA 0 .. 2 GiB, then from 4 GiB (ram) */
+    uint64_t mem_hpa;             /* backing of the low range (ram.slot[0]), 2 MiB aligned */
+    struct guest_ram ram;         /* the RAM's GPA ranges and host chunks (hv/mm/guest_ram.h) */
     struct npt npt;               /* npt_lock (hv/vapic.c, hv/vapic_accel.c) */
     struct spinlock npt_lock;
     uint64_t apic_holes[KEEL_MAX_CPUS]; /* npt_lock: RAM pages unmapped for xAPIC pages */
@@ -187,7 +189,13 @@ int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
 int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 static inline bool vm_gpa_is_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
 {
-    return gpa < vm->mem_size && len <= vm->mem_size - gpa;
+    return gram_is_ram(&vm->ram, gpa, len);
+}
+/* A host pointer to [gpa, gpa + len) when it is RAM in one host chunk, else NULL. */
+static inline void *vm_gpa_hva(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    uint64_t hpa;
+    return gram_hpa(&vm->ram, gpa, len, &hpa) ? NULL : (void *)(uintptr_t)hpa;
 }
 
 /* End the VM with a status (first caller wins); every vCPU stops. */

@@ -38,23 +38,43 @@ static const struct npt_env npt_env_hv = {
     .map = npt_map_table,
 };
 
+/* Every RAM chunk (hv/mm/guest_ram.h) mapped write-back with the largest
+ * nested pages the CPU offers and the chunk's host and guest alignment
+ * allow (npt_map picks them).  Nothing inside RAM is trapped at creation:
+ * the platform's pages (I/O APIC, local APIC, ECAM) lie in the hole below
+ * 4 GiB, where nothing is mapped, so their accesses fault to the MMIO
+ * bus.  Later 4 KiB holes (an APIC page moved into RAM: hv/vapic.c) and
+ * BAR mappings (hv/passthru.c) split large pages as needed (npt.c). */
 static int vm_map_memory(struct vm *vm)
 {
-    int r = npt_init(&vm->npt, vops->npt_format, &npt_env_hv, 2);
-    if (!r)
-        r = npt_map(&vm->npt, 0, vm->mem_hpa, vm->mem_size, NPT_RWX, NPT_MT_WB);
-    if (r)
+    unsigned max_level = vops->npt_max_level ? vops->npt_max_level() : 2;
+    int r = npt_init(&vm->npt, vops->npt_format, &npt_env_hv, max_level);
+    for (unsigned i = 0; !r && i < vm->ram.nslots; i++) {
+        const struct gram_slot *s = &vm->ram.slot[i];
+        r = npt_map(&vm->npt, s->gpa, s->hpa, s->size, NPT_RWX, NPT_MT_WB);
+    }
+    if (r) {
         log_err("vm%u: cannot build nested page tables (%d)", vm->index, r);
+        return r;
+    }
     npt_take_flush(&vm->npt); /* nothing ran yet: the first entry flushes anyway */
-    return r;
+    uint64_t n[NPT_LEVELS];
+    npt_count_leaves(&vm->npt, n);
+    log_info("vm%u (%s): %lu MiB RAM (%lu below 4 GiB) in %u host chunk%s; nested pages up to "
+             "%s: 1G=%lu 2M=%lu 4K=%lu", vm->index, vm->name, (unsigned long)(vm->mem_size >> 20),
+             (unsigned long)(gram_low_size(vm->mem_size) >> 20), vm->ram.nslots,
+             vm->ram.nslots == 1 ? "" : "s", max_level == 3 ? "1G" : max_level == 2 ? "2M" : "4K",
+             (unsigned long)n[3], (unsigned long)n[2], (unsigned long)n[1]);
+    return 0;
 }
 
 static int vm_load_multiboot(struct vm *vm, const struct vm_spec *s, uint64_t *entry, char *err,
                              size_t errlen)
 {
     struct mb_load_result res;
+    uint64_t low = gram_low_size(vm->mem_size);
     if (mb_load(s->image, s->image_len, s->cmdline, s->mods, s->nmods,
-                phys_to_virt(vm->mem_hpa), vm->mem_size, &res, err, errlen))
+                phys_to_virt(vm->mem_hpa), low, vm->mem_size - low, &res, err, errlen))
         return -1;
     vcpu_start_multiboot(vm->vcpus[0], res.entry, MB_MAGIC_BOOTLOADER, res.info_gpa);
     *entry = res.entry;
@@ -62,7 +82,9 @@ static int vm_load_multiboot(struct vm *vm, const struct vm_spec *s, uint64_t *e
 }
 
 /* The platform's layout for the kernel's e820 map: the ACPI tables
- * vplatform_create() wrote, the I/O APIC and the local APIC pages. */
+ * vplatform_create() wrote, the I/O APIC and the local APIC pages, the
+ * ECAM window and the RAM above 4 GiB.  The kernel and initrd go into the
+ * RAM below 4 GiB (one host chunk). */
 static int vm_load_linux(struct vm *vm, const struct vm_spec *s, uint64_t *entry, char *err,
                          size_t errlen)
 {
@@ -71,10 +93,12 @@ static int vm_load_linux(struct vm *vm, const struct vm_spec *s, uint64_t *entry
         .rsdp_gpa = vm->plat->acpi_rsdp,
         .ioapic_gpa = VPLAT_IOAPIC_BASE, .ioapic_size = VPLAT_IOAPIC_SIZE,
         .lapic_gpa = GUEST_ACPI_LAPIC_BASE, .lapic_size = PAGE_SIZE,
+        .high_ram_size = vm->mem_size - gram_low_size(vm->mem_size),
+        .ecam_gpa = GRAM_ECAM_BASE, .ecam_size = GRAM_ECAM_SIZE,
     };
     struct lb_load_result res;
     if (lb_load(s->image, s->image_len, s->cmdline, s->initrd, s->initrd_len, &plat,
-                phys_to_virt(vm->mem_hpa), vm->mem_size, &res, err, errlen))
+                phys_to_virt(vm->mem_hpa), gram_low_size(vm->mem_size), &res, err, errlen))
         return -1;
     vcpu_start_linux64(vm->vcpus[0], res.entry, res.boot_params, res.cr3, res.gdt_base,
                        res.gdt_limit);
@@ -152,6 +176,7 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->npt_lock = (struct spinlock)SPINLOCK_INIT;
     vm->mem_size = s->mem_size;
     vm->mem_hpa = s->mem_hpa;
+    vm->ram = s->ram;
     vm->asid = s->index + 1; /* ASID 0 is the host's */
     vm->nvcpus = s->ncpus;
     vm->spec = s; /* boot.vm[]: kept, with the images read at boot, for restarts */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "hv/multiboot.h"
+#include "hv/mm/guest_ram.h"
 #include "hv/passthru.h"
 #include "hv/vapic.h"
 #include "hv/dev/vplatform.h"
@@ -26,7 +27,8 @@ struct vm_spec {
     struct mb_module mods[MB_MAX_MODULES];
     unsigned nmods;
     uint64_t mem_size;
-    uint64_t mem_hpa;        /* backing, allocated before ExitBootServices */
+    uint64_t mem_hpa;        /* backing of the low range, allocated before ExitBootServices */
+    struct guest_ram ram;    /* every range's host chunks (hv/mm/guest_ram.h) */
     unsigned first_cpu;      /* index into cpus[] */
     unsigned ncpus;
     struct vapic_vm_opts apic;      /* x2APIC, TSC deadline, ID policy */

@@ -122,7 +122,8 @@ static void vm_platform_restart(struct vm *vm)
     log_info("vm%u (%s) restart %u: %s (value %#x)", vm->index, vm->name, n,
              vm_restart_cause_name((enum vm_restart_cause)vm->restart_cause),
              (unsigned)vm->restart_value);
-    memset(phys_to_virt(vm->mem_hpa), 0, vm->mem_size);
+    for (unsigned i = 0; i < vm->ram.nslots; i++)
+        memset(phys_to_virt(vm->ram.slot[i].hpa), 0, vm->ram.slot[i].size);
     vplatform_reset(vm->plat);
     if (vm_reload_guest(vm))
         vm_end(vm, KEEL_STATUS_BOOT_FAILURE, "stopped: restart %u: cannot load the guest again", n);

@@ -75,6 +75,19 @@ static int svm_probe(void)
     return 0;
 }
 
+/* 2 MiB nested pages are part of long-mode paging (APM vol. 2 5.3.4);
+ * 1 GiB ones only with CPUID 8000_0001h EDX[26] Page1GB (APM vol. 2
+ * 5.3.5, "1-Gbyte Page Translation"), which nested walks honour as the
+ * guest's own do (15.25.5). */
+#define CPUIDX1_EDX_PAGE1GB (1u << 26)
+
+static unsigned svm_npt_max_level(void)
+{
+    uint32_t r[4];
+    cpuid_count(0x80000001u, 0, r);
+    return (r[3] & CPUIDX1_EDX_PAGE1GB) ? 3 : 2;
+}
+
 static int svm_cpu_enable(struct percpu *pc)
 {
     struct svm_cpu *c = mem_alloc_pages(1, "SVM per-CPU state");
@@ -427,6 +440,7 @@ static void svm_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 const struct vcpu_ops svm_ops = {
     .name = "svm",
     .npt_format = &npt_format_amd,
+    .npt_max_level = svm_npt_max_level,
     .x2apic_icr_bit12_gp = true,
     .arch_perf_msr_base = 0xc0010000u, /* PERF_CTL0..3, PERF_CTR0..3 */
     .arch_perf_msr_count = 8,

@@ -460,10 +460,18 @@ static void vmx_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
     }
 }
 
+/* EPT 2 MiB and 1 GiB pages as IA32_VMX_EPT_VPID_CAP bits 16 and 17 offer
+ * them (SDM vol. 3D A.10). */
+static unsigned vmx_npt_max_level(void)
+{
+    return vmx_ctl.f.ept_1g ? 3 : vmx_ctl.f.ept_2m ? 2 : 1;
+}
+
 const struct vcpu_ops vmx_ops = {
     .name = "vmx",
     .has_misc_enable = true,
     .npt_format = &npt_format_ept,
+    .npt_max_level = vmx_npt_max_level,
     .x2apic_icr_bit12_gp = false,
     .apic_accel_caps = &vmx_accel_caps,
     .probe = vmx_probe,

@@ -41,6 +41,9 @@
 /* QEMU 7.2's edu refuses a DMA that ends exactly at its buffer's end (its
  * range check is off by one, and that is a hardware error that ends QEMU). */
 #define DMA_LEN        2048u
+/* Keel's ECAM window (hv/mm/guest_ram.h, the MCFG): bus 0 at its start,
+ * device d's configuration space at + d << 15 (PCIe Base 6.0 7.2.2). */
+#define ECAM_BASE      0xb0000000ull
 
 static unsigned edu_dev;          /* device number on bus 0; 0 = not found */
 static volatile uint8_t *edu;     /* BAR0 */
@@ -90,6 +93,29 @@ KEEL_TEST(config_space)
     cfg_write(edu_dev, 0x04, 0x6);                           /* memory, bus master */
     EXPECT_EQ(cfg_read(edu_dev, 0x04) & 0x7, 0x6u);
     edu = (volatile uint8_t *)(uintptr_t)EDU_BAR_GPA;
+}
+
+static volatile uint8_t *ecam(unsigned dev, unsigned off)
+{
+    return (volatile uint8_t *)(uintptr_t)(ECAM_BASE + ((uint64_t)dev << 15) + off);
+}
+
+/* The same function through ECAM: what mechanism #1 set up reads back, a
+ * write through ECAM shows through CF8/CFC, and the bridges are there. */
+KEEL_TEST(ecam_config_space)
+{
+    if (!EXPECT(edu_dev))
+        return;
+    EXPECT_EQ(*(volatile uint32_t *)ecam(edu_dev, 0), EDU_DEVICE << 16 | EDU_VENDOR);
+    EXPECT_EQ(*(volatile uint16_t *)ecam(edu_dev, 2), EDU_DEVICE);
+    EXPECT_EQ(*ecam(edu_dev, 0xb), 0x00u);                        /* class base */
+    EXPECT_EQ(*(volatile uint32_t *)ecam(edu_dev, 0x10), (uint32_t)EDU_BAR_GPA);
+    EXPECT_EQ(*(volatile uint32_t *)ecam(edu_dev, 0x100), 0u);    /* no extended capabilities */
+    *(volatile uint16_t *)ecam(edu_dev, 0x04) = 0x6;              /* memory, bus master (again) */
+    EXPECT_EQ(cfg_read(edu_dev, 0x04) & 0x7, 0x6u);
+    EXPECT_EQ(*(volatile uint64_t *)ecam(0, 0), 0x0000000000081b36ull); /* 8 bytes: two dwords */
+    EXPECT_EQ(*(volatile uint32_t *)ecam(0x1f, 0), 0x71108086u);  /* the ISA bridge */
+    EXPECT_EQ(*(volatile uint32_t *)(uintptr_t)(ECAM_BASE + (1ull << 20)), 0xffffffffu); /* bus 1 */
 }
 
 KEEL_TEST(bar_mapped)

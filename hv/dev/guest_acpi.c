@@ -43,6 +43,9 @@ _Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "MADT x2APIC");
 _Static_assert(offsetof(struct acpi_madt_x2apic, uid) == 12, "MADT x2APIC UID");
 _Static_assert(sizeof(struct acpi_madt_x2apic_nmi) == 12, "MADT x2APIC NMI");
 _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NMI LINT");
+_Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG");
+_Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation");
+_Static_assert(offsetof(struct acpi_mcfg_alloc, start_bus) == 10, "MCFG start bus");
 
 #define RSDP_V1_LEN         20
 #define RSDP_REVISION       2
@@ -55,7 +58,8 @@ _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NM
 #define DSDT_REVISION       2   /* 64-bit AML integers */
 #define OEM_REVISION        1
 #define CREATOR_REVISION    1
-#define NROOT_ENTRIES       2   /* FADT, MADT */
+#define MAX_ROOT_ENTRIES    3   /* FADT, MADT [, MCFG] */
+#define MCFG_REVISION       1
 #define LINT1               1
 #define ISA_BUS             0
 #define PIT_ISA_IRQ         0
@@ -66,9 +70,20 @@ _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NM
 
 /* Offsets in buf of each table. */
 struct layout {
-    size_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, end;
+    size_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, mcfg, end;
     uint32_t madt_len;
+    unsigned nroots;
 };
+
+static unsigned nroots(const struct guest_acpi_params *p)
+{
+    return p->ecam_base ? 3 : 2;
+}
+
+static uint32_t mcfg_len(const struct guest_acpi_params *p)
+{
+    return p->ecam_base ? sizeof(struct acpi_mcfg) + sizeof(struct acpi_mcfg_alloc) : 0;
+}
 
 /* The first offset >= off whose guest-physical address is aligned to a. */
 static size_t align_off(uint64_t gpa, size_t off, uint64_t a)
@@ -88,9 +103,21 @@ static uint32_t madt_len(const struct guest_acpi_params *p)
                       sizeof(struct acpi_madt_ioapic) + 2 * sizeof(struct acpi_madt_iso) + nmi);
 }
 
+/* Memory windows non-empty and inside 64 bits; the ECAM window 1 MiB
+ * aligned per bus (PCI Firmware 3.2 table 4-3 "Base Address"). */
+static bool pci_params_ok(const struct guest_acpi_params *p)
+{
+    if (p->nwindows > GUEST_ACPI_MAX_WINDOWS || (p->ecam_base & ((1ull << 20) - 1)) != 0)
+        return false;
+    for (unsigned i = 0; i < p->nwindows; i++)
+        if (p->window[i].size == 0 || p->window[i].base + p->window[i].size < p->window[i].base)
+            return false;
+    return true;
+}
+
 static bool params_ok(const struct guest_acpi_params *p)
 {
-    return p && p->nvcpus >= 1 && p->nvcpus <= GUEST_ACPI_MAX_CPUS;
+    return p && p->nvcpus >= 1 && p->nvcpus <= GUEST_ACPI_MAX_CPUS && pci_params_ok(p);
 }
 
 /* The DSDT's AML (ACPI 6.5 chapter 20): with a PM block, the \_S5 object
@@ -102,37 +129,29 @@ static const uint8_t aml_s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
                                   0x0a, ACPI_SLP_TYP_S5, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00 };
 
 /* With the PCI host bridge (hv/dev/pci.h): Scope (\_SB) { Device (PCI0) {
- * Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) } }, the PCI root bridge
- * an ACPI OS scans bus 0 through (ACPI 6.5 6.1.5 "_HID"; PCI Firmware 3.2
- * 4.1.1).  No _CRS: the OS takes its default windows, and says so.
- * ScopeOp, PkgLength 29, "\_SB_"; ExtOpPrefix DeviceOp, PkgLength 21,
- * "PCI0"; NameOp "_HID" DWordPrefix 030AD041H (EISA ID PNP0A03, stored
- * byte-swapped); NameOp "_UID" ZeroOp. */
-static const uint8_t aml_pci0[] = {
-    0x10, 0x1d, '\\', '_', 'S', 'B', '_',
-    0x5b, 0x82, 0x15, 'P', 'C', 'I', '0',
-    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
-    0x08, '_', 'U', 'I', 'D', 0x00,
-};
-_Static_assert(sizeof(aml_pci0) == 1 + 0x1d, "ScopeOp, then PkgLength counts itself and the rest");
+ * Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) ... } ... }, the PCI root
+ * bridge an ACPI OS scans bus 0 through (ACPI 6.5 6.1.5 "_HID"; PCI
+ * Firmware 3.2 4.1.1), built by hv/dev/guest_aml.c. */
 
 static uint32_t dsdt_len(const struct guest_acpi_params *p)
 {
     return (uint32_t)(sizeof(struct acpi_sdt_header) + (p->pm_base ? sizeof(aml_s5) : 0) +
-                      (p->pci_host ? sizeof(aml_pci0) : 0));
+                      guest_aml_sb(p, NULL, 0));
 }
 
 static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout *l)
 {
     l->rsdp = align_off(gpa, 0, 16);
+    l->nroots = nroots(p);
     l->rsdt = align_off(gpa, l->rsdp + sizeof(struct acpi_rsdp), 8);
-    l->xsdt = align_off(gpa, l->rsdt + sizeof(struct acpi_sdt_header) + 4 * NROOT_ENTRIES, 8);
-    l->fadt = align_off(gpa, l->xsdt + sizeof(struct acpi_sdt_header) + 8 * NROOT_ENTRIES, 8);
+    l->xsdt = align_off(gpa, l->rsdt + sizeof(struct acpi_sdt_header) + 4 * l->nroots, 8);
+    l->fadt = align_off(gpa, l->xsdt + sizeof(struct acpi_sdt_header) + 8 * l->nroots, 8);
     l->facs = align_off(gpa, l->fadt + sizeof(struct acpi_fadt), 64);
     l->dsdt = align_off(gpa, l->facs + sizeof(struct acpi_facs), 8);
     l->madt = align_off(gpa, l->dsdt + dsdt_len(p), 8);
     l->madt_len = madt_len(p);
-    l->end = l->madt + l->madt_len;
+    l->mcfg = align_off(gpa, l->madt + l->madt_len, 8);
+    l->end = p->ecam_base ? l->mcfg + mcfg_len(p) : l->madt + l->madt_len;
 }
 
 size_t guest_acpi_size(const struct guest_acpi_params *p, uint64_t buf_gpa)
@@ -196,26 +215,46 @@ static void write_rsdp(uint8_t *buf, uint64_t gpa, const struct layout *l)
     set_checksum(buf + l->rsdp, sizeof(r), offsetof(struct acpi_rsdp, ext_checksum));
 }
 
-/* The RSDT (32-bit entries) and XSDT (64-bit) list the FADT and MADT. */
+/* The RSDT (32-bit entries) and XSDT (64-bit) list the FADT, the MADT
+ * and the MCFG when there is one. */
 static void write_roots(uint8_t *buf, uint64_t gpa, const struct layout *l)
 {
     struct {
         struct acpi_sdt_header h;
-        uint32_t e[NROOT_ENTRIES];
+        uint32_t e[MAX_ROOT_ENTRIES];
     } __attribute__((packed)) rsdt;
     struct {
         struct acpi_sdt_header h;
-        uint64_t e[NROOT_ENTRIES];
+        uint64_t e[MAX_ROOT_ENTRIES];
     } __attribute__((packed)) xsdt;
+    const size_t tables[MAX_ROOT_ENTRIES] = { l->fadt, l->madt, l->mcfg };
+    uint32_t rlen = (uint32_t)(sizeof(rsdt.h) + 4 * l->nroots);
+    uint32_t xlen = (uint32_t)(sizeof(xsdt.h) + 8 * l->nroots);
 
-    header(&rsdt.h, "RSDT", sizeof(rsdt), RSDT_REVISION);
-    rsdt.e[0] = (uint32_t)(gpa + l->fadt);
-    rsdt.e[1] = (uint32_t)(gpa + l->madt);
-    put_sdt(buf, l->rsdt, &rsdt, sizeof(rsdt));
-    header(&xsdt.h, "XSDT", sizeof(xsdt), XSDT_REVISION);
-    xsdt.e[0] = gpa + l->fadt;
-    xsdt.e[1] = gpa + l->madt;
-    put_sdt(buf, l->xsdt, &xsdt, sizeof(xsdt));
+    header(&rsdt.h, "RSDT", rlen, RSDT_REVISION);
+    header(&xsdt.h, "XSDT", xlen, XSDT_REVISION);
+    for (unsigned i = 0; i < l->nroots; i++) {
+        rsdt.e[i] = (uint32_t)(gpa + tables[i]);
+        xsdt.e[i] = gpa + tables[i];
+    }
+    put_sdt(buf, l->rsdt, &rsdt, rlen);
+    put_sdt(buf, l->xsdt, &xsdt, xlen);
+}
+
+/* One ECAM allocation for segment 0, buses 0 .. pci_end_bus. */
+static void write_mcfg(const struct guest_acpi_params *p, uint8_t *buf, const struct layout *l)
+{
+    struct {
+        struct acpi_mcfg m;
+        struct acpi_mcfg_alloc a;
+    } __attribute__((packed)) t;
+
+    memset(&t, 0, sizeof(t));
+    header(&t.m.h, "MCFG", sizeof(t), MCFG_REVISION);
+    t.a.base = p->ecam_base;
+    t.a.start_bus = 0;
+    t.a.end_bus = p->pci_end_bus;
+    put_sdt(buf, l->mcfg, &t, sizeof(t));
 }
 
 static struct acpi_gas gas_io(uint16_t port, uint8_t bytes)
@@ -286,11 +325,12 @@ static void write_facs(uint8_t *buf, const struct layout *l)
     memcpy(buf + l->facs, &f, sizeof(f));
 }
 
+/* Written in place (the caller checked the room): header, \_S5, \_SB. */
 static void write_dsdt(const struct guest_acpi_params *p, uint8_t *buf, const struct layout *l)
 {
-    uint8_t t[sizeof(struct acpi_sdt_header) + sizeof(aml_s5) + sizeof(aml_pci0)];
     struct acpi_sdt_header h;
     uint32_t len = dsdt_len(p);
+    uint8_t *t = buf + l->dsdt;
     size_t at = sizeof(h);
 
     header(&h, "DSDT", len, DSDT_REVISION);
@@ -299,9 +339,8 @@ static void write_dsdt(const struct guest_acpi_params *p, uint8_t *buf, const st
         memcpy(t + at, aml_s5, sizeof(aml_s5));
         at += sizeof(aml_s5);
     }
-    if (p->pci_host)
-        memcpy(t + at, aml_pci0, sizeof(aml_pci0));
-    put_sdt(buf, l->dsdt, t, len);
+    guest_aml_sb(p, t + at, len - at);
+    set_checksum(t, len, offsetof(struct acpi_sdt_header, checksum));
 }
 
 /* One Processor Local APIC or x2APIC entry per vCPU at *off. */
@@ -402,6 +441,8 @@ int guest_acpi_build(const struct guest_acpi_params *p, uint8_t *buf, size_t buf
     write_facs(buf, &l);
     write_dsdt(p, buf, &l);
     write_madt(p, buf, &l);
+    if (p->ecam_base)
+        write_mcfg(p, buf, &l);
     *rsdp_gpa = buf_gpa + l.rsdp;
     return (int)l.end;
 }

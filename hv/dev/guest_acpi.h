@@ -27,8 +27,13 @@
  *    (and FIRMWARE_CTRL and X_FIRMWARE_CTRL) hold the same address.
  *  - FACS: required on non-HW-reduced platforms; 64 bytes, 64-byte aligned.
  *  - DSDT (rev. 2): with pm_base, the \_S5 object (soft-off, SLP_TYP 5);
- *    with pci_host, \_SB.PCI0 (PNP0A03, the PCI root bridge); with neither
+ *    with pci_host, \_SB.PCI0 (PNP0A03, the PCI root bridge), with pci_crs
+ *    its _CRS (buses 0 .. pci_end_bus, the CF8-CFF ports, the I/O windows
+ *    0-CF7 and D00-FFFF, the memory windows), and with ecam_base \_SB.MRES
+ *    (PNP0C02) reserving the ECAM window (hv/dev/guest_aml.c); with neither
  *    an empty AML body, which is valid AML.
+ *  - MCFG (rev. 1), with ecam_base: one allocation, segment 0, buses 0 ..
+ *    pci_end_bus at ecam_base (PCI Firmware 3.2 4.1.2).
  *
  * Pure code over a caller-provided buffer: no locking needed.
  */
@@ -40,6 +45,7 @@
 #include <stdint.h>
 
 #define GUEST_ACPI_MAX_CPUS     64
+#define GUEST_ACPI_MAX_WINDOWS  4           /* PCI0 _CRS memory windows */
 #define GUEST_ACPI_BIOS_GPA     0xE0000ull  /* where Keel maps the tables */
 #define GUEST_ACPI_LAPIC_BASE   0xFEE00000u
 #define GUEST_ACPI_IOAPIC_BASE  0xFEC00000u
@@ -62,6 +68,11 @@ struct guest_acpi_params {
     uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
                              * port, with \_S5 in the DSDT; 0: none */
     bool pci_host;          /* a PCI host bridge (hv/dev/pci.h): \_SB.PCI0 in the DSDT */
+    bool pci_crs;           /* ... with a _CRS: */
+    uint8_t pci_end_bus;    /* buses 0 .. this */
+    unsigned nwindows;      /* memory windows, each below or above 4 GiB */
+    struct { uint64_t base, size; } window[GUEST_ACPI_MAX_WINDOWS];
+    uint64_t ecam_base;     /* an MCFG and a PNP0C02 for buses 0 .. pci_end_bus here; 0: none */
     uint16_t reset_port;    /* FADT RESET_REG: this I/O port (byte), 0: no reset register */
     uint8_t reset_value;    /* ... and RESET_VALUE */
     bool have_8042;         /* an 8042 at 60h/64h: IAPC_BOOT_ARCH 8042 */
@@ -265,6 +276,24 @@ struct acpi_madt_x2apic_nmi {       /* 5.2.12.13 */
     uint8_t lint;                   /* 8 */
     uint8_t reserved[3];            /* 9 */
 } __attribute__((packed));
+
+struct acpi_mcfg {                  /* PCI Firmware 3.2 4.1.2, table 4-3 */
+    struct acpi_sdt_header h;       /* 0: "MCFG", revision 1 */
+    uint8_t reserved[8];            /* 36 */
+} __attribute__((packed));          /* 44: allocations follow */
+
+struct acpi_mcfg_alloc {            /* table 4-3: one ECAM window */
+    uint64_t base;                  /* 0 */
+    uint16_t segment;               /* 8 */
+    uint8_t start_bus;              /* 10 */
+    uint8_t end_bus;                /* 11 */
+    uint32_t reserved;              /* 12 */
+} __attribute__((packed));          /* 16 */
+
+/* The DSDT's \_SB scope for p (hv/dev/guest_aml.c): its length, and the
+ * bytes into out when it fits in cap (out may be NULL to measure); 0 when
+ * p has no PCI host. */
+size_t guest_aml_sb(const struct guest_acpi_params *p, uint8_t *out, size_t cap);
 
 /* Bytes guest_acpi_build() needs for p at buf_gpa (alignment padding
  * included), or 0 when p is invalid. */

@@ -405,6 +405,25 @@ static void rtc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
     spin_unlock(&p->lock);
 }
 
+/* The ECAM window (hv/dev/pci.h, hv/mm/guest_ram.h): nothing is mapped
+ * there, so every access is a nested page fault decoded to here. */
+static uint64_t ecam_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint64_t val = pci_ecam_read(&p->pci, addr - GRAM_ECAM_BASE, size, GRAM_ECAM_BUSES);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void ecam_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    pci_ecam_write(&p->pci, addr - GRAM_ECAM_BASE, size, GRAM_ECAM_BUSES, val);
+    spin_unlock(&p->lock);
+}
+
 static int vplatform_register(struct vplatform *p)
 {
     struct iobus *b = &p->vm->bus;
@@ -420,6 +439,7 @@ static int vplatform_register(struct vplatform *p)
                         p, "ACPI PM block");
     r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
                         "PCI configuration");
+    r |= iobus_add_mmio(b, GRAM_ECAM_BASE, GRAM_ECAM_SIZE, ecam_read, ecam_write, p, "PCIe ECAM");
     r |= iobus_add_port(b, RTC_INDEX_PORT, 2, rtc_port_read, rtc_port_write, p, "CMOS RTC");
     r |= iobus_add_port(b, KEEL_STATUS_PORT, 1, status_port_read, status_port_write, p,
                         "power-off status");
@@ -448,6 +468,17 @@ static int vplatform_acpi(struct vplatform *p)
         .have_rtc = true,
         .pm_base = VPLAT_ACPI_PM_PORT,
         .pci_host = true,
+        /* PCI0's _CRS and the MCFG: the hole's windows (hv/mm/guest_ram.h)
+         * and one above the RAM. */
+        .pci_crs = true,
+        .pci_end_bus = GRAM_ECAM_BUSES - 1,
+        .nwindows = 3,
+        .window = {
+            { GRAM_MMIO32_A_BASE, GRAM_MMIO32_A_END - GRAM_MMIO32_A_BASE },
+            { GRAM_MMIO32_B_BASE, GRAM_MMIO32_B_END - GRAM_MMIO32_B_BASE },
+            { gram_mmio64_base(vm->mem_size), GRAM_MMIO64_SIZE },
+        },
+        .ecam_base = GRAM_ECAM_BASE,
         .reset_port = RST_CNT_PORT,
         .reset_value = RST_CNT_SYS_RST | RST_CNT_RST_CPU,
         /* The 8042 answers at 60h/64h (reset line, sane idle status), but

@@ -52,7 +52,7 @@ static uint64_t *perf_msr(struct vcpu *v, uint32_t msr)
 #define GIB4 (1ull << 32)
 
 /* What hv/emul/vmsr.c needs to know of this vCPU's CPU and VM.  Guest RAM
- * is GPA 0 .. mem_size (hv/vm.h). */
+ * is GPA 0 .. 2 GiB at most, the rest from 4 GiB (hv/mm/guest_ram.h). */
 static void vmsr_model_of(struct vcpu *v, struct vmsr_model *m)
 {
     uint32_t r[4];
@@ -64,8 +64,8 @@ static void vmsr_model_of(struct vcpu *v, struct vmsr_model *m)
     m->osvw = !m->intel && (r[2] & CPUIDX1_ECX_OSVW);
     vcpu_cpuid(v, 0x80000008u, 0, r);
     m->maxphyaddr = (uint8_t)r[0];
-    uint64_t top = v->vm->mem_size;
-    m->ram_below_4g = top < GIB4 ? top : GIB4;
+    uint64_t top = gram_top(v->vm->mem_size); /* hv/mm/guest_ram.h: the hole is not RAM */
+    m->ram_below_4g = gram_low_size(v->vm->mem_size);
     m->ram_above_4g = top > GIB4 ? top : 0;
 }
 

@@ -17,10 +17,11 @@ static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
     struct vm *vm = v->vm;
     if (len > HC_CONSOLE_MAX)
         return KEEL_EINVAL;
-    if (!vm_gpa_is_ram(vm, gpa, len))
+    const char *text = vm_gpa_hva(vm, gpa, len); /* NULL: not RAM, or across host chunks */
+    if (!text)
         return KEEL_EFAULT;
     spin_lock(&vm->lock);
-    con_prefixed(&vm->con, vm->con_prefix, phys_to_virt(vm->mem_hpa + gpa), len);
+    con_prefixed(&vm->con, vm->con_prefix, text, len);
     spin_unlock(&vm->lock);
     return (int64_t)len;
 }

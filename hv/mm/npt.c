@@ -496,6 +496,31 @@ int npt_lookup(const struct npt *n, uint64_t gpa, uint64_t *hpa, unsigned *perm,
     return NPT_ENOENT; /* not reached: level 1 entries are leaves */
 }
 
+static void count_subtree(const struct npt *n, uint64_t hpa, unsigned level,
+                          uint64_t count[NPT_LEVELS])
+{
+    const uint64_t *t = table_at(n, hpa);
+
+    for (unsigned i = 0; i < NPT_ENTRIES; i++) {
+        uint64_t e = entry_load(&t[i]);
+
+        if (!n->fmt->present(e))
+            continue;
+        if (is_leaf(n, e, level))
+            count[level]++;
+        else
+            count_subtree(n, n->fmt->addr(e, level), level - 1, count);
+    }
+}
+
+void npt_count_leaves(const struct npt *n, uint64_t count[NPT_LEVELS])
+{
+    for (unsigned i = 0; i < NPT_LEVELS; i++)
+        count[i] = 0;
+    if (n->root != 0)
+        count_subtree(n, n->root, NPT_LEVELS, count);
+}
+
 void npt_destroy(struct npt *n)
 {
     if (n->root != 0)

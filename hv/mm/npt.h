@@ -166,6 +166,12 @@ int npt_unmap(struct npt *n, uint64_t gpa, uint64_t size);
 int npt_lookup(const struct npt *n, uint64_t gpa, uint64_t *hpa, unsigned *perm,
                unsigned *level);
 
+/*
+ * Counts the present leaves by level: count[1] 4 KiB pages, count[2]
+ * 2 MiB, count[3] 1 GiB (count[0] is set to 0).  For the boot log.
+ */
+void npt_count_leaves(const struct npt *n, uint64_t count[NPT_LEVELS]);
+
 /* Frees every table, the root included; n->root becomes 0. */
 void npt_destroy(struct npt *n);
 

@@ -85,9 +85,10 @@ static void cmd_vms(void)
         char st[24] = "running";
         if (ended)
             snprintf(st, sizeof(st), "ended, status %d", vm->status);
-        sh_printf("vm%u (%s): guest %s, %s, %u vCPU%s, %lu MiB at host %#lx", i, vm->name,
-                  vm_guest(vm), st, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
-                  (unsigned long)(vm->mem_size >> 20), (unsigned long)vm->mem_hpa);
+        sh_printf("vm%u (%s): guest %s, %s, %u vCPU%s, %lu MiB at host %#lx (%u host chunk%s)",
+                  i, vm->name, vm_guest(vm), st, vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+                  (unsigned long)(vm->mem_size >> 20), (unsigned long)vm->mem_hpa,
+                  vm->ram.nslots, vm->ram.nslots == 1 ? "" : "s");
         sh_printf("  console input: %lu bytes waiting for its UART, %lu dropped (queue full)",
                   (unsigned long)conin_vm_waiting(vm), (unsigned long)conin_vm_dropped(vm));
         for (unsigned j = 0; j < vm->nvcpus; j++)

@@ -241,8 +241,10 @@ void shell_cmd_stats(void)
 void shell_cmd_mem(struct vm *vm, uint64_t gpa, uint64_t len)
 {
     if (!vm_gpa_is_ram(vm, gpa, len)) {
-        sh_printf("mem: %#lx..%#lx is not inside vm%u's RAM (0..%#lx)", (unsigned long)gpa,
-                  (unsigned long)(gpa + len - 1), vm->index, (unsigned long)(vm->mem_size - 1));
+        sh_printf("mem: %#lx..%#lx is not inside vm%u's RAM (0..%#lx%s)", (unsigned long)gpa,
+                  (unsigned long)(gpa + len - 1), vm->index,
+                  (unsigned long)(gram_low_size(vm->mem_size) - 1),
+                  vm->mem_size > GRAM_LOW_END ? ", and from 4 GiB" : "");
         return;
     }
     for (uint64_t off = 0; off < len; off += 16) {

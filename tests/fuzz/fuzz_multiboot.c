@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         buf = malloc(MEM_MAX);
     ram = buf + (MEM_MAX - mem);
-    loaded = mb_load(in.p, in.n, CMDLINE, mods, nmods, ram, mem, &res, err, sizeof(err));
+    loaded = mb_load(in.p, in.n, CMDLINE, mods, nmods, ram, mem, 0, &res, err, sizeof(err));
     FUZZ_ASSERT(loaded == 0 || (loaded == -1 && strnlen(err, sizeof(err)) > 0));
     FUZZ_ASSERT(checked == 0 || loaded != 0);
     if (loaded == 0) {

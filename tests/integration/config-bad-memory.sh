@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# config.bad-memory: memory must be 16M..3G and a multiple of 2M; 5M is too
+# config.bad-memory: memory must be 16M..256G and a multiple of 2M; 5M is too
 # small.  Only the start of the message is checked.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"

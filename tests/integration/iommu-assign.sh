@@ -78,7 +78,7 @@ amd | intel)
         grep -q 'vtd_ir_remap_msi (addr 0xfee00010, data 0x0) -> (addr 0xfee[0-9a-f]*, data 0x[0-9a-f]*d0)' -- "$RUN_DIR/qemu.log" ||
             fail "QEMU's VT-d model did not remap the MSI through IRTE 0 (no vtd_ir_remap_msi in its trace)"
     fi
-    expect_match '^vm0\| 5 passed, 0 failed'
+    expect_match '^vm0\| 6 passed, 0 failed'
     forbid_match '^vm0\| FAIL - '
     expect_match "${KEEL}vm0 \(vm0\): 00:05\.0 stopped: bus mastering off, no FLR \(not offered\), IOMMU entry blocks its DMA"
     forbid_match 'did not complete|refused by the encoder|stays 0 after'
@@ -95,7 +95,7 @@ vm1)
     expect_started
     expect_match "${KEEL}vm1 \(vm1\): PCI function $bdf; IOMMU unit 0 \(AMD-Vi\), domain 2, "
     expect_match '^vm1\| edu at 00:01\.0'
-    expect_match '^vm1\| 5 passed, 0 failed'
+    expect_match '^vm1\| 6 passed, 0 failed'
     expect_match '^vm0\| [0-9]+ passed, 0 failed'
     expect_match "${KEEL}vm1 \(vm1\): 00:05\.0 stopped: bus mastering off"
     forbid_match "${KEEL}vm0 \(vm0\): .*00:05\.0"

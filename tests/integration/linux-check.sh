@@ -5,7 +5,8 @@
 # with the project's initramfs (guest/linux) in check mode: every CPU comes
 # online (INIT/SIPI), /init prints its summary, keel-check its
 # machine-readable lines (docs/linux.md) with local timer interrupts on
-# every CPU and no APIC error, spurious or lost interrupt lines in dmesg,
+# every CPU, the MCFG window and the ISA bridge found, no _CRS complaint,
+# and no APIC error, spurious or lost interrupt lines in dmesg,
 # and `poweroff -f` ends the VM through ACPI S5 with status 0.  The kernel
 # is the newest /boot/vmlinuz-*-cloud-amd64 (readable only by root on
 # Debian); a machine without one fails as a missing build product does
@@ -68,6 +69,11 @@ if ((cpus > 1)); then
     rising CAL cal cal2
     rising RES res res2
 fi
+# the PCI bus as a chipset presents it: the MCFG window taken, the ISA
+# bridge found, no complaint about PCI0's _CRS (docs/linux.md "PCI")
+expect_match '^vm0\| keel-check: lpc_bridge=0000:00:1f\.0$'
+expect_match '^vm0\| keel-check: mmconfig=1$'
+expect_match '^vm0\| keel-check: dmesg_pci_crs=0$'
 expect_match '^vm0\| keel-check: dmesg_apic_error=0$'
 expect_match '^vm0\| keel-check: dmesg_spurious=0$'
 expect_match '^vm0\| keel-check: dmesg_lost=0$'

@@ -303,6 +303,8 @@ struct vcpu *fake_reset(void)
     fk.tpr_threshold = -2;
     fake_vm.nvcpus = 1;
     fake_vm.mem_size = 64ull << 20;
+    gram_init(&fake_vm.ram, fake_vm.mem_size); /* one chunk at a made-up host address */
+    gram_add(&fake_vm.ram, 0, 1ull << 30, fake_vm.mem_size);
     fake_vm.vcpus[0] = &fake_vcpu;
     fake_vcpu.vm = &fake_vm;
     fake_vcpu.rip = 0x1000;

@@ -424,6 +424,7 @@ static void test_memory_values(void)
         { "1g", GiB }, { "128 MiB", 128 * MiB }, { "2GiB", 2 * GiB }, { "16384K", 16 * MiB },
         { "32768kib", 32 * MiB }, { "16777216", 16 * MiB }, { "0x4000000", 64 * MiB },
         { "0x100M", 256 * MiB }, { "18m", 18 * MiB }, { "3070M", 3070 * MiB },
+        { "6G", 6 * GiB }, { "256G", 256 * GiB }, { "8192M", 8 * GiB },
     };
 
     ncases++;
@@ -664,19 +665,19 @@ static const struct {
       "to 64" },
     /* memory */
     { "memory = 15M", "keel.cfg:1: bad value '15M' for 'memory': expected a multiple of 2M from "
-                      "16M to 3G" },
+                      "16M to 256G" },
     { "memory = 14M", "keel.cfg:1: bad value '14M' for 'memory': expected a multiple of 2M from "
-                      "16M to 3G" },
-    { "memory = 3074M", "keel.cfg:1: bad value '3074M' for 'memory': expected a multiple of 2M "
-                        "from 16M to 3G" },
-    { "memory = 4G", "keel.cfg:1: bad value '4G' for 'memory': expected a multiple of 2M from "
-                     "16M to 3G" },
+                      "16M to 256G" },
+    { "memory = 262146M", "keel.cfg:1: bad value '262146M' for 'memory': expected a multiple of 2M "
+                        "from 16M to 256G" },
+    { "memory = 257G", "keel.cfg:1: bad value '257G' for 'memory': expected a multiple of 2M from "
+                     "16M to 256G" },
     { "memory = 17M", "keel.cfg:1: bad value '17M' for 'memory': expected a multiple of 2M from "
-                      "16M to 3G" },
+                      "16M to 256G" },
     { "memory = 16385K", "keel.cfg:1: bad value '16385K' for 'memory': expected a multiple of 2M "
-                         "from 16M to 3G" },
+                         "from 16M to 256G" },
     { "memory = 0", "keel.cfg:1: bad value '0' for 'memory': expected a multiple of 2M from 16M "
-                    "to 3G" },
+                    "to 256G" },
     { "memory = 64X", "keel.cfg:1: bad value '64X' for 'memory': expected a size such as 64M or "
                       "1G" },
     { "memory = 64MB", "keel.cfg:1: bad value '64MB' for 'memory': expected a size such as 64M "

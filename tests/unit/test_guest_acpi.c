@@ -743,8 +743,162 @@ static void test_dsdt_not_in_xsdt(void)
     CHECK_EQ(find(rsdp, "HPET"), 0);
 }
 
+/* The PCI platform of hv/dev/vplatform.c: PCI0 with _CRS, the ECAM window
+ * in an MCFG and as a PNP0C02 motherboard resource. */
+static struct guest_acpi_params pci_params(void)
+{
+    struct guest_acpi_params p = params(2, false);
+
+    p.pm_base = 0x600;
+    p.pci_host = true;
+    p.pci_crs = true;
+    p.pci_end_bus = 0xff;
+    p.nwindows = 3;
+    p.window[0].base = 0x80000000ull;
+    p.window[0].size = 0x30000000ull;
+    p.window[1].base = 0xc0000000ull;
+    p.window[1].size = 0x3ec00000ull;
+    p.window[2].base = 0x200000000ull;
+    p.window[2].size = 0x400000000ull;
+    p.ecam_base = 0xb0000000ull;
+    return p;
+}
+
+/* The first occurrence of needle in [h, h + n), or NULL. */
+static const uint8_t *search(const uint8_t *h, size_t n, const void *needle, size_t len)
+{
+    for (size_t i = 0; i + len <= n; i++)
+        if (memcmp(h + i, needle, len) == 0)
+            return h + i;
+    return NULL;
+}
+
+/* A PkgLength at p (ACPI 6.5 20.2.4): its value, and its size in *k. */
+static size_t pkglen_at(const uint8_t *p, size_t *k)
+{
+    size_t n = (p[0] >> 6) + 1, v = n == 1 ? p[0] & 0x3f : p[0] & 0x0f;
+
+    for (size_t i = 1; i < n; i++)
+        v |= (size_t)p[i] << (4 + 8 * (i - 1));
+    *k = n;
+    return v;
+}
+
+static void test_mcfg(void)
+{
+    struct guest_acpi_params p = pci_params();
+    uint64_t rsdp, mcfg;
+    const uint8_t *m;
+    int len;
+
+    rsdp = build(&p, &len);
+    CHECK(len > 0);
+    mcfg = find(rsdp, "MCFG");
+    CHECK(mcfg != 0);
+    if (!mcfg)
+        return;
+    CHECK(sdt_ok(mcfg, "MCFG", 1));
+    m = at(mcfg);
+    CHECK_EQ(rd32(m + 4), 44 + 16);
+    CHECK_EQ(rd64(m + 44), 0xb0000000ull);  /* base */
+    CHECK_EQ(rd16(m + 52), 0);              /* segment */
+    CHECK_EQ(m[54], 0);                     /* start bus */
+    CHECK_EQ(m[55], 0xff);                  /* end bus */
+    CHECK(find(rsdp, "APIC") != 0);
+    CHECK(find(rsdp, "FACP") != 0);
+    CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
+    /* and through the RSDT: 3 entries */
+    CHECK_EQ(rd32(at(rd32(at(rsdp) + 16)) + 4), 36 + 3 * 4);
+    /* no ECAM: no MCFG, two root entries as before */
+    p.ecam_base = 0;
+    rsdp = build(&p, &len);
+    CHECK_EQ(find(rsdp, "MCFG"), 0);
+    CHECK_EQ(rd32(at(rd32(at(rsdp) + 16)) + 4), 36 + 2 * 4);
+    /* an ECAM base not 1 MiB aligned is refused */
+    p.ecam_base = 0xb0080000ull;
+    CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
+}
+
+static void test_pci0_crs(void)
+{
+    static const uint8_t bus[16] = { 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0, 0, 0, 0,
+                                     0xff, 0x00, 0, 0, 0x00, 0x01 };
+    static const uint8_t cfg_io[8] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+    static const uint8_t io_lo[16] = { 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0, 0,
+                                       0xf7, 0x0c, 0, 0, 0xf8, 0x0c };
+    static const uint8_t mem_a[26] = { 0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0, 0, 0, 0,
+                                       0x00, 0x00, 0x00, 0x80, 0xff, 0xff, 0xff, 0xaf,
+                                       0, 0, 0, 0, 0x00, 0x00, 0x00, 0x30 };
+    static const uint8_t ecam_fixed[12] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xb0,
+                                            0x00, 0x00, 0x00, 0x10 };
+    static const uint8_t hid_pci[10] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
+    static const uint8_t hid_mb[10] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0c, 0x02 };
+    struct guest_acpi_params p = pci_params();
+    const uint8_t *d, *sb, *q;
+    uint32_t dlen;
+    size_t k, v;
+    uint64_t rsdp;
+    int len;
+
+    rsdp = build(&p, &len);
+    d = at(rd64(at(find(rsdp, "FACP")) + 140));
+    dlen = rd32(d + 4);
+    CHECK_EQ(sum(d, dlen), 0);
+    sb = d + 36 + 14;                       /* after \_S5 */
+    CHECK_EQ(sb[0], 0x10);                  /* ScopeOp */
+    v = pkglen_at(sb + 1, &k);
+    CHECK_EQ(1 + v, dlen - 36 - 14);        /* the scope runs to the end of the DSDT */
+    CHECK(memcmp(sb + 1 + k, "\\_SB_", 5) == 0);
+    CHECK(search(d, dlen, hid_pci, sizeof(hid_pci)) != NULL);
+    CHECK(search(d, dlen, hid_mb, sizeof(hid_mb)) != NULL);
+    CHECK(search(d, dlen, "PCI0", 4) != NULL);
+    CHECK(search(d, dlen, "MRES", 4) != NULL);
+    CHECK(search(d, dlen, bus, sizeof(bus)) != NULL);
+    CHECK(search(d, dlen, cfg_io, sizeof(cfg_io)) != NULL);
+    CHECK(search(d, dlen, io_lo, sizeof(io_lo)) != NULL);
+    CHECK(search(d, dlen, mem_a, sizeof(mem_a)) != NULL);
+    CHECK(search(d, dlen, ecam_fixed, sizeof(ecam_fixed)) != NULL);
+    /* the window above 4 GiB as a QWord descriptor: _MIN 0x200000000, _LEN 16 GiB */
+    q = search(d, dlen, (const uint8_t[]){ 0x8a, 0x2b, 0x00, 0x00, 0x0c, 0x01 }, 6);
+    CHECK(q != NULL);
+    if (q) {
+        CHECK_EQ(rd64(q + 14), 0x200000000ull);
+        CHECK_EQ(rd64(q + 22), 0x5ffffffffull);
+        CHECK_EQ(rd64(q + 38), 0x400000000ull);
+    }
+    /* Name (_CRS, Buffer ...) */
+    q = search(d, dlen, "_CRS", 4);
+    CHECK(q != NULL && q[4] == 0x11);
+    /* without _CRS and ECAM the scope is the one of before (test_pci_root_bridge) */
+    p.pci_crs = false;
+    p.ecam_base = 0;
+    rsdp = build(&p, &len);
+    d = at(rd64(at(find(rsdp, "FACP")) + 140));
+    CHECK_EQ(rd32(d + 4), 36 + 14 + 30);
+    CHECK_EQ(search(d, rd32(d + 4), "_CRS", 4), NULL);
+}
+
+/* Too many windows, an empty or wrapping one: refused. */
+static void test_pci_bad_windows(void)
+{
+    struct guest_acpi_params p = pci_params();
+    uint64_t rsdp;
+
+    p.nwindows = GUEST_ACPI_MAX_WINDOWS + 1;
+    CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
+    p = pci_params();
+    p.window[1].size = 0;
+    CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
+    p = pci_params();
+    p.window[2].base = ~0ull - 0xfff;
+    CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
+}
+
 int main(void)
 {
+    RUN(test_mcfg);
+    RUN(test_pci0_crs);
+    RUN(test_pci_bad_windows);
     RUN(test_parse_1_xapic);
     RUN(test_parse_4_xapic);
     RUN(test_parse_64_xapic);

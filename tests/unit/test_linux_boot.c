@@ -300,6 +300,35 @@ static void test_e820(void)
     CHECK_EQ(m[1].size, 0x60000);
 }
 
+/* A 6 GiB VM (hv/mm/guest_ram.h): RAM to 2 GiB, the ECAM window reserved
+ * in the hole (Linux wants its MCFG window reserved), RAM from 4 GiB. */
+static void test_e820_above_4g(void)
+{
+    struct lb_e820 m[LB_E820_MAX];
+    struct lb_platform p = plat;
+    static const struct lb_e820 want[] = {
+        { 0, 0xa0000, 1 }, { 0xa0000, 0x40000, 2 }, { 0xe0000, 0x10000, 3 },
+        { 0xf0000, 0x10000, 2 }, { MiB, 2048 * MiB - MiB, 1 }, { 0xb0000000, 0x10000000, 2 },
+        { 0xfec00000, 0x1000, 2 }, { 0xfee00000, 0x1000, 2 }, { 0x100000000ull, 4096 * MiB, 1 },
+    };
+    p.high_ram_size = 4096 * MiB;
+    p.ecam_gpa = 0xb0000000;
+    p.ecam_size = 0x10000000;
+    unsigned n = lb_build_e820(&p, 2048 * MiB, m, LB_E820_MAX);
+    CHECK_EQ(n, 9);
+    for (unsigned i = 0; i < n && i < 9; i++) {
+        CHECK_EQ(m[i].addr, want[i].addr);
+        CHECK_EQ(m[i].size, want[i].size);
+        CHECK_EQ(m[i].type, want[i].type);
+    }
+    for (unsigned i = 1; i < n; i++)
+        CHECK(m[i - 1].addr + m[i - 1].size <= m[i].addr);
+    /* RAM reaching the ECAM window (a bad layout): the window is not listed over it */
+    n = lb_build_e820(&p, 0xc0000000ull, m, LB_E820_MAX);
+    for (unsigned i = 0; i < n; i++)
+        CHECK(!(m[i].addr == 0xb0000000 && m[i].type == 2));
+}
+
 int main(void)
 {
     ram = malloc(RAM_SIZE);
@@ -312,6 +341,7 @@ int main(void)
     test_placement();
     test_initrd_and_cmdline();
     test_e820();
+    test_e820_above_4g();
     free(ram);
     return check_report("test_linux_boot");
 }

@@ -210,7 +210,7 @@ static int load_into(uint8_t *mem, uint64_t mem_size, const char *cmdline,
 {
     memset(err, 0, sizeof(err));
     memset(&res, 0, sizeof(res));
-    return mb_load(img, img_len, cmdline, mods, nmods, mem, mem_size, &res, err, sizeof(err));
+    return mb_load(img, img_len, cmdline, mods, nmods, mem, mem_size, 0, &res, err, sizeof(err));
 }
 
 static int load(const char *cmdline, const struct mb_module *mods, unsigned nmods)
@@ -351,6 +351,26 @@ static void test_elf64_no_modules(void)
     CHECK_EQ(res.entry, STD_ENTRY);
     check_std_segments();
     check_info("x", 0);
+}
+
+/* RAM above 4 GiB (hv/mm/guest_ram.h) is a fourth mmap entry; mem_upper
+ * still counts the RAM from 1 MiB below 4 GiB only. */
+static void test_mmap_high_ram(void)
+{
+    ncases++;
+    build_elf(64);
+    memset(ram, FILL, RAM_SIZE);
+    memset(err, 0, sizeof(err));
+    CHECK_EQ(mb_load(img, img_len, "x", NULL, 0, ram, RAM_SIZE, 3 * GiB, &res, err, sizeof(err)),
+             0);
+    CHECK_EQ(mbi(MBI_MEM_UPPER), (RAM_SIZE - MiB) / 1024);
+    CHECK_EQ(mbi(MBI_MMAP_LENGTH), 4 * 24);
+    const uint8_t *e = ram + mbi(MBI_MMAP_ADDR) + 3 * 24;
+    CHECK_EQ(get32(e), 20);
+    CHECK_EQ(get64(e + 4), 0x100000000ull);
+    CHECK_EQ(get64(e + 12), 3 * GiB);
+    CHECK_EQ(get32(e + 20), 1);
+    CHECK_EQ(get64(ram + mbi(MBI_MMAP_ADDR) + 2 * 24 + 4), MiB); /* the others as before */
 }
 
 static void test_mb_check_elf_info(void)
@@ -1113,6 +1133,7 @@ int main(void)
         return 2;
     test_elf32_no_modules();
     test_elf64_no_modules();
+    test_mmap_high_ram();
     test_mb_check_elf_info();
     test_null_cmdline_is_empty();
     test_one_module();
