@@ -193,7 +193,14 @@ static int gw_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val, u
     return ok ? 0 : 1;
 }
 
-#define GUEST_MEM_OPS(vm) { .read = gw_read, .write = gw_write, .cmpxchg = gw_cmpxchg, .ctx = (vm) }
+static const void *gw_map(void *ctx, uint64_t gpa, size_t len)
+{
+    const void *p = vm_gpa_hva(ctx, gpa, len);
+    return p ? phys_to_virt((uintptr_t)p) : NULL;
+}
+
+#define GUEST_MEM_OPS(vm) { .read = gw_read, .write = gw_write, .cmpxchg = gw_cmpxchg, \
+                            .map = gw_map, .ctx = (vm) }
 
 /* Injects the fault a failed walk calls for; returns -1 either way. */
 static int vcpu_walk_failed(struct vcpu *v, int r, uint64_t gva, const struct guest_walk_result *f)

@@ -77,6 +77,14 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "guest page tables are
 
 static int read_entry(const struct walk *w, uint64_t gpa, unsigned size, uint64_t *val)
 {
+    const void *p = w->mem->map ? w->mem->map(w->mem->ctx, gpa, size) : NULL;
+    if (p && !(gpa & (size - 1))) {
+        /* One load, as the CPU reads an entry (a concurrent writer on
+         * another vCPU is seen whole or not at all). */
+        *val = size == 8 ? __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED)
+                         : __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+        return GW_OK;
+    }
     if (size == 8)
         return w->mem->read(w->mem->ctx, gpa, val, 8) < 0 ? GW_EMEM : GW_OK;
     uint32_t v;

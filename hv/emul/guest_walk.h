@@ -77,6 +77,11 @@ typedef int (*guest_phys_write_fn)(void *ctx, uint64_t gpa, const void *buf, siz
  */
 typedef int (*guest_entry_cmpxchg_fn)(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
                                       unsigned size);
+/* Optional: a host pointer to [gpa, gpa + len) when it is ordinary memory
+ * readable in place, else NULL.  Paging entries are then read with one
+ * load each, as the CPU's walker reads them, instead of through read (the
+ * exit path walks the guest's tables for every decoded instruction). */
+typedef const void *(*guest_phys_map_fn)(void *ctx, uint64_t gpa, size_t len);
 
 struct guest_mem_ops {
     guest_phys_read_fn read;       /* required */
@@ -84,6 +89,7 @@ struct guest_mem_ops {
     guest_entry_cmpxchg_fn cmpxchg; /* NULL: A/D bits are written with write
                                        (not atomic), or not at all if write
                                        is NULL too */
+    guest_phys_map_fn map;         /* NULL: entries are read with read */
     void *ctx;
 };
 

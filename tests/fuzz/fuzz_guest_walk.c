@@ -3,7 +3,7 @@
  * hv/emul/guest_walk.c: the guest writes its own page tables.  Input: the
  * paging mode (byte 0: off, 32-bit, 32-bit + PSE, PAE, 4-level, 5-level),
  * flags (byte 1: CR0.WP, EFER.NXE, CR4.SMEP, CR4.SMAP, A/D by cmpxchg or
- * by write, PDPTE registers), MAXPHYADDR (byte 2), the access (byte 3),
+ * by write, PDPTE registers, entries read in place by map), MAXPHYADDR (byte 2), the access (byte 3),
  * the address (8 bytes), a length (byte 12, 0..63), CR3 (2 bytes), then
  * guest-physical memory from 0 (at most 16 KiB; reads beyond fail).
  * Invariants:
@@ -50,6 +50,12 @@ static int fm_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
         return -1;
     memcpy(mem + gpa, buf, len);
     return 0;
+}
+
+/* Paging entries read in place (guest_mem_ops.map), on flag bit 64. */
+static const void *fm_map(void *ctx, uint64_t gpa, size_t len)
+{
+    return gpa <= MEM_SIZE && len <= MEM_SIZE - gpa ? mem + gpa : NULL;
 }
 
 static int fm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val, unsigned size)
@@ -201,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = { data, size };
     struct guest_paging_regs regs;
-    struct guest_mem_ops ops = { fm_read, fm_write, NULL, NULL };
+    struct guest_mem_ops ops = { fm_read, fm_write, NULL, NULL, NULL };
     uint64_t pdptes[4], gva;
     unsigned flags, access;
     size_t len;
@@ -213,6 +219,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     regs.cr3 = (uint64_t)fuzz_u16(&in) & (MEM_SIZE - 1) & ~0x1full;
     if (flags & 16u)
         ops.cmpxchg = fm_cmpxchg;
+    if (flags & 64u)
+        ops.map = fm_map;
     memset(mem, 0, MEM_SIZE);
     memcpy(mem, in.p, in.n < MEM_SIZE ? in.n : MEM_SIZE);
     memcpy(before, mem, MEM_SIZE);
