@@ -31,6 +31,17 @@ void vms_set_running(unsigned n) { vms_running = n; }
 static int vm_copy_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
 {
     uint8_t *b = buf;
+    void *in_one = vm_gpa_hva(vm, gpa, len);
+    if (in_one) {
+        /* All in one host chunk, nearly always: one lookup, one copy (the
+         * exit path reads instruction bytes here). */
+        void *h = phys_to_virt((uintptr_t)in_one);
+        if (write)
+            memcpy(h, b, len);
+        else
+            memcpy(b, h, len);
+        return 0;
+    }
     if (!vm_gpa_is_ram(vm, gpa, len))
         return -1;
     while (len != 0) {
@@ -251,6 +262,14 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
     struct guest_walk_result f;
     unsigned access = GW_ACCESS_FETCH | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
     vops->get_paging(v, &regs);
+    if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
+        /* One page, the usual case: one walk, through the vCPU's memo
+         * (the same RIP exits again and again). */
+        if (guest_walk_memo(&regs, lin, access, &mem, &v->fetch_memo, &f) != GW_OK ||
+            vm_read_phys(v->vm, f.gpa, buf, len) != 0)
+            return 0;
+        return len;
+    }
     if (guest_read_virt(&regs, lin, buf, len, access, &mem, &f) == 0)
         return len;
     size_t first = PAGE_SIZE - (lin & (PAGE_SIZE - 1));
@@ -267,9 +286,23 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
     if (mode != X86_MODE_LONG64)
         lin &= 0xffffffffu;
     size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes));
-    int r = x86_decode(bytes, got, mode, insn);
-    if (r == 0)
+    /* The decoder is a function of the bytes and the mode: the same 15
+     * bytes in the same mode decode as last time. */
+    if (got == sizeof(bytes) && v->decode_memo.valid && v->decode_memo.mode == (uint8_t)mode &&
+        __builtin_memcmp(v->decode_memo.bytes, bytes, sizeof(bytes)) == 0) {
+        *insn = v->decode_memo.insn;
         return 0;
+    }
+    int r = x86_decode(bytes, got, mode, insn);
+    if (r == 0) {
+        if (got == sizeof(bytes)) {
+            memcpy(v->decode_memo.bytes, bytes, sizeof(bytes));
+            v->decode_memo.mode = (uint8_t)mode;
+            v->decode_memo.insn = *insn;
+            v->decode_memo.valid = true;
+        }
+        return 0;
+    }
     if (r == X86_DECODE_EINCOMPLETE)
         return vcpu_read_virt(v, lin + got, bytes, 1, GW_ACCESS_FETCH) ? -1
                : vm_stop_fault(v, "cannot fetch the instruction at %#lx", (unsigned long)v->rip);

@@ -59,6 +59,8 @@
 
 #include "hv/host/console.h"
 #include "hv/emul/exit.h"
+#include "hv/emul/guest_walk.h"
+#include "hv/emul/x86_decode.h"
 #include "hv/emul/vmsr.h"
 #include "hv/host/fpu.h"
 #include "hv/dev/iobus.h"
@@ -108,6 +110,16 @@ struct vcpu {
     uint64_t xcr0;                /* XCR0 while not live in the register (hv/host/fpu.c) */
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
     uint64_t tsc_adjust;          /* IA32_TSC_ADJUST (SDM 17.17.3): follows TSC writes */
+    /* The exit path's memos (hv/vm.c vcpu_decode_at_rip, docs/exit-path.md):
+     * the last instruction fetch's walk, and the last decode with the
+     * bytes it was made from.  Only this vCPU's CPU touches them. */
+    struct guest_walk_memo fetch_memo;
+    struct {
+        bool valid;
+        uint8_t mode;
+        uint8_t bytes[X86_MAX_INSN_LEN];
+        struct x86_insn insn;
+    } decode_memo;
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
     struct vmsr_state msrs;       /* MTRRs and the like (hv/emul/vmsr.c) */
 

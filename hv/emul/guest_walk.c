@@ -309,9 +309,10 @@ static void walk_init(struct walk *w, const struct guest_paging_regs *regs, unsi
     w->phys_rsvd = bit_range((regs->efer & GW_EFER_LMA) ? 51 : 62, w->maxphy);
 }
 
-/* One walk with paging on; GW_RETRY if an A/D update raced. */
-static int walk_once(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
-                     const struct guest_mem_ops *mem, struct guest_walk_result *res)
+/* One walk with paging on into w; GW_RETRY if an A/D update raced. */
+static int walk_once_into(struct walk *wp, const struct guest_paging_regs *regs, uint64_t gva,
+                          unsigned access, const struct guest_mem_ops *mem,
+                          struct guest_walk_result *res)
 {
     struct walk w;
     int rc;
@@ -330,7 +331,15 @@ static int walk_once(const struct guest_paging_regs *regs, uint64_t gva, unsigne
         return rc;
     if (!access_allowed(&w))
         return fault(&w, GW_PFEC_P, res);
+    if (wp)
+        *wp = w;
     return update_ad(&w);
+}
+
+static int walk_once(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
+                     const struct guest_mem_ops *mem, struct guest_walk_result *res)
+{
+    return walk_once_into(NULL, regs, gva, access, mem, res);
 }
 
 /* Canonical in 4-level (bits 63:47 equal) or 5-level (63:56) paging. */
@@ -365,6 +374,85 @@ int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned acce
             return rc;
     }
     return GW_EMEM; /* the guest keeps rewriting the entry */
+}
+
+/* ---- the walk memo (guest_walk.h) ---- */
+
+static bool memo_inputs_match(const struct guest_walk_memo *m, const struct guest_paging_regs *r,
+                              uint64_t gva, unsigned access)
+{
+    return m->valid && m->page == gva >> PAGE_SHIFT && m->access == access && m->cr3 == r->cr3
+           && m->cr0 == r->cr0 && m->cr4 == r->cr4 && m->efer == r->efer
+           && m->maxphy == r->maxphyaddr;
+}
+
+static bool memo_entries_hold(const struct guest_walk_memo *m, const struct guest_mem_ops *mem)
+{
+    for (unsigned i = 0; i < m->n; i++) {
+        struct walk w = { .mem = mem };
+        uint64_t v;
+        if (read_entry(&w, m->ent_gpa[i], 8, &v) != GW_OK || v != m->ent_val[i])
+            return false;
+    }
+    return true;
+}
+
+/* Whether the walk in w found every A/D bit it sets already set. */
+static bool walk_needed_no_ad(const struct walk *w)
+{
+    for (unsigned i = 0; i < w->nent; i++) {
+        uint64_t bits = PTE_A;
+        if (i + 1 == w->nent && (w->access & GW_ACCESS_WRITE))
+            bits |= PTE_D;
+        if ((w->ent_val[i] & bits) != bits)
+            return false;
+    }
+    return true;
+}
+
+int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
+                    const struct guest_mem_ops *mem, struct guest_walk_memo *m,
+                    struct guest_walk_result *res)
+{
+    bool long_mode = (regs->efer & GW_EFER_LMA) && (regs->cr0 & GW_CR0_PG);
+    if (long_mode && memo_inputs_match(m, regs, gva, access) && memo_entries_hold(m, mem)) {
+        *res = m->res;
+        res->gpa = (m->res.gpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
+        res->fault_addr = gva;
+        return GW_OK;
+    }
+    m->valid = false;
+    if (!long_mode || (access & GW_ACCESS_NO_AD))
+        return guest_walk(regs, gva, access, mem, res);
+    /* guest_walk(), keeping the path of the walk that succeeded. */
+    memset(res, 0, sizeof(*res));
+    res->fault_addr = gva;
+    if (!is_canonical(gva, (regs->cr4 & GW_CR4_LA57) != 0))
+        return GW_NONCANONICAL;
+    struct walk w;
+    int rc = GW_EMEM;
+    for (unsigned i = 0; i < AD_RETRIES; i++) {
+        rc = walk_once_into(&w, regs, gva, access, mem, res);
+        if (rc != GW_RETRY)
+            break;
+    }
+    if (rc != GW_OK || !walk_needed_no_ad(&w) || w.nent > GW_MEMO_LEVELS || w.ent_size != 8)
+        return rc == GW_RETRY ? GW_EMEM : rc;
+    m->n = (uint8_t)w.nent;
+    for (unsigned i = 0; i < w.nent; i++) {
+        m->ent_gpa[i] = w.ent_gpa[i];
+        m->ent_val[i] = w.ent_val[i];
+    }
+    m->cr0 = regs->cr0;
+    m->cr3 = regs->cr3;
+    m->cr4 = regs->cr4;
+    m->efer = regs->efer;
+    m->maxphy = regs->maxphyaddr;
+    m->access = access;
+    m->page = gva >> PAGE_SHIFT;
+    m->res = *res;
+    m->valid = true;
+    return GW_OK;
 }
 
 /* Bytes from gva to the end of its page (r from a successful walk). */

@@ -112,6 +112,36 @@ int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned acce
                const struct guest_mem_ops *mem, struct guest_walk_result *res);
 
 /*
+ * A memo of one successful 4- or 5-level walk, for the exit path, which
+ * translates the same RIP again and again (docs/exit-path.md).  A walk is a
+ * function of CR0, CR3, CR4, EFER, MAXPHYADDR, the access, the page of gva
+ * and the entries it reads; the memo keeps all of them, the entries as
+ * (address, value).  guest_walk_memo() reloads each entry (one load apiece)
+ * and, when all still hold the values the walk read, gives the walk's
+ * result without doing it; anything else is a full guest_walk(), whose
+ * success is memorised when it found every A (and D) bit it needs set
+ * already (so a hit never owes the guest an A/D update).  Sound whatever
+ * the guest does to its tables: a changed entry is seen as changed.
+ */
+#define GW_MEMO_LEVELS 5
+struct guest_walk_memo {
+    bool valid;
+    uint8_t n;                   /* entries on the path, root first */
+    uint8_t maxphy;
+    unsigned access;
+    uint64_t cr0, cr3, cr4, efer;
+    uint64_t page;               /* gva >> 12 */
+    uint64_t ent_gpa[GW_MEMO_LEVELS], ent_val[GW_MEMO_LEVELS];
+    struct guest_walk_result res;
+};
+
+/* guest_walk() through the memo m (zeroed before first use; any contents
+ * are safe).  Same results and side effects as guest_walk(). */
+int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
+                    const struct guest_mem_ops *mem, struct guest_walk_memo *m,
+                    struct guest_walk_result *res);
+
+/*
  * Copy len bytes between buf and guest-virtual memory at gva, crossing
  * page boundaries.  Every page is translated (and checked) before any byte
  * is copied, so a fault leaves guest memory unchanged (a read may have

@@ -863,6 +863,74 @@ static void test_virt_32bit_wrap(void)
     CHECK_EQ(f.pf_error, PF_W | PF_U);
 }
 
+/* The walk memo: a hit only while every input and entry still holds, the
+ * same answers as guest_walk() whatever the guest changes, and A/D bits
+ * owed are never skipped. */
+static void test_walk_memo(void)
+{
+    struct guest_paging_regs r = regs_long(false);
+    struct guest_walk_result res, want;
+    struct guest_walk_memo m;
+    const uint64_t gva = 0x00007f1234567abcull;
+
+    memset(&m, 0, sizeof(m));
+    begin();
+    uint64_t pte = map8(TABLE_BASE, 4, gva, 1, 0x8000 | P | RW);
+    /* First walk sets the A bits: nothing memorised (it owed updates). */
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK_EQ(res.gpa, 0x8abc);
+    CHECK(!m.valid);
+    CHECK_EQ(get(pte, 8) & A, A);
+    /* Second: all A set, memorised; third: a hit with the offset of its gva. */
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK(m.valid);
+    CHECK_EQ(guest_walk_memo(&r, gva + 0x10, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK_EQ(res.gpa, 0x8acc);
+    CHECK_EQ(res.fault_addr, gva + 0x10);
+    /* The guest moves the page: the leaf no longer holds; the new frame. */
+    set(pte, 0x9000 | P | RW | A, 8);
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK_EQ(res.gpa, 0x9abc);
+    /* ... unmaps it: the #PF, as guest_walk gives it. */
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    set(pte, 0, 8);
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_FAULT);
+    CHECK_EQ(walk(&r, gva, GW_ACCESS_FETCH, &want), GW_FAULT);
+    CHECK_EQ(res.pf_error, want.pf_error);
+    /* An upper level changes (PDE made not-present). */
+    set(pte, 0x8000 | P | RW | A, 8);
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK(m.valid);
+    uint64_t pde = entry8(TABLE_BASE, 4, gva, 2);
+    uint64_t pde_val = get(pde, 8);
+    set(pde, pde_val & ~P, 8);
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_FAULT);
+    set(pde, pde_val, 8);
+    /* Another page, another CR4 (SMEP, user page, supervisor fetch), a
+     * user access: each a miss that agrees with guest_walk. */
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
+    CHECK_EQ(guest_walk_memo(&r, gva + 0x1000, GW_ACCESS_FETCH, &ops, &m, &res),
+             walk(&r, gva + 0x1000, GW_ACCESS_FETCH, &want));
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH | GW_ACCESS_USER, &ops, &m, &res),
+             GW_FAULT); /* the leaf has no U */
+    /* A write needs D: the first write walk sets it and is not memorised. */
+    unsigned cx = fm.writes + fm.cmpxchgs;
+    CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_WRITE, &ops, &m, &res), GW_OK);
+    CHECK(fm.writes + fm.cmpxchgs > cx);
+    CHECK(!m.valid);
+    CHECK_EQ(get(pte, 8) & D, D);
+    /* Non-canonical: #GP as guest_walk says, nothing memorised. */
+    CHECK_EQ(guest_walk_memo(&r, 0x0000800000000000ull, GW_ACCESS_FETCH, &ops, &m, &res),
+             GW_NONCANONICAL);
+    CHECK(!m.valid);
+    /* 32-bit paging is not memorised, but walks the same. */
+    struct guest_paging_regs r32 = r;
+    r32.efer = 0;
+    r32.cr4 = 0;
+    CHECK_EQ(guest_walk_memo(&r32, 0x1234, 0, &ops, &m, &res), walk(&r32, 0x1234, 0, &want));
+    CHECK(!m.valid);
+}
+
 int main(void)
 {
     fm.bytes = calloc(1, MEM_SIZE);
@@ -884,6 +952,7 @@ int main(void)
         test_accessed_dirty();
         test_read_write_virt();
         test_virt_32bit_wrap();
+        test_walk_memo();
     }
     free(fm.bytes);
     printf("guest_walk: %u scenarios\n", scenarios);
