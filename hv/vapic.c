@@ -457,16 +457,18 @@ static int tpr_blocked_locked(struct vcpu *v)
 
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
-    vapic_lock(v);
-    bool extint = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) != 0;
-    if (!extint && vlapic_highest_irr(&v->apic.vl) < 0) {
-        /* Nothing requested: the usual answer before an entry, found with
-         * one look at IRR (docs/exit-path.md). */
+    /* Nothing requested, the usual answer before an entry: one look at IRR
+     * and the event flags, without the lock (docs/exit-path.md).  A sender
+     * that sets IRR just after this look also kicks this CPU, and the
+     * kick's physical interrupt makes the coming entry exit at once, as it
+     * would had the sender come just after a locked look. */
+    if (!(vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) && vlapic_highest_irr(&v->apic.vl) < 0) {
         if (tpr_blocked)
             *tpr_blocked = -1;
-        vapic_unlock(v);
         return VAPIC_NONE;
     }
+    vapic_lock(v);
+    bool extint = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) != 0;
     int r = extint ? VAPIC_EXTINT : vlapic_highest_pending(&v->apic.vl);
     if (tpr_blocked)
         *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
@@ -518,8 +520,10 @@ uint64_t vapic_timer_deadline(struct vcpu *v)
 /* vlapic_timer_expire() does nothing unless the expiry is due. */
 void vapic_timer_check(struct vcpu *v)
 {
-    if (!v->apic.vl.timer_armed)
-        return; /* only this vCPU arms its own timer */
+    /* Only this vCPU arms its own timer, so both looks are stable here;
+     * the lock only when the timer is due. */
+    if (!v->apic.vl.timer_armed || !vlapic_timer_due(&v->apic.vl))
+        return;
     vapic_lock(v);
     vlapic_timer_expire(&v->apic.vl);
     vapic_unlock(v);

@@ -265,9 +265,19 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
     if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
         /* One page, the usual case: one walk, through the vCPU's memo
          * (the same RIP exits again and again). */
-        if (guest_walk_memo(&regs, lin, access, &mem, &v->fetch_memo, &f) != GW_OK ||
-            vm_read_phys(v->vm, f.gpa, buf, len) != 0)
+        if (guest_walk_memo(&regs, lin, access, &mem, &v->fetch_memo, &f) != GW_OK)
             return 0;
+        uint64_t page = f.gpa & ~(uint64_t)(PAGE_SIZE - 1);
+        if (!v->fetch_page || v->fetch_page_gpa != page) {
+            /* Guest RAM never moves on the host: the page's host view
+             * stays good for as long as the VM exists. */
+            const void *h = gw_map(v->vm, page, PAGE_SIZE);
+            if (!h)
+                return vm_read_phys(v->vm, f.gpa, buf, len) ? 0 : len;
+            v->fetch_page = h;
+            v->fetch_page_gpa = page;
+        }
+        memcpy(buf, v->fetch_page + (f.gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
     if (guest_read_virt(&regs, lin, buf, len, access, &mem, &f) == 0)

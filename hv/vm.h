@@ -114,6 +114,8 @@ struct vcpu {
      * the last instruction fetch's walk, and the last decode with the
      * bytes it was made from.  Only this vCPU's CPU touches them. */
     struct guest_walk_memo fetch_memo;
+    uint64_t fetch_page_gpa;      /* the page fetch_page maps (valid when fetch_page) */
+    const uint8_t *fetch_page;    /* host view of the last instruction page fetched */
     struct {
         bool valid;
         uint8_t mode;

@@ -389,9 +389,12 @@ static bool memo_inputs_match(const struct guest_walk_memo *m, const struct gues
 static bool memo_entries_hold(const struct guest_walk_memo *m, const struct guest_mem_ops *mem)
 {
     for (unsigned i = 0; i < m->n; i++) {
-        struct walk w = { .mem = mem };
         uint64_t v;
-        if (read_entry(&w, m->ent_gpa[i], 8, &v) != GW_OK || v != m->ent_val[i])
+        if (m->ent_ptr[i])
+            v = __atomic_load_n(m->ent_ptr[i], __ATOMIC_RELAXED);
+        else if (mem->read(mem->ctx, m->ent_gpa[i], &v, 8) < 0)
+            return false;
+        if (v != m->ent_val[i])
             return false;
     }
     return true;
@@ -442,6 +445,9 @@ int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned
     for (unsigned i = 0; i < w.nent; i++) {
         m->ent_gpa[i] = w.ent_gpa[i];
         m->ent_val[i] = w.ent_val[i];
+        m->ent_ptr[i] = NULL;
+        if (mem->map && !(w.ent_gpa[i] & 7))
+            m->ent_ptr[i] = mem->map(mem->ctx, w.ent_gpa[i], 8);
     }
     m->cr0 = regs->cr0;
     m->cr3 = regs->cr3;

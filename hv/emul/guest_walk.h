@@ -82,6 +82,8 @@ typedef int (*guest_entry_cmpxchg_fn)(void *ctx, uint64_t gpa, uint64_t old, uin
  * load each, as the CPU's walker reads them, instead of through read (the
  * exit path walks the guest's tables for every decoded instruction). */
 typedef const void *(*guest_phys_map_fn)(void *ctx, uint64_t gpa, size_t len);
+/* (A pointer map gives stays valid while the guest's memory exists: the
+ * walk memo below keeps the pointers to the entries it reloads.) */
 
 struct guest_mem_ops {
     guest_phys_read_fn read;       /* required */
@@ -132,6 +134,7 @@ struct guest_walk_memo {
     uint64_t cr0, cr3, cr4, efer;
     uint64_t page;               /* gva >> 12 */
     uint64_t ent_gpa[GW_MEMO_LEVELS], ent_val[GW_MEMO_LEVELS];
+    const uint64_t *ent_ptr[GW_MEMO_LEVELS]; /* in place (mem->map), or NULL: read */
     struct guest_walk_result res;
 };
 
