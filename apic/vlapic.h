@@ -284,7 +284,12 @@ uint64_t vlapic_get_cr8(const struct vlapic *vl);
 void vlapic_set_cr8(struct vlapic *vl, uint64_t cr8);
 
 /* Pending core events, VLAPIC_EV_* (peek). */
-unsigned vlapic_events(const struct vlapic *vl);
+/* Inline: asked several times before every entry (docs/exit-path.md). */
+static inline unsigned vlapic_events(const struct vlapic *vl)
+{
+    return (vl->nmi_pending ? VLAPIC_EV_NMI : 0) | (vl->init_pending ? VLAPIC_EV_INIT : 0) |
+           (vl->sipi_pending ? VLAPIC_EV_SIPI : 0) | (vl->extint_pending ? VLAPIC_EV_EXTINT : 0);
+}
 /* Take one pending NMI for delivery: it counts as held (see nmi_held)
  * until the vCPU says otherwise with vlapic_set_nmi_held (its handler's
  * IRET completed, the CPU delivered what it held). */

@@ -29,7 +29,7 @@ profile_run() {
 }
 
 profile_main() {
-    local a=200 b=1200 top=40 nobuild=0
+    local a=200 b=1200 top=40 nobuild=0 keep=0
     P_GUEST=bench P_APPEND='only=cpuid' P_TIMEOUT=900 P_SET=()
     while (($#)); do
         case $1 in
@@ -48,6 +48,7 @@ profile_main() {
             --top) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || profile_usage_error "--top wants a number"
                 top=$2; shift 2 ;;
             --no-build) nobuild=1; shift ;;
+            --keep) keep=1; shift ;;
             -h|--help) usage; exit 0 ;;
             *) profile_usage_error "unknown option '$1'" ;;
         esac
@@ -80,6 +81,6 @@ profile_main() {
         $3 == "total" { total = sprintf("%10.1f %6s  %s", $1 / n, $2, "total"); next }
         shown < top { printf "%10.1f %6s  %s\n", $1 / n, $2, $3; shown++ }
         END { print total }'
-    rm -f "$dir"/trace*.log
-    say "profile: runs kept in $dir"
+    ((keep)) || rm -f "$dir"/trace*.log
+    say "profile: runs kept in $dir$( ((keep)) && printf ' (with the translation logs)')"
 }
