@@ -12,7 +12,11 @@
 # the test too.
 #
 # Usage: hostile.sh [PLATFORM [END]]   (default qemu-svm status)
-# The seed: $KEEL_HOSTILE_SEED, else the guest takes one from its TSC; the
+# The seed: $KEEL_HOSTILE_SEED; by default a fixed one per END, so the suite
+# repeats itself (a random seed once made QEMU 7.2 itself abort: "ERROR:
+# tcg-accel-ops.c:81:tcg_handle_interrupt: assertion failed
+# (qemu_mutex_iothread_locked())", an emulator bug, docs/testing.md);
+# KEEL_HOSTILE_SEED=random lets the guest take one from its TSC.  The
 # log's first hostile line says which, to replay it:
 #   KEEL_HOSTILE_SEED=N ctest -R '^hostile\.' --test-dir build
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -39,7 +43,11 @@ cmdline="end=$end rounds=${KEEL_HOSTILE_ROUNDS:-$rounds}"
 # are left out there.
 [[ $platform != qemu-svm ]] ||
     cmdline="$cmdline skip=cr0-high,pg-without-pe,nw-without-cd,cr3-high,cr8-high"
-[[ -z ${KEEL_HOSTILE_SEED:-} ]] || cmdline="seed=$KEEL_HOSTILE_SEED $cmdline"
+case ${KEEL_HOSTILE_SEED:-} in
+    random) ;;
+    '') [[ $end == triple ]] && cmdline="seed=3 $cmdline" || cmdline="seed=1 $cmdline" ;;
+    *) cmdline="seed=$KEEL_HOSTILE_SEED $cmdline" ;;
+esac
 write_cfg <<CFG
 vm0.guest = hostile.elf
 vm0.cpus = 2
