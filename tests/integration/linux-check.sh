@@ -69,17 +69,5 @@ if ((cpus > 1)); then
     rising CAL cal cal2
     rising RES res res2
 fi
-# the PCI bus as a chipset presents it: the MCFG window taken, the ISA
-# bridge found, no complaint about PCI0's _CRS (docs/linux.md "PCI")
-expect_match '^vm0\| keel-check: lpc_bridge=0000:00:1f\.0$'
-expect_match '^vm0\| keel-check: mmconfig=1$'
-expect_match '^vm0\| keel-check: dmesg_pci_crs=0$'
-expect_match '^vm0\| keel-check: dmesg_apic_error=0$'
-expect_match '^vm0\| keel-check: dmesg_spurious=0$'
-expect_match '^vm0\| keel-check: dmesg_lost=0$'
-expect_match '^vm0\| keel-check: done$'
-forbid_match '^vm0\| .*(Kernel panic|invalid opcode|general protection fault|BUG:|Oops)'
-forbid_line ' stopped: '
-expect_match "${KEEL}vm0 \(vm0\) powered off \(ACPI sleep state S5\)"
-expect_end 0
+expect_linux_check_clean
 finish

@@ -139,7 +139,7 @@ bochs_exit_message() {
 # empty).
 #   bochs_run DIR TIMEOUT LOG STALL CMD...
 bochs_run() {
-    local dir=$1 limit=$2 log=$3 stall=$4 bpid tpid ended_at='' wpid
+    local dir=$1 limit=$2 log=$3 stall=$4 bpid tpid ended_at='' wpid=''
     shift 4
     BOCHS_RC=0
     BOCHS_STOPPED=''
