@@ -2,7 +2,10 @@
 # `tools/keel profile`: where the instructions of a guest loop go, per
 # keel.efi function, counted exactly under QEMU's -icount.
 #
-# Two runs of the same guest differ only in the iteration count (A and B);
+# Two runs of the same guest differ only in the iteration count (A and B,
+# given to the bench guest as iterations= for the CPUID loop and rows= for
+# the rows of only=rows, which run once in xAPIC and once in x2APIC mode:
+# a row's figure is then both modes' iterations together);
 # QEMU logs every translated block (in_asm) and every block it executes
 # (exec, with nochain so none is skipped), limited with -dfilter to
 # keel.efi's image and the guest's code.  tools/lib/profile.pl multiplies
@@ -23,7 +26,7 @@ profile_run() {
     local n=$1 log=$2 out
     shift 2
     out=$("$KEEL_ROOT/tools/keel" run --no-build --guest "$P_GUEST" --cpus 1 --accel tcg --icount \
-        --timeout "$P_TIMEOUT" --append "iterations=$n $P_APPEND" "${P_SET[@]}" "$@" 2>&1) ||
+        --timeout "$P_TIMEOUT" --append "iterations=$n rows=$n $P_APPEND" "${P_SET[@]}" "$@" 2>&1) ||
         { printf '%s\n' "$out" | tail -5 >&2; die "profile: the run with iterations=$n failed"; }
     printf '%s\n' "$out" >"$log"
 }
