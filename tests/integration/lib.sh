@@ -55,6 +55,16 @@ missing_product() {
     exit 77
 }
 
+# require_linux_images: sets initramfs (the build's) and kernel (Debian's
+# newest cloud kernel in /boot), or skips the test as missing_product does.
+require_linux_images() {
+    initramfs=$GUESTS/initramfs.cpio.gz
+    [[ -f $initramfs ]] || missing_product "$initramfs"
+    kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
+    [[ -n $kernel && -r $kernel ]] ||
+        missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+}
+
 # require_keel: the test needs build/boot/keel.efi.
 require_keel() {
     [[ -f $KEEL_BUILD_DIR/boot/keel.efi ]] || missing_product "$KEEL_BUILD_DIR/boot/keel.efi"

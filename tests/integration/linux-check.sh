@@ -23,11 +23,7 @@ if [[ $mode == x2apic ]]; then
     extra=(--set apic_mode=x2apic --set madt_x2apic=yes)
 fi
 require_keel
-initramfs=$GUESTS/initramfs.cpio.gz
-[[ -f $initramfs ]] || missing_product "$initramfs"
-kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
-[[ -n $kernel && -r $kernel ]] ||
-    missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+require_linux_images
 
 # rising NAME KEY1 KEY2: every CPU's count in keel-check's KEY2 line is
 # above its count in the KEY1 line.

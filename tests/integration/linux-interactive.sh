@@ -16,10 +16,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=console_lib.sh
 source "$(dirname "$0")/console_lib.sh"
 require_keel
-[[ -f $GUESTS/initramfs.cpio.gz ]] || missing_product "$GUESTS/initramfs.cpio.gz"
-kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
-[[ -n $kernel && -r $kernel ]] ||
-    missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+require_linux_images
 
 how=${1:-default}
 cpus=4

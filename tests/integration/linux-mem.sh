@@ -20,11 +20,7 @@ source "$(dirname "$0")/lib.sh"
 size=${1:?usage: linux-mem.sh SIZE(G) [PLATFORM]}
 platform=${2:-qemu-svm}
 require_keel
-initramfs=$GUESTS/initramfs.cpio.gz
-[[ -f $initramfs ]] || missing_product "$initramfs"
-kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
-[[ -n $kernel && -r $kernel ]] ||
-    missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+require_linux_images
 gib=${size%G}
 high=0 # GiB above 4 GiB
 ((gib > 2)) && high=$((gib - 2))

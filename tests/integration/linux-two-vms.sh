@@ -7,11 +7,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_guest basic
-initramfs=$GUESTS/initramfs.cpio.gz
-[[ -f $initramfs ]] || missing_product "$initramfs"
-kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' 2>/dev/null | sort -V | tail -n 1)
-[[ -n $kernel && -r $kernel ]] ||
-    missing_product "/boot/vmlinuz-*-cloud-amd64 (Debian linux-image-cloud-amd64, readable)"
+require_linux_images
 
 write_cfg <<CFG
 vm0.guest = basic.elf

@@ -16,82 +16,10 @@
 
 /* ------------------------------------------------------- fake memory */
 
-#define FAKE_PAGES 1100
-#define FAKE_BASE  0x7000000000ull /* host-physical address of page 0 */
-
-static uint64_t fake_mem[FAKE_PAGES][512] __attribute__((aligned(4096)));
-static bool fake_used[FAKE_PAGES];
-static unsigned fake_in_use, fake_allocs, fake_frees, fake_bad_frees;
-static int fake_budget = -1; /* allocations left before failing; -1 = no limit */
-
-static uint64_t fake_alloc(void *ctx)
-{
-    (void)ctx;
-    if (fake_budget == 0)
-        return 0;
-    for (unsigned i = 0; i < FAKE_PAGES; i++) {
-        if (!fake_used[i]) {
-            fake_used[i] = true;
-            memset(fake_mem[i], 0, sizeof(fake_mem[i]));
-            fake_in_use++;
-            fake_allocs++;
-            if (fake_budget > 0)
-                fake_budget--;
-            return FAKE_BASE + i * PG;
-        }
-    }
-    return 0;
-}
-
-static unsigned fake_index(uint64_t hpa)
-{
-    if (hpa < FAKE_BASE || (hpa & (PG - 1)) != 0 || (hpa - FAKE_BASE) / PG >= FAKE_PAGES)
-        return FAKE_PAGES;
-    return (unsigned)((hpa - FAKE_BASE) / PG);
-}
-
-static void fake_free(void *ctx, uint64_t hpa)
-{
-    unsigned i = fake_index(hpa);
-
-    (void)ctx;
-    if (i >= FAKE_PAGES || !fake_used[i]) {
-        fake_bad_frees++;
-        return;
-    }
-    fake_used[i] = false;
-    memset(fake_mem[i], 0xab, sizeof(fake_mem[i])); /* poison: catch use after free */
-    fake_in_use--;
-    fake_frees++;
-}
-
-static void *fake_map(void *ctx, uint64_t hpa)
-{
-    unsigned i = fake_index(hpa);
-
-    (void)ctx;
-    if (i >= FAKE_PAGES || !fake_used[i]) {
-        fake_bad_frees++; /* counted as a memory error too */
-        return fake_mem[0];
-    }
-    return fake_mem[i];
-}
-
-static const struct npt_env env = {
-    .ctx = NULL,
-    .alloc_table = fake_alloc,
-    .free_table = fake_free,
-    .map = fake_map,
-};
+#include "npt_fake.h"
 
 static struct npt npt;
 
-static void fake_reset(void)
-{
-    memset(fake_used, 0, sizeof(fake_used));
-    fake_in_use = fake_allocs = fake_frees = fake_bad_frees = 0;
-    fake_budget = -1;
-}
 
 static void setup(const struct npt_format *fmt, unsigned max_level)
 {

@@ -20,59 +20,7 @@
 #define PG  4096ull
 
 #define FAKE_PAGES 64
-#define FAKE_BASE  0x7000000000ull
-
-static uint64_t fake_mem[FAKE_PAGES][512] __attribute__((aligned(4096)));
-static bool fake_used[FAKE_PAGES];
-static unsigned fake_in_use, fake_bad;
-
-static uint64_t fake_alloc(void *ctx)
-{
-    (void)ctx;
-    for (unsigned i = 0; i < FAKE_PAGES; i++) {
-        if (!fake_used[i]) {
-            fake_used[i] = true;
-            memset(fake_mem[i], 0, sizeof(fake_mem[i]));
-            fake_in_use++;
-            return FAKE_BASE + i * PG;
-        }
-    }
-    return 0;
-}
-
-static unsigned fake_index(uint64_t hpa)
-{
-    if (hpa < FAKE_BASE || (hpa - FAKE_BASE) / PG >= FAKE_PAGES || (hpa & (PG - 1)))
-        return FAKE_PAGES;
-    return (unsigned)((hpa - FAKE_BASE) / PG);
-}
-
-static void fake_free(void *ctx, uint64_t hpa)
-{
-    unsigned i = fake_index(hpa);
-
-    (void)ctx;
-    if (i >= FAKE_PAGES || !fake_used[i]) {
-        fake_bad++;
-        return;
-    }
-    fake_used[i] = false;
-    fake_in_use--;
-}
-
-static void *fake_map(void *ctx, uint64_t hpa)
-{
-    unsigned i = fake_index(hpa);
-
-    (void)ctx;
-    if (i >= FAKE_PAGES || !fake_used[i]) {
-        fake_bad++;
-        return fake_mem[0];
-    }
-    return fake_mem[i];
-}
-
-static const struct npt_env env = { NULL, fake_alloc, fake_free, fake_map };
+#include "npt_fake.h"
 
 static const struct npt_format *const formats[] = { &npt_format_amd, &npt_format_ept };
 
@@ -249,6 +197,6 @@ int main(void)
     test_trap_splits_1g();
     test_bar_in_hole();
     test_small_vm();
-    CHECK_EQ(fake_bad, 0);
+    CHECK_EQ(fake_bad_frees, 0);
     return check_report("test_npt_large");
 }
