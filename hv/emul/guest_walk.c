@@ -336,11 +336,6 @@ static int walk_once_into(struct walk *wp, const struct guest_paging_regs *regs,
     return update_ad(&w);
 }
 
-static int walk_once(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
-                     const struct guest_mem_ops *mem, struct guest_walk_result *res)
-{
-    return walk_once_into(NULL, regs, gva, access, mem, res);
-}
 
 /* Canonical in 4-level (bits 63:47 equal) or 5-level (63:56) paging. */
 static bool is_canonical(uint64_t gva, bool la57)
@@ -351,8 +346,11 @@ static bool is_canonical(uint64_t gva, bool la57)
     return top == 0 || top == (~0ull >> (bits - 1));
 }
 
-int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
-               const struct guest_mem_ops *mem, struct guest_walk_result *res)
+/* guest_walk(), and into *w (when not NULL) the walk that succeeded with
+ * paging on: the path the memo keeps. */
+static int walk_into(struct walk *w, const struct guest_paging_regs *regs, uint64_t gva,
+                     unsigned access, const struct guest_mem_ops *mem,
+                     struct guest_walk_result *res)
 {
     bool lma = (regs->efer & GW_EFER_LMA) != 0;
     int rc = GW_EMEM;
@@ -369,11 +367,17 @@ int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned acce
     if (lma && !is_canonical(gva, (regs->cr4 & GW_CR4_LA57) != 0))
         return GW_NONCANONICAL;
     for (unsigned i = 0; i < AD_RETRIES; i++) {
-        rc = walk_once(regs, gva, access, mem, res);
+        rc = walk_once_into(w, regs, gva, access, mem, res);
         if (rc != GW_RETRY)
             return rc;
     }
     return GW_EMEM; /* the guest keeps rewriting the entry */
+}
+
+int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned access,
+               const struct guest_mem_ops *mem, struct guest_walk_result *res)
+{
+    return walk_into(NULL, regs, gva, access, mem, res);
 }
 
 /* ---- the walk memo (guest_walk.h) ---- */
@@ -427,20 +431,10 @@ int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned
     m->valid = false;
     if (!long_mode || (access & GW_ACCESS_NO_AD))
         return guest_walk(regs, gva, access, mem, res);
-    /* guest_walk(), keeping the path of the walk that succeeded. */
-    memset(res, 0, sizeof(*res));
-    res->fault_addr = gva;
-    if (!is_canonical(gva, (regs->cr4 & GW_CR4_LA57) != 0))
-        return GW_NONCANONICAL;
     struct walk w;
-    int rc = GW_EMEM;
-    for (unsigned i = 0; i < AD_RETRIES; i++) {
-        rc = walk_once_into(&w, regs, gva, access, mem, res);
-        if (rc != GW_RETRY)
-            break;
-    }
+    int rc = walk_into(&w, regs, gva, access, mem, res);
     if (rc != GW_OK || !walk_needed_no_ad(&w) || w.nent > GW_MEMO_LEVELS || w.ent_size != 8)
-        return rc == GW_RETRY ? GW_EMEM : rc;
+        return rc;
     m->n = (uint8_t)w.nent;
     for (unsigned i = 0; i < w.nent; i++) {
         m->ent_gpa[i] = w.ent_gpa[i];
