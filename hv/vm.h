@@ -122,6 +122,14 @@ struct vcpu {
         uint8_t bytes[X86_MAX_INSN_LEN];
         struct x86_insn insn;
     } decode_memo;
+    /* The fast re-entry (hv/run.c, docs/exit-path.md): the last full
+     * pre-entry pass found nothing to do (entry_quiet), the exit's handler
+     * changed nothing that pass reads (exit_pure, set by the handler), and
+     * fewer than FAST_ENTRY_MAX entries skipped the pass since. */
+    bool entry_quiet;
+    bool exit_pure;
+    uint8_t fast_left;
+    uint16_t io_hint;             /* the port range the last port access hit */
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
     struct vmsr_state msrs;       /* MTRRs and the like (hv/emul/vmsr.c) */
 

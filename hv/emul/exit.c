@@ -82,7 +82,10 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
     v->gpr[GPR_RBX] = r[1];
     v->gpr[GPR_RCX] = r[2];
     v->gpr[GPR_RDX] = r[3];
-    return vcpu_skip_insn(v, e);
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    v->exit_pure = true; /* registers only: the next entry may skip the pass (hv/run.c) */
+    return 0;
 }
 
 static int handle_hlt(struct vcpu *v, const struct exit_record *e)

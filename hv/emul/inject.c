@@ -58,6 +58,7 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
 
 bool vcpu_inject_events(struct vcpu *v)
 {
+    v->entry_quiet = false; /* true only when nothing waits at all (below) */
     if (v->nmi_stepping) {
         /* Single-stepping an NMI handler's IRET (hv/emul/nmi.c): its #DB
          * exit comes after that one instruction; nothing goes in before,
@@ -91,6 +92,9 @@ bool vcpu_inject_events(struct vcpu *v)
     vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
         intr_window(v, false, false);
+        /* Nothing to inject and nothing held back: an exit that changes
+         * none of this may re-enter without this pass (hv/run.c). */
+        v->entry_quiet = n == NMI_INJ_IDLE && held < 0;
         return need_exit;
     }
     if (vops->in_shadow(v)) {
