@@ -72,8 +72,9 @@ void vcpu_log_counters(const struct vcpu *v)
                                     exit_reason_name((enum exit_reason)r),
                                     (unsigned long)v->exit_count[r]);
     line[off] = 0;
-    log_debug("vm%u vCPU %u (state %u, rip %#lx) exits:%s", v->vm->index, v->index, v->state,
-              (unsigned long)v->rip, off ? line : " none");
+    log_debug("vm%u vCPU %u (state %u, rip %#lx) exits:%s; fast re-entries %lu", v->vm->index,
+              v->index, v->state, (unsigned long)v->rip, off ? line : " none",
+              (unsigned long)v->fast_entries);
 }
 
 /* How soon to force an exit when an interrupt shadow hides the window
@@ -220,6 +221,7 @@ static bool vcpu_fast_entry(struct percpu *pc, struct vcpu *v)
     bool fast = v->exit_pure && v->entry_quiet && v->fast_left && !pc->irq_seen;
     v->exit_pure = false;
     v->fast_left -= fast;
+    v->fast_entries += fast;
     return fast;
 }
 

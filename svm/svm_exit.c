@@ -4,6 +4,7 @@
  * The decode is table-driven: exit codes Keel knows map to a neutral
  * reason; anything else becomes EXIT_UNKNOWN and stops the VM.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "hv/host/console.h"
@@ -104,7 +105,11 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = v->vendor;
     const struct vmcb_control *c = &s->vmcb->ctl;
-    memset(e, 0, sizeof(*e));
+    /* Every field set here or zeroed: the union's few bytes, not the
+     * whole record (this runs on every exit). */
+    memset(&e->io, 0, sizeof(*e) - offsetof(struct exit_record, io));
+    e->insn_len = 0;
+    e->tsc = 0;
     /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
      * 32 bits only (docs/platforms.md). */
     uint32_t code = (uint32_t)c->exit_code;

@@ -218,7 +218,9 @@ bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
 void vcpu_advance_rip(struct vcpu *v, unsigned len)
 {
     v->rip += len;
-    if (vops->cpu_mode(v) != X86_MODE_LONG64)
+    /* Outside 64-bit mode RIP wraps at 4 GiB; below it there is nothing
+     * to wrap, whatever the mode, and the mode need not be asked. */
+    if ((v->rip >> 32) && vops->cpu_mode(v) != X86_MODE_LONG64)
         v->rip &= 0xffffffffu;
     /* The instruction completed: an STI / MOV SS shadow that covered it is
      * over (SDM 6.8.3), and an NMI or interrupt may go in right after it

@@ -105,6 +105,9 @@ bool vcpu_inject_events(struct vcpu *v)
         uint8_t vec = vapic_ack_intr(v, p);
         vops->inject_event(v, EVENT_EXTINT, vec, false, 0);
         intr_window(v, false, false);
+        /* Quiet too when that was the last one: the CPU delivers it (or
+         * the vendor re-injects it after an exit that interrupted it). */
+        v->entry_quiet = n == NMI_INJ_IDLE && p != VAPIC_EXTINT && vapic_nothing_pending(v);
         return need_exit;
     }
     intr_window(v, true, p == VAPIC_EXTINT);
