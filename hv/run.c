@@ -230,22 +230,32 @@ static bool vcpu_fast_entry(struct percpu *pc, struct vcpu *v)
 static bool vcpu_step(struct percpu *pc, struct vcpu *v)
 {
     struct exit_record e;
-    if (!vcpu_fast_entry(pc, v) && !vcpu_prepare_entry(pc, v))
-        return true;
-    /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR before
-     * the entry and gives back a changed one; without get_vtpr the CPU
-     * works on the TPR in the APIC page itself (VMX TPR shadow). */
-    uint8_t cr8 = vapic_get_cr8(v);
-    if (vops->set_vtpr)
-        vops->set_vtpr(v, cr8);
+    uint8_t cr8 = v->entry_cr8;
+    if (!vcpu_fast_entry(pc, v)) {
+        if (!vcpu_prepare_entry(pc, v))
+            return true;
+        /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR
+         * before the entry and gives back a changed one; without get_vtpr
+         * the CPU works on the TPR in the APIC page itself (VMX TPR
+         * shadow).  A fast entry follows an exit that left both as they
+         * were. */
+        cr8 = vapic_get_cr8(v);
+        if (vops->set_vtpr)
+            vops->set_vtpr(v, cr8);
+    }
     if (trace_enabled())
         trace_entry_event(v);
     vops->vcpu_run(v, &e);
     e.tsc = rdtsc();
-    if (vops->get_vtpr && vops->get_vtpr(v) != cr8) {
-        vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
-        v->entry_quiet = false; /* a held interrupt may be deliverable now */
+    if (vops->get_vtpr) {
+        uint8_t now = vops->get_vtpr(v);
+        if (now != cr8) {
+            vapic_set_cr8(v, now); /* the guest wrote CR8 */
+            v->entry_quiet = false; /* a held interrupt may be deliverable now */
+        }
+        cr8 = now;
     }
+    v->entry_cr8 = cr8;
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);
     if (trace_enabled())

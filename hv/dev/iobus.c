@@ -47,11 +47,8 @@ const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port)
     return find(b->port, b->nports, port);
 }
 
-const struct bus_range *iobus_find_port_hint(const struct iobus *b, uint16_t port, uint16_t *hint)
+const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint)
 {
-    unsigned h = *hint;
-    if (h < b->nports && port >= b->port[h].base && port - b->port[h].base < b->port[h].len)
-        return &b->port[h];
     const struct bus_range *r = find(b->port, b->nports, port);
     if (r)
         *hint = (uint16_t)(r - b->port);

@@ -54,7 +54,17 @@ const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port);
 /* The same, trying range *hint first and leaving the range found there:
  * a caller that keeps one hint per vCPU finds a port it used last time
  * in one compare. */
-const struct bus_range *iobus_find_port_hint(const struct iobus *b, uint16_t port, uint16_t *hint);
+const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint);
+static inline const struct bus_range *iobus_find_port_hint(const struct iobus *b, uint16_t port,
+                                                           uint16_t *hint)
+{
+    if (*hint < b->nports) {
+        const struct bus_range *r = &b->port[*hint];
+        if (port >= r->base && port - r->base < r->len)
+            return r;
+    }
+    return iobus_find_port_slow(b, port, hint);
+}
 /* Declares the accesses (IOBUS_PURE_*) of the port range at base pure;
  * -1 when no range starts there. */
 int iobus_mark_pure(struct iobus *b, uint16_t base, unsigned pure);

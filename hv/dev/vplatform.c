@@ -314,6 +314,10 @@ static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigne
                                uint64_t val)
 {
     struct vplatform *p = dev;
+    if (port >= VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF) {
+        v->exit_pure = true; /* the timer is read-only: nothing to do (ACPI 4.8.3.3) */
+        return;
+    }
     spin_lock(&p->lock);
     enum acpi_pm_action a = acpi_pm_write(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size,
                                           (uint32_t)val);
