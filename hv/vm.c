@@ -328,16 +328,12 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
                          (unsigned long)v->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
 }
 
-int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
+int vcpu_skip_insn_decode(struct vcpu *v)
 {
-    unsigned len = e->insn_len;
-    if (!len) {
-        struct x86_insn insn;
-        if (vcpu_decode_at_rip(v, &insn))
-            return -1;
-        len = insn.len;
-    }
-    vcpu_advance_rip(v, len);
+    struct x86_insn insn;
+    if (vcpu_decode_at_rip(v, &insn))
+        return -1;
+    vcpu_advance_rip(v, insn.len);
     return 0;
 }
 

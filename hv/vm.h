@@ -257,7 +257,18 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len);
  * the VM or injecting a fault (the caller just resumes). */
 struct x86_insn;
 int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn);
-int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e);
+int vcpu_skip_insn_decode(struct vcpu *v);
+void vcpu_advance_rip(struct vcpu *v, unsigned len);
+/* Moves RIP past the exiting instruction: its length from the CPU (nRIP,
+ * IOIO's next RIP, VMX's exit instruction length) or, without one, from
+ * decoding it.  0, or -1 when the decode injected a fault or stopped the VM. */
+static inline int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
+{
+    if (!e->insn_len)
+        return vcpu_skip_insn_decode(v);
+    vcpu_advance_rip(v, e->insn_len);
+    return 0;
+}
 /* RIP past an instruction of @len bytes, truncated to 32 bits outside
  * 64-bit mode (EIP wraps). */
 void vcpu_advance_rip(struct vcpu *v, unsigned len);

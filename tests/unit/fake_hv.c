@@ -161,16 +161,12 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
     return vm_stop_fault(v, "cannot decode the instruction at %#lx", (unsigned long)v->rip);
 }
 
-int vcpu_skip_insn(struct vcpu *v, const struct exit_record *e)
+int vcpu_skip_insn_decode(struct vcpu *v)
 {
-    unsigned len = e->insn_len;
-    if (!len) {
-        struct x86_insn in;
-        if (vcpu_decode_at_rip(v, &in))
-            return -1;
-        len = in.len;
-    }
-    v->rip += len;
+    struct x86_insn in;
+    if (vcpu_decode_at_rip(v, &in))
+        return -1;
+    v->rip += in.len;
     return 0;
 }
 
