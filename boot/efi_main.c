@@ -328,6 +328,7 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;
     s->platform.madt_x2apic = c->madt_x2apic;
+    s->platform.irq_remap = c->irq_remap < 0 ? c->x2apic_at_entry : c->irq_remap != 0;
     s->platform.rtc_epoch = boot.rtc_epoch;
     s->platform.rtc_tsc = boot.rtc_tsc;
     s->pci.npci = c->npci;
