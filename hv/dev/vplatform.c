@@ -223,10 +223,8 @@ bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, ui
 {
     if ((addr >> 20) != (VTD_MSI_ADDR_BASE >> 20))
         return false;
-    if (!p->opts.irq_remap) {
-        vtd_ir_compat_msi(addr, data, m);
-        return true;
-    }
+    if (!p->opts.irq_remap)
+        return vtd_ir_compat_msi(addr, data, m);
     spin_lock(&p->lock);
     bool send = vtd_ir_msi(&p->vir, addr, data, sid, m) == VTD_IR_DELIVER;
     spin_unlock(&p->lock);

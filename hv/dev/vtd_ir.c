@@ -103,8 +103,8 @@ enum vtd_ir_fault vtd_ir_irte_decode(uint64_t lo, uint64_t hi, bool eime, struct
 }
 
 /* SDM 11.11.1/11.11.2: address FEEx_xxxx, 19:12 destination, 3 RH, 2 DM;
- * data 7:0 vector, 10:8 delivery mode, 15 trigger, 14 level. */
-void vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m)
+ * data 7:0 vector, 10:8 delivery mode (011 and 110 reserved), 15 trigger. */
+bool vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m)
 {
     unsigned dm = (data >> 8) & 7u;
 
@@ -117,6 +117,7 @@ void vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m)
     m->assert = true;
     m->shorthand = APIC_SH_NONE;
     m->source = -1;
+    return dm != DLM_RSVD3 && dm != DLM_RSVD6;
 }
 
 /* ------------------------------------------------------------ fault events */
@@ -134,8 +135,8 @@ static void event(struct vtd_ir *u, uint32_t *ctl, uint32_t addr, uint32_t data)
     *ctl &= ~VTD_IR_ECTL_IP;
     if ((addr & VTD_IR_MSI_ADDR_MASK) != VTD_MSI_ADDR_BASE)
         return; /* not an interrupt address: the write goes nowhere */
-    vtd_ir_compat_msi(addr, data, &m);
-    u->ops->deliver(u->ctx, &m);
+    if (vtd_ir_compat_msi(addr, data, &m))
+        u->ops->deliver(u->ctx, &m);
 }
 
 static void fault_event(struct vtd_ir *u)
@@ -226,7 +227,8 @@ enum vtd_ir_result vtd_ir_msi(struct vtd_ir *u, uint64_t addr, uint32_t data, ui
     uint32_t idx;
 
     if (!vtd_ir_msi_index(addr, data, &idx)) {
-        vtd_ir_compat_msi(addr, data, m);
+        if (!vtd_ir_compat_msi(addr, data, m))
+            return VTD_IR_BLOCKED;
         return compat(u, sid);
     }
     return remap(u, idx, sid, m);

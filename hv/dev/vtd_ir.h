@@ -204,8 +204,8 @@ bool vtd_ir_msi_index(uint64_t addr, uint32_t data, uint32_t *index);
 enum vtd_ir_fault vtd_ir_irte_decode(uint64_t lo, uint64_t hi, bool eime, struct apic_msg *m);
 /* Source validation of an IRTE's SVT/SQ/SID against requester sid. */
 bool vtd_ir_sid_ok(uint64_t hi, uint16_t sid);
-/* A compatibility-format RTE / MSI into its message (as the I/O APIC and
- * the SDM's MSI format say). */
-void vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m);
+/* A compatibility-format MSI into its message (SDM 11.11); false for the
+ * reserved delivery modes 011 and 110, which send nothing. */
+bool vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m);
 
 #endif /* KEEL_HV_DEV_VTD_IR_H */
