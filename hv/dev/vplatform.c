@@ -218,15 +218,22 @@ static void vir_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned si
     spin_unlock(&p->lock);
 }
 
-bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, uint16_t sid,
-                           struct apic_msg *m)
+bool vplatform_msi_message_locked(struct vplatform *p, uint64_t addr, uint32_t data,
+                                  uint16_t sid, struct apic_msg *m)
 {
+    KASSERT(spin_held(&p->lock));
     if ((addr >> 20) != (VTD_MSI_ADDR_BASE >> 20))
         return false;
     if (!p->opts.irq_remap)
         return vtd_ir_compat_msi(addr, data, m);
+    return vtd_ir_msi(&p->vir, addr, data, sid, m) == VTD_IR_DELIVER;
+}
+
+bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, uint16_t sid,
+                           struct apic_msg *m)
+{
     spin_lock(&p->lock);
-    bool send = vtd_ir_msi(&p->vir, addr, data, sid, m) == VTD_IR_DELIVER;
+    bool send = vplatform_msi_message_locked(p, addr, data, sid, m);
     spin_unlock(&p->lock);
     return send;
 }

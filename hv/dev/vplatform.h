@@ -121,6 +121,9 @@ void vplatform_set_irq(struct vplatform *p, unsigned line, bool level);
  * Takes the platform lock. */
 bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, uint16_t sid,
                            struct apic_msg *m);
+/* The same, called with the platform lock held. */
+bool vplatform_msi_message_locked(struct vplatform *p, uint64_t addr, uint32_t data,
+                                  uint16_t sid, struct apic_msg *m);
 /* The I/O APIC's unmasked level-triggered vectors into @out when their
  * generation differs from *@gen (which is updated); false if unchanged. */
 bool vplatform_level_vectors(struct vplatform *p, uint64_t out[4], uint32_t *gen);
