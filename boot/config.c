@@ -110,7 +110,8 @@ const struct config_key_doc config_keys[K_COUNT] = {
                          "it and go on" },
     [K_IRQ_REMAP] = { "irq_remap", true, false, "auto | on | off", "auto",
                       "a virtual VT-d interrupt-remapping unit (DMAR table) in the VM, which "
-                      "lets an OS keep x2APIC mode: auto = on when apic_mode = x2apic" },
+                      "lets an OS keep x2APIC mode: auto = on when apic_mode = x2apic and no pci is "
+                      "assigned" },
 
     [K_ON_REBOOT] = { "on_reboot", true, false, "restart | stop", "restart",
                       "the guest resets its machine (0xCF9, the FADT reset register, the 8042): "

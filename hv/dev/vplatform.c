@@ -214,8 +214,19 @@ static void vir_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned si
 {
     struct vplatform *p = dev;
     spin_lock(&p->lock);
+    uint32_t was = p->vir.gsts;
     vtd_ir_write(&p->vir, (uint32_t)(addr - VTD_IR_BASE), size, val);
+    uint32_t now = p->vir.gsts;
+    uint64_t base = p->vir.irt_base;
+    uint32_t entries = p->vir.irt_entries;
+    bool eime = p->vir.eime;
     spin_unlock(&p->lock);
+    if ((was ^ now) & VTD_GSTS_IRES)
+        log_info("vm%u: virtual VT-d: interrupt remapping %s (table at %#lx, %u entries, %s "
+                 "destinations, compatibility format %s)", p->vm->index,
+                 now & VTD_GSTS_IRES ? "on" : "off", (unsigned long)base, entries,
+                 eime ? "x2APIC" : "xAPIC",
+                 (now & VTD_GSTS_CFIS) && !eime ? "passes" : "blocked");
 }
 
 bool vplatform_msi_message_locked(struct vplatform *p, uint64_t addr, uint32_t data,
@@ -618,6 +629,10 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     }
     if (vplatform_acpi(p))
         return -1;
+    if (opts->irq_remap)
+        log_info("vm%u: virtual VT-d interrupt-remapping unit at %#llx (DMAR; I/O APIC as "
+                 "%02x:%02x.%u)", vm->index, VTD_IR_BASE, VTD_IR_IOAPIC_SID >> 8,
+                 (VTD_IR_IOAPIC_SID >> 3) & 0x1f, VTD_IR_IOAPIC_SID & 7);
     vm->plat = p;
     return 0;
 }

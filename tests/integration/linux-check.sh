@@ -58,7 +58,11 @@ if [[ $mode == x2apic ]]; then
     expect_match '^vm0\| keel-check: ioapic_chips=IR-IO-APIC$'
     expect_match '^vm0\| keel-check: ioapic_irqs=.*4:[1-9][0-9]*\(ttyS0\)'
     expect_match '^vm0\| keel-check: iommu_dma=$'
-    forbid_match 'virtual VT-d'
+    # Keel's side: the unit, Linux turning remapping on with x2APIC
+    # destinations and compatibility format blocked, and no fault
+    expect_match "${KEEL}vm0: virtual VT-d interrupt-remapping unit at 0xfed90000 "
+    expect_match "${KEEL}vm0: virtual VT-d: interrupt remapping on \(table at 0x[0-9a-f]+, 65536 entries, x2APIC destinations, compatibility format blocked\)"
+    forbid_match 'virtual VT-d: .*\(reason'
 else
     # irq_remap = auto is off in xAPIC mode: the platform as before
     expect_match '^vm0\| keel-check: ioapic_chips=IO-APIC$'
