@@ -122,7 +122,7 @@ bool vtd_ir_compat_msi(uint64_t addr, uint32_t data, struct apic_msg *m)
 
 /* ------------------------------------------------------------ fault events */
 
-/* 7.3: a fault event interrupt when FECTL.IM is clear, else IP is set and
+/* Chapter 7 (fault events): a fault event interrupt when FECTL.IM is clear, else IP is set and
  * the interrupt waits for the mask to be cleared. */
 static void event(struct vtd_ir *u, uint32_t *ctl, uint32_t addr, uint32_t data)
 {
@@ -151,7 +151,7 @@ static void report(struct vtd_ir *u, const char *what, unsigned reason, uint32_t
         u->ops->report(u->ctx, what, reason, idx, sid);
 }
 
-/* 7.2.1: primary fault logging into the one recording register; with it
+/* Chapter 7 (primary fault logging): into the one recording register; with it
  * still holding an unread fault, PFO instead. FI[63:48] is the interrupt
  * index, T = 0 (interrupt requests are writes). */
 static void record_fault(struct vtd_ir *u, enum vtd_ir_fault fr, uint32_t idx, uint16_t sid)
@@ -170,7 +170,7 @@ static void record_fault(struct vtd_ir *u, enum vtd_ir_fault fr, uint32_t idx, u
 
 /* ---------------------------------------------------------- translation */
 
-/* Reads and checks IRTE idx (5.1.4, 7.1): the faults in their order. */
+/* Reads and checks IRTE idx (5.1.4; chapter 7's fault conditions): the faults in their order. */
 static enum vtd_ir_result remap(struct vtd_ir *u, uint32_t idx, uint16_t sid, struct apic_msg *m)
 {
     uint64_t e[2];
@@ -320,7 +320,7 @@ void vtd_ir_init(struct vtd_ir *u, const struct vtd_ir_ops *ops, void *ctx)
     u->ctx = ctx;
 }
 
-/* 10.4.4: TE, QIE, IRE and CFI are states the written value sets; SRTP and
+/* 11.4.4: TE, QIE, IRE and CFI are states the written value sets; SRTP and
  * SIRTP are one-shot commands acted on whenever written as 1.  TE is not
  * offered for real: TES stays 0. */
 static void write_gcmd(struct vtd_ir *u, uint32_t v)
@@ -336,14 +336,14 @@ static void write_gcmd(struct vtd_ir *u, uint32_t v)
         s |= VTD_GSTS_IRTPS;
     }
     if ((v & VTD_GCMD_QIE) && !(s & VTD_GSTS_QIES))
-        u->iqh = 0; /* 10.4.22: the queue starts at its base */
+        u->iqh = 0; /* IQH, chapter 11: the queue starts at its base */
     s = (v & VTD_GCMD_QIE) ? s | VTD_GSTS_QIES : s & ~VTD_GSTS_QIES;
     s = (v & VTD_GCMD_IRE) ? s | VTD_GSTS_IRES : s & ~VTD_GSTS_IRES;
     s = (v & VTD_GCMD_CFI) ? s | VTD_GSTS_CFIS : s & ~VTD_GSTS_CFIS;
     u->gsts = s;
 }
 
-/* 10.4.9: PFO, IQE, ICE, ITE are write-1-to-clear; clearing IQE lets the
+/* FSTS (chapter 11): PFO, IQE, ICE, ITE are write-1-to-clear; clearing IQE lets the
  * queue go on (6.5.2.10). */
 static void write_fsts(struct vtd_ir *u, uint32_t v)
 {
@@ -364,7 +364,7 @@ static void write_ectl(struct vtd_ir *u, uint32_t *ctl, uint32_t v, uint32_t add
         event(u, ctl, addr, data);
 }
 
-/* Writing 1 to F (bit 127) clears the record (10.4.14). */
+/* Writing 1 to F (bit 127) clears the record (11.4.14). */
 static void write_frcd_hi(struct vtd_ir *u, uint32_t v)
 {
     if (v & (1u << 31))
@@ -397,7 +397,7 @@ static bool write_reg64(struct vtd_ir *u, uint32_t off, bool hi, uint32_t v)
     default: return false;
     }
     if (off == VTD_REG_IQA && (u->gsts & VTD_GSTS_QIES))
-        return true; /* 10.4.23: not while the queue is enabled */
+        return true; /* IQA, chapter 11: not while the queue is enabled */
     *r = hi ? set_hi(*r, v) : set_lo(*r, v);
     if (off == VTD_IR_REG_CCMD)
         u->ccmd &= ~VTD_IR_CCMD_ICC; /* done at once */

@@ -14,8 +14,8 @@
  * References: Intel Virtualization Technology for Directed I/O Architecture
  * Specification (VT-d), chapter 5 (interrupt remapping: 5.1.2 request
  * formats, 5.1.4 IRTE, 5.1.5.1 I/O xAPIC RTE), 6.5.2 (queued invalidation),
- * 7.1 (interrupt-remapping fault conditions), 8 (DMAR), 9.10 (IRTE layout),
- * 10.4 (registers).
+ * 7 (the interrupt-remapping fault conditions), 8 (DMAR), 9.10 (IRTE layout),
+ * 11 (registers, rev 4.x numbering as in iommu/vtd/vtd_hw.h).
  *
  * What the unit is:
  *  - Interrupt remapping (ECAP.IR), extended interrupt mode (ECAP.EIM),
@@ -54,7 +54,7 @@
 #define VTD_IR_SIZE             0x1000ull
 #define VTD_IR_IOAPIC_SID       0xf0f8u
 
-/* Registers this model adds to vtd_hw.h's (VT-d 10.4). */
+/* Registers this model adds to vtd_hw.h's (VT-d chapter 11). */
 #define VTD_IR_REG_CCMD         0x028  /* 64: context command */
 #define VTD_IR_REG_FECTL        0x038  /* 32: fault event control */
 #define VTD_IR_REG_FEDATA       0x03c  /* 32: fault event data */
@@ -67,9 +67,9 @@
 #define VTD_IR_FRO              0x400  /* fault recording register (CAP.FRO * 16) */
 #define VTD_IR_IRO              0x500  /* IOTLB registers (ECAP.IRO * 16) */
 
-/* VER (10.4.1): major 1, minor 0. */
+/* VER (11.4.1): major 1, minor 0. */
 #define VTD_IR_VER              0x10u
-/* CAP (10.4.2): ND 2 (256 domains), SAGAW 39- and 48-bit, MGAW 47 (48
+/* CAP (11.4.2): ND 2 (256 domains), SAGAW 39- and 48-bit, MGAW 47 (48
  * bits), FRO, NFR 0 (one register); no caching mode, no PI, no ESIRTPS
  * (software invalidates the entry cache after SIRTP). */
 #define VTD_IR_CAP_ND           2ull
@@ -77,27 +77,27 @@
 #define VTD_IR_CAP_MGAW         (47ull << 16)
 #define VTD_IR_CAP              (VTD_IR_CAP_ND | VTD_IR_CAP_SAGAW | VTD_IR_CAP_MGAW | \
                                  ((uint64_t)(VTD_IR_FRO / 16) << VTD_CAP_FRO_SHIFT))
-/* ECAP (10.4.3): coherent, QI, IR, EIM, IRO. */
+/* ECAP (11.4.3): coherent, QI, IR, EIM, IRO. */
 #define VTD_IR_ECAP_IRO_SHIFT   8
 #define VTD_IR_ECAP             (VTD_ECAP_C | VTD_ECAP_QI | VTD_ECAP_IR | VTD_ECAP_EIM | \
                                  ((uint64_t)(VTD_IR_IRO / 16) << VTD_IR_ECAP_IRO_SHIFT))
 
-/* GSTS (10.4.5) bits not in vtd_hw.h. */
+/* GSTS (11.4.5) bits not in vtd_hw.h. */
 #define VTD_IR_GSTS_RTPS        VTD_GSTS_RTPS
-/* FSTS (10.4.9): fault record index 15:8. */
+/* FSTS (chapter 11): fault record index 15:8. */
 #define VTD_IR_FSTS_FRI_SHIFT   8
 #define VTD_IR_FSTS_RW1C        (VTD_FSTS_PFO | VTD_FSTS_IQE | (1u << 5) | VTD_FSTS_ITE)
-/* FECTL / IECTL (10.4.10, 10.4.25): interrupt mask 31, pending 30. */
+/* FECTL / IECTL (chapter 11): interrupt mask 31, pending 30. */
 #define VTD_IR_ECTL_IM          (1u << 31)
 #define VTD_IR_ECTL_IP          (1u << 30)
-/* IQA (10.4.23): base 63:12, DW 11, QS 2:0 (2^QS pages). */
+/* IQA (chapter 11): base 63:12, DW 11, QS 2:0 (2^QS pages). */
 #define VTD_IR_IQA_BASE_MASK    0x000ffffffffff000ull
 #define VTD_IR_IQA_QS_MASK      0x7ull
-/* IRTA (10.4.29): base 63:12, EIME 11, S 3:0 (2^(S+1) entries). */
+/* IRTA (chapter 11): base 63:12, EIME 11, S 3:0 (2^(S+1) entries). */
 #define VTD_IR_IRTA_BASE_MASK   0x000ffffffffff000ull
 #define VTD_IR_IRTA_EIME        (1ull << 11)
 #define VTD_IR_IRTA_MASK        (VTD_IR_IRTA_BASE_MASK | VTD_IR_IRTA_EIME | VTD_IRTA_S_MASK)
-/* Context command (10.4.7): ICC 63, cleared when done. */
+/* Context command (11.4.7): ICC 63, cleared when done. */
 #define VTD_IR_CCMD_ICC         (1ull << 63)
 /* Invalidation wait descriptor (6.5.2.8): status address 63:2 of qw1. */
 #define VTD_IR_WAIT_ADDR_MASK   0xfffffffffffffffcull
@@ -126,7 +126,7 @@
 #define VTD_IR_IRTE_XAPIC_DST   (0xffull << 40)  /* EIME = 0: destination 15:8 only */
 #define VTD_IR_IRTE_SID_MASK    0xffffull
 
-/* Interrupt-remapping fault reasons (7.1, table "Interrupt Remapping Fault
+/* Interrupt-remapping fault reasons (chapter 7, table "Interrupt Remapping Fault
  * Conditions"). */
 enum vtd_ir_fault {
     VTD_IR_OK = 0,
@@ -165,7 +165,7 @@ struct vtd_ir {
     uint64_t rtaddr, ccmd;
     uint64_t iqa, iqh, iqt;
     uint64_t irta;            /* as written */
-    uint64_t irt_base;        /* latched by SIRTP (10.4.4) */
+    uint64_t irt_base;        /* latched by SIRTP (11.4.4) */
     uint32_t irt_entries;     /* 2^(S+1) */
     bool eime;
     uint64_t frcd_lo, frcd_hi;/* the one fault recording register */
@@ -185,7 +185,7 @@ void vtd_ir_write(struct vtd_ir *u, uint32_t off, unsigned size, uint64_t val);
 /* An I/O APIC RTE that fires, from the I/O APIC of source-id sid: the
  * message to send, or blocked.  On entry *m holds the RTE's message in
  * compatibility format (ioapic_rte_to_msg), which passes while IRE is
- * clear, or CFIS is set without EIME (5.1.2.1, 10.4.4 "CFI"). */
+ * clear, or CFIS is set without EIME (5.1.2.1, 11.4.4 "CFI"). */
 enum vtd_ir_result vtd_ir_ioapic(struct vtd_ir *u, uint64_t rte, uint16_t sid,
                                  struct apic_msg *m);
 /* An MSI write (address, data) from requester sid, the same way. */
@@ -200,7 +200,7 @@ uint32_t vtd_ir_rte_index(uint64_t rte);
  * data 15:0 when SHV is set); false for a compatibility-format address. */
 bool vtd_ir_msi_index(uint64_t addr, uint32_t data, uint32_t *index);
 /* A remapped-format IRTE (lo = bits 63:0, hi = 127:64) into the message
- * it sends, checked as 7.1 says; eime picks the 32-bit destination. */
+ * it sends, checked as chapter 7's fault conditions say; eime picks the 32-bit destination. */
 enum vtd_ir_fault vtd_ir_irte_decode(uint64_t lo, uint64_t hi, bool eime, struct apic_msg *m);
 /* Source validation of an IRTE's SVT/SQ/SID against requester sid. */
 bool vtd_ir_sid_ok(uint64_t hi, uint16_t sid);

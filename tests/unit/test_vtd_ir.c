@@ -3,8 +3,8 @@
  * Host unit tests for hv/dev/vtd_ir.c, the guest's virtual VT-d
  * interrupt-remapping unit.  Expected values are worked out by hand from
  * the VT-d specification: register reset values and one-shot commands
- * (10.4), the invalidation queue (6.5.2), remappable I/O APIC RTEs and MSIs
- * (5.1.2, 5.1.5.1), IRTEs (5.1.4, 9.10) and the fault conditions (7.1).
+ * (chapter 11), the invalidation queue (6.5.2), remappable I/O APIC RTEs and MSIs
+ * (5.1.2, 5.1.5.1), IRTEs (5.1.4, 9.10) and the fault conditions (chapter 7).
  */
 #include "check.h"
 #include "hv/dev/vtd_ir.h"
@@ -118,13 +118,13 @@ static void enable_qi(unsigned qs)
     w32(VTD_REG_GCMD, VTD_GCMD_QIE | (r32(VTD_REG_GSTS) & VTD_GSTS_IRES));
 }
 
-/* ---- registers (10.4) ---- */
+/* ---- registers (chapter 11) ---- */
 
 static void test_reset_values(void)
 {
     reset();
     CHECK_EQ(r32(VTD_REG_VER), 0x10);
-    /* ND 2, SAGAW 39/48-bit (bits 9, 10), MGAW 47, FRO 0x40: what Linux printed as "cap 402f0602". */
+    /* ND 2, SAGAW 39/48-bit (bits 9, 10), MGAW 47, FRO 0x40: Linux prints "cap 402f0602". */
     CHECK_EQ(vtd_ir_read(&u, VTD_REG_CAP, 8), 0x402f0602ull);
     /* C, QI, IR, EIM and IRO 0x50: "ecap 501b". */
     CHECK_EQ(vtd_ir_read(&u, VTD_REG_ECAP, 8), 0x501bull);
@@ -159,7 +159,7 @@ static void test_gcmd_one_shots(void)
 {
     reset();
     vtd_ir_write(&u, VTD_REG_IRTA, 8, 0xfff0000123456fffull);
-    /* 10.4.29: base 63:12 (within 52 bits here), EIME, S 3:0; 10:4 reserved. */
+    /* IRTA, chapter 11: base 63:12 (within 52 bits here), EIME, S 3:0; 10:4 reserved. */
     CHECK_EQ(vtd_ir_read(&u, VTD_REG_IRTA, 8), 0x000000012345680full);
     CHECK_EQ(u.irt_entries, 0);                 /* nothing latched before SIRTP */
     w32(VTD_REG_GCMD, VTD_GCMD_SIRTP);
@@ -247,7 +247,7 @@ static void test_qi_64bit_tail_and_wrap(void)
     CHECK_EQ(get32(STATUS_GPA), 2);
     CHECK_EQ(get32(STATUS_GPA + 4), 3);
     CHECK_EQ(vtd_ir_read(&u, VTD_REG_IQH, 8), 1 << 4);
-    /* IQA is not written while the queue runs (10.4.23). */
+    /* IQA is not written while the queue runs (chapter 11). */
     vtd_ir_write(&u, VTD_REG_IQA, 8, RAM_BASE);
     CHECK_EQ(vtd_ir_read(&u, VTD_REG_IQA, 8), IQ_GPA);
 }
