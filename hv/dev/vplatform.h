@@ -4,7 +4,8 @@
  * platform that owns them and their interrupt lines (vplatform.c, this
  * header), the I/O APIC (ioapic.c), the 8259 pair (pic.c), the 8254 PIT
  * (dev_pit.c), the 16550 UART (dev_uart.c), the guest's ACPI tables
- * (guest_acpi.c) and the port/MMIO bus they hang on (iobus.c).  The models
+ * (guest_acpi.c), the virtual VT-d interrupt-remapping unit (vtd_ir.c,
+ * keel.cfg irq_remap) and the port/MMIO bus they hang on (iobus.c).  The models
  * are pure state machines, host-tested one by one; vplatform.c is the glue
  * to a VM (locks, the local APICs, the host clock).
  */
