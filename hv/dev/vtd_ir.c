@@ -170,7 +170,8 @@ static void record_fault(struct vtd_ir *u, enum vtd_ir_fault fr, uint32_t idx, u
 
 /* ---------------------------------------------------------- translation */
 
-/* Reads and checks IRTE idx (5.1.4; chapter 7's fault conditions): the faults in their order. */
+/* Reads and checks IRTE idx (5.1.4; chapter 7's fault conditions), the
+ * faults in their order. */
 static enum vtd_ir_result remap(struct vtd_ir *u, uint32_t idx, uint16_t sid, struct apic_msg *m)
 {
     uint64_t e[2];
@@ -296,7 +297,7 @@ static void iq_run(struct vtd_ir *u)
         return;
     }
     while (u->iqh != u->iqt) {
-        uint64_t d[2], at = (u->iqa & VTD_IR_IQA_BASE_MASK) + u->iqh;
+        uint64_t d[2] = { 0, 0 }, at = (u->iqa & VTD_IR_IQA_BASE_MASK) + u->iqh;
 
         if (u->ops->read(u->ctx, at, d, sizeof(d)) || inv_desc(u, d[0], d[1])) {
             u->fsts |= VTD_FSTS_IQE;
