@@ -116,6 +116,7 @@ static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
     uint64_t end = gpa + size;
     return end > gpa && end <= NPT_GPA_LIMIT && !gram_bar_conflict(&vm->ram, gpa, size) &&
            !(gpa < VPLAT_IOAPIC_BASE + VPLAT_IOAPIC_SIZE && end > VPLAT_IOAPIC_BASE) &&
+           !(vm->plat->opts.irq_remap && gpa < VTD_IR_BASE + VTD_IR_SIZE && end > VTD_IR_BASE) &&
            !(gpa < 0xfee01000ull && end > 0xfee00000ull);
 }
 
