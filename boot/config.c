@@ -29,6 +29,7 @@ enum key_id {
     K_INITRD,
     K_APIC_MODE,
     K_PCI, K_ON_DMA_FAULT,
+    K_IRQ_REMAP,
 
     K_ON_REBOOT,
     K_ON_TRIPLE_FAULT,
@@ -107,6 +108,10 @@ const struct config_key_doc config_keys[K_COUNT] = {
     [K_ON_DMA_FAULT] = { "on_dma_fault", true, false, "stop | continue", "stop",
                          "a DMA the IOMMU blocked for an assigned device: stop the VM, or report "
                          "it and go on" },
+    [K_IRQ_REMAP] = { "irq_remap", true, false, "auto | on | off", "auto",
+                      "a virtual VT-d interrupt-remapping unit (DMAR table) in the VM, which "
+                      "lets an OS keep x2APIC mode: auto = on when apic_mode = x2apic and no pci is "
+                      "assigned" },
 
     [K_ON_REBOOT] = { "on_reboot", true, false, "restart | stop", "restart",
                       "the guest resets its machine (0xCF9, the FADT reset register, the 8042): "
@@ -595,6 +600,7 @@ static int parse_tristate(struct parser *p, int8_t *out)
 
 static int set_avic(struct parser *p) { return parse_tristate(p, &p->vm->avic); }
 static int set_avic_erratum(struct parser *p) { return parse_tristate(p, &p->vm->avic_erratum_1235); }
+static int set_irq_remap(struct parser *p) { return parse_tristate(p, &p->vm->irq_remap); }
 
 static int set_inhibit_test(struct parser *p)
 {
@@ -764,6 +770,7 @@ static const setter_fn setters[K_COUNT] = {
     [K_INHIBIT_TEST] = set_inhibit_test,
     [K_PCI] = set_pci,
     [K_ON_DMA_FAULT] = set_on_dma_fault,
+    [K_IRQ_REMAP] = set_irq_remap,
 
     [K_ON_REBOOT] = set_on_reboot,
     [K_ON_TRIPLE_FAULT] = set_on_triple_fault,
@@ -876,6 +883,7 @@ void config_defaults(struct keel_config *cfg)
         cfg->vm[i].apic_accel = true;
         cfg->vm[i].avic = -1;
         cfg->vm[i].avic_erratum_1235 = -1;
+        cfg->vm[i].irq_remap = -1;
         cfg->vm[i].x2apic_hybrid = true;
     }
     cfg->vm[0].present = true;

@@ -89,6 +89,8 @@ struct keel_vm_cfg {
     uint16_t pci[KEEL_MAX_PCI];
     unsigned pci_line[KEEL_MAX_PCI];
     bool dma_fault_continue;         /* on_dma_fault = continue (default stop) */
+    int8_t irq_remap;                /* virtual VT-d IR unit: -1 auto (default: on with
+                                      * apic_mode = x2apic and no pci), 1 on, 0 off */
 
     bool on_reboot_stop;             /* on_reboot = stop (default restart) */
     bool triple_fault_reset;         /* on_triple_fault = reset (default stop) */

@@ -328,6 +328,12 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
     s->platform.irq_ports = c->irq_ports;
     s->platform.pit_discard = c->pit_discard;
     s->platform.madt_x2apic = c->madt_x2apic;
+    /* auto: on for x2APIC-mode VMs, as on machines whose firmware leaves
+     * x2APIC on; not with assigned devices, which the unit's DMAR does not
+     * list (it translates no DMA), so a guest would give them
+     * compatibility-format MSIs that an enabled unit blocks. */
+    s->platform.irq_remap = c->irq_remap < 0 ? c->x2apic_at_entry && c->npci == 0
+                                             : c->irq_remap != 0;
     s->platform.rtc_epoch = boot.rtc_epoch;
     s->platform.rtc_tsc = boot.rtc_tsc;
     s->pci.npci = c->npci;

@@ -141,7 +141,7 @@ int irq_post_decide(const struct irq_post_in *in, struct irq_post_route *out)
         out->why = IRQ_WHY_NO_REMAP;
         return 0;
     }
-    why = shape(in, &m, &target);
+    why = in->guest_remappable ? IRQ_WHY_GUEST_REMAP : shape(in, &m, &target);
     if (why < 0)
         why = can_post(in, &in->vcpus[target]);
     int rc;
@@ -208,6 +208,7 @@ static const char *const why_text[IRQ_WHY_COUNT] = {
     [IRQ_WHY_VCPU_EMULATED] = "the target vCPU's APIC runs emulated",
     [IRQ_WHY_NO_VCPU_STATE] = "the target vCPU has no backing page / PI descriptor",
     [IRQ_WHY_HOST_DEST] = "the target's host APIC ID needs x2APIC destinations",
+    [IRQ_WHY_GUEST_REMAP] = "the guest remaps it through its virtual VT-d unit",
 };
 
 const char *irq_post_why_text(unsigned why)

@@ -57,6 +57,8 @@ enum irq_post_why {
     IRQ_WHY_VCPU_EMULATED,     /* the target vCPU's APIC runs emulated */
     IRQ_WHY_NO_VCPU_STATE,     /* no backing page / PI descriptor for the target */
     IRQ_WHY_HOST_DEST,         /* the target's host APIC ID does not fit the unit */
+    IRQ_WHY_GUEST_REMAP,       /* the guest's MSI is in its virtual VT-d unit's remappable
+                                * format (hv/dev/vtd_ir.h): Keel translates it, never posts */
     IRQ_WHY_COUNT
 };
 
@@ -91,6 +93,9 @@ struct irq_post_in {
     uint16_t sid;              /* requester ID: VT-d source validation */
     uint32_t ga_tag;           /* AMD: the GATag the GA log reports: this, ORed with the
                                 * target's vCPU index (bits the caller leaves 0) */
+    bool guest_remappable;     /* msi_addr is the remappable format of the VM's virtual
+                                * VT-d unit (bit 4): its fields are an IRTE handle, not a
+                                * destination, so the route is remapped to Keel */
 };
 
 struct irq_post_route {

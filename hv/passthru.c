@@ -116,6 +116,7 @@ static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
     uint64_t end = gpa + size;
     return end > gpa && end <= NPT_GPA_LIMIT && !gram_bar_conflict(&vm->ram, gpa, size) &&
            !(gpa < VPLAT_IOAPIC_BASE + VPLAT_IOAPIC_SIZE && end > VPLAT_IOAPIC_BASE) &&
+           !(vm->plat->opts.irq_remap && gpa < VTD_IR_BASE + VTD_IR_SIZE && end > VTD_IR_BASE) &&
            !(gpa < 0xfee01000ull && end > 0xfee00000ull);
 }
 
@@ -241,6 +242,7 @@ static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_
         .vm_accel = apic_inhibit_active(&vm->inhibit), .unit = unit_of(d->unit),
         .host_vector = d->vector, .host_dest = dest, .sid = d->hf->bdf,
         .ga_tag = (vm->index + 1u) << GA_TAG_VM_SHIFT,
+        .guest_remappable = vm->plat->opts.irq_remap && (d->g_addr & VTD_MSI_ADDR_IF),
     };
     *old = d->route;
     if (irq_post_decide(&in, now))
@@ -260,6 +262,13 @@ static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_
     if (r >= 0)
         route_switched(d, old, now);
     return r < 0 || now->kind == IRQ_POST_OFF ? -1 : 0;
+}
+
+/* The requester ID the guest knows the function by: 00:slot.0 on its bus
+ * (the source-id its virtual VT-d unit validates). */
+static uint16_t guest_sid(const struct pt_dev *d)
+{
+    return (uint16_t)(d->slot << 3);
 }
 
 /* The device's physical MSI (PCI 3.0 6.8.1): through the IRTE the route
@@ -293,7 +302,7 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
      * as the I/O APIC's does. */
     struct apic_msg m;
     if (was && __atomic_exchange_n(&d->irq_pending, 0, __ATOMIC_ACQ_REL) &&
-        pci_pt_msi_message(was_addr, was_data, &m))
+        vplatform_msi_message_locked(d->vm->plat, was_addr, was_data, guest_sid(d), &m))
         vapic_route(d->vm, &m);
     if (!enabled) {
         (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now); /* OFF: IRTE kept */
@@ -677,8 +686,9 @@ static void inject(struct pt_dev *d)
     uint64_t addr = d->pt.msi_addr;
     uint16_t data = d->pt.msi_data;
     spin_unlock(&p->lock);
-    if (on && pci_pt_msi_message(addr, data, &m))
-        vapic_route(d->vm, &m); /* else turned off meanwhile, or aimed at no APIC */
+    /* Through the VM's virtual VT-d unit when it has one (hv/dev/vtd_ir.h). */
+    if (on && vplatform_msi_message(p, addr, data, guest_sid(d), &m))
+        vapic_route(d->vm, &m); /* else off meanwhile, aimed at no APIC, or blocked */
 }
 
 /* The VM that owns the faulting device, by requester ID. */

@@ -46,6 +46,12 @@ _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NM
 _Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG");
 _Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation");
 _Static_assert(offsetof(struct acpi_mcfg_alloc, start_bus) == 10, "MCFG start bus");
+_Static_assert(sizeof(struct acpi_dmar) == 48, "DMAR header");
+_Static_assert(offsetof(struct acpi_dmar, flags) == 37, "DMAR flags");
+_Static_assert(sizeof(struct acpi_dmar_drhd) == 16, "DRHD");
+_Static_assert(offsetof(struct acpi_dmar_drhd, base) == 8, "DRHD register base");
+_Static_assert(sizeof(struct acpi_dmar_scope) == 8, "DMAR device scope, one hop");
+_Static_assert(offsetof(struct acpi_dmar_scope, enum_id) == 4, "DMAR scope enumeration ID");
 
 #define RSDP_V1_LEN         20
 #define RSDP_REVISION       2
@@ -58,7 +64,9 @@ _Static_assert(offsetof(struct acpi_mcfg_alloc, start_bus) == 10, "MCFG start bu
 #define DSDT_REVISION       2   /* 64-bit AML integers */
 #define OEM_REVISION        1
 #define CREATOR_REVISION    1
-#define MAX_ROOT_ENTRIES    3   /* FADT, MADT [, MCFG] */
+#define MAX_ROOT_ENTRIES    4   /* FADT, MADT [, MCFG] [, DMAR] */
+#define DMAR_REVISION       1
+#define DMAR_HAW            47  /* 48-bit host addresses */
 #define MCFG_REVISION       1
 #define LINT1               1
 #define ISA_BUS             0
@@ -70,14 +78,22 @@ _Static_assert(offsetof(struct acpi_mcfg_alloc, start_bus) == 10, "MCFG start bu
 
 /* Offsets in buf of each table. */
 struct layout {
-    size_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, mcfg, end;
+    size_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, mcfg, dmar, end;
     uint32_t madt_len;
     unsigned nroots;
+    bool has_mcfg, has_dmar;
 };
 
 static unsigned nroots(const struct guest_acpi_params *p)
 {
-    return p->ecam_base ? 3 : 2;
+    return 2u + (p->ecam_base ? 1u : 0u) + (p->dmar_base ? 1u : 0u);
+}
+
+static uint32_t dmar_len(const struct guest_acpi_params *p)
+{
+    return p->dmar_base ? sizeof(struct acpi_dmar) + sizeof(struct acpi_dmar_drhd) +
+                              sizeof(struct acpi_dmar_scope)
+                        : 0;
 }
 
 static uint32_t mcfg_len(const struct guest_acpi_params *p)
@@ -117,7 +133,8 @@ static bool pci_params_ok(const struct guest_acpi_params *p)
 
 static bool params_ok(const struct guest_acpi_params *p)
 {
-    return p && p->nvcpus >= 1 && p->nvcpus <= GUEST_ACPI_MAX_CPUS && pci_params_ok(p);
+    return p && p->nvcpus >= 1 && p->nvcpus <= GUEST_ACPI_MAX_CPUS && pci_params_ok(p) &&
+           (p->dmar_base & 0xfffu) == 0; /* VT-d 8.3: a page-aligned register base */
 }
 
 /* The DSDT's AML (ACPI 6.5 chapter 20): with a PM block, the \_S5 object
@@ -143,6 +160,8 @@ static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout 
 {
     l->rsdp = align_off(gpa, 0, 16);
     l->nroots = nroots(p);
+    l->has_mcfg = p->ecam_base != 0;
+    l->has_dmar = p->dmar_base != 0;
     l->rsdt = align_off(gpa, l->rsdp + sizeof(struct acpi_rsdp), 8);
     l->xsdt = align_off(gpa, l->rsdt + sizeof(struct acpi_sdt_header) + 4 * l->nroots, 8);
     l->fadt = align_off(gpa, l->xsdt + sizeof(struct acpi_sdt_header) + 8 * l->nroots, 8);
@@ -151,7 +170,9 @@ static void plan(const struct guest_acpi_params *p, uint64_t gpa, struct layout 
     l->madt = align_off(gpa, l->dsdt + dsdt_len(p), 8);
     l->madt_len = madt_len(p);
     l->mcfg = align_off(gpa, l->madt + l->madt_len, 8);
-    l->end = p->ecam_base ? l->mcfg + mcfg_len(p) : l->madt + l->madt_len;
+    l->dmar = align_off(gpa, p->ecam_base ? l->mcfg + mcfg_len(p) : l->madt + l->madt_len, 8);
+    l->end = p->dmar_base ? l->dmar + dmar_len(p)
+             : p->ecam_base ? l->mcfg + mcfg_len(p) : l->madt + l->madt_len;
 }
 
 size_t guest_acpi_size(const struct guest_acpi_params *p, uint64_t buf_gpa)
@@ -216,7 +237,7 @@ static void write_rsdp(uint8_t *buf, uint64_t gpa, const struct layout *l)
 }
 
 /* The RSDT (32-bit entries) and XSDT (64-bit) list the FADT, the MADT
- * and the MCFG when there is one. */
+ * and the MCFG and the DMAR when there are. */
 static void write_roots(uint8_t *buf, uint64_t gpa, const struct layout *l)
 {
     struct {
@@ -227,10 +248,15 @@ static void write_roots(uint8_t *buf, uint64_t gpa, const struct layout *l)
         struct acpi_sdt_header h;
         uint64_t e[MAX_ROOT_ENTRIES];
     } __attribute__((packed)) xsdt;
-    const size_t tables[MAX_ROOT_ENTRIES] = { l->fadt, l->madt, l->mcfg };
+    size_t tables[MAX_ROOT_ENTRIES] = { l->fadt, l->madt, 0, 0 };
+    unsigned n = 2;
     uint32_t rlen = (uint32_t)(sizeof(rsdt.h) + 4 * l->nroots);
     uint32_t xlen = (uint32_t)(sizeof(xsdt.h) + 8 * l->nroots);
 
+    if (l->has_mcfg)
+        tables[n++] = l->mcfg;
+    if (l->has_dmar)
+        tables[n++] = l->dmar;
     header(&rsdt.h, "RSDT", rlen, RSDT_REVISION);
     header(&xsdt.h, "XSDT", xlen, XSDT_REVISION);
     for (unsigned i = 0; i < l->nroots; i++) {
@@ -255,6 +281,32 @@ static void write_mcfg(const struct guest_acpi_params *p, uint8_t *buf, const st
     t.a.start_bus = 0;
     t.a.end_bus = p->pci_end_bus;
     put_sdt(buf, l->mcfg, &t, sizeof(t));
+}
+
+/* VT-d 8.1, 8.3, 8.3.1: the interrupt-remapping unit and the I/O APIC
+ * under it; X2APIC_OPT_OUT clear, so an OS may use x2APIC mode with it. */
+static void write_dmar(const struct guest_acpi_params *p, uint8_t *buf, const struct layout *l)
+{
+    struct {
+        struct acpi_dmar d;
+        struct acpi_dmar_drhd u;
+        struct acpi_dmar_scope s;
+    } __attribute__((packed)) t;
+
+    memset(&t, 0, sizeof(t));
+    header(&t.d.h, "DMAR", sizeof(t), DMAR_REVISION);
+    t.d.host_addr_width = DMAR_HAW;
+    t.d.flags = ACPI_DMAR_INTR_REMAP;
+    t.u.type = 0;
+    t.u.length = sizeof(t.u) + sizeof(t.s);
+    t.u.base = p->dmar_base;
+    t.s.type = ACPI_DMAR_SCOPE_IOAPIC;
+    t.s.length = sizeof(t.s);
+    t.s.enum_id = p->ioapic_id;
+    t.s.start_bus = (uint8_t)(p->dmar_ioapic_sid >> 8);
+    t.s.path_dev = (uint8_t)((p->dmar_ioapic_sid >> 3) & 0x1f);
+    t.s.path_fn = (uint8_t)(p->dmar_ioapic_sid & 7);
+    put_sdt(buf, l->dmar, &t, sizeof(t));
 }
 
 static struct acpi_gas gas_io(uint16_t port, uint8_t bytes)
@@ -443,6 +495,8 @@ int guest_acpi_build(const struct guest_acpi_params *p, uint8_t *buf, size_t buf
     write_madt(p, buf, &l);
     if (p->ecam_base)
         write_mcfg(p, buf, &l);
+    if (p->dmar_base)
+        write_dmar(p, buf, &l);
     *rsdp_gpa = buf_gpa + l.rsdp;
     return (int)l.end;
 }

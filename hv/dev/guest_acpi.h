@@ -34,6 +34,12 @@
  *    an empty AML body, which is valid AML.
  *  - MCFG (rev. 1), with ecam_base: one allocation, segment 0, buses 0 ..
  *    pci_end_bus at ecam_base (PCI Firmware 3.2 4.1.2).
+ *  - DMAR (rev. 1), with dmar_base: host address width 48, INTR_REMAP set,
+ *    X2APIC_OPT_OUT clear; one DRHD (segment 0, INCLUDE_PCI_ALL clear,
+ *    registers at dmar_base, one 4 KiB page) whose only device scope is the
+ *    I/O APIC (type 3, enumeration ID ioapic_id, start bus and path from
+ *    dmar_ioapic_sid): an interrupt-remapping unit with no device to
+ *    translate DMA for (VT-d 8.1, 8.3, 8.3.1; hv/dev/vtd_ir.h).
  *
  * Pure code over a caller-provided buffer: no locking needed.
  */
@@ -76,6 +82,8 @@ struct guest_acpi_params {
     uint16_t reset_port;    /* FADT RESET_REG: this I/O port (byte), 0: no reset register */
     uint8_t reset_value;    /* ... and RESET_VALUE */
     bool have_8042;         /* an 8042 at 60h/64h: IAPC_BOOT_ARCH 8042 */
+    uint64_t dmar_base;     /* a DMAR with one DRHD at this register base; 0: none */
+    uint16_t dmar_ioapic_sid; /* ... the I/O APIC's source-id (bus << 8 | dev << 3 | fn) */
 };
 
 /* ---- Table layouts (ACPI 6.5 chapter 5.2), little-endian, packed. ---- */
@@ -289,6 +297,37 @@ struct acpi_mcfg_alloc {            /* table 4-3: one ECAM window */
     uint8_t end_bus;                /* 11 */
     uint32_t reserved;              /* 12 */
 } __attribute__((packed));          /* 16 */
+
+struct acpi_dmar {                  /* VT-d 8.1, table "DMAR" */
+    struct acpi_sdt_header h;       /* 0: "DMAR", revision 1 */
+    uint8_t host_addr_width;        /* 36: width - 1 */
+    uint8_t flags;                  /* 37: ACPI_DMAR_* */
+    uint8_t reserved[10];           /* 38 */
+} __attribute__((packed));          /* 48: remapping structures follow */
+
+#define ACPI_DMAR_INTR_REMAP        (1u << 0)
+#define ACPI_DMAR_X2APIC_OPT_OUT    (1u << 1)
+
+struct acpi_dmar_drhd {             /* VT-d 8.3 */
+    uint16_t type;                  /* 0: 0 (DRHD) */
+    uint16_t length;                /* 2: with its device scopes */
+    uint8_t flags;                  /* 4: bit 0 INCLUDE_PCI_ALL */
+    uint8_t size;                   /* 5: 2^size 4 KiB pages of registers */
+    uint16_t segment;               /* 6 */
+    uint64_t base;                  /* 8: register base address */
+} __attribute__((packed));          /* 16: device scopes follow */
+
+struct acpi_dmar_scope {            /* VT-d 8.3.1, with a one-hop path */
+    uint8_t type;                   /* 0: 3 = I/O APIC */
+    uint8_t length;                 /* 1: 6 + 2 per hop */
+    uint8_t flags;                  /* 2 */
+    uint8_t reserved;               /* 3 */
+    uint8_t enum_id;                /* 4: the I/O APIC's ID */
+    uint8_t start_bus;              /* 5 */
+    uint8_t path_dev, path_fn;      /* 6: (device, function) */
+} __attribute__((packed));          /* 8 */
+
+#define ACPI_DMAR_SCOPE_IOAPIC      3
 
 /* The DSDT's \_SB scope for p (hv/dev/guest_aml.c): its length, and the
  * bytes into out when it fits in cap (out may be NULL to measure); 0 when

@@ -78,7 +78,10 @@ static void send(struct ioapic *io, unsigned pin)
     if (ioapic_rte_is_level(rte))
         io->rte[pin] = rte | IOAPIC_RTE_REMOTE_IRR;
     ioapic_rte_to_msg(rte, &m);
-    io->ops->deliver(io->ctx, &m);
+    if (io->ops->deliver_rte)
+        io->ops->deliver_rte(io->ctx, rte, &m);
+    else
+        io->ops->deliver(io->ctx, &m);
 }
 
 /* A level entry sends while its pin is asserted, it is unmasked and Remote

@@ -112,6 +112,11 @@ struct ioapic_ops {
     /* Sends one interrupt message to the local APICs (destination logic,
      * lowest-priority arbitration and vector acceptance are the callee's). */
     void (*deliver)(void *ctx, const struct apic_msg *m);
+    /* Optional: an interrupt-remapping unit between the I/O APIC and the
+     * local APICs (VT-d 5.1.5.1).  When set it is called instead of
+     * deliver, with the entry as it fires (its remappable format, index
+     * and all) and its compatibility-format message. */
+    void (*deliver_rte)(void *ctx, uint64_t rte, const struct apic_msg *m);
 };
 
 struct ioapic {

@@ -37,7 +37,22 @@ static void pic_intr_changed(void *ctx, bool asserted)
     vapic_lint(p->vm, 0, asserted);
 }
 
+/* With a remapping unit, every RTE that fires goes through it first
+ * (VT-d 5.1.5.1): remappable entries are looked up in the guest's table,
+ * compatibility ones pass only while the unit lets them. */
+static void ioapic_deliver_rte(void *ctx, uint64_t rte, const struct apic_msg *m)
+{
+    struct vplatform *p = ctx;
+    struct apic_msg out = *m;
+
+    KASSERT(spin_held(&p->lock));
+    if (vtd_ir_ioapic(&p->vir, rte, VTD_IR_IOAPIC_SID, &out) == VTD_IR_DELIVER)
+        vapic_route(p->vm, &out);
+}
+
 static const struct ioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
+static const struct ioapic_ops ioapic_ir_ops = { .deliver = ioapic_deliver,
+                                                 .deliver_rte = ioapic_deliver_rte };
 static const struct pic_ops pic_ops = { .intr_changed = pic_intr_changed };
 
 /* Drive a line with the platform lock held (device callbacks run so). */
@@ -147,6 +162,91 @@ void vplatform_timer_check(struct vplatform *p)
         pit_ack_tick(&p->pit);
     update_timer_deadline(p);
     spin_unlock(&p->lock);
+}
+
+/* ---- the interrupt-remapping unit (hv/dev/vtd_ir.h) ------------------ */
+
+static int vir_read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    struct vplatform *p = ctx;
+    return vm_read_phys(p->vm, gpa, buf, len) ? -1 : 0;
+}
+
+static int vir_write_gpa(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+    struct vplatform *p = ctx;
+    return vm_write_phys(p->vm, gpa, buf, len) ? -1 : 0;
+}
+
+static void vir_deliver(void *ctx, const struct apic_msg *m)
+{
+    struct vplatform *p = ctx;
+    vapic_route(p->vm, m);
+}
+
+#define VIR_LOG_MAX 16 /* a guest that faults in a loop fills no log */
+
+static void vir_report(void *ctx, const char *what, unsigned reason, uint32_t index, uint16_t sid)
+{
+    struct vplatform *p = ctx;
+    if (p->vir_logged >= VIR_LOG_MAX)
+        return;
+    p->vir_logged++;
+    log_warn("vm%u: virtual VT-d: %s (reason %#x, index %u, source %02x:%02x.%u)%s",
+             p->vm->index, what, reason, index, sid >> 8, (sid >> 3) & 0x1f, sid & 7,
+             p->vir_logged == VIR_LOG_MAX ? "; no more such lines" : "");
+}
+
+static const struct vtd_ir_ops vir_ops = {
+    .read = vir_read_gpa, .write = vir_write_gpa, .deliver = vir_deliver, .report = vir_report,
+};
+
+static uint64_t vir_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigned size)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint64_t val = vtd_ir_read(&p->vir, (uint32_t)(addr - VTD_IR_BASE), size);
+    spin_unlock(&p->lock);
+    return val;
+}
+
+static void vir_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
+{
+    struct vplatform *p = dev;
+    spin_lock(&p->lock);
+    uint32_t was = p->vir.gsts;
+    vtd_ir_write(&p->vir, (uint32_t)(addr - VTD_IR_BASE), size, val);
+    uint32_t now = p->vir.gsts;
+    uint64_t base = p->vir.irt_base;
+    uint32_t entries = p->vir.irt_entries;
+    bool eime = p->vir.eime;
+    spin_unlock(&p->lock);
+    if ((was ^ now) & VTD_GSTS_IRES)
+        log_info("vm%u: virtual VT-d: interrupt remapping %s (table at %#lx, %u entries, %s "
+                 "destinations, compatibility format %s)", p->vm->index,
+                 now & VTD_GSTS_IRES ? "on" : "off", (unsigned long)base, entries,
+                 eime ? "x2APIC" : "xAPIC",
+                 (now & VTD_GSTS_CFIS) && !eime ? "passes" : "blocked");
+}
+
+bool vplatform_msi_message_locked(struct vplatform *p, uint64_t addr, uint32_t data,
+                                  uint16_t sid, struct apic_msg *m)
+{
+    KASSERT(spin_held(&p->lock));
+    if ((addr >> 20) != (VTD_MSI_ADDR_BASE >> 20))
+        return false;
+    if (!p->opts.irq_remap)
+        return vtd_ir_compat_msi(addr, data, m);
+    return vtd_ir_msi(&p->vir, addr, data, sid, m) == VTD_IR_DELIVER;
+}
+
+bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, uint16_t sid,
+                           struct apic_msg *m)
+{
+    spin_lock(&p->lock);
+    bool send = vplatform_msi_message_locked(p, addr, data, sid, m);
+    spin_unlock(&p->lock);
+    return send;
 }
 
 /* ---- bus glue ---------------------------------------------------------- */
@@ -461,6 +561,9 @@ static int vplatform_register(struct vplatform *p)
 
     r |= iobus_add_port(b, KBC_DATA_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 data");
     r |= iobus_add_port(b, KBC_CMD_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 command");
+    if (p->opts.irq_remap)
+        r |= iobus_add_mmio(b, VTD_IR_BASE, VTD_IR_SIZE, vir_mmio_read, vir_mmio_write, p,
+                            "VT-d interrupt remapping");
     if (p->opts.exit_port)
         r |= iobus_add_port(b, VPLAT_EXIT_PORT, 4, port_none, exit_port_write, p, "exit port");
     if (p->opts.irq_ports)
@@ -500,6 +603,9 @@ static int vplatform_acpi(struct vplatform *p)
          * with no keyboard or mouse behind it the FADT does not announce
          * it: Linux then skips probing devices that would only time out. */
         .have_8042 = false,
+        /* The DMAR naming the remapping unit and the I/O APIC under it. */
+        .dmar_base = p->opts.irq_remap ? VTD_IR_BASE : 0,
+        .dmar_ioapic_sid = VTD_IR_IOAPIC_SID,
     };
     uint64_t rsdp;
     int r = guest_acpi_build(&ap, phys_to_virt(vm->mem_hpa + VPLAT_ACPI_GPA), VPLAT_ACPI_SIZE,
@@ -522,7 +628,8 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     p->vm = vm;
     p->lock = (struct spinlock)SPINLOCK_INIT;
     p->opts = *opts;
-    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, &ioapic_ops, p);
+    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, opts->irq_remap ? &ioapic_ir_ops : &ioapic_ops, p);
+    vtd_ir_init(&p->vir, &vir_ops, p);
     pic_init(&p->pic, &pic_ops, p);
     pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
     uart_init(&p->uart, &uart_ops, p);
@@ -542,6 +649,10 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     }
     if (vplatform_acpi(p))
         return -1;
+    if (opts->irq_remap)
+        log_info("vm%u: virtual VT-d interrupt-remapping unit at %#llx (DMAR; I/O APIC as "
+                 "%02x:%02x.%u)", vm->index, VTD_IR_BASE, VTD_IR_IOAPIC_SID >> 8,
+                 (VTD_IR_IOAPIC_SID >> 3) & 0x1f, VTD_IR_IOAPIC_SID & 7);
     vm->plat = p;
     return 0;
 }
@@ -550,7 +661,9 @@ void vplatform_reset(struct vplatform *p)
 {
     const struct vplatform_opts *o = &p->opts;
     spin_lock(&p->lock);
-    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, &ioapic_ops, p);
+    ioapic_init(&p->ioapic, VPLAT_IOAPIC_ID, o->irq_remap ? &ioapic_ir_ops : &ioapic_ops, p);
+    vtd_ir_init(&p->vir, &vir_ops, p);
+    p->vir_logged = 0;
     pic_init(&p->pic, &pic_ops, p);
     pit_init(&p->pit, o->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
     uart_init(&p->uart, &uart_ops, p);

@@ -4,7 +4,8 @@
  * platform that owns them and their interrupt lines (vplatform.c, this
  * header), the I/O APIC (ioapic.c), the 8259 pair (pic.c), the 8254 PIT
  * (dev_pit.c), the 16550 UART (dev_uart.c), the guest's ACPI tables
- * (guest_acpi.c) and the port/MMIO bus they hang on (iobus.c).  The models
+ * (guest_acpi.c), the virtual VT-d interrupt-remapping unit (vtd_ir.c,
+ * keel.cfg irq_remap) and the port/MMIO bus they hang on (iobus.c).  The models
  * are pure state machines, host-tested one by one; vplatform.c is the glue
  * to a VM (locks, the local APICs, the host clock).
  */
@@ -35,6 +36,7 @@
 #include "hv/dev/pci.h"
 #include "hv/dev/rtc.h"
 #include "hv/dev/reset_ctl.h"
+#include "hv/dev/vtd_ir.h"
 #include "hv/host/spinlock.h"
 
 struct vm;
@@ -60,6 +62,9 @@ struct vplatform_opts {
     bool irq_ports;
     bool pit_discard;
     bool madt_x2apic;
+    /* keel.cfg irq_remap, resolved: a virtual VT-d interrupt-remapping
+     * unit at VTD_IR_BASE, named by a DMAR table (hv/dev/vtd_ir.h). */
+    bool irq_remap;
     /* The host's time of day at boot (seconds since 1970, UTC) and the host
      * TSC then: the CMOS RTC counts on from them. */
     uint64_t rtc_epoch, rtc_tsc;
@@ -78,6 +83,8 @@ struct vplatform {
     struct rtc rtc;                   /* CMOS RTC, time from opts.rtc_epoch; survives restarts */
     struct rst_cnt rst_cnt;           /* reset control register at 0xCF9 */
     struct kbc kbc;                   /* 8042: its reset line, a sane idle status */
+    struct vtd_ir vir;                /* with opts.irq_remap: the VT-d IR unit */
+    unsigned vir_logged;              /* its faults logged so far (rate limit) */
     bool gsi_level[VPLAT_GSI_LINES];  /* current line levels, for tests and dumps */
     /* Host TSC of the PIT's next event (0 = none), kept up to date under
      * `lock` so the run loop can test it without taking the lock. */
@@ -111,6 +118,16 @@ void vplatform_reset(struct vplatform *p);
  * the 8259 pair and, through the PC's interrupt source override IRQ0 ->
  * GSI2, to the I/O APIC; lines 16..23 reach only I/O APIC pins 16..23. */
 void vplatform_set_irq(struct vplatform *p, unsigned line, bool level);
+/* An MSI (address, data) from requester sid into the message it sends:
+ * through the VM's interrupt-remapping unit when it has one (remappable
+ * format, or compatibility format while the unit lets it pass), else the
+ * compatibility format as the SDM reads it.  False when nothing is sent.
+ * Takes the platform lock. */
+bool vplatform_msi_message(struct vplatform *p, uint64_t addr, uint32_t data, uint16_t sid,
+                           struct apic_msg *m);
+/* The same, called with the platform lock held. */
+bool vplatform_msi_message_locked(struct vplatform *p, uint64_t addr, uint32_t data,
+                                  uint16_t sid, struct apic_msg *m);
 /* The I/O APIC's unmasked level-triggered vectors into @out when their
  * generation differs from *@gen (which is updated); false if unchanged. */
 bool vplatform_level_vectors(struct vplatform *p, uint64_t out[4], uint32_t *gen);

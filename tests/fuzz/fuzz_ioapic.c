@@ -40,7 +40,7 @@ static void deliver(void *ctx, const struct apic_msg *m)
     nsent++;
 }
 
-static const struct ioapic_ops ops = { deliver };
+static const struct ioapic_ops ops = { .deliver = deliver };
 
 static void check_state(void)
 {

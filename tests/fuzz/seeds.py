@@ -438,11 +438,39 @@ def irq_post():
                                       [(0x10, 0xfee00290, 0), (0x10, 0xfee00290, 0), (0x10, 0xfee002b0, 0)]))
 
 
+def vtd_ir():
+    # ops of tests/fuzz/fuzz_vtd_ir.c; RAM at 0x10000, the queue at its start,
+    # the interrupt remapping table at +0x1000 (op 5 sets both up)
+    def reg_w(off, val, size8=False):
+        return bytes([0]) + struct.pack("<HBQ", off, 1 if size8 else 0, val)
+
+    def mem_w(off, val):
+        return bytes([2]) + struct.pack("<HQ", off // 8, val)
+
+    def rte(val, sid):
+        return bytes([3]) + struct.pack("<QH", val, sid)
+
+    def msi(addr, data, sid):
+        return bytes([4]) + struct.pack("<IIH", addr, data, sid)
+
+    setup = bytes([5, 0x87])  # EIME, 256 entries
+    irte5 = mem_w(0x1000 + 5 * 16, 1 | (0x31 << 16) | (1 << 32)) + mem_w(0x1000 + 5 * 16 + 8,
+                                                                          (1 << 18) | 0xf0f8)
+    put("vtd_ir", "ioapic-remapped", setup + irte5 + rte((1 << 48) | (5 << 49) | 5, 0xf0f8))
+    put("vtd_ir", "msi-shv", setup + irte5 + msi(0x18 | (3 << 5), 2, 0xf0f8))
+    wait = mem_w(0, 5 | (1 << 5) | (0x1234 << 32)) + mem_w(8, 0x10800)
+    put("vtd_ir", "queue-wait", setup + wait + reg_w(0x88, 0x10))
+    put("vtd_ir", "queue-error", setup + mem_w(0, 0xf) + reg_w(0x88, 0x10) + reg_w(0x34, 0x10))
+    put("vtd_ir", "faults", setup + reg_w(0x38, 0) + reg_w(0x40, 0xfee00000) +
+        rte((1 << 48) | (300 << 49), 0) + rte(0x30, 0) + reg_w(0x40c, 0x80000000))
+
+
 def main():
     for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
                 avic_model, iommu_tables, shell):
         gen()
     irq_post()
+    vtd_ir()
     return 0
 
 

@@ -946,13 +946,13 @@ static void test_key_docs(void)
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
         "on", "irq-window,id-modified", "boot/initrd.img", "x2apic",
-        "00:03.0", "continue", "stop", "reset",
+        "00:03.0", "continue", "on", "stop", "reset",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 31, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 32, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 31);
+    CHECK_EQ(config_nkeys, 32);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -971,6 +971,21 @@ static void test_key_docs(void)
 }
 
 /* --------------------------------------------------- virtual platform keys */
+
+/* irq_remap: auto (the default, -1), on, off, per VM; anything else named. */
+static void test_irq_remap_key(void)
+{
+    ncases++;
+    CHECK_EQ(parse("cpus = 1"), 0);
+    CHECK_EQ(cfg.vm[0].irq_remap, -1);
+    CHECK_EQ(parse("irq_remap = on\nvm1.irq_remap = off\nvm1.guest = g\nvm2.irq_remap = auto\n"
+                   "vm2.guest = g"), 0);
+    CHECK_EQ(cfg.vm[0].irq_remap, 1);
+    CHECK_EQ(cfg.vm[1].irq_remap, 0);
+    CHECK_EQ(cfg.vm[2].irq_remap, -1);
+    CHECK_FAILS("irq_remap = yes", "keel.cfg:1: bad value 'yes' for 'irq_remap': expected auto, "
+                "on or off");
+}
 
 static void test_reboot_keys(void)
 {
@@ -1090,6 +1105,7 @@ int main(void)
     test_finalize_no_cpus();
     test_finalize_filename();
     test_key_docs();
+    test_irq_remap_key();
     test_pci_values();
     printf("test_config: %u cases\n", ncases);
     return check_report("test_config");

@@ -12,6 +12,7 @@
 #include "boot/acpi.h"
 #include "check.h"
 #include "hv/dev/guest_acpi.h"
+#include "iommu/iommu.h"
 
 #define MEM_BASE 0xE0000ull
 #define MEM_SIZE 0x20000u /* up to 0xFFFFF */
@@ -819,6 +820,71 @@ static void test_mcfg(void)
     CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
 }
 
+/* The DMAR of the virtual VT-d unit (VT-d 8.1, 8.3, 8.3.1), by hand and
+ * through Keel's own DMAR parser (iommu/vtd/dmar.c). */
+static void test_dmar(void)
+{
+    struct guest_acpi_params p = pci_params();
+    struct iommu_desc d;
+    uint64_t rsdp, dmar;
+    const uint8_t *t;
+    int len;
+
+    p.dmar_base = 0xfed90000ull;
+    p.dmar_ioapic_sid = 0xf0f8;  /* F0:1F.0 */
+    p.ioapic_id = 0;
+    rsdp = build(&p, &len);
+    CHECK(len > 0);
+    CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
+    dmar = find(rsdp, "DMAR");
+    CHECK(dmar != 0);
+    if (!dmar)
+        return;
+    CHECK(sdt_ok(dmar, "DMAR", 1));
+    t = at(dmar);
+    CHECK_EQ(rd32(t + 4), 48 + 16 + 8);
+    CHECK_EQ(t[36], 47);                    /* host address width 48 */
+    CHECK_EQ(t[37], 0x01);                  /* INTR_REMAP, not X2APIC_OPT_OUT */
+    CHECK_EQ(rd16(t + 48), 0);              /* DRHD */
+    CHECK_EQ(rd16(t + 50), 24);             /* its length, scope included */
+    CHECK_EQ(t[52], 0);                     /* INCLUDE_PCI_ALL clear */
+    CHECK_EQ(t[53], 0);                     /* one 4 KiB page of registers */
+    CHECK_EQ(rd16(t + 54), 0);              /* segment 0 */
+    CHECK_EQ(rd64(t + 56), 0xfed90000ull);
+    CHECK_EQ(t[64], 3);                     /* scope type I/O APIC */
+    CHECK_EQ(t[65], 8);                     /* length: one hop */
+    CHECK_EQ(t[68], 0);                     /* enumeration ID = the I/O APIC's ID */
+    CHECK_EQ(t[69], 0xf0);                  /* start bus */
+    CHECK_EQ(t[70], 0x1f);                  /* device */
+    CHECK_EQ(t[71], 0);                     /* function */
+    /* through the RSDT and XSDT: FADT, MADT, MCFG, DMAR */
+    CHECK_EQ(rd32(at(rd32(at(rsdp) + 16)) + 4), 36 + 4 * 4);
+    CHECK(find(rsdp, "MCFG") != 0);
+    CHECK_EQ(iommu_parse_dmar(t, rd32(t + 4), &d), 0);
+    CHECK_EQ(d.nunits, 1);
+    CHECK_EQ(d.haw, 48);
+    CHECK_EQ(d.unit[0].base, 0xfed90000ull);
+    CHECK(d.unit[0].features & IOMMU_F_IR);
+    CHECK(!(d.unit[0].features & (IOMMU_F_X2APIC_OPT_OUT | IOMMU_F_INCLUDE_ALL)));
+    CHECK_EQ(d.nscopes, 1);
+    CHECK_EQ(d.scope[0].kind, IOMMU_SCOPE_IOAPIC);
+    CHECK_EQ(d.scope[0].enum_id, 0);
+    CHECK_EQ(d.scope[0].first, 0xf0f8);
+    /* without the ECAM: FADT, MADT, DMAR */
+    p.ecam_base = 0;
+    rsdp = build(&p, &len);
+    CHECK(find(rsdp, "DMAR") != 0);
+    CHECK_EQ(find(rsdp, "MCFG"), 0);
+    CHECK_EQ(rd32(at(rd32(at(rsdp) + 16)) + 4), 36 + 3 * 4);
+    /* a register base that is not page aligned is refused */
+    p.dmar_base = 0xfed90800ull;
+    CHECK_EQ(guest_acpi_build(&p, mem, MEM_SIZE, MEM_BASE, &rsdp), GUEST_ACPI_EINVAL);
+    /* none asked: none built */
+    p.dmar_base = 0;
+    rsdp = build(&p, &len);
+    CHECK_EQ(find(rsdp, "DMAR"), 0);
+}
+
 static void test_pci0_crs(void)
 {
     static const uint8_t bus[16] = { 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0, 0, 0, 0,
@@ -897,6 +963,7 @@ static void test_pci_bad_windows(void)
 int main(void)
 {
     RUN(test_mcfg);
+    RUN(test_dmar);
     RUN(test_pci0_crs);
     RUN(test_pci_bad_windows);
     RUN(test_parse_1_xapic);

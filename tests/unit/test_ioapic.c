@@ -862,6 +862,50 @@ static void test_level_vectors(void)
         set_rte(pin, MASKED, 0);
 }
 
+/* With a remapping unit behind it (VT-d 5.1.5.1): a remappable entry as
+ * Linux writes it (format bit 48, index 63:49 and 11, the pin number in the
+ * vector field, level) reaches deliver_rte whole; Remote IRR follows the
+ * RTE's trigger, and the EOI register with the RTE's vector (the pin)
+ * clears it, so a still-asserted pin sends again. */
+static uint64_t rte_seen[MAX_LOG];
+static unsigned rte_n;
+
+static void fake_deliver_rte(void *ctx, uint64_t r, const struct apic_msg *m)
+{
+    (void)ctx;
+    (void)m;
+    if (rte_n < MAX_LOG)
+        rte_seen[rte_n] = r;
+    rte_n++;
+}
+
+static const struct ioapic_ops ir_ops = { .deliver = fake_deliver, .deliver_rte = fake_deliver_rte };
+
+static void test_remappable_rte_to_unit(void)
+{
+    /* index 0x8009: bits 63:49 = 9, bit 11 = index[15]; format bit 48 */
+    const uint32_t hi = (9u << 17) | (1u << 16), lo = LEVEL | (1u << 11) | 9u;
+
+    memset(&lapic, 0, sizeof(lapic));
+    rte_n = 0;
+    ioapic_init(&io, 0, &ir_ops, &io);
+    set_rte(9, lo, hi);
+    CHECK_EQ(rte(9), ((uint64_t)hi << 32) | lo);   /* every remappable bit kept */
+    ioapic_set_irq(&io, 9, true);
+    CHECK_EQ(rte_n, 1);
+    CHECK_EQ(lapic.n, 0);                          /* not the plain path */
+    CHECK_EQ(rte_seen[0], ((uint64_t)hi << 32) | lo);
+    CHECK(rte(9) & IOAPIC_RTE_REMOTE_IRR);
+    ioapic_mmio_write(&io, IOAPIC_EOI, 0x31);      /* another vector: no effect */
+    CHECK(rte(9) & IOAPIC_RTE_REMOTE_IRR);
+    ioapic_mmio_write(&io, IOAPIC_EOI, 9);         /* the RTE's vector field */
+    CHECK_EQ(rte_n, 2);                            /* still asserted: sent again */
+    ioapic_set_irq(&io, 9, false);
+    ioapic_mmio_write(&io, IOAPIC_EOI, 9);
+    CHECK(!(rte(9) & IOAPIC_RTE_REMOTE_IRR));
+    CHECK_EQ(rte_n, 2);
+}
+
 int main(void)
 {
     test_level_vectors();
@@ -942,5 +986,6 @@ int main(void)
     test_rte_to_msg_pure();
     test_rte_is_level();
     test_msg_every_dest_bit();
+    test_remappable_rte_to_unit();
     return check_report("test_ioapic");
 }

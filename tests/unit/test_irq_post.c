@@ -720,6 +720,14 @@ static void test_stay_remapped(void)
         guest_msi(&w, 1, false, APIC_DM_FIXED, 0x41, false);
         check_remapped(&w, IRQ_WHY_UNIT_NO_POST);
     }
+    /* A guest MSI in its virtual VT-d unit's remappable format (address
+     * bit 4: the fields are a handle, not a destination) is never posted,
+     * whatever the handle's bits would read as. */
+    world_init(&w, IRQ_POST_VTD, true);
+    guest_msi(&w, 1, false, APIC_DM_FIXED, 0x41, false);
+    w.in.msi_addr |= 1u << 4;
+    w.in.guest_remappable = true;
+    check_remapped(&w, IRQ_WHY_GUEST_REMAP);
     /* AMD without XT: a host APIC ID above 255 cannot be a Destination. */
     world_init(&w, IRQ_POST_AMDVI, true);
     w.vc[1].host_apic_id = 300;
