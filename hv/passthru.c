@@ -7,6 +7,7 @@
 
 #include "apic/apic_defs.h"
 #include "hv/abi.h"
+#include "hv/dev/pci_msix.h"
 #include "hv/dev/vplatform.h"
 #include "hv/host/console.h"
 #include "hv/host/pci_host.h"
@@ -23,26 +24,44 @@
 #define PT_MAX_DEVS   4
 #define POLL_EVERY_US 1000
 
+struct pt_dev;
+
+/* One routed vector of a device: its MSI (index 0), or its MSI-X entry
+ * index; each has a host vector and an IRTE (number index) of its own. */
+struct pt_vec {
+    struct pt_dev *dev;
+    unsigned index;
+    uint8_t vector;                /* the host vector */
+    volatile uint32_t irq_pending; /* atomics: set by the host vector */
+    /* The route (hv/irq_post.h), under the device's route_lock. */
+    bool g_enabled;                /* the guest's message as last programmed */
+    uint64_t g_addr;
+    uint32_t g_data;
+    struct irq_post_route route;   /* what the IRTE holds now */
+    uint64_t switches;             /* route changes after the first (posted <-> remapped) */
+};
+
 struct pt_dev {
     struct vm *vm;
     struct pci_host_fn *hf;
     unsigned unit;
     unsigned slot;                 /* device number on the VM's bus 0 */
-    uint8_t vector;                /* the host vector of its MSI */
     uint64_t bar_hpa[PCI_PT_BARS];
     uint64_t bar_size[PCI_PT_BARS];
     struct pci_pt pt;              /* vplatform.lock */
-    volatile uint32_t irq_pending; /* atomics: set by the host vector */
+    unsigned nvec;                 /* routed vectors: 1 (MSI), or the MSI-X entries offered */
+    struct pt_vec vec[PCI_MSIX_MAX_VEC];
+    /* MSI-X (hv/dev/pci_msix.h), under vplatform.lock; hole: the table's
+     * pages, out of the BAR's nested mapping, emulated (passthru_find_mmio). */
+    bool msix;
+    struct pci_msix mx;
+    uint64_t hole_off, hole_len;   /* in the table's BAR */
+    struct bus_range hole;         /* base: where the guest's BAR puts it (len 0: not decoded) */
+    bool bad_logged;
     uint64_t faults;               /* DMA faults reported (atomic adds) */
-    /* The route (hv/irq_post.h), under route_lock. */
     struct spinlock route_lock;
-    bool g_enabled;                /* the guest's MSI as last programmed */
-    uint64_t g_addr;
-    uint16_t g_data;
-    struct irq_post_route route;   /* what the IRTE holds now */
     struct apic_dest_view views[KEEL_MAX_CPUS]; /* route_apply's inputs (too big for a stack) */
     struct irq_post_vcpu vc[KEEL_MAX_CPUS];
-    uint64_t switches;             /* route changes after the first (posted <-> remapped) */
 };
 
 struct pt_vm {
@@ -60,7 +79,7 @@ struct pt_vm {
 };
 
 static struct pt_vm pt_vms[VM_MAX];
-static struct pt_dev *by_vector[HOST_VEC_PASSTHRU_N];
+static struct pt_vec *by_vector[HOST_VEC_PASSTHRU_N];
 static uint64_t unowned_faults; /* reported faults of devices no VM owns */
 static unsigned nvectors;
 
@@ -119,12 +138,24 @@ static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
            !(gpa < 0xfee01000ull && end > 0xfee00000ull);
 }
 
-/* Maps (or unmaps) BAR i at gpa in the nested page tables, uncached. */
+static int npt_range(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, bool mapped)
+{
+    if (!size)
+        return 0;
+    return mapped ? npt_map(&vm->npt, gpa, hpa, size, NPT_R | NPT_W, NPT_MT_UC)
+                  : npt_unmap(&vm->npt, gpa, size);
+}
+
+/* Maps (or unmaps) BAR i at gpa in the nested page tables, uncached; the
+ * BAR holding the MSI-X table around the table's pages, which are
+ * emulated (the hole's base follows the BAR).  Under vplatform.lock. */
 static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
 {
     struct pt_dev *d = ctx;
     struct vm *vm = d->vm;
-    uint64_t size = d->bar_size[i];
+    uint64_t size = d->bar_size[i], hpa = d->bar_hpa[i];
+    bool hole = d->msix && i == d->mx.cap.table_bir;
+    uint64_t h0 = hole ? d->hole_off : size, h1 = hole ? d->hole_off + d->hole_len : size;
     int r;
 
     if (!bar_place_ok(vm, gpa, size)) {
@@ -134,10 +165,16 @@ static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
         return;
     }
     spin_lock(&vm->npt_lock);
-    r = mapped ? npt_map(&vm->npt, gpa, d->bar_hpa[i], size, NPT_R | NPT_W, NPT_MT_UC)
-               : npt_unmap(&vm->npt, gpa, size);
+    r = npt_range(vm, gpa, hpa, h0, mapped);
+    if (!r)
+        r = npt_range(vm, gpa + h1, hpa + h1, size - h1, mapped);
     bool flush = npt_take_flush(&vm->npt);
     spin_unlock(&vm->npt_lock);
+    if (hole) { /* len first: a lookup without the lock sees a smaller or empty range */
+        __atomic_store_n(&d->hole.len, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->hole.base, mapped ? gpa + h0 : 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->hole.len, mapped ? d->hole_len : 0, __ATOMIC_RELEASE);
+    }
     if (flush)
         vapic_flush_all_tlbs(vm);
     if (r)
@@ -201,16 +238,16 @@ static struct irq_post_unit unit_of(unsigned unit)
  * - remapped before: an MSI Keel took but has not injected yet
  *   (irq_pending) is injected by vCPU 0's run loop, kicked here.
  * Each MSI was either posted or remapped, never both: nothing doubles. */
-static void route_switched(struct pt_dev *d, const struct irq_post_route *old,
+static void route_switched(struct pt_vec *v, const struct irq_post_route *old,
                            const struct irq_post_route *now)
 {
-    struct vm *vm = d->vm;
+    struct vm *vm = v->dev->vm;
     struct irq_post_switch sw;
 
     irq_post_switched(old, now, &sw);
     if (sw.kick >= 0 && (unsigned)sw.kick < vm->nvcpus)
         vcpu_kick(vm->vcpus[sw.kick]);
-    if (sw.drain && __atomic_load_n(&d->irq_pending, __ATOMIC_ACQUIRE))
+    if (sw.drain && __atomic_load_n(&v->irq_pending, __ATOMIC_ACQUIRE))
         vcpu_kick(vm->vcpus[0]); /* its passthru_poll injects the guest's message */
 }
 
@@ -219,47 +256,100 @@ static bool route_same(const struct irq_post_route *a, const struct irq_post_rou
     return a->kind == b->kind && a->irte_lo == b->irte_lo && a->irte_hi == b->irte_hi;
 }
 
-/* Decides the route from the guest's MSI as last programmed and writes the
- * IRTE when it changed (force: even if not).  0 with the device's MSI
- * address and data in *maddr / *mdata; -1 after logging why (the device's
- * MSI stays off).  *old and *now: the route before and after. */
-static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_t *maddr,
+/* Decides the route of vector v from the guest's message as last
+ * programmed and writes its IRTE when it changed (force: even if not).  0
+ * with the device's message in *maddr / *mdata; -1 after logging why (the
+ * vector stays off).  *old and *now: the route before and after. */
+static int route_apply(struct pt_vec *v, bool force, const char *caller, uint64_t *maddr,
                        uint32_t *mdata, struct irq_post_route *old, struct irq_post_route *now)
 {
+    struct pt_dev *d = v->dev;
     struct vm *vm = d->vm;
-    struct apic_dest_view *views = d->views;
-    struct irq_post_vcpu *vc = d->vc;
     uint32_t dest = vm->vcpus[0]->pcpu->apic_id;
     int r = 0;
 
     spin_lock(&d->route_lock);
-    vapic_views_snapshot(vm, views); /* map_lock nests inside route_lock */
-    vcpus_now(vm, vc);
+    vapic_views_snapshot(vm, d->views); /* map_lock nests inside route_lock */
+    vcpus_now(vm, d->vc);
     struct irq_post_in in = {
-        .msi_enabled = d->g_enabled, .msi_addr = d->g_addr, .msi_data = d->g_data,
-        .views = views, .nvcpus = vm->nvcpus, .vcpus = vc,
+        .msi_enabled = v->g_enabled, .msi_addr = v->g_addr, .msi_data = v->g_data,
+        .views = d->views, .nvcpus = vm->nvcpus, .vcpus = d->vc,
         .vm_accel = apic_inhibit_active(&vm->inhibit), .unit = unit_of(d->unit),
-        .host_vector = d->vector, .host_dest = dest, .sid = d->hf->bdf,
+        .host_vector = v->vector, .host_dest = dest, .sid = d->hf->bdf,
         .ga_tag = (vm->index + 1u) << GA_TAG_VM_SHIFT,
     };
-    *old = d->route;
+    *old = v->route;
     if (irq_post_decide(&in, now))
-        log_warn("vm%u (%s): %02x:%02x.%x: the IRTE for its MSI was refused by the encoder "
-                 "(host APIC ID %u): MSI left off", vm->index, vm->name, BDF_ARGS(d->hf->bdf), dest);
+        log_warn("vm%u (%s): %02x:%02x.%x: the IRTE for its %s %u was refused by the encoder "
+                 "(host APIC ID %u): left off", vm->index, vm->name, BDF_ARGS(d->hf->bdf),
+                 d->msix ? "MSI-X entry" : "MSI", v->index, dest);
     *maddr = 0xfee00000u | dest << 12;
-    *mdata = d->vector;
+    *mdata = v->vector;
     if ((now->kind == IRQ_POST_REMAP || now->kind == IRQ_POST_POSTED) &&
         (force || !route_same(old, now)))
-        r = iommu_irte_set(d->unit, d->hf->bdf, now->irte_lo, now->irte_hi, caller, maddr, mdata);
+        r = iommu_irte_set(d->unit, d->hf->bdf, v->index, now->irte_lo, now->irte_hi, caller,
+                           maddr, mdata);
     if (r < 0)
         now->kind = IRQ_POST_OFF;
     if (old->kind != IRQ_POST_OFF && now->kind != IRQ_POST_OFF && !route_same(old, now))
-        d->switches++;
-    d->route = *now;
+        v->switches++;
+    v->route = *now;
     spin_unlock(&d->route_lock);
     if (r >= 0)
-        route_switched(d, old, now);
+        route_switched(v, old, now);
     return r < 0 || now->kind == IRQ_POST_OFF ? -1 : 0;
+}
+
+/* The guest's message for vector v is now enabled/addr/data: an MSI Keel
+ * took under the old programming and has not injected yet goes to the
+ * guest as it was sent (the vector and destination then in force), not as
+ * the new one (vapic_route under vplatform.lock, as the I/O APIC's does);
+ * then the route.  0 with the device's message when it is to be on; -1
+ * when it stays off (the IRTE is kept).  Under vplatform.lock. */
+static int vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t data,
+                       uint64_t *maddr, uint32_t *mdata, struct irq_post_route *now)
+{
+    struct pt_dev *d = v->dev;
+    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id;
+    struct irq_post_route old;
+    struct apic_msg m;
+
+    spin_lock(&d->route_lock);
+    bool was = v->g_enabled;
+    uint64_t was_addr = v->g_addr;
+    uint32_t was_data = v->g_data;
+    v->g_enabled = enabled;
+    v->g_addr = addr;
+    v->g_data = data;
+    spin_unlock(&d->route_lock);
+    if (was && __atomic_exchange_n(&v->irq_pending, 0, __ATOMIC_ACQ_REL) &&
+        pci_pt_msi_message(was_addr, (uint16_t)was_data, &m))
+        vapic_route(d->vm, &m);
+    if (!enabled) {
+        (void)route_apply(v, false, __func__, maddr, mdata, &old, now); /* OFF: IRTE kept */
+        return -1;
+    }
+    if (dest > 0xff) {
+        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
+                 "interrupt left off", d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), dest);
+        return -1;
+    }
+    return route_apply(v, true, __func__, maddr, mdata, &old, now); /* -1: logged */
+}
+
+static void vec_logged(struct pt_vec *v, const char *what, uint64_t addr, uint32_t data,
+                       const struct irq_post_route *now, uint64_t maddr, uint32_t mdata)
+{
+    struct pt_dev *d = v->dev;
+    char path[96];
+
+    irq_post_describe(now, path, sizeof(path));
+    log_info("vm%u (%s): %02x:%02x.%x %s (guest address %#llx, data %#x): %s%s", d->vm->index,
+             d->vm->name, BDF_ARGS(d->hf->bdf), what, (unsigned long long)addr, data, path,
+             now->kind == IRQ_POST_POSTED ? "" : ", to host vector and injected by Keel");
+    log_debug("vm%u: %02x:%02x.%x: host vector %#x on APIC %u; device writes %#x to %#llx",
+              d->vm->index, BDF_ARGS(d->hf->bdf), v->vector, d->vm->vcpus[0]->pcpu->apic_id,
+              mdata, (unsigned long long)maddr);
 }
 
 /* The device's physical MSI (PCI 3.0 6.8.1): through the IRTE the route
@@ -271,52 +361,140 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
     struct pt_dev *d = ctx;
     uint16_t bdf = d->hf->bdf;
     unsigned cap = d->hf->msi_cap;
-    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata;
+    uint32_t mdata;
     uint64_t maddr;
-    struct irq_post_route old, now;
+    struct irq_post_route now;
     uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2, 2);
     bool is64 = ctl & 0x80;
-    char path[96];
 
     pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
-    spin_lock(&d->route_lock);
-    bool was = d->g_enabled;
-    uint64_t was_addr = d->g_addr;
-    uint16_t was_data = d->g_data;
-    d->g_enabled = enabled;
-    d->g_addr = addr;
-    d->g_data = data;
-    spin_unlock(&d->route_lock);
-    /* An MSI Keel took under the old programming and has not injected yet
-     * goes to the guest as it was sent (the vector and destination then in
-     * force), not as the new one: vapic_route runs under vplatform.lock
-     * as the I/O APIC's does. */
-    struct apic_msg m;
-    if (was && __atomic_exchange_n(&d->irq_pending, 0, __ATOMIC_ACQ_REL) &&
-        pci_pt_msi_message(was_addr, was_data, &m))
-        vapic_route(d->vm, &m);
-    if (!enabled) {
-        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now); /* OFF: IRTE kept */
-        return;
-    }
-    if (dest > 0xff) {
-        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
-                 "MSI left off", d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
-        return;
-    }
-    if (route_apply(d, true, __func__, &maddr, &mdata, &old, &now) < 0)
-        return; /* logged; the device's interrupts stay off */
+    if (vec_program(&d->vec[0], enabled, addr, data, &maddr, &mdata, &now) < 0)
+        return; /* off, or logged: the device's interrupts stay off */
     pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
     if (is64)
         pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
     pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
-    irq_post_describe(&now, path, sizeof(path));
-    log_info("vm%u (%s): %02x:%02x.%x MSI (guest address %#llx, data %#x): %s%s", d->vm->index,
-             d->vm->name, BDF_ARGS(bdf), (unsigned long long)addr, data, path,
-             now.kind == IRQ_POST_POSTED ? "" : ", to host vector and injected by Keel");
-    log_debug("vm%u: %02x:%02x.%x: host vector %#x on APIC %u; device writes %#x to %#llx",
-              d->vm->index, BDF_ARGS(bdf), d->vector, dest, mdata, (unsigned long long)maddr);
+    vec_logged(&d->vec[0], "MSI", addr, data, &now, maddr, mdata);
+}
+
+/* ---- MSI-X (hv/dev/pci_msix.h): the host's table and control ---- */
+
+static volatile void *host_bar(const struct pt_dev *d, uint64_t off)
+{
+    return phys_to_virt(d->bar_hpa[d->mx.cap.table_bir] + off);
+}
+
+static uint64_t msix_bar_read(void *ctx, uint64_t off, unsigned size)
+{
+    volatile void *p = host_bar(ctx, off);
+    switch (size) {
+    case 1: return *(volatile uint8_t *)p;
+    case 2: return *(volatile uint16_t *)p;
+    case 4: return *(volatile uint32_t *)p;
+    default: return *(volatile uint64_t *)p;
+    }
+}
+
+static void msix_bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+    volatile void *p = host_bar(ctx, off);
+    switch (size) {
+    case 1: *(volatile uint8_t *)p = (uint8_t)val; break;
+    case 2: *(volatile uint16_t *)p = (uint16_t)val; break;
+    case 4: *(volatile uint32_t *)p = (uint32_t)val; break;
+    default: *(volatile uint64_t *)p = val; break;
+    }
+}
+
+/* The host's entry i: masked first, then Keel's message, then unmasked
+ * (6.8.2.9: an entry is changed only while masked).  Under vplatform.lock. */
+static void msix_entry(void *ctx, unsigned i, bool on, uint64_t addr, uint32_t data)
+{
+    struct pt_dev *d = ctx;
+    uint64_t e = d->mx.cap.table_off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE, maddr;
+    uint32_t mdata;
+    struct irq_post_route now;
+    char what[24];
+
+    msix_bar_write(d, e + PCI_MSIX_ENTRY_VCTL, 4, PCI_MSIX_VCTL_MASK);
+    if (i >= d->nvec || vec_program(&d->vec[i], on, addr, data, &maddr, &mdata, &now) < 0)
+        return; /* masked, or logged: the entry stays masked */
+    msix_bar_write(d, e + PCI_MSIX_ENTRY_ADDR, 4, (uint32_t)maddr);
+    msix_bar_write(d, e + PCI_MSIX_ENTRY_UADDR, 4, (uint32_t)(maddr >> 32));
+    msix_bar_write(d, e + PCI_MSIX_ENTRY_DATA, 4, mdata);
+    msix_bar_write(d, e + PCI_MSIX_ENTRY_VCTL, 4, 0);
+    snprintf(what, sizeof(what), "MSI-X entry %u", i);
+    vec_logged(&d->vec[i], what, addr, data, &now, maddr, mdata);
+}
+
+/* The host's message control: the guest's enable and function mask. */
+static void msix_ctl(void *ctx, bool enable, bool fmask)
+{
+    struct pt_dev *d = ctx;
+    unsigned off = d->hf->msix_cap + PCI_MSIX_CTL;
+    uint16_t ctl = (uint16_t)pci_host_read(d->hf->bdf, off, 2);
+
+    ctl &= (uint16_t)~(PCI_MSIX_CTL_ENABLE | PCI_MSIX_CTL_FMASK);
+    ctl |= (enable ? PCI_MSIX_CTL_ENABLE : 0) | (fmask ? PCI_MSIX_CTL_FMASK : 0);
+    pci_host_write(d->hf->bdf, off, 2, ctl);
+}
+
+static void msix_bad(void *ctx, uint64_t off, unsigned size, bool write)
+{
+    struct pt_dev *d = ctx;
+
+    if (d->bad_logged)
+        return;
+    d->bad_logged = true;
+    log_warn("vm%u (%s): %02x:%02x.%x: %s of %u bytes at MSI-X table offset %#llx: only aligned "
+             "DWORD and QWORD accesses are defined (PCI 3.0 6.8.2): %s (logged once)",
+             d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), write ? "write" : "read", size,
+             (unsigned long long)(off - d->mx.cap.table_off),
+             write ? "dropped" : "reads all ones");
+}
+
+static const struct pci_msix_ops msix_ops = { msix_entry, msix_ctl, msix_bar_read, msix_bar_write,
+                                              msix_bad };
+
+static void msix_cfg(void *ctx, uint16_t ctl)
+{
+    struct pt_dev *d = ctx;
+    pci_msix_ctl_write(&d->mx, ctl);
+}
+
+/* Guest accesses to the table's pages (hv/emul/emul_mmio.c through
+ * passthru_find_mmio): checked again under the lock, since the BAR may
+ * have moved since the lookup (then: the open bus). */
+static bool hole_off(const struct pt_dev *d, uint64_t gpa, uint64_t *off)
+{
+    if (!d->hole.len || gpa < d->hole.base || gpa - d->hole.base >= d->hole.len)
+        return false;
+    *off = d->hole_off + (gpa - d->hole.base);
+    return true;
+}
+
+static uint64_t hole_read(void *dev, struct vcpu *vc, uint64_t gpa, unsigned size)
+{
+    struct pt_dev *d = dev;
+    uint64_t off, v = ~0ull;
+    (void)vc;
+    spin_lock(&d->vm->plat->lock);
+    if (hole_off(d, gpa, &off))
+        v = pci_msix_read(&d->mx, off, size);
+    spin_unlock(&d->vm->plat->lock);
+    return v;
+}
+
+static void hole_write(void *dev, struct vcpu *vc, uint64_t gpa, unsigned size, uint64_t val)
+{
+    struct pt_dev *d = dev;
+    uint64_t off;
+    (void)vc;
+    spin_lock(&d->vm->plat->lock);
+    if (hole_off(d, gpa, &off))
+        pci_msix_write(&d->mx, off, size, val);
+    spin_unlock(&d->vm->plat->lock);
 }
 
 static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
@@ -459,6 +637,53 @@ static int unity_maps(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
     return 0;
 }
 
+/* The host's MSI-X capability offered with as many entries as Keel has
+ * host vectors and IRTEs for (at most PCI_MSIX_MAX_VEC, and the host
+ * vectors still free); the host's table masked.  A capability Keel cannot
+ * use (its table in no BAR offered) is not offered: the device keeps MSI. */
+static void msix_setup(struct pt_dev *d)
+{
+    uint16_t bdf = d->hf->bdf;
+    unsigned cap = d->hf->msix_cap, room = HOST_VEC_PASSTHRU_N - nvectors;
+    struct pci_msix_cap c;
+
+    d->nvec = 1;
+    if (!cap)
+        return;
+    if (pci_msix_cap_parse((uint16_t)pci_host_read(bdf, cap + PCI_MSIX_CTL, 2),
+                           pci_host_read(bdf, cap + PCI_MSIX_TABLE, 4),
+                           pci_host_read(bdf, cap + PCI_MSIX_PBA, 4), d->bar_size, &c)) {
+        log_warn("vm%u (%s): %02x:%02x.%x: its MSI-X table is not in a memory BAR Keel offers: "
+                 "MSI-X not offered", d->vm->index, d->vm->name, BDF_ARGS(bdf));
+        return;
+    }
+    d->msix = true;
+    pci_msix_init(&d->mx, &msix_ops, d, &c, room < PCI_MSIX_MAX_VEC ? room : PCI_MSIX_MAX_VEC);
+    pci_msix_hole(&c, &d->hole_off, &d->hole_len);
+    d->nvec = d->mx.n;
+    d->hole = (struct bus_range){ .read = hole_read, .write = hole_write, .dev = d,
+                                  .name = "an assigned device's MSI-X table" };
+    pci_pt_msix_init(&d->pt, (uint8_t)cap, d->mx.n, msix_cfg);
+    log_info("vm%u (%s): %02x:%02x.%x MSI-X: %u of its %u entries offered (table in BAR%u at "
+             "%#x, PBA in BAR%u at %#x), the table's %llu KiB emulated", d->vm->index, d->vm->name,
+             BDF_ARGS(bdf), d->mx.n, c.host_n, c.table_bir, c.table_off, c.pba_bir, c.pba_off,
+             (unsigned long long)(d->hole_len >> 10));
+}
+
+const struct bus_range *passthru_find_mmio(const struct vm *vm, uint64_t gpa)
+{
+    const struct pt_vm *pv = &pt_vms[vm->index];
+
+    for (unsigned i = 0; i < pv->ndev; i++) {
+        const struct bus_range *h = &pv->dev[i].hole;
+        uint64_t len = __atomic_load_n(&h->len, __ATOMIC_ACQUIRE);
+        uint64_t base = __atomic_load_n(&h->base, __ATOMIC_ACQUIRE);
+        if (len && gpa >= base && gpa - base < len)
+            return h;
+    }
+    return NULL;
+}
+
 static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
 {
     unsigned unit = 0;
@@ -474,12 +699,13 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         snprintf(why, n, "Keel's %u host vectors for assigned devices are taken", HOST_VEC_PASSTHRU_N);
         return -1;
     }
+    /* The MSI-X capability is read before any vector is taken: its
+     * refusal leaves MSI (and INTx off) as before. */
     if (build_tables(vm, pv, unit, why, n) || unity_maps(vm, pv, bdf, why, n))
         return -1;
     struct pt_dev *d = &pv->dev[pv->ndev];
     d->vm = vm;
     d->route_lock = (struct spinlock)SPINLOCK_INIT;
-    d->route = (struct irq_post_route){ .kind = IRQ_POST_OFF, .why = IRQ_WHY_MSI_OFF, .target = -1 };
     d->hf = pci_host_find(bdf);
     d->unit = unit;
     /* Quiet until the guest drives it: no decoding, no bus mastering, no
@@ -487,20 +713,30 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
     pci_host_write(bdf, PCI_CFG_COMMAND, 2, PCI_CMD_INTX_DISABLE);
     if (d->hf->msi_cap)
         pci_host_write(bdf, d->hf->msi_cap + 2u, 2, pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+    if (d->hf->msix_cap)
+        pci_host_write(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2,
+                       pci_host_read(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2) & ~PCI_MSIX_CTL_ENABLE);
     size_bars(d, flags);
     if (iommu_attach(unit, bdf, pv->domain, pv->iopt.root, pv->iopt.levels, __func__)) {
         snprintf(why, n, "IOMMU unit %u did not take its entry (see above)", unit);
         return -1;
     }
     pci_pt_init(&d->pt, &pt_ops, d, d->bar_size, flags, d->hf->msi_cap);
+    msix_setup(d);
     int slot = pci_attach(&vm->plat->pci, &d->pt);
     if (slot < 0) {
         snprintf(why, n, "the VM's PCI bus is full");
         return -1;
     }
     d->slot = (unsigned)slot;
-    d->vector = (uint8_t)(HOST_VEC_PASSTHRU + nvectors);
-    by_vector[nvectors++] = d;
+    for (unsigned i = 0; i < d->nvec; i++) {
+        struct pt_vec *v = &d->vec[i];
+        v->dev = d;
+        v->index = i;
+        v->route = (struct irq_post_route){ .kind = IRQ_POST_OFF, .why = IRQ_WHY_MSI_OFF, .target = -1 };
+        v->vector = (uint8_t)(HOST_VEC_PASSTHRU + nvectors);
+        by_vector[nvectors++] = v;
+    }
     d->hf->assigned_vm = (int)vm->index;
     pv->ndev++;
     return 0;
@@ -549,33 +785,40 @@ void passthru_host_irq(unsigned vector)
 
 /* ---- Posting: placement, acceleration, the GA log ---- */
 
+/* One vector's guest-mode IRTE follows vCPU v's placement (AMD-Vi). */
+static void vec_place(struct pt_vec *pvv, struct vcpu *v)
+{
+    struct pt_dev *d = pvv->dev;
+    struct irq_post_route *r = &pvv->route;
+
+    /* A hint without the lock; decided again under it. */
+    if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) != IRQ_POST_POSTED ||
+        iommu_host.unit[d->unit].vendor != IOMMU_AMD_VI)
+        return; /* VT-d: NV/NDST follow in the descriptor (vmx/vmx_posted.c) */
+    spin_lock(&d->route_lock);
+    uint64_t p = vcpu_placement(v);
+    bool changed = false;
+    int wide = -1;
+    if (r->kind == IRQ_POST_POSTED && r->target == (int)v->index)
+        wide = irq_post_amd_place(&r->irte_lo, &r->irte_hi, (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
+                                  p & VCPU_PLACE_RUNNING, &changed);
+    if (wide >= 0 && changed &&
+        iommu_irte_place(d->unit, d->hf->bdf, pvv->index, r->irte_lo, r->irte_hi, wide == 1,
+                         __func__))
+        log_warn("vm%u (%s): %02x:%02x.%x: the posted IRTE did not follow vCPU %u (see above)",
+                 v->vm->index, v->vm->name, BDF_ARGS(d->hf->bdf), v->index);
+    spin_unlock(&d->route_lock);
+}
+
 void passthru_placement(struct vcpu *v)
 {
     struct pt_vm *pv = &pt_vms[v->vm->index];
 
     if (!pv->ndev || __atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
         return;
-    for (unsigned i = 0; i < pv->ndev; i++) {
-        struct pt_dev *d = &pv->dev[i];
-        /* A hint without the lock; decided again under it. */
-        if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) != IRQ_POST_POSTED ||
-            iommu_host.unit[d->unit].vendor != IOMMU_AMD_VI)
-            continue; /* VT-d: NV/NDST follow in the descriptor (vmx/vmx_posted.c) */
-        spin_lock(&d->route_lock);
-        uint64_t p = vcpu_placement(v);
-        bool changed = false;
-        int wide = -1;
-        if (d->route.kind == IRQ_POST_POSTED && d->route.target == (int)v->index)
-            wide = irq_post_amd_place(&d->route.irte_lo, &d->route.irte_hi,
-                                      (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
-                                      p & VCPU_PLACE_RUNNING, &changed);
-        if (wide >= 0 && changed &&
-            iommu_irte_place(d->unit, d->hf->bdf, d->route.irte_lo, d->route.irte_hi, wide == 1,
-                             __func__))
-            log_warn("vm%u (%s): %02x:%02x.%x: the posted IRTE did not follow vCPU %u (see above)",
-                     v->vm->index, v->vm->name, BDF_ARGS(d->hf->bdf), v->index);
-        spin_unlock(&d->route_lock);
-    }
+    for (unsigned i = 0; i < pv->ndev; i++)
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++)
+            vec_place(&pv->dev[i].vec[j], v);
 }
 
 void passthru_accel_changed(struct vm *vm)
@@ -607,20 +850,22 @@ static void reroute_all(struct vm *vm, struct pt_vm *pv)
     if (!__atomic_exchange_n(&pv->reroute, 0, __ATOMIC_ACQ_REL) && sig == pv->accel_sig)
         return;
     pv->accel_sig = sig;
-    for (unsigned i = 0; i < pv->ndev; i++) {
-        struct pt_dev *d = &pv->dev[i];
-        struct irq_post_route old, now;
-        uint64_t maddr;
-        uint32_t mdata;
-        if (!__atomic_load_n(&d->g_enabled, __ATOMIC_RELAXED))
-            continue; /* a hint: route_apply reads it again under route_lock */
-        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now);
-        if (old.kind != now.kind || old.target != now.target) {
-            char path[96];
-            irq_post_describe(&now, path, sizeof(path));
-            log_debug("vm%u: %02x:%02x.%x MSI now %s", vm->index, BDF_ARGS(d->hf->bdf), path);
+    for (unsigned i = 0; i < pv->ndev; i++)
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++) {
+            struct pt_vec *v = &pv->dev[i].vec[j];
+            struct irq_post_route old, now;
+            uint64_t maddr;
+            uint32_t mdata;
+            if (!__atomic_load_n(&v->g_enabled, __ATOMIC_RELAXED))
+                continue; /* a hint: route_apply reads it again under route_lock */
+            (void)route_apply(v, false, __func__, &maddr, &mdata, &old, &now);
+            if (old.kind != now.kind || old.target != now.target) {
+                char path[96];
+                irq_post_describe(&now, path, sizeof(path));
+                log_debug("vm%u: %02x:%02x.%x vector %u now %s", vm->index,
+                          BDF_ARGS(pv->dev[i].hf->bdf), j, path);
+            }
         }
-    }
 }
 
 /* A GA log entry: the vCPU its tag names (GA_TAG_VM_SHIFT) is woken with
@@ -650,15 +895,17 @@ static void ga_logs(bool in_irq)
             done[u] = true;
         }
     for (unsigned v = 0; overflow && v < VM_MAX; v++)
-        for (unsigned i = 0; i < pt_vms[v].ndev; i++) {
-            const struct pt_dev *d = &pt_vms[v].dev[i];
-            /* Interrupt context: no lock, a snapshot of the route is enough
-             * (a stale target costs one spurious wake-up). */
-            int t = __atomic_load_n(&d->route.target, __ATOMIC_RELAXED);
-            if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
-                t >= 0 && (unsigned)t < d->vm->nvcpus)
-                vcpu_kick(d->vm->vcpus[t]);
-        }
+        for (unsigned i = 0; i < pt_vms[v].ndev; i++)
+            for (unsigned j = 0; j < pt_vms[v].dev[i].nvec; j++) {
+                const struct pt_dev *d = &pt_vms[v].dev[i];
+                const struct irq_post_route *r = &d->vec[j].route;
+                /* Interrupt context: no lock, a snapshot of the route is
+                 * enough (a stale target costs one spurious wake-up). */
+                int t = __atomic_load_n(&r->target, __ATOMIC_RELAXED);
+                if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
+                    t >= 0 && (unsigned)t < d->vm->nvcpus)
+                    vcpu_kick(d->vm->vcpus[t]);
+            }
 }
 
 void passthru_iommu_irq(void)
@@ -666,16 +913,28 @@ void passthru_iommu_irq(void)
     ga_logs(true);
 }
 
-/* The guest's MSI, as it programmed it, into its vLAPICs. */
-static void inject(struct pt_dev *d)
+/* The guest's message for vector v (its MSI-X entry while the guest has
+ * MSI-X enabled, else its MSI), as it programmed it, into its vLAPICs. */
+static void inject(struct pt_vec *v)
 {
+    struct pt_dev *d = v->dev;
     struct vplatform *p = d->vm->plat;
     struct apic_msg m;
+    bool on;
+    uint64_t addr;
+    uint16_t data;
 
     spin_lock(&p->lock);
-    bool on = d->pt.msi_ctl & 1;
-    uint64_t addr = d->pt.msi_addr;
-    uint16_t data = d->pt.msi_data;
+    if (d->msix && d->mx.enable) {
+        const struct pci_msix_entry *e = &d->mx.e[v->index];
+        on = e->on;
+        addr = e->on_addr;
+        data = (uint16_t)e->on_data;
+    } else {
+        on = v->index == 0 && (d->pt.msi_ctl & 1);
+        addr = d->pt.msi_addr;
+        data = d->pt.msi_data;
+    }
     spin_unlock(&p->lock);
     if (on && pci_pt_msi_message(addr, data, &m))
         vapic_route(d->vm, &m); /* else turned off meanwhile, or aimed at no APIC */
@@ -712,11 +971,21 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     if (i >= pv->ndev)
         return -1;
     struct pt_dev *d = (struct pt_dev *)&pv->dev[i];
-    char path[112];
+    char path[112], label[32] = "MSI";
+    uint64_t switches = 0;
+    unsigned on = 0;
     spin_lock(&d->route_lock);
-    struct irq_post_route r = d->route;
-    uint64_t switches = d->switches;
+    struct irq_post_route r = d->vec[0].route; /* the first vector on, else vector 0 */
+    for (unsigned j = d->nvec; j-- > 0;) {
+        switches += d->vec[j].switches;
+        if (d->vec[j].route.kind != IRQ_POST_OFF) {
+            r = d->vec[j].route;
+            on++;
+        }
+    }
     spin_unlock(&d->route_lock);
+    if (d->msix)
+        snprintf(label, sizeof(label), "MSI-X %u/%u on, first", on, d->nvec);
     if (r.kind == IRQ_POST_OFF)         /* not enabled yet: the path it would take */
         snprintf(path, sizeof(path), "%s (%s)", iommu_msi_remaps(d->unit) ? "remapped" : "direct",
                  irq_post_why_text(r.why));
@@ -725,9 +994,9 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     if (switches)
         snprintf(path + strlen(path), sizeof(path) - strlen(path), ", %lu switch%s",
                  (unsigned long)switches, switches == 1 ? "" : "es");
-    snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, MSI %s, "
+    snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, %s %s, "
              "%lu DMA fault%s%s", BDF_ARGS(d->hf->bdf), d->hf->vendor, d->hf->device, d->slot,
-             d->unit, pv->domain, path,
+             d->unit, pv->domain, label, path,
              (unsigned long)__atomic_load_n(&d->faults, __ATOMIC_RELAXED),
              __atomic_load_n(&d->faults, __ATOMIC_RELAXED) == 1 ? "" : "s",
              pv->stopped ? " (stopped: bus mastering off)" : "");
@@ -760,8 +1029,9 @@ void passthru_poll(struct vm *vm)
     if (!__atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
         reroute_all(vm, pv);
     for (unsigned i = 0; i < pv->ndev; i++)
-        if (__atomic_exchange_n(&pv->dev[i].irq_pending, 0, __ATOMIC_ACQ_REL))
-            inject(&pv->dev[i]);
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++)
+            if (__atomic_exchange_n(&pv->dev[i].vec[j].irq_pending, 0, __ATOMIC_ACQ_REL))
+                inject(&pv->dev[i].vec[j]);
     uint64_t now = rdtsc();
     if (now < pv->next_poll)
         return;
@@ -798,6 +1068,10 @@ void passthru_vm_stop(struct vm *vm)
         if (d->hf->msi_cap)
             pci_host_write(bdf, d->hf->msi_cap + 2u, 2,
                            pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+        if (d->hf->msix_cap)
+            pci_host_write(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2,
+                           pci_host_read(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2) &
+                               ~PCI_MSIX_CTL_ENABLE);
         bool reset = flr(d->hf);
         int r = iommu_detach(d->unit, bdf, pv->domain, __func__);
         log_info("vm%u (%s): %02x:%02x.%x stopped: bus mastering off, %s, IOMMU entry %s",

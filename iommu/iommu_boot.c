@@ -205,22 +205,22 @@ bool iommu_msi_posts(unsigned unit, bool *x2)
                                                         : vtd_msi_posts(unit, x2);
 }
 
-int iommu_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data)
+int iommu_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data)
 {
     if (!iommu_msi_remaps(unit))
         return 1;
     return iommu_host.unit[unit].vendor == IOMMU_AMD_VI
-               ? amdvi_irte_set(unit, bdf, lo, hi, caller, addr, data)
-               : vtd_irte_set(unit, bdf, lo, hi, caller, addr, data);
+               ? amdvi_irte_set(unit, bdf, index, lo, hi, caller, addr, data)
+               : vtd_irte_set(unit, bdf, index, lo, hi, caller, addr, data);
 }
 
-int iommu_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller)
+int iommu_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller)
 {
     if (!usable(unit) || iommu_host.unit[unit].vendor != IOMMU_AMD_VI)
         return -1;
-    return amdvi_irte_place(unit, bdf, lo, hi, wide, caller);
+    return amdvi_irte_place(unit, bdf, index, lo, hi, wide, caller);
 }
 
 int iommu_ga_poll(unsigned unit, bool in_irq, iommu_ga_fn fn, void *ctx)

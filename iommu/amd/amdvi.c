@@ -303,6 +303,9 @@ static int invalidate(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint16
 }
 
 /* The device's interrupt remapping table, or NULL.  Lock held. */
+#define IRT_LOG2 3 /* 2^3 = IOMMU_DEV_IRTES entries (#48882 2.2.2.1 IntTabLen) */
+_Static_assert(1u << IRT_LOG2 == IOMMU_DEV_IRTES, "one IRTE per routed vector");
+
 static struct amdvi_irte *irt_of(const struct amdvi_unit *au, uint16_t bdf)
 {
     for (unsigned i = 0; i < au->nirts; i++)
@@ -311,9 +314,10 @@ static struct amdvi_irte *irt_of(const struct amdvi_unit *au, uint16_t bdf)
     return NULL;
 }
 
-/* A one-entry table for the device (IntTabLen 0), its entry not valid
- * (RemapEn 0: the device's interrupts abort until the guest enables its
- * MSI and iommu_msi_remap() fills it).  Lock held. */
+/* The device's table of IOMMU_DEV_IRTES entries (IntTabLen 3: its MSI
+ * uses entry 0, its MSI-X entry i entry i), none valid (RemapEn 0: the
+ * device's interrupts abort until the guest enables its MSI or unmasks an
+ * MSI-X entry and iommu_irte_set() fills it).  Lock held. */
 static struct amdvi_irte *irt_for(struct amdvi_unit *au, uint16_t bdf)
 {
     struct amdvi_irte *irt = irt_of(au, bdf);
@@ -354,7 +358,7 @@ int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, un
     const struct amdvi_dte_cfg c = { .translate = true, .levels = (uint8_t)levels,
                                      .pt_root = root, .domain = domain, .read = true,
                                      .write = true, .remap_ints = irt != NULL,
-                                     .irt = (uint64_t)(uintptr_t)irt, .irt_log2 = 0 };
+                                     .irt = (uint64_t)(uintptr_t)irt, .irt_log2 = IRT_LOG2 };
     if (irt && !unit_coherent(unit))
         iommu_sync(irt, 4096);
     if (amdvi_dte_encode(&c, &e)) {
@@ -430,36 +434,37 @@ bool amdvi_msi_remaps(unsigned unit)
     return units[unit].ga;
 }
 
-/* Replaces the device's IRTE 0 with lo/hi (either form, built by
+/* Replaces the device's IRTE index with lo/hi (either form, built by
  * hv/irq_post.c or the remap encoder) in one 128-bit store, so the unit
  * reads the old entry or the new one and never a disabled or mixed one (an
  * MSI in between is remapped or posted, not aborted), then
  * INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT (2.4.5): once that
  * completes the unit no longer uses the old entry.  The device's MSI
- * carries the entry's index (0) in its data (2.2.5.1).  Lock held. */
-static int irte_store(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint64_t lo, uint64_t hi,
-                      bool wide, const char *caller)
+ * carries the entry's index in its data (2.2.5.1).  Lock held. */
+static int irte_store(unsigned unit, struct amdvi_unit *au, uint16_t bdf, unsigned index,
+                      uint64_t lo, uint64_t hi, bool wide, const char *caller)
 {
     struct amdvi_irte *irt = irt_of(au, bdf);
     struct amdvi_cmd c;
 
-    if (!irt) {
-        cmd_fail(unit, au, "IRTE", bdf, caller, "has no interrupt remapping table");
+    if (!irt || index >= IOMMU_DEV_IRTES) {
+        cmd_fail(unit, au, "IRTE", bdf, caller,
+                 irt ? "index past the device's table" : "has no interrupt remapping table");
         return -1;
     }
     if (wide)
-        iommu_store128(&irt[0].lo, lo, hi);
+        iommu_store128(&irt[index].lo, lo, hi);
     else
-        __atomic_store_n(&irt[0].lo, lo, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&irt[index].lo, lo, __ATOMIC_SEQ_CST);
     if (!unit_coherent(unit))
-        iommu_sync(irt, sizeof(*irt));
+        iommu_sync(&irt[index], sizeof(*irt));
     amdvi_cmd_inv_interrupt_table(&c, bdf);
     submit(au, &c);
     return completion_wait(unit, au, bdf, "INVALIDATE_INTERRUPT_TABLE", caller);
 }
 
-int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data)
+int amdvi_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data)
 {
     struct amdvi_unit *au = &units[unit];
 
@@ -470,10 +475,10 @@ int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const 
         return -1;
     }
     spin_lock(&au->lock);
-    int r = irte_store(unit, au, bdf, lo, hi, true, caller);
+    int r = irte_store(unit, au, bdf, index, lo, hi, true, caller);
     spin_unlock(&au->lock);
     *addr = 0xfee00000ull;
-    *data = 0;
+    *data = index;
     return r;
 }
 
@@ -483,15 +488,15 @@ int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const 
  * INVALIDATE_INTERRUPT_TABLE; Keel does not rely on any field being read
  * fresh, so a vCPU that blocks has its IsRun = 0 / GALogIntr = 1 in force
  * before it looks at its IRR one last time (hv/run.c vcpu_block). */
-int amdvi_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller)
+int amdvi_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller)
 {
     struct amdvi_unit *au = &units[unit];
 
     if (!au->posts)
         return -1;
     spin_lock(&au->lock);
-    int r = irte_store(unit, au, bdf, lo, hi, wide, caller);
+    int r = irte_store(unit, au, bdf, index, lo, hi, wide, caller);
     spin_unlock(&au->lock);
     return r;
 }
@@ -507,7 +512,7 @@ int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
         cmd_fail(unit, &units[unit], "IRTE", bdf, caller, "refused by the encoder (destination)");
         return -1;
     }
-    return amdvi_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
+    return amdvi_irte_set(unit, bdf, 0, e.lo, e.hi, caller, addr, data);
 }
 
 bool amdvi_msi_posts(unsigned unit, bool *x2)

@@ -34,6 +34,7 @@ struct vtd_unit {
     struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
     unsigned nirte;              /* its entries handed out (one per assigned device) */
     uint16_t irte_bdf[VTD_IRT_ENTRIES];
+    uint8_t irte_vec[VTD_IRT_ENTRIES];   /* which of the device's IRTEs (MSI 0, MSI-X i) */
     struct spinlock lock;        /* queue, tail, status, root and context tables, FRCDs */
     uint32_t wait_seq;
 };
@@ -423,15 +424,17 @@ static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const cha
     return 0;
 }
 
-/* The device's IRTE (one per requester ID, kept across its MSI changes). */
-static int irte_index(struct vtd_unit *vu, uint16_t bdf)
+/* The device's IRTE number n (one per requester ID and vector, kept
+ * across its MSI changes). */
+static int irte_index(struct vtd_unit *vu, uint16_t bdf, unsigned n)
 {
     for (unsigned i = 0; i < vu->nirte; i++)
-        if (vu->irte_bdf[i] == bdf)
+        if (vu->irte_bdf[i] == bdf && vu->irte_vec[i] == n)
             return (int)i;
-    if (vu->nirte >= VTD_IRT_ENTRIES)
+    if (vu->nirte >= VTD_IRT_ENTRIES || n >= IOMMU_DEV_IRTES)
         return -1;
     vu->irte_bdf[vu->nirte] = bdf;
+    vu->irte_vec[vu->nirte] = (uint8_t)n;
     return (int)vu->nirte++;
 }
 
@@ -441,14 +444,14 @@ static int irte_index(struct vtd_unit *vu, uint16_t bdf)
  * MSI finds it half written or not present), then an index-selective
  * interrupt entry cache invalidation with a wait (6.5.2.7): once it
  * completes the unit no longer uses the old entry.  Lock held. */
-static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint64_t lo, uint64_t hi,
-                       const char *caller, uint32_t *index)
+static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, unsigned n, uint64_t lo,
+                       uint64_t hi, const char *caller, uint32_t *index)
 {
     struct vtd_inv_desc d;
 
     if (!vu->irt && ir_enable(unit, vu, bdf, caller))
         return -1;
-    int i = irte_index(vu, bdf);
+    int i = irte_index(vu, bdf, n);
     if (i < 0 || vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
         cmd_fail(unit, vu, "IRTE refused (table full or index)", bdf, caller);
         return -1;
@@ -466,8 +469,8 @@ bool vtd_msi_posts(unsigned unit, bool *x2)
     return (units[unit].ecap & VTD_ECAP_IR) && (units[unit].cap & VTD_CAP_PI);
 }
 
-int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                 uint64_t *addr, uint32_t *data)
+int vtd_irte_set(unsigned unit, uint16_t bdf, unsigned n, uint64_t lo, uint64_t hi,
+                 const char *caller, uint64_t *addr, uint32_t *data)
 {
     struct vtd_unit *vu = &units[unit];
     uint32_t index = 0;
@@ -480,7 +483,7 @@ int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const ch
         return -1;
     }
     spin_lock(&vu->lock);
-    int r = irte_locked(unit, vu, bdf, lo, hi, caller, &index);
+    int r = irte_locked(unit, vu, bdf, n, lo, hi, caller, &index);
     spin_unlock(&vu->lock);
     /* 5.1.2.2: remappable format, the handle in the address, SHV 0, data 0. */
     *addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF | (index & 0x7fff) << VTD_MSI_ADDR_HANDLE_SHIFT |
@@ -502,5 +505,5 @@ int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, co
         cmd_fail(unit, &units[unit], "IRTE refused by the encoder (destination)", bdf, caller);
         return -1;
     }
-    return vtd_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
+    return vtd_irte_set(unit, bdf, 0, e.lo, e.hi, caller, addr, data);
 }
