@@ -329,9 +329,10 @@ static int vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t d
         (void)route_apply(v, false, __func__, maddr, mdata, &old, now); /* OFF: IRTE kept */
         return -1;
     }
-    if (dest > 0xff) {
-        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
-                 "interrupt left off", d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), dest);
+    if (dest > 0xff && !unit_of(d->unit).x2) {
+        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination "
+                 "(the IOMMU unit runs without x2APIC destinations): interrupt left off",
+                 d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), dest);
         return -1;
     }
     return route_apply(v, true, __func__, maddr, mdata, &old, now); /* -1: logged */

@@ -171,4 +171,14 @@ bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b);
  * function, scope count, features.  Returns the length snprintf gave. */
 int iommu_describe_unit(const struct iommu_desc *d, unsigned i, char *buf, size_t n);
 
+/* x2APIC destinations in remapped interrupts (VT-d IRTA.EIME, AMD-Vi
+ * CONTROL.XTEn): on only where the unit offers them (ECAP.EIM; EFR.XTSup
+ * with 128-bit IRTEs) and a host APIC ID needs more than 8 bits
+ * (max_apic_id > 255).  Not "whenever offered": with EIME the VT-d unit
+ * blocks compatibility-format interrupts whatever CFI says (VT-d 5.1.4),
+ * and both vendors' units are then used as they are on every xAPIC host. */
+bool iommu_wants_x2(bool offered, uint32_t max_apic_id);
+/* The boot CPU list's highest APIC ID, set by boot before iommu_boot(). */
+extern uint32_t iommu_host_max_apic_id;
+
 #endif /* KEEL_IOMMU_IOMMU_H */

@@ -207,3 +207,10 @@ int iommu_parse_table(const void *table, size_t avail, struct iommu_desc *d)
     memset(d, 0, sizeof(*d));
     return iommu_fail(d, "not an IVRS or DMAR table");
 }
+
+uint32_t iommu_host_max_apic_id;
+
+bool iommu_wants_x2(bool offered, uint32_t max_apic_id)
+{
+    return offered && max_apic_id > 0xff;
+}

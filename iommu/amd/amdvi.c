@@ -37,7 +37,7 @@ struct amdvi_unit {
     struct spinlock lock;     /* cmd, cmd_tail, store, dt, the event log's head */
     uint32_t cw_seq;          /* the last COMPLETION_WAIT's data */
     bool ga;                  /* CONTROL.GAEn: 128-bit IRTEs (EFR.GASup) */
-    bool xt;                  /* EFR.XTSup (Keel leaves XTEn off: 8-bit destinations) */
+    bool xt;                  /* CONTROL.XTEn: 32-bit destinations (iommu_wants_x2) */
     bool posts;               /* GAMEn vAPIC with the GA log running: guest-mode IRTEs post */
     uint64_t *ga_log;         /* the GA log (AMDVI_GA_LOG_ENTRIES), ga_busy's holder */
     volatile uint64_t *ga_tail; /* where the unit stores its GA log tail */
@@ -142,7 +142,7 @@ static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
      * with every DTE at V=0 no table is read yet. */
     iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL,
                     ctl | AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVENT_LOG_EN | AMDVI_CTL_IOMMU_EN |
-                        (au->ga ? AMDVI_CTL_GA_EN : 0));
+                        (au->ga ? AMDVI_CTL_GA_EN : 0) | (au->xt ? AMDVI_CTL_XT_EN : 0));
     if (!(iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_CMD_BUF_RUN)) {
         fail(index, au, __func__, "STATUS.CmdBufRun stays 0 after CONTROL.CmdBufEn");
         return -1;
@@ -203,7 +203,9 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
         return -1;
     }
     au->ga = efr & AMDVI_EFR_GA;
-    au->xt = efr & AMDVI_EFR_XT;
+    /* XTEn (3.4.4) with 128-bit IRTEs only: Destination[31:8] lives in
+     * their upper half (2.2.5.2). */
+    au->xt = au->ga && iommu_wants_x2(efr & AMDVI_EFR_XT, iommu_host_max_apic_id);
     if (setup(index, au, alloc))
         return -1;
     if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, CW_DATA, false)) {
@@ -223,6 +225,9 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
              index, (unsigned long long)waited, events, events == 1 ? "" : "s",
              (unsigned long long)efr, efr & AMDVI_EFR_XT ? "yes" : "no",
              efr & AMDVI_EFR_GA ? "yes" : "no");
+    if (au->xt)
+        log_info("iommu: unit %u: XTEn on: 32-bit interrupt destinations (host APIC ID %u)",
+                 index, iommu_host_max_apic_id);
     return 0;
 }
 
@@ -508,7 +513,7 @@ int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
 
     if (!units[unit].ga)
         return 1;
-    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, false)) {
+    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, units[unit].xt)) {
         cmd_fail(unit, &units[unit], "IRTE", bdf, caller, "refused by the encoder (destination)");
         return -1;
     }
@@ -517,7 +522,7 @@ int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
 
 bool amdvi_msi_posts(unsigned unit, bool *x2)
 {
-    *x2 = false; /* XTEn stays off: 8-bit destinations (docs/iommu.md) */
+    *x2 = units[unit].xt; /* CONTROL.XTEn (iommu_wants_x2): 32-bit destinations */
     return units[unit].posts;
 }
 

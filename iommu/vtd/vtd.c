@@ -30,6 +30,7 @@ struct vtd_unit {
     volatile uint32_t *status;
     uint32_t tail;
     uint64_t cap, ecap;
+    bool eime;                   /* IRTA.EIME: 32-bit destinations (iommu_wants_x2) */
     struct vtd_root_entry *root; /* allocated at the first attach */
     struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
     unsigned nirte;              /* its entries handed out (one per assigned device) */
@@ -129,6 +130,7 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
     uint32_t ver = iommu_rd32_mmio(u->base, VTD_REG_VER);
     vu->cap = cap;
     vu->ecap = ecap;
+    vu->eime = (ecap & VTD_ECAP_IR) && iommu_wants_x2(ecap & VTD_ECAP_EIM, iommu_host_max_apic_id);
     if (!(ecap & VTD_ECAP_QI)) {
         fail(index, vu, __func__, "ECAP.QI is 0: no queued invalidation");
         return -1;
@@ -157,6 +159,10 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
              index, (ver >> 4) & 0xf, ver & 0xf, (unsigned long long)waited,
              ecap & VTD_ECAP_IR ? "yes" : "no", ecap & VTD_ECAP_EIM ? "yes" : "no",
              cap & VTD_CAP_PI ? "yes" : "no", faults, faults == 1 ? "" : "s");
+    if (vu->eime)
+        log_info("iommu: unit %u: IRTA.EIME on: 32-bit interrupt destinations (host APIC ID %u); "
+                 "compatibility-format interrupts blocked (VT-d 5.1.4)", index,
+                 iommu_host_max_apic_id);
     return 0;
 }
 
@@ -403,7 +409,12 @@ static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const cha
     }
     if (!(vu->ecap & VTD_ECAP_C))
         iommu_sync(vu->irt, 4096);
-    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, (uint64_t)(uintptr_t)vu->irt | 7u); /* S = 7, EIME 0 */
+    uint64_t irta;
+    if (vtd_irta(&irta, (uint64_t)(uintptr_t)vu->irt, 7, vu->eime)) { /* S = 7: 256 entries */
+        cmd_fail(unit, vu, "IRTA refused by the encoder (table address)", bdf, caller);
+        return -1;
+    }
+    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, irta);
     if (!gcmd_set(vu, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS)) {
         cmd_fail(unit, vu, "GSTS.IRTPS stays 0 after GCMD.SIRTP", bdf, caller);
         return -1;
@@ -465,7 +476,7 @@ static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, unsigne
 
 bool vtd_msi_posts(unsigned unit, bool *x2)
 {
-    *x2 = false; /* IRTA.EIME stays 0: 8-bit destinations (docs/iommu.md) */
+    *x2 = units[unit].eime; /* IRTA.EIME (iommu_wants_x2): 32-bit destinations */
     return (units[unit].ecap & VTD_ECAP_IR) && (units[unit].cap & VTD_CAP_PI);
 }
 
@@ -501,7 +512,7 @@ int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, co
 
     if (!vtd_msi_remaps(unit))
         return 1;
-    if (vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src)) {
+    if (vtd_irte_remapped(&e, vector, dest, units[unit].eime, false, VTD_DLM_FIXED, false, &src)) {
         cmd_fail(unit, &units[unit], "IRTE refused by the encoder (destination)", bdf, caller);
         return -1;
     }

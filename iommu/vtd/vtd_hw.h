@@ -59,6 +59,8 @@
 #define VTD_GSTS_IRTPS           (1u << 24)
 #define VTD_GSTS_CFIS            (1u << 23)
 #define VTD_IRTA_S_MASK          0xfull         /* 3:0: 2^(S+1) entries */
+#define VTD_IRTA_EIME            (1ull << 11)   /* extended interrupt mode: 32-bit destinations */
+#define VTD_IRTA_ADDR_MASK       0x000ffffffffff000ull /* 63:12 (bits above the HAW: 0) */
 /* The remappable MSI address (5.1.2.2): FEEh 31:20, handle 15 at bit 2,
  * SHV bit 3, interrupt format bit 4, handle 14:0 at 19:5. */
 #define VTD_MSI_ADDR_BASE        0xfee00000u
@@ -197,6 +199,11 @@ int vtd_inv_iec_index(struct vtd_inv_desc *d, uint16_t index, unsigned im);
 /* Writes data at status_pa (4-byte aligned) when every earlier descriptor
  * completed; fence holds later ones back. */
 int vtd_inv_wait(struct vtd_inv_desc *d, uint64_t status_pa, uint32_t data, bool intr, bool fence);
+/* IRTA (10.4.29): the table at pa (4 KiB aligned, below 2^52) of
+ * 2^(s+1) entries (s <= 15), EIME when eime (x2APIC mode: 32-bit
+ * destinations in every IRTE; compatibility-format interrupts are then
+ * blocked whatever GCMD.CFI says, 5.1.4). */
+int vtd_irta(uint64_t *irta, uint64_t pa, unsigned s, bool eime);
 /* The remapped format: dest is an 8-bit APIC ID unless eim (x2APIC mode,
  * IRTA.EIME): then the full 32-bit x2APIC ID. */
 int vtd_irte_remapped(struct vtd_irte *e, uint8_t vector, uint32_t dest, bool eim, bool logical,
