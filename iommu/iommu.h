@@ -171,6 +171,19 @@ bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b);
  * function, scope count, features.  Returns the length snprintf gave. */
 int iommu_describe_unit(const struct iommu_desc *d, unsigned i, char *buf, size_t n);
 
+/* VT-d paths through bridges (8.3.1): each IOMMU_SF_UNRESOLVED scope of
+ * d, described from table (len bytes, the DMAR d was parsed from), walked
+ * from its start bus: every hop but the last must be a present PCI-to-PCI
+ * bridge (header type 1), whose secondary bus number (config 19h, PCI-PCI
+ * Bridge Architecture 1.2, 3.2.5.3) is the next hop's bus; the last hop is
+ * the device.  A resolved scope names that device (first = last) and
+ * loses the flag; one that meets no bridge, an absent function or bus 0
+ * stays unresolved (the lookup ignores it).  rd reads one configuration
+ * byte of segment 0.  Returns how many were resolved. */
+typedef uint8_t (*iommu_cfg8_fn)(void *ctx, uint16_t bdf, unsigned off);
+unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_t len,
+                                  iommu_cfg8_fn rd, void *ctx);
+
 /* x2APIC destinations in remapped interrupts (VT-d IRTA.EIME, AMD-Vi
  * CONTROL.XTEn): on only where the unit offers them (ECAP.EIM; EFR.XTSup
  * with 128-bit IRTEs) and a host APIC ID needs more than 8 bits

@@ -8,6 +8,7 @@
 
 #include "boot/acpi.h"
 #include "hv/host/console.h"
+#include "hv/host/pci_host.h"
 #include "hv/host/time.h"
 #include "hv/x86.h"
 #include "iommu/iommu_boot.h"
@@ -48,6 +49,26 @@ static bool absent(const char *why)
 }
 
 /* Finds and parses the IVRS or the DMAR; false (and one line) without. */
+static uint8_t cfg8(void *ctx, uint16_t bdf, unsigned off)
+{
+    (void)ctx;
+    return (uint8_t)pci_host_read(bdf, off, 1);
+}
+
+/* DMAR scopes with paths through bridges, from the bridges' secondary bus
+ * numbers as the firmware programmed them (iommu_dmar_resolve_paths). */
+static void resolve_paths(const uint8_t *t, uint32_t len)
+{
+    unsigned left = 0, n = iommu_dmar_resolve_paths(&iommu_host, t, len, cfg8, NULL);
+
+    for (unsigned i = 0; i < iommu_host.nscopes; i++)
+        left += (iommu_host.scope[i].flags & IOMMU_SF_UNRESOLVED) != 0;
+    if (n || left)
+        log_info("iommu: DMAR: %u device scope%s through bridges resolved from configuration "
+                 "space, %u not (no bridge, no function or an unnumbered bus on the path)",
+                 n, n == 1 ? "" : "s", left);
+}
+
 static bool discover(uint64_t rsdp_pa)
 {
     const char *why_ivrs = "", *why_dmar = "";
@@ -75,6 +96,8 @@ static bool discover(uint64_t rsdp_pa)
                  iommu_host.why);
         return false;
     }
+    if (!ivrs)
+        resolve_paths(t, len);
     return true;
 }
 
