@@ -95,6 +95,8 @@ struct iommu_scope {
     uint16_t owner;       /* index of the unit, region or ATS entry it belongs to */
     uint32_t ext;         /* AMD extended entries (46h/47h): the extended data */
     uint32_t src_off, src_len;
+    uint8_t sec_bus, sub_bus; /* VT-d bridge scope: the buses below it (iommu_dmar_resolve_paths;
+                               * 0, 0: not read) */
 };
 
 /* Region flags (AMD IVMD flags, #48882 5.2.2.3; RMRRs are read-write unity maps). */
@@ -178,8 +180,11 @@ int iommu_describe_unit(const struct iommu_desc *d, unsigned i, char *buf, size_
  * Bridge Architecture 1.2, 3.2.5.3) is the next hop's bus; the last hop is
  * the device.  A resolved scope names that device (first = last) and
  * loses the flag; one that meets no bridge, an absent function or bus 0
- * stays unresolved (the lookup ignores it).  rd reads one configuration
- * byte of segment 0.  Returns how many were resolved. */
+ * stays unresolved (the lookup ignores it).  A bridge scope (a PCI
+ * sub-hierarchy: the bridge and every device below it) also gets its
+ * secondary..subordinate bus range (config 19h, 1Ah), which the lookup
+ * covers.  rd reads one configuration byte of segment 0.  Returns how
+ * many paths were resolved. */
 typedef uint8_t (*iommu_cfg8_fn)(void *ctx, uint16_t bdf, unsigned off);
 unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_t len,
                                   iommu_cfg8_fn rd, void *ctx);

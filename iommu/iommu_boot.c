@@ -63,6 +63,12 @@ static void resolve_paths(const uint8_t *t, uint32_t len)
 
     for (unsigned i = 0; i < iommu_host.nscopes; i++)
         left += (iommu_host.scope[i].flags & IOMMU_SF_UNRESOLVED) != 0;
+    for (unsigned i = 0; i < iommu_host.nscopes; i++) {
+        const struct iommu_scope *s = &iommu_host.scope[i];
+        if (s->sub_bus)
+            log_info("iommu: DMAR: bridge %02x:%02x.%x covers buses %02x..%02x", s->first >> 8,
+                     (s->first >> 3) & 0x1f, s->first & 7, s->sec_bus, s->sub_bus);
+    }
     if (n || left)
         log_info("iommu: DMAR: %u device scope%s through bridges resolved from configuration "
                  "space, %u not (no bridge, no function or an unnumbered bus on the path)",

@@ -236,6 +236,7 @@ int iommu_parse_dmar(const void *table, size_t avail, struct iommu_desc *d)
 #define CFG_VENDOR       0x00
 #define CFG_HEADER       0x0e
 #define CFG_SECONDARY    0x19
+#define CFG_SUBORDINATE  0x1a
 #define HEADER_TYPE_MASK 0x7f
 #define HEADER_BRIDGE    1
 
@@ -262,6 +263,20 @@ static int walk_path(const struct iommu_scope *s, const uint8_t *e, iommu_cfg8_f
     return -1;
 }
 
+/* A resolved bridge scope: the buses below the bridge, if it is one and
+ * the firmware numbered them. */
+static void bridge_buses(struct iommu_scope *s, iommu_cfg8_fn rd, void *ctx)
+{
+    if (s->kind != IOMMU_SCOPE_BRIDGE || (s->flags & IOMMU_SF_UNRESOLVED) || s->segment != 0 ||
+        (rd(ctx, s->first, CFG_HEADER) & HEADER_TYPE_MASK) != HEADER_BRIDGE)
+        return;
+    uint8_t sec = rd(ctx, s->first, CFG_SECONDARY), sub = rd(ctx, s->first, CFG_SUBORDINATE);
+    if (sec && sub >= sec) {
+        s->sec_bus = sec;
+        s->sub_bus = sub;
+    }
+}
+
 unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_t len,
                                   iommu_cfg8_fn rd, void *ctx)
 {
@@ -281,5 +296,7 @@ unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_
         s->flags &= (uint8_t)~IOMMU_SF_UNRESOLVED;
         n++;
     }
+    for (unsigned i = 0; i < d->nscopes; i++)
+        bridge_buses(&d->scope[i], rd, ctx);
     return n;
 }

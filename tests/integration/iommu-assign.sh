@@ -20,12 +20,14 @@
 #             does not start (Keel ends with the boot-failure status)
 #   missing   an IOMMU, but no function at 00:06.0: refused in one line
 #   stop      VT-d with on_dma_fault = stop: the blocked DMA stops the VM
+#   bridge    VT-d, edu behind a pcie-root-port at 00:07.0 (01:00.0): QEMU's DMAR
+#             lists the port as a bridge scope, whose buses Keel reads at boot
 #   vm1       AMD-Vi, the device given to vm1 (its own domain, 2, its vCPU 0 on
 #             CPU 1) while vm0 runs the basic guest
 #   iommu-assign.sh amd|intel|none|missing|stop
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-mode=${1:?usage: iommu-assign.sh amd|intel|none|missing|stop|vm1}
+mode=${1:?usage: iommu-assign.sh amd|intel|none|missing|stop|vm1|bridge}
 require_guest passthru basic
 
 args=(--guest passthru --cpus 1 --set pci=00:05.0)
@@ -49,6 +51,12 @@ amd | missing | vm1)
     args+=(--qemu-arg -device --qemu-arg 'amd-iommu,intremap=on')
     args+=(--qemu-arg -trace --qemu-arg amdvi_page_fault --qemu-arg -trace --qemu-arg amdvi_ir_remap_msi)
     ;;
+bridge)
+    args=(--guest passthru --cpus 1 --set pci=01:00.0 --set on_dma_fault=continue)
+    args+=(--qemu-arg -device --qemu-arg 'intel-iommu,intremap=on')
+    args+=(--qemu-arg -device --qemu-arg 'pcie-root-port,id=rp1,chassis=1,addr=07.0')
+    args+=(--qemu-arg -device --qemu-arg 'edu,bus=rp1,addr=00.0')
+    ;;
 intel | stop)
     args+=(--qemu-arg -device --qemu-arg 'intel-iommu,intremap=on')
     args+=(--qemu-arg -trace --qemu-arg vtd_ir_remap_msi)
@@ -56,8 +64,8 @@ intel | stop)
 none) ;;
 *) fail "unknown mode $mode" ;;
 esac
-args+=(--qemu-arg -device --qemu-arg 'edu,addr=05.0')
-[[ $mode == stop || $mode == vm1 ]] || args+=(--set on_dma_fault=continue)
+[[ $mode == bridge ]] || args+=(--qemu-arg -device --qemu-arg 'edu,addr=05.0')
+[[ $mode == stop || $mode == vm1 || $mode == bridge ]] || args+=(--set on_dma_fault=continue)
 [[ $mode == missing ]] && args+=(--set pci=00:06.0)
 keel_run "${args[@]}"
 expect_match "${KEEL}pci: [1-9][0-9]* functions on the host \(configuration mechanism #1, segment 0\)"
@@ -115,6 +123,15 @@ stop)
     expect_match "${KEEL}vm0 \(vm0\) stopped: DMA fault by 00:05\.0 \(on_dma_fault = stop\)"
     forbid_match '^vm0\| [0-9]+ passed'
     expect_end 112
+    ;;
+bridge)
+    expect_started
+    expect_match "${KEEL}iommu: DMAR: bridge 00:07\.0 covers buses 01\.\.01"
+    expect_match "${KEEL}vm0 \(vm0\): PCI function 01:00\.0 \[1234:11e8\] assigned as 00:01\.0 on its bus; IOMMU unit 0 \(VT-d\), domain 1, "
+    expect_match "${KEEL}vm0 \(vm0\): 01:00\.0 MSI \(guest address 0xfee[0-9a-f]*, data 0x41\): remapped"
+    expect_match "${KEEL}vm0 \(vm0\): DMA fault: DMA blocked \([^)]*\): device 01:00\.0, address 0x8000000, write"
+    expect_match '^vm0\| 7 passed, 0 failed'
+    expect_end 0
     ;;
 vm1)
     expect_started

@@ -22,13 +22,13 @@ static unsigned reads;
  * 00:1d.0 an endpoint; 00:1e.0 absent; 00:1f.0 a bridge left at bus 0. */
 static uint8_t fake_cfg(void *ctx, uint16_t bdf, unsigned off)
 {
-    uint8_t hdr = 0, sec = 0;
+    uint8_t hdr = 0, sec = 0, subo = 0;
     (void)ctx;
     reads++;
     switch (bdf) {
     case BDF(0, 0x1c, 0): hdr = 0x81; sec = 3; break; /* multi-function bit set: ignored */
-    case BDF(0, 0x1c, 4): hdr = 0x01; sec = 5; break;
-    case BDF(5, 0, 0):    hdr = 0x01; sec = 6; break;
+    case BDF(0, 0x1c, 4): hdr = 0x01; sec = 5; subo = 6; break;
+    case BDF(5, 0, 0):    hdr = 0x01; sec = 6; subo = 6; break;
     case BDF(0, 0x1d, 0): hdr = 0x00; break;
     case BDF(0, 0x1f, 0): hdr = 0x01; sec = 0; break;
     default: return 0xff;                              /* no function: all ones */
@@ -38,6 +38,7 @@ static uint8_t fake_cfg(void *ctx, uint16_t bdf, unsigned off)
     case 0x01: return 0x80;
     case 0x0e: return hdr;
     case 0x19: return sec;
+    case 0x1a: return subo;
     default: return 0;
     }
 }
@@ -65,6 +66,8 @@ static void build(void)
     dscope(&t, 1, 0, 0, 0x1e, 0, 0x00, 0);   /* through nothing: stays */
     dscope(&t, 1, 0, 0, 0x1f, 0, 0x00, 0);   /* through an unnumbered bridge: stays */
     dscope(&t, 1, 0, 0, 0x02, 0, 0xff, 0);   /* one hop: untouched */
+    dscope(&t, 2, 0, 0, 0x1c, 4, 0xff, 0);   /* bridge 00:1c.4: it and buses 5..6 */
+    dscope(&t, 2, 0, 0, 0x1d, 0, 0xff, 0);   /* a "bridge" that is an endpoint: itself only */
     tb_close16(&t, s);
     s = drhd_begin(&t, 1, 0, 0xfed91000);    /* INCLUDE_PCI_ALL */
     tb_close16(&t, s);
@@ -75,7 +78,8 @@ static void test_resolve(void)
 {
     build();
     CHECK_EQ(iommu_parse_table(t.b, t.len, &d), 0);
-    CHECK_EQ(d.nscopes, 6u);
+    CHECK_EQ(d.nscopes, 8u);
+    CHECK_EQ(iommu_unit_for(&d, 0, BDF(5, 3, 0)), 1);
     CHECK_EQ(iommu_unit_for(&d, 0, BDF(3, 0, 0)), 1);   /* before: only INCLUDE_PCI_ALL has it */
     CHECK_EQ(iommu_dmar_resolve_paths(&d, t.b, t.len, fake_cfg, NULL), 2u);
     const struct iommu_scope *s = &d.scope[d.unit[0].first_scope];
@@ -91,7 +95,13 @@ static void test_resolve(void)
     CHECK_EQ(s[5].first, BDF(0, 2, 0));
     CHECK_EQ(iommu_unit_for(&d, 0, BDF(3, 0, 0)), 0);   /* after: unit 0 lists it */
     CHECK_EQ(iommu_unit_for(&d, 0, BDF(6, 2, 1)), 0);
-    CHECK_EQ(iommu_unit_for(&d, 0, BDF(0, 0x1d, 0)), 1);
+    CHECK_EQ(iommu_unit_for(&d, 0, BDF(0, 0x1d, 0)), 0);   /* the second bridge scope itself */
+    CHECK_EQ(s[6].sec_bus, 5u);
+    CHECK_EQ(s[6].sub_bus, 6u);
+    CHECK_EQ(s[7].sub_bus, 0u);
+    CHECK_EQ(iommu_unit_for(&d, 0, BDF(5, 3, 0)), 0);   /* below 00:1c.4 */
+    CHECK_EQ(iommu_unit_for(&d, 0, BDF(0, 0x1c, 4)), 0);
+    CHECK_EQ(iommu_unit_for(&d, 0, BDF(7, 0, 0)), 1);   /* past its subordinate bus */
     unsigned before = reads;                             /* again: nothing left to do but retry */
     CHECK_EQ(iommu_dmar_resolve_paths(&d, t.b, t.len, fake_cfg, NULL), 0u);
     CHECK(reads > before);
