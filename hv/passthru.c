@@ -7,7 +7,7 @@
 
 #include "apic/apic_defs.h"
 #include "hv/abi.h"
-#include "hv/dev/pci_msix.h"
+#include "hv/passthru_int.h"
 #include "hv/dev/vplatform.h"
 #include "hv/host/console.h"
 #include "hv/host/pci_host.h"
@@ -21,69 +21,12 @@
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_domain.h"
 
-#define PT_MAX_DEVS   4
 #define POLL_EVERY_US 1000
 
-struct pt_dev;
-
-/* One routed vector of a device: its MSI (index 0), or its MSI-X entry
- * index; each has a host vector and an IRTE (number index) of its own. */
-struct pt_vec {
-    struct pt_dev *dev;
-    unsigned index;
-    uint8_t vector;                /* the host vector */
-    volatile uint32_t irq_pending; /* atomics: set by the host vector */
-    /* The route (hv/irq_post.h), under the device's route_lock. */
-    bool g_enabled;                /* the guest's message as last programmed */
-    uint64_t g_addr;
-    uint32_t g_data;
-    struct irq_post_route route;   /* what the IRTE holds now */
-    uint64_t switches;             /* route changes after the first (posted <-> remapped) */
-};
-
-struct pt_dev {
-    struct vm *vm;
-    struct pci_host_fn *hf;
-    unsigned unit;
-    unsigned slot;                 /* device number on the VM's bus 0 */
-    uint64_t bar_hpa[PCI_PT_BARS];
-    uint64_t bar_size[PCI_PT_BARS];
-    struct pci_pt pt;              /* vplatform.lock */
-    unsigned nvec;                 /* routed vectors: 1 (MSI), or the MSI-X entries offered */
-    struct pt_vec vec[PCI_MSIX_MAX_VEC];
-    /* MSI-X (hv/dev/pci_msix.h), under vplatform.lock; hole: the table's
-     * pages, out of the BAR's nested mapping, emulated (passthru_find_mmio). */
-    bool msix;
-    struct pci_msix mx;
-    uint64_t hole_off, hole_len;   /* in the table's BAR */
-    struct bus_range hole;         /* base: where the guest's BAR puts it (len 0: not decoded) */
-    bool bad_logged;
-    uint64_t faults;               /* DMA faults reported (atomic adds) */
-    struct spinlock route_lock;
-    struct apic_dest_view views[KEEL_MAX_CPUS]; /* route_apply's inputs (too big for a stack) */
-    struct irq_post_vcpu vc[KEEL_MAX_CPUS];
-};
-
-struct pt_vm {
-    struct iopt iopt;
-    const struct iopt_format *fmt;
-    bool coherent;
-    uint16_t domain;
-    bool fault_continue;
-    unsigned ndev;
-    struct pt_dev dev[PT_MAX_DEVS];
-    uint64_t next_poll;            /* host TSC; vCPU 0's CPU only */
-    bool stopped;
-    volatile uint32_t reroute;     /* atomic: the acceleration toggled, decide again */
-    uint64_t accel_sig;            /* vCPU 0's CPU: the acceleration the routes saw */
-};
-
-static struct pt_vm pt_vms[VM_MAX];
+struct pt_vm pt_vms[VM_MAX];
 static struct pt_vec *by_vector[HOST_VEC_PASSTHRU_N];
 static uint64_t unowned_faults; /* reported faults of devices no VM owns */
 static unsigned nvectors;
-
-#define BDF_ARGS(b) (b) >> 8, ((b) >> 3) & 0x1f, (b) & 7
 
 /* ---- I/O page table memory: Keel's page allocator ---- */
 
@@ -306,7 +249,7 @@ static int route_apply(struct pt_vec *v, bool force, const char *caller, uint64_
  * the new one (vapic_route under vplatform.lock, as the I/O APIC's does);
  * then the route.  0 with the device's message when it is to be on; -1
  * when it stays off (the IRTE is kept).  Under vplatform.lock. */
-static int vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t data,
+int pt_vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t data,
                        uint64_t *maddr, uint32_t *mdata, struct irq_post_route *now)
 {
     struct pt_dev *d = v->dev;
@@ -338,7 +281,7 @@ static int vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t d
     return route_apply(v, true, __func__, maddr, mdata, &old, now); /* -1: logged */
 }
 
-static void vec_logged(struct pt_vec *v, const char *what, uint64_t addr, uint32_t data,
+void pt_vec_logged(struct pt_vec *v, const char *what, uint64_t addr, uint32_t data,
                        const struct irq_post_route *now, uint64_t maddr, uint32_t mdata)
 {
     struct pt_dev *d = v->dev;
@@ -369,133 +312,14 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
     bool is64 = ctl & 0x80;
 
     pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
-    if (vec_program(&d->vec[0], enabled, addr, data, &maddr, &mdata, &now) < 0)
+    if (pt_vec_program(&d->vec[0], enabled, addr, data, &maddr, &mdata, &now) < 0)
         return; /* off, or logged: the device's interrupts stay off */
     pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
     if (is64)
         pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
     pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
-    vec_logged(&d->vec[0], "MSI", addr, data, &now, maddr, mdata);
-}
-
-/* ---- MSI-X (hv/dev/pci_msix.h): the host's table and control ---- */
-
-static volatile void *host_bar(const struct pt_dev *d, uint64_t off)
-{
-    return phys_to_virt(d->bar_hpa[d->mx.cap.table_bir] + off);
-}
-
-static uint64_t msix_bar_read(void *ctx, uint64_t off, unsigned size)
-{
-    volatile void *p = host_bar(ctx, off);
-    switch (size) {
-    case 1: return *(volatile uint8_t *)p;
-    case 2: return *(volatile uint16_t *)p;
-    case 4: return *(volatile uint32_t *)p;
-    default: return *(volatile uint64_t *)p;
-    }
-}
-
-static void msix_bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-    volatile void *p = host_bar(ctx, off);
-    switch (size) {
-    case 1: *(volatile uint8_t *)p = (uint8_t)val; break;
-    case 2: *(volatile uint16_t *)p = (uint16_t)val; break;
-    case 4: *(volatile uint32_t *)p = (uint32_t)val; break;
-    default: *(volatile uint64_t *)p = val; break;
-    }
-}
-
-/* The host's entry i: masked first, then Keel's message, then unmasked
- * (6.8.2.9: an entry is changed only while masked).  Under vplatform.lock. */
-static void msix_entry(void *ctx, unsigned i, bool on, uint64_t addr, uint32_t data)
-{
-    struct pt_dev *d = ctx;
-    uint64_t e = d->mx.cap.table_off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE, maddr;
-    uint32_t mdata;
-    struct irq_post_route now;
-    char what[24];
-
-    msix_bar_write(d, e + PCI_MSIX_ENTRY_VCTL, 4, PCI_MSIX_VCTL_MASK);
-    if (i >= d->nvec || vec_program(&d->vec[i], on, addr, data, &maddr, &mdata, &now) < 0)
-        return; /* masked, or logged: the entry stays masked */
-    msix_bar_write(d, e + PCI_MSIX_ENTRY_ADDR, 4, (uint32_t)maddr);
-    msix_bar_write(d, e + PCI_MSIX_ENTRY_UADDR, 4, (uint32_t)(maddr >> 32));
-    msix_bar_write(d, e + PCI_MSIX_ENTRY_DATA, 4, mdata);
-    msix_bar_write(d, e + PCI_MSIX_ENTRY_VCTL, 4, 0);
-    snprintf(what, sizeof(what), "MSI-X entry %u", i);
-    vec_logged(&d->vec[i], what, addr, data, &now, maddr, mdata);
-}
-
-/* The host's message control: the guest's enable and function mask. */
-static void msix_ctl(void *ctx, bool enable, bool fmask)
-{
-    struct pt_dev *d = ctx;
-    unsigned off = d->hf->msix_cap + PCI_MSIX_CTL;
-    uint16_t ctl = (uint16_t)pci_host_read(d->hf->bdf, off, 2);
-
-    ctl &= (uint16_t)~(PCI_MSIX_CTL_ENABLE | PCI_MSIX_CTL_FMASK);
-    ctl |= (enable ? PCI_MSIX_CTL_ENABLE : 0) | (fmask ? PCI_MSIX_CTL_FMASK : 0);
-    pci_host_write(d->hf->bdf, off, 2, ctl);
-}
-
-static void msix_bad(void *ctx, uint64_t off, unsigned size, bool write)
-{
-    struct pt_dev *d = ctx;
-
-    if (d->bad_logged)
-        return;
-    d->bad_logged = true;
-    log_warn("vm%u (%s): %02x:%02x.%x: %s of %u bytes at MSI-X table offset %#llx: only aligned "
-             "DWORD and QWORD accesses are defined (PCI 3.0 6.8.2): %s (logged once)",
-             d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), write ? "write" : "read", size,
-             (unsigned long long)(off - d->mx.cap.table_off),
-             write ? "dropped" : "reads all ones");
-}
-
-static const struct pci_msix_ops msix_ops = { msix_entry, msix_ctl, msix_bar_read, msix_bar_write,
-                                              msix_bad };
-
-static void msix_cfg(void *ctx, uint16_t ctl)
-{
-    struct pt_dev *d = ctx;
-    pci_msix_ctl_write(&d->mx, ctl);
-}
-
-/* Guest accesses to the table's pages (hv/emul/emul_mmio.c through
- * passthru_find_mmio): checked again under the lock, since the BAR may
- * have moved since the lookup (then: the open bus). */
-static bool hole_off(const struct pt_dev *d, uint64_t gpa, uint64_t *off)
-{
-    if (!d->hole.len || gpa < d->hole.base || gpa - d->hole.base >= d->hole.len)
-        return false;
-    *off = d->hole_off + (gpa - d->hole.base);
-    return true;
-}
-
-static uint64_t hole_read(void *dev, struct vcpu *vc, uint64_t gpa, unsigned size)
-{
-    struct pt_dev *d = dev;
-    uint64_t off, v = ~0ull;
-    (void)vc;
-    spin_lock(&d->vm->plat->lock);
-    if (hole_off(d, gpa, &off))
-        v = pci_msix_read(&d->mx, off, size);
-    spin_unlock(&d->vm->plat->lock);
-    return v;
-}
-
-static void hole_write(void *dev, struct vcpu *vc, uint64_t gpa, unsigned size, uint64_t val)
-{
-    struct pt_dev *d = dev;
-    uint64_t off;
-    (void)vc;
-    spin_lock(&d->vm->plat->lock);
-    if (hole_off(d, gpa, &off))
-        pci_msix_write(&d->mx, off, size, val);
-    spin_unlock(&d->vm->plat->lock);
+    pt_vec_logged(&d->vec[0], "MSI", addr, data, &now, maddr, mdata);
 }
 
 static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
@@ -638,53 +462,6 @@ static int unity_maps(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
     return 0;
 }
 
-/* The host's MSI-X capability offered with as many entries as Keel has
- * host vectors and IRTEs for (at most PCI_MSIX_MAX_VEC, and the host
- * vectors still free); the host's table masked.  A capability Keel cannot
- * use (its table in no BAR offered) is not offered: the device keeps MSI. */
-static void msix_setup(struct pt_dev *d)
-{
-    uint16_t bdf = d->hf->bdf;
-    unsigned cap = d->hf->msix_cap, room = HOST_VEC_PASSTHRU_N - nvectors;
-    struct pci_msix_cap c;
-
-    d->nvec = 1;
-    if (!cap)
-        return;
-    if (pci_msix_cap_parse((uint16_t)pci_host_read(bdf, cap + PCI_MSIX_CTL, 2),
-                           pci_host_read(bdf, cap + PCI_MSIX_TABLE, 4),
-                           pci_host_read(bdf, cap + PCI_MSIX_PBA, 4), d->bar_size, &c)) {
-        log_warn("vm%u (%s): %02x:%02x.%x: its MSI-X table is not in a memory BAR Keel offers: "
-                 "MSI-X not offered", d->vm->index, d->vm->name, BDF_ARGS(bdf));
-        return;
-    }
-    d->msix = true;
-    pci_msix_init(&d->mx, &msix_ops, d, &c, room < PCI_MSIX_MAX_VEC ? room : PCI_MSIX_MAX_VEC);
-    pci_msix_hole(&c, &d->hole_off, &d->hole_len);
-    d->nvec = d->mx.n;
-    d->hole = (struct bus_range){ .read = hole_read, .write = hole_write, .dev = d,
-                                  .name = "an assigned device's MSI-X table" };
-    pci_pt_msix_init(&d->pt, (uint8_t)cap, d->mx.n, msix_cfg);
-    log_info("vm%u (%s): %02x:%02x.%x MSI-X: %u of its %u entries offered (table in BAR%u at "
-             "%#x, PBA in BAR%u at %#x), the table's %llu KiB emulated", d->vm->index, d->vm->name,
-             BDF_ARGS(bdf), d->mx.n, c.host_n, c.table_bir, c.table_off, c.pba_bir, c.pba_off,
-             (unsigned long long)(d->hole_len >> 10));
-}
-
-const struct bus_range *passthru_find_mmio(const struct vm *vm, uint64_t gpa)
-{
-    const struct pt_vm *pv = &pt_vms[vm->index];
-
-    for (unsigned i = 0; i < pv->ndev; i++) {
-        const struct bus_range *h = &pv->dev[i].hole;
-        uint64_t len = __atomic_load_n(&h->len, __ATOMIC_ACQUIRE);
-        uint64_t base = __atomic_load_n(&h->base, __ATOMIC_ACQUIRE);
-        if (len && gpa >= base && gpa - base < len)
-            return h;
-    }
-    return NULL;
-}
-
 static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, size_t n)
 {
     unsigned unit = 0;
@@ -723,7 +500,7 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         return -1;
     }
     pci_pt_init(&d->pt, &pt_ops, d, d->bar_size, flags, d->hf->msi_cap);
-    msix_setup(d);
+    pt_msix_setup(d, HOST_VEC_PASSTHRU_N - nvectors);
     int slot = pci_attach(&vm->plat->pci, &d->pt);
     if (slot < 0) {
         snprintf(why, n, "the VM's PCI bus is full");
