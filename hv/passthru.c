@@ -542,6 +542,9 @@ int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
                  (unsigned long long)(vm->mem_size >> 20),
                  pv->coherent ? "" : " (flushed: walks not coherent)",
                  iommu_msi_remaps(d->unit) ? "remapped (IRTE)" : "direct (not remapped)");
+        /* Faults are reported at once on the unit's fault interrupt, and
+         * still polled (a lost interrupt costs at most a millisecond). */
+        (void)iommu_fault_irq_setup(d->unit, HOST_VEC_IOMMU, vm->vcpus[0]->pcpu->apic_id);
         bool x2;
         if (iommu_msi_posts(d->unit, &x2) &&
             iommu_ga_irq_setup(d->unit, HOST_VEC_IOMMU, vm->vcpus[0]->pcpu->apic_id) == 0)
@@ -686,9 +689,18 @@ static void ga_logs(bool in_irq)
             }
 }
 
+/* HOST_VEC_IOMMU: a GA log entry or a recorded fault (VT-d fault event,
+ * AMD-Vi event log interrupt): the GA logs read here, the faults by each
+ * VM's vCPU 0 run loop, kicked (logging and stopping a VM are not for
+ * interrupt context). */
 void passthru_iommu_irq(void)
 {
     ga_logs(true);
+    for (unsigned v = 0; v < VM_MAX; v++)
+        if (pt_vms[v].ndev && !__atomic_load_n(&pt_vms[v].stopped, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&pt_vms[v].faults_now, 1, __ATOMIC_RELEASE);
+            vcpu_kick(pt_vms[v].dev[0].vm->vcpus[0]);
+        }
 }
 
 /* The guest's message for vector v (its MSI-X entry while the guest has
@@ -811,7 +823,13 @@ void passthru_poll(struct vm *vm)
             if (__atomic_exchange_n(&pv->dev[i].vec[j].irq_pending, 0, __ATOMIC_ACQ_REL))
                 inject(&pv->dev[i].vec[j]);
     uint64_t now = rdtsc();
-    if (now < pv->next_poll)
+    bool irq = __atomic_exchange_n(&pv->faults_now, 0, __ATOMIC_ACQ_REL);
+    if (irq && !pv->fault_irq_seen) {
+        pv->fault_irq_seen = true;
+        log_info("vm%u (%s): IOMMU interrupt taken: faults and GA log entries are handled at "
+                 "once (and still polled every %u us)", vm->index, vm->name, POLL_EVERY_US);
+    }
+    if (now < pv->next_poll && !irq)
         return;
     pv->next_poll = now + tsc_hz / 1000000 * POLL_EVERY_US;
     poll_faults(pv);

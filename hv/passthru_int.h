@@ -74,6 +74,8 @@ struct pt_vm {
     bool stopped;
     volatile uint32_t reroute;     /* atomic: the acceleration toggled, decide again */
     uint64_t accel_sig;            /* vCPU 0's CPU: the acceleration the routes saw */
+    volatile uint32_t faults_now;  /* atomic: an IOMMU fault interrupt came, poll at once */
+    bool fault_irq_seen;           /* vCPU 0's CPU: the first one was logged */
 };
 
 extern struct pt_vm pt_vms[VM_MAX];

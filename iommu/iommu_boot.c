@@ -252,6 +252,14 @@ int iommu_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, u
     return amdvi_irte_place(unit, bdf, index, lo, hi, wide, caller);
 }
 
+int iommu_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    if (!usable(unit))
+        return -1;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_fault_irq_setup(unit, vector, dest)
+                                                        : vtd_fault_irq_setup(unit, vector, dest);
+}
+
 int iommu_ga_poll(unsigned unit, bool in_irq, iommu_ga_fn fn, void *ctx)
 {
     if (!usable(unit) || iommu_host.unit[unit].vendor != IOMMU_AMD_VI)

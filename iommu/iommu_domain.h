@@ -79,6 +79,13 @@ int iommu_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
  * event log, VT-d fault recording registers), calling fn for each record.
  * Returns how many. */
 typedef void (*iommu_fault_fn)(void *ctx, unsigned unit, const struct iommu_fault *f);
+/* The unit's fault interrupt (VT-d fault event: FEDATA/FEADDR, FECTL.IM
+ * cleared, 7.4.1; AMD-Vi: CONTROL.EventIntEn with the unit's MSI, 2.5)
+ * to vector on the physical APIC dest (8 bits; VT-d with EIME: 32): 0, or
+ * -1 after logging why (faults are still polled).  Once per unit. */
+int iommu_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
+int amdvi_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
+int vtd_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
 unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
 
 /* The vendor halves. */

@@ -43,6 +43,7 @@ struct amdvi_unit {
     volatile uint64_t *ga_tail; /* where the unit stores its GA log tail */
     uint32_t ga_busy;         /* atomic: one consumer of the GA log at a time */
     bool ga_irq;              /* its MSI programmed, GAIntEn set */
+    bool event_irq;           /* its MSI programmed, EventIntEn set */
     unsigned nirts;           /* lock: the assigned devices' interrupt remapping tables */
     struct { uint16_t bdf; struct amdvi_irte *irt; } irts[IOMMU_MAX_UNITS];
 };
@@ -530,18 +531,17 @@ bool amdvi_msi_posts(unsigned unit, bool *x2)
 
 /* The unit's own MSI (its PCI function's MSI capability) to vector on the
  * physical APIC dest, then GAIntEn: a GA log entry raises it. */
-int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+/* The unit's own MSI (its PCI function's MSI capability, #48882 2.5: GA
+ * log and event log interrupts share it) to vector on dest: 0, or -1
+ * after logging why (what the interrupt was for). */
+static int unit_msi(unsigned unit, uint8_t vector, uint32_t dest, const char *what)
 {
-    struct amdvi_unit *au = &units[unit];
     const struct pci_host_fn *hf = pci_host_find(iommu_host.unit[unit].bdf);
 
-    if (!au->posts || au->ga_irq)
-        return 0;
     if (!hf || !hf->msi_cap || dest > 0xff) {
         log_warn("iommu: unit %u: its PCI function %02x:%02x.%x has no usable MSI capability: "
-                 "GA log interrupts off, the log is polled (a blocked vCPU may wake up late)",
-                 unit, iommu_host.unit[unit].bdf >> 8, (iommu_host.unit[unit].bdf >> 3) & 0x1f,
-                 iommu_host.unit[unit].bdf & 7);
+                 "%s", unit, iommu_host.unit[unit].bdf >> 8, (iommu_host.unit[unit].bdf >> 3) & 0x1f,
+                 iommu_host.unit[unit].bdf & 7, what);
         return -1;
     }
     uint16_t bdf = hf->bdf, cap = hf->msi_cap;
@@ -552,11 +552,43 @@ int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
         pci_host_write(bdf, cap + 8u, 4, 0);
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, vector);
     pci_host_write(bdf, cap + 2u, 2, (ctl & ~0x70u) | 1u);
+    return 0;
+}
+
+static void control_set(struct amdvi_unit *au, uint64_t bits)
+{
     spin_lock(&au->lock);
     uint64_t ctl_reg = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
-    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl_reg | AMDVI_CTL_GA_INT_EN);
-    au->ga_irq = true;
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl_reg | bits);
     spin_unlock(&au->lock);
+}
+
+int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (!au->posts || au->ga_irq)
+        return 0;
+    if (unit_msi(unit, vector, dest, "GA log interrupts off, the log is polled (a blocked vCPU "
+                 "may wake up late)"))
+        return -1;
+    control_set(au, AMDVI_CTL_GA_INT_EN);
+    au->ga_irq = true;
+    return 0;
+}
+
+/* 3.4.4 EventIntEn: the unit's MSI when it writes an event log entry. */
+int amdvi_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (au->event_irq)
+        return 0;
+    if (unit_msi(unit, vector, dest, "event log interrupts off, the log is polled"))
+        return -1;
+    control_set(au, AMDVI_CTL_EVENT_INT_EN);
+    au->event_irq = true;
+    log_info("iommu: unit %u: event log interrupts to vector %#x on APIC %u", unit, vector, dest);
     return 0;
 }
 

@@ -31,6 +31,7 @@ struct vtd_unit {
     uint32_t tail;
     uint64_t cap, ecap;
     bool eime;                   /* IRTA.EIME: 32-bit destinations (iommu_wants_x2) */
+    bool fault_irq;              /* fault events unmasked (vtd_fault_irq_setup) */
     struct vtd_root_entry *root; /* allocated at the first attach */
     struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
     unsigned nirte;              /* its entries handed out (one per assigned device) */
@@ -517,4 +518,34 @@ int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, co
         return -1;
     }
     return vtd_irte_set(unit, bdf, 0, e.lo, e.hi, caller, addr, data);
+}
+
+/* ---- The fault event interrupt (7.4.1, 10.4.10-10.4.13) ---- */
+
+/* The message: FEDATA the vector, FEADDR 0xFEE with the destination at
+ * 19:12 (FEUADDR its bits 31:8 where EIME is on); then FECTL.IM cleared.
+ * The unit signals when a fault is recorded (FSTS.PPF) and again after
+ * the recording registers were cleared, which the poll does. */
+int vtd_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct vtd_unit *vu = &units[unit];
+
+    if (vu->fault_irq)
+        return 0;
+    if (dest > 0xff && !vu->eime) {
+        log_warn("iommu: unit %u: fault events cannot reach APIC ID %u (8-bit FEADDR): faults "
+                 "are polled", unit, dest);
+        return -1;
+    }
+    spin_lock(&vu->lock);
+    iommu_wr32_mmio(vu->base, VTD_REG_FECTL, VTD_FECTL_IM);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEDATA, vector);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEADDR, 0xfee00000u | (dest & 0xff) << 12);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEUADDR, vu->eime ? dest & 0xffffff00u : 0);
+    iommu_wr32_mmio(vu->base, VTD_REG_FECTL, 0);
+    vu->fault_irq = true;
+    spin_unlock(&vu->lock);
+    log_info("iommu: unit %u: fault events to vector %#x on APIC %u (FECTL %#x)", unit, vector,
+             dest, iommu_rd32_mmio(vu->base, VTD_REG_FECTL));
+    return 0;
 }

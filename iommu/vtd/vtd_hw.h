@@ -28,6 +28,12 @@
 #define VTD_REG_GSTS             0x01c  /* 32: global status */
 #define VTD_REG_RTADDR           0x020  /* 64: root table address */
 #define VTD_REG_FSTS             0x034  /* 32: fault status */
+#define VTD_REG_FECTL            0x038  /* 32: fault event control (10.4.10) */
+#define VTD_REG_FEDATA           0x03c  /* 32: fault event data: the vector */
+#define VTD_REG_FEADDR           0x040  /* 32: fault event address: 0xFEE, the APIC ID at 19:12 */
+#define VTD_REG_FEUADDR          0x044  /* 32: fault event upper address: x2APIC ID 31:8 */
+#define VTD_FECTL_IM             (1u << 31)     /* interrupt mask */
+#define VTD_FECTL_IP             (1u << 30)     /* interrupt pending (RO) */
 #define VTD_REG_IQH              0x080  /* 64: invalidation queue head, 18:4 */
 #define VTD_REG_IQT              0x088  /* 64: invalidation queue tail, 18:4 */
 #define VTD_REG_IQA              0x090  /* 64: queue base 63:12, DW 11, QS 2:0 */

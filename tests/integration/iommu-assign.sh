@@ -90,6 +90,9 @@ amd | intel)
             fail "QEMU's AMD-Vi model did not remap the MSI through IRTE 0 (no amdvi_ir_remap_msi in its trace)"
     else
         expect_match "${KEEL}$fault"
+        # The fault event interrupt (FECTL/FEDATA/FEADDR) made vCPU 0 report it at once.
+        expect_match "${KEEL}iommu: unit 0: fault events to vector 0xee on APIC 0 \\(FECTL 0\\)"
+        expect_match "${KEEL}vm0 \\(vm0\\): IOMMU interrupt taken: faults and GA log entries are handled at once"
         # Remappable format, handle 0 (address bit 4), data 0, became vector 0xd0.
         grep -q 'vtd_ir_remap_msi (addr 0xfee00010, data 0x0) -> (addr 0xfee[0-9a-f]*, data 0x[0-9a-f]*d0)' -- "$RUN_DIR/qemu.log" ||
             fail "QEMU's VT-d model did not remap the MSI through IRTE 0 (no vtd_ir_remap_msi in its trace)"
