@@ -140,9 +140,23 @@ static uint32_t table_dword(const struct pci_msix *m, uint64_t off)
     }
 }
 
+/* Whether [off, off + size) lies inside the emulated pages: an access
+ * that crosses their end would reach past them on the host (another
+ * register, or past the BAR). */
+static bool in_hole(const struct pci_msix *m, uint64_t off, unsigned size)
+{
+    uint64_t h0, hlen;
+    pci_msix_hole(&m->cap, &h0, &hlen);
+    return off >= h0 && off - h0 <= hlen && size <= hlen - (off - h0);
+}
+
 uint64_t pci_msix_read(struct pci_msix *m, uint64_t off, unsigned size)
 {
     unsigned i, dw;
+    if (!in_hole(m, off, size)) {
+        m->ops->bad(m->ctx, off, size, false);
+        return ~0ull;
+    }
     bool in_table = locate(m, off, &i, &dw) != OUTSIDE ||
                     (size > 1 && locate(m, off + size - 1, &i, &dw) != OUTSIDE);
 
@@ -186,6 +200,10 @@ static int table_write_dword(struct pci_msix *m, uint64_t off, uint32_t v)
 void pci_msix_write(struct pci_msix *m, uint64_t off, unsigned size, uint64_t val)
 {
     unsigned i, dw;
+    if (!in_hole(m, off, size)) {
+        m->ops->bad(m->ctx, off, size, true);
+        return;
+    }
     bool in_table = locate(m, off, &i, &dw) != OUTSIDE ||
                     (size > 1 && locate(m, off + size - 1, &i, &dw) != OUTSIDE);
 

@@ -33,7 +33,9 @@
  *   the device's (mapped directly unless it shares the table's page);
  * - accesses to the table other than an aligned DWORD or aligned QWORD
  *   (6.8.2: "undefined"): reads return all ones, writes are dropped, and
- *   ops->bad is told (the glue logs it once per device).
+ *   ops->bad is told (the glue logs it once per device); so are accesses
+ *   that cross the end of the emulated pages (they would reach past them
+ *   on the host).
  *
  * Locking: the caller's (vplatform.lock).
  */
@@ -115,8 +117,8 @@ void pci_msix_init(struct pci_msix *m, const struct pci_msix_ops *ops, void *ctx
 uint16_t pci_msix_ctl_read(const struct pci_msix *m, uint16_t host);
 /* The guest wrote message control: enable and function mask. */
 void pci_msix_ctl_write(struct pci_msix *m, uint16_t val);
-/* Guest accesses at off in the table's BAR, inside pci_msix_hole();
- * size 1, 2, 4 or 8. */
+/* Guest accesses at off in the table's BAR, inside pci_msix_hole() (one
+ * that is not, or crosses its end: refused); size 1, 2, 4 or 8. */
 uint64_t pci_msix_read(struct pci_msix *m, uint64_t off, unsigned size);
 void pci_msix_write(struct pci_msix *m, uint64_t off, unsigned size, uint64_t val);
 

@@ -12,7 +12,8 @@
  * the guest's enable is set and its mask clear, with the address and data
  * the guest last wrote (bits 1:0 of the address clear); turning off only
  * what is on; the host's table is written only to mask its entries at
- * reset (never a guest's address or data); the host's enable and
+ * reset (never a guest's address or data) and only inside the emulated
+ * page (no access crosses its end); the host's enable and
  * function mask follow the guest's; refused accesses read all ones.
  */
 #include <string.h>
@@ -55,6 +56,7 @@ static uint64_t f_bar_read(void *ctx, uint64_t off, unsigned size)
     uint64_t v = 0;
     FUZZ_ASSERT(off + size <= BAR_SIZE);
     FUZZ_ASSERT(off + size <= TABLE_OFF || off >= TABLE_OFF + mx.cap.host_n * 16u);
+    FUZZ_ASSERT(off / 4096 == (off + size - 1) / 4096 && off / 4096 == TABLE_OFF / 4096);
     memcpy(&v, &bar[off], size);
     return v;
 }
@@ -65,7 +67,8 @@ static void f_bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
     if (in_init)
         FUZZ_ASSERT(size == 4 && (off - TABLE_OFF) % 16 == 12 && val == 1);
     else
-        FUZZ_ASSERT(off + size <= TABLE_OFF || off >= TABLE_OFF + mx.cap.host_n * 16u);
+        FUZZ_ASSERT((off + size <= TABLE_OFF || off >= TABLE_OFF + mx.cap.host_n * 16u) &&
+                    off / 4096 == (off + size - 1) / 4096 && off / 4096 == TABLE_OFF / 4096);
     memcpy(&bar[off], &val, size);
 }
 

@@ -193,6 +193,11 @@ static void test_edges(void)
     pci_msix_write(&m, 14, 4, 0);                     /* unaligned DWORD */
     pci_msix_write(&m, 0x4e, 4, 0);                   /* straddles the table's end */
     CHECK_EQ(bads, 5u);
+    CHECK_EQ(pci_msix_read(&m, 0xffc, 8), ~0ull);     /* crosses the emulated page's end */
+    pci_msix_write(&m, 0xffe, 4, 0);
+    CHECK_EQ(pci_msix_read(&m, 0x1000, 4), ~0ull);    /* past it */
+    CHECK_EQ(bads, 8u);
+    CHECK_EQ(pci_msix_read(&m, 0xff8, 8), 0x5a5a5a5a5a5a5a5aull); /* the last QWORD: the device's */
     CHECK_EQ(pci_msix_read(&m, 12, 4), 1u);           /* still masked */
     CHECK_EQ(entry_calls, 0u);
 }
