@@ -423,6 +423,9 @@ static int boot_prepare(EFI_HANDLE image)
         if (boot_load_vm(dir, i))
             return -1;
     boot_calibrate_tsc();
+    for (unsigned i = 0; i < boot.ncpus; i++) /* x2APIC destinations if a CPU needs them */
+        if (boot.apic_id[i] > iommu_host_max_apic_id)
+            iommu_host_max_apic_id = boot.apic_id[i];
     iommu_boot(efi_find_rsdp(), boot_iommu_pages);
     pci_host_enumerate(); /* the functions keel.cfg 'pci' may assign */
     boot.trampoline_pa = efi_alloc_pages_below(1, 0x9ffff);

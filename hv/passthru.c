@@ -7,6 +7,7 @@
 
 #include "apic/apic_defs.h"
 #include "hv/abi.h"
+#include "hv/passthru_int.h"
 #include "hv/dev/vplatform.h"
 #include "hv/host/console.h"
 #include "hv/host/pci_host.h"
@@ -20,51 +21,12 @@
 #include "iommu/iommu_boot.h"
 #include "iommu/iommu_domain.h"
 
-#define PT_MAX_DEVS   4
 #define POLL_EVERY_US 1000
 
-struct pt_dev {
-    struct vm *vm;
-    struct pci_host_fn *hf;
-    unsigned unit;
-    unsigned slot;                 /* device number on the VM's bus 0 */
-    uint8_t vector;                /* the host vector of its MSI */
-    uint64_t bar_hpa[PCI_PT_BARS];
-    uint64_t bar_size[PCI_PT_BARS];
-    struct pci_pt pt;              /* vplatform.lock */
-    volatile uint32_t irq_pending; /* atomics: set by the host vector */
-    uint64_t faults;               /* DMA faults reported (atomic adds) */
-    /* The route (hv/irq_post.h), under route_lock. */
-    struct spinlock route_lock;
-    bool g_enabled;                /* the guest's MSI as last programmed */
-    uint64_t g_addr;
-    uint16_t g_data;
-    struct irq_post_route route;   /* what the IRTE holds now */
-    struct apic_dest_view views[KEEL_MAX_CPUS]; /* route_apply's inputs (too big for a stack) */
-    struct irq_post_vcpu vc[KEEL_MAX_CPUS];
-    uint64_t switches;             /* route changes after the first (posted <-> remapped) */
-};
-
-struct pt_vm {
-    struct iopt iopt;
-    const struct iopt_format *fmt;
-    bool coherent;
-    uint16_t domain;
-    bool fault_continue;
-    unsigned ndev;
-    struct pt_dev dev[PT_MAX_DEVS];
-    uint64_t next_poll;            /* host TSC; vCPU 0's CPU only */
-    bool stopped;
-    volatile uint32_t reroute;     /* atomic: the acceleration toggled, decide again */
-    uint64_t accel_sig;            /* vCPU 0's CPU: the acceleration the routes saw */
-};
-
-static struct pt_vm pt_vms[VM_MAX];
-static struct pt_dev *by_vector[HOST_VEC_PASSTHRU_N];
+struct pt_vm pt_vms[VM_MAX];
+static struct pt_vec *by_vector[HOST_VEC_PASSTHRU_N];
 static uint64_t unowned_faults; /* reported faults of devices no VM owns */
 static unsigned nvectors;
-
-#define BDF_ARGS(b) (b) >> 8, ((b) >> 3) & 0x1f, (b) & 7
 
 /* ---- I/O page table memory: Keel's page allocator ---- */
 
@@ -120,12 +82,24 @@ static bool bar_place_ok(const struct vm *vm, uint64_t gpa, uint64_t size)
            !(gpa < 0xfee01000ull && end > 0xfee00000ull);
 }
 
-/* Maps (or unmaps) BAR i at gpa in the nested page tables, uncached. */
+static int npt_range(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, bool mapped)
+{
+    if (!size)
+        return 0;
+    return mapped ? npt_map(&vm->npt, gpa, hpa, size, NPT_R | NPT_W, NPT_MT_UC)
+                  : npt_unmap(&vm->npt, gpa, size);
+}
+
+/* Maps (or unmaps) BAR i at gpa in the nested page tables, uncached; the
+ * BAR holding the MSI-X table around the table's pages, which are
+ * emulated (the hole's base follows the BAR).  Under vplatform.lock. */
 static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
 {
     struct pt_dev *d = ctx;
     struct vm *vm = d->vm;
-    uint64_t size = d->bar_size[i];
+    uint64_t size = d->bar_size[i], hpa = d->bar_hpa[i];
+    bool hole = d->msix && i == d->mx.cap.table_bir;
+    uint64_t h0 = hole ? d->hole_off : size, h1 = hole ? d->hole_off + d->hole_len : size;
     int r;
 
     if (!bar_place_ok(vm, gpa, size)) {
@@ -135,10 +109,16 @@ static void map_bar(void *ctx, unsigned i, uint64_t gpa, bool mapped)
         return;
     }
     spin_lock(&vm->npt_lock);
-    r = mapped ? npt_map(&vm->npt, gpa, d->bar_hpa[i], size, NPT_R | NPT_W, NPT_MT_UC)
-               : npt_unmap(&vm->npt, gpa, size);
+    r = npt_range(vm, gpa, hpa, h0, mapped);
+    if (!r)
+        r = npt_range(vm, gpa + h1, hpa + h1, size - h1, mapped);
     bool flush = npt_take_flush(&vm->npt);
     spin_unlock(&vm->npt_lock);
+    if (hole) { /* len first: a lookup without the lock sees a smaller or empty range */
+        __atomic_store_n(&d->hole.len, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->hole.base, mapped ? gpa + h0 : 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->hole.len, mapped ? d->hole_len : 0, __ATOMIC_RELEASE);
+    }
     if (flush)
         vapic_flush_all_tlbs(vm);
     if (r)
@@ -202,16 +182,16 @@ static struct irq_post_unit unit_of(unsigned unit)
  * - remapped before: an MSI Keel took but has not injected yet
  *   (irq_pending) is injected by vCPU 0's run loop, kicked here.
  * Each MSI was either posted or remapped, never both: nothing doubles. */
-static void route_switched(struct pt_dev *d, const struct irq_post_route *old,
+static void route_switched(struct pt_vec *v, const struct irq_post_route *old,
                            const struct irq_post_route *now)
 {
-    struct vm *vm = d->vm;
+    struct vm *vm = v->dev->vm;
     struct irq_post_switch sw;
 
     irq_post_switched(old, now, &sw);
     if (sw.kick >= 0 && (unsigned)sw.kick < vm->nvcpus)
         vcpu_kick(vm->vcpus[sw.kick]);
-    if (sw.drain && __atomic_load_n(&d->irq_pending, __ATOMIC_ACQUIRE))
+    if (sw.drain && __atomic_load_n(&v->irq_pending, __ATOMIC_ACQUIRE))
         vcpu_kick(vm->vcpus[0]); /* its passthru_poll injects the guest's message */
 }
 
@@ -220,47 +200,48 @@ static bool route_same(const struct irq_post_route *a, const struct irq_post_rou
     return a->kind == b->kind && a->irte_lo == b->irte_lo && a->irte_hi == b->irte_hi;
 }
 
-/* Decides the route from the guest's MSI as last programmed and writes the
- * IRTE when it changed (force: even if not).  0 with the device's MSI
- * address and data in *maddr / *mdata; -1 after logging why (the device's
- * MSI stays off).  *old and *now: the route before and after. */
-static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_t *maddr,
+/* Decides the route of vector v from the guest's message as last
+ * programmed and writes its IRTE when it changed (force: even if not).  0
+ * with the device's message in *maddr / *mdata; -1 after logging why (the
+ * vector stays off).  *old and *now: the route before and after. */
+static int route_apply(struct pt_vec *v, bool force, const char *caller, uint64_t *maddr,
                        uint32_t *mdata, struct irq_post_route *old, struct irq_post_route *now)
 {
+    struct pt_dev *d = v->dev;
     struct vm *vm = d->vm;
-    struct apic_dest_view *views = d->views;
-    struct irq_post_vcpu *vc = d->vc;
     uint32_t dest = vm->vcpus[0]->pcpu->apic_id;
     int r = 0;
 
     spin_lock(&d->route_lock);
-    vapic_views_snapshot(vm, views); /* map_lock nests inside route_lock */
-    vcpus_now(vm, vc);
+    vapic_views_snapshot(vm, d->views); /* map_lock nests inside route_lock */
+    vcpus_now(vm, d->vc);
     struct irq_post_in in = {
-        .msi_enabled = d->g_enabled, .msi_addr = d->g_addr, .msi_data = d->g_data,
-        .views = views, .nvcpus = vm->nvcpus, .vcpus = vc,
+        .msi_enabled = v->g_enabled, .msi_addr = v->g_addr, .msi_data = v->g_data,
+        .views = d->views, .nvcpus = vm->nvcpus, .vcpus = d->vc,
         .vm_accel = apic_inhibit_active(&vm->inhibit), .unit = unit_of(d->unit),
-        .host_vector = d->vector, .host_dest = dest, .sid = d->hf->bdf,
+        .host_vector = v->vector, .host_dest = dest, .sid = d->hf->bdf,
         .ga_tag = (vm->index + 1u) << GA_TAG_VM_SHIFT,
-        .guest_remappable = vm->plat->opts.irq_remap && (d->g_addr & VTD_MSI_ADDR_IF),
+        .guest_remappable = vm->plat->opts.irq_remap && (v->g_addr & VTD_MSI_ADDR_IF),
     };
-    *old = d->route;
+    *old = v->route;
     if (irq_post_decide(&in, now))
-        log_warn("vm%u (%s): %02x:%02x.%x: the IRTE for its MSI was refused by the encoder "
-                 "(host APIC ID %u): MSI left off", vm->index, vm->name, BDF_ARGS(d->hf->bdf), dest);
+        log_warn("vm%u (%s): %02x:%02x.%x: the IRTE for its %s %u was refused by the encoder "
+                 "(host APIC ID %u): left off", vm->index, vm->name, BDF_ARGS(d->hf->bdf),
+                 d->msix ? "MSI-X entry" : "MSI", v->index, dest);
     *maddr = 0xfee00000u | dest << 12;
-    *mdata = d->vector;
+    *mdata = v->vector;
     if ((now->kind == IRQ_POST_REMAP || now->kind == IRQ_POST_POSTED) &&
         (force || !route_same(old, now)))
-        r = iommu_irte_set(d->unit, d->hf->bdf, now->irte_lo, now->irte_hi, caller, maddr, mdata);
+        r = iommu_irte_set(d->unit, d->hf->bdf, v->index, now->irte_lo, now->irte_hi, caller,
+                           maddr, mdata);
     if (r < 0)
         now->kind = IRQ_POST_OFF;
     if (old->kind != IRQ_POST_OFF && now->kind != IRQ_POST_OFF && !route_same(old, now))
-        d->switches++;
-    d->route = *now;
+        v->switches++;
+    v->route = *now;
     spin_unlock(&d->route_lock);
     if (r >= 0)
-        route_switched(d, old, now);
+        route_switched(v, old, now);
     return r < 0 || now->kind == IRQ_POST_OFF ? -1 : 0;
 }
 
@@ -269,6 +250,59 @@ static int route_apply(struct pt_dev *d, bool force, const char *caller, uint64_
 static uint16_t guest_sid(const struct pt_dev *d)
 {
     return (uint16_t)(d->slot << 3);
+}
+
+/* The guest's message for vector v is now enabled/addr/data: an MSI Keel
+ * took under the old programming and has not injected yet goes to the
+ * guest as it was sent (the vector and destination then in force), not as
+ * the new one (vapic_route under vplatform.lock, as the I/O APIC's does);
+ * then the route.  0 with the device's message when it is to be on; -1
+ * when it stays off (the IRTE is kept).  Under vplatform.lock. */
+int pt_vec_program(struct pt_vec *v, bool enabled, uint64_t addr, uint32_t data,
+                       uint64_t *maddr, uint32_t *mdata, struct irq_post_route *now)
+{
+    struct pt_dev *d = v->dev;
+    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id;
+    struct irq_post_route old;
+    struct apic_msg m;
+
+    spin_lock(&d->route_lock);
+    bool was = v->g_enabled;
+    uint64_t was_addr = v->g_addr;
+    uint32_t was_data = v->g_data;
+    v->g_enabled = enabled;
+    v->g_addr = addr;
+    v->g_data = data;
+    spin_unlock(&d->route_lock);
+    if (was && __atomic_exchange_n(&v->irq_pending, 0, __ATOMIC_ACQ_REL) &&
+        vplatform_msi_message_locked(d->vm->plat, was_addr, was_data, guest_sid(d), &m))
+        vapic_route(d->vm, &m);
+    if (!enabled) {
+        (void)route_apply(v, false, __func__, maddr, mdata, &old, now); /* OFF: IRTE kept */
+        return -1;
+    }
+    if (dest > 0xff && !unit_of(d->unit).x2) {
+        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination "
+                 "(the IOMMU unit runs without x2APIC destinations): interrupt left off",
+                 d->vm->index, d->vm->name, BDF_ARGS(d->hf->bdf), dest);
+        return -1;
+    }
+    return route_apply(v, true, __func__, maddr, mdata, &old, now); /* -1: logged */
+}
+
+void pt_vec_logged(struct pt_vec *v, const char *what, uint64_t addr, uint32_t data,
+                       const struct irq_post_route *now, uint64_t maddr, uint32_t mdata)
+{
+    struct pt_dev *d = v->dev;
+    char path[96];
+
+    irq_post_describe(now, path, sizeof(path));
+    log_info("vm%u (%s): %02x:%02x.%x %s (guest address %#llx, data %#x): %s%s", d->vm->index,
+             d->vm->name, BDF_ARGS(d->hf->bdf), what, (unsigned long long)addr, data, path,
+             now->kind == IRQ_POST_POSTED ? "" : ", to host vector and injected by Keel");
+    log_debug("vm%u: %02x:%02x.%x: host vector %#x on APIC %u; device writes %#x to %#llx",
+              d->vm->index, BDF_ARGS(d->hf->bdf), v->vector, d->vm->vcpus[0]->pcpu->apic_id,
+              mdata, (unsigned long long)maddr);
 }
 
 /* The device's physical MSI (PCI 3.0 6.8.1): through the IRTE the route
@@ -280,52 +314,21 @@ static void msi_changed(void *ctx, bool enabled, uint64_t addr, uint16_t data)
     struct pt_dev *d = ctx;
     uint16_t bdf = d->hf->bdf;
     unsigned cap = d->hf->msi_cap;
-    uint32_t dest = d->vm->vcpus[0]->pcpu->apic_id, mdata;
+    uint32_t mdata;
     uint64_t maddr;
-    struct irq_post_route old, now;
+    struct irq_post_route now;
     uint16_t ctl = (uint16_t)pci_host_read(bdf, cap + 2, 2);
     bool is64 = ctl & 0x80;
-    char path[96];
 
     pci_host_write(bdf, cap + 2, 2, ctl & ~1u); /* off while it changes */
-    spin_lock(&d->route_lock);
-    bool was = d->g_enabled;
-    uint64_t was_addr = d->g_addr;
-    uint16_t was_data = d->g_data;
-    d->g_enabled = enabled;
-    d->g_addr = addr;
-    d->g_data = data;
-    spin_unlock(&d->route_lock);
-    /* An MSI Keel took under the old programming and has not injected yet
-     * goes to the guest as it was sent (the vector and destination then in
-     * force), not as the new one: vapic_route runs under vplatform.lock
-     * as the I/O APIC's does. */
-    struct apic_msg m;
-    if (was && __atomic_exchange_n(&d->irq_pending, 0, __ATOMIC_ACQ_REL) &&
-        vplatform_msi_message_locked(d->vm->plat, was_addr, was_data, guest_sid(d), &m))
-        vapic_route(d->vm, &m);
-    if (!enabled) {
-        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now); /* OFF: IRTE kept */
-        return;
-    }
-    if (dest > 0xff) {
-        log_warn("vm%u (%s): %02x:%02x.%x: host APIC ID %u does not fit an xAPIC destination: "
-                 "MSI left off", d->vm->index, d->vm->name, BDF_ARGS(bdf), dest);
-        return;
-    }
-    if (route_apply(d, true, __func__, &maddr, &mdata, &old, &now) < 0)
-        return; /* logged; the device's interrupts stay off */
+    if (pt_vec_program(&d->vec[0], enabled, addr, data, &maddr, &mdata, &now) < 0)
+        return; /* off, or logged: the device's interrupts stay off */
     pci_host_write(bdf, cap + 4, 4, (uint32_t)maddr);
     if (is64)
         pci_host_write(bdf, cap + 8, 4, (uint32_t)(maddr >> 32));
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, mdata);
     pci_host_write(bdf, cap + 2, 2, (ctl & ~0x71u) | 1u); /* one message, enabled */
-    irq_post_describe(&now, path, sizeof(path));
-    log_info("vm%u (%s): %02x:%02x.%x MSI (guest address %#llx, data %#x): %s%s", d->vm->index,
-             d->vm->name, BDF_ARGS(bdf), (unsigned long long)addr, data, path,
-             now.kind == IRQ_POST_POSTED ? "" : ", to host vector and injected by Keel");
-    log_debug("vm%u: %02x:%02x.%x: host vector %#x on APIC %u; device writes %#x to %#llx",
-              d->vm->index, BDF_ARGS(bdf), d->vector, dest, mdata, (unsigned long long)maddr);
+    pt_vec_logged(&d->vec[0], "MSI", addr, data, &now, maddr, mdata);
 }
 
 static const struct pci_pt_ops pt_ops = { phys_read, phys_write, map_bar, msi_changed };
@@ -483,12 +486,13 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
         snprintf(why, n, "Keel's %u host vectors for assigned devices are taken", HOST_VEC_PASSTHRU_N);
         return -1;
     }
+    /* The MSI-X capability is read before any vector is taken: its
+     * refusal leaves MSI (and INTx off) as before. */
     if (build_tables(vm, pv, unit, why, n) || unity_maps(vm, pv, bdf, why, n))
         return -1;
     struct pt_dev *d = &pv->dev[pv->ndev];
     d->vm = vm;
     d->route_lock = (struct spinlock)SPINLOCK_INIT;
-    d->route = (struct irq_post_route){ .kind = IRQ_POST_OFF, .why = IRQ_WHY_MSI_OFF, .target = -1 };
     d->hf = pci_host_find(bdf);
     d->unit = unit;
     /* Quiet until the guest drives it: no decoding, no bus mastering, no
@@ -496,20 +500,30 @@ static int assign_one(struct vm *vm, struct pt_vm *pv, uint16_t bdf, char *why, 
     pci_host_write(bdf, PCI_CFG_COMMAND, 2, PCI_CMD_INTX_DISABLE);
     if (d->hf->msi_cap)
         pci_host_write(bdf, d->hf->msi_cap + 2u, 2, pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+    if (d->hf->msix_cap)
+        pci_host_write(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2,
+                       pci_host_read(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2) & ~PCI_MSIX_CTL_ENABLE);
     size_bars(d, flags);
     if (iommu_attach(unit, bdf, pv->domain, pv->iopt.root, pv->iopt.levels, __func__)) {
         snprintf(why, n, "IOMMU unit %u did not take its entry (see above)", unit);
         return -1;
     }
     pci_pt_init(&d->pt, &pt_ops, d, d->bar_size, flags, d->hf->msi_cap);
+    pt_msix_setup(d, HOST_VEC_PASSTHRU_N - nvectors);
     int slot = pci_attach(&vm->plat->pci, &d->pt);
     if (slot < 0) {
         snprintf(why, n, "the VM's PCI bus is full");
         return -1;
     }
     d->slot = (unsigned)slot;
-    d->vector = (uint8_t)(HOST_VEC_PASSTHRU + nvectors);
-    by_vector[nvectors++] = d;
+    for (unsigned i = 0; i < d->nvec; i++) {
+        struct pt_vec *v = &d->vec[i];
+        v->dev = d;
+        v->index = i;
+        v->route = (struct irq_post_route){ .kind = IRQ_POST_OFF, .why = IRQ_WHY_MSI_OFF, .target = -1 };
+        v->vector = (uint8_t)(HOST_VEC_PASSTHRU + nvectors);
+        by_vector[nvectors++] = v;
+    }
     d->hf->assigned_vm = (int)vm->index;
     pv->ndev++;
     return 0;
@@ -537,6 +551,9 @@ int passthru_vm_init(struct vm *vm, const struct passthru_cfg *cfg)
                  (unsigned long long)(vm->mem_size >> 20),
                  pv->coherent ? "" : " (flushed: walks not coherent)",
                  iommu_msi_remaps(d->unit) ? "remapped (IRTE)" : "direct (not remapped)");
+        /* Faults are reported at once on the unit's fault interrupt, and
+         * still polled (a lost interrupt costs at most a millisecond). */
+        (void)iommu_fault_irq_setup(d->unit, HOST_VEC_IOMMU, vm->vcpus[0]->pcpu->apic_id);
         bool x2;
         if (iommu_msi_posts(d->unit, &x2) &&
             iommu_ga_irq_setup(d->unit, HOST_VEC_IOMMU, vm->vcpus[0]->pcpu->apic_id) == 0)
@@ -558,33 +575,40 @@ void passthru_host_irq(unsigned vector)
 
 /* ---- Posting: placement, acceleration, the GA log ---- */
 
+/* One vector's guest-mode IRTE follows vCPU v's placement (AMD-Vi). */
+static void vec_place(struct pt_vec *pvv, struct vcpu *v)
+{
+    struct pt_dev *d = pvv->dev;
+    struct irq_post_route *r = &pvv->route;
+
+    /* A hint without the lock; decided again under it. */
+    if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) != IRQ_POST_POSTED ||
+        iommu_host.unit[d->unit].vendor != IOMMU_AMD_VI)
+        return; /* VT-d: NV/NDST follow in the descriptor (vmx/vmx_posted.c) */
+    spin_lock(&d->route_lock);
+    uint64_t p = vcpu_placement(v);
+    bool changed = false;
+    int wide = -1;
+    if (r->kind == IRQ_POST_POSTED && r->target == (int)v->index)
+        wide = irq_post_amd_place(&r->irte_lo, &r->irte_hi, (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
+                                  p & VCPU_PLACE_RUNNING, &changed);
+    if (wide >= 0 && changed &&
+        iommu_irte_place(d->unit, d->hf->bdf, pvv->index, r->irte_lo, r->irte_hi, wide == 1,
+                         __func__))
+        log_warn("vm%u (%s): %02x:%02x.%x: the posted IRTE did not follow vCPU %u (see above)",
+                 v->vm->index, v->vm->name, BDF_ARGS(d->hf->bdf), v->index);
+    spin_unlock(&d->route_lock);
+}
+
 void passthru_placement(struct vcpu *v)
 {
     struct pt_vm *pv = &pt_vms[v->vm->index];
 
     if (!pv->ndev || __atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
         return;
-    for (unsigned i = 0; i < pv->ndev; i++) {
-        struct pt_dev *d = &pv->dev[i];
-        /* A hint without the lock; decided again under it. */
-        if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) != IRQ_POST_POSTED ||
-            iommu_host.unit[d->unit].vendor != IOMMU_AMD_VI)
-            continue; /* VT-d: NV/NDST follow in the descriptor (vmx/vmx_posted.c) */
-        spin_lock(&d->route_lock);
-        uint64_t p = vcpu_placement(v);
-        bool changed = false;
-        int wide = -1;
-        if (d->route.kind == IRQ_POST_POSTED && d->route.target == (int)v->index)
-            wide = irq_post_amd_place(&d->route.irte_lo, &d->route.irte_hi,
-                                      (uint32_t)(p & VCPU_PLACE_HOST_ID_MASK),
-                                      p & VCPU_PLACE_RUNNING, &changed);
-        if (wide >= 0 && changed &&
-            iommu_irte_place(d->unit, d->hf->bdf, d->route.irte_lo, d->route.irte_hi, wide == 1,
-                             __func__))
-            log_warn("vm%u (%s): %02x:%02x.%x: the posted IRTE did not follow vCPU %u (see above)",
-                     v->vm->index, v->vm->name, BDF_ARGS(d->hf->bdf), v->index);
-        spin_unlock(&d->route_lock);
-    }
+    for (unsigned i = 0; i < pv->ndev; i++)
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++)
+            vec_place(&pv->dev[i].vec[j], v);
 }
 
 void passthru_accel_changed(struct vm *vm)
@@ -616,20 +640,22 @@ static void reroute_all(struct vm *vm, struct pt_vm *pv)
     if (!__atomic_exchange_n(&pv->reroute, 0, __ATOMIC_ACQ_REL) && sig == pv->accel_sig)
         return;
     pv->accel_sig = sig;
-    for (unsigned i = 0; i < pv->ndev; i++) {
-        struct pt_dev *d = &pv->dev[i];
-        struct irq_post_route old, now;
-        uint64_t maddr;
-        uint32_t mdata;
-        if (!__atomic_load_n(&d->g_enabled, __ATOMIC_RELAXED))
-            continue; /* a hint: route_apply reads it again under route_lock */
-        (void)route_apply(d, false, __func__, &maddr, &mdata, &old, &now);
-        if (old.kind != now.kind || old.target != now.target) {
-            char path[96];
-            irq_post_describe(&now, path, sizeof(path));
-            log_debug("vm%u: %02x:%02x.%x MSI now %s", vm->index, BDF_ARGS(d->hf->bdf), path);
+    for (unsigned i = 0; i < pv->ndev; i++)
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++) {
+            struct pt_vec *v = &pv->dev[i].vec[j];
+            struct irq_post_route old, now;
+            uint64_t maddr;
+            uint32_t mdata;
+            if (!__atomic_load_n(&v->g_enabled, __ATOMIC_RELAXED))
+                continue; /* a hint: route_apply reads it again under route_lock */
+            (void)route_apply(v, false, __func__, &maddr, &mdata, &old, &now);
+            if (old.kind != now.kind || old.target != now.target) {
+                char path[96];
+                irq_post_describe(&now, path, sizeof(path));
+                log_debug("vm%u: %02x:%02x.%x vector %u now %s", vm->index,
+                          BDF_ARGS(pv->dev[i].hf->bdf), j, path);
+            }
         }
-    }
 }
 
 /* A GA log entry: the vCPU its tag names (GA_TAG_VM_SHIFT) is woken with
@@ -659,32 +685,55 @@ static void ga_logs(bool in_irq)
             done[u] = true;
         }
     for (unsigned v = 0; overflow && v < VM_MAX; v++)
-        for (unsigned i = 0; i < pt_vms[v].ndev; i++) {
-            const struct pt_dev *d = &pt_vms[v].dev[i];
-            /* Interrupt context: no lock, a snapshot of the route is enough
-             * (a stale target costs one spurious wake-up). */
-            int t = __atomic_load_n(&d->route.target, __ATOMIC_RELAXED);
-            if (__atomic_load_n(&d->route.kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
-                t >= 0 && (unsigned)t < d->vm->nvcpus)
-                vcpu_kick(d->vm->vcpus[t]);
-        }
+        for (unsigned i = 0; i < pt_vms[v].ndev; i++)
+            for (unsigned j = 0; j < pt_vms[v].dev[i].nvec; j++) {
+                const struct pt_dev *d = &pt_vms[v].dev[i];
+                const struct irq_post_route *r = &d->vec[j].route;
+                /* Interrupt context: no lock, a snapshot of the route is
+                 * enough (a stale target costs one spurious wake-up). */
+                int t = __atomic_load_n(&r->target, __ATOMIC_RELAXED);
+                if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) == IRQ_POST_POSTED &&
+                    t >= 0 && (unsigned)t < d->vm->nvcpus)
+                    vcpu_kick(d->vm->vcpus[t]);
+            }
 }
 
+/* HOST_VEC_IOMMU: a GA log entry or a recorded fault (VT-d fault event,
+ * AMD-Vi event log interrupt): the GA logs read here, the faults by each
+ * VM's vCPU 0 run loop, kicked (logging and stopping a VM are not for
+ * interrupt context). */
 void passthru_iommu_irq(void)
 {
     ga_logs(true);
+    for (unsigned v = 0; v < VM_MAX; v++)
+        if (pt_vms[v].ndev && !__atomic_load_n(&pt_vms[v].stopped, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&pt_vms[v].faults_now, 1, __ATOMIC_RELEASE);
+            vcpu_kick(pt_vms[v].dev[0].vm->vcpus[0]);
+        }
 }
 
-/* The guest's MSI, as it programmed it, into its vLAPICs. */
-static void inject(struct pt_dev *d)
+/* The guest's message for vector v (its MSI-X entry while the guest has
+ * MSI-X enabled, else its MSI), as it programmed it, into its vLAPICs. */
+static void inject(struct pt_vec *v)
 {
+    struct pt_dev *d = v->dev;
     struct vplatform *p = d->vm->plat;
     struct apic_msg m;
+    bool on;
+    uint64_t addr;
+    uint16_t data;
 
     spin_lock(&p->lock);
-    bool on = d->pt.msi_ctl & 1;
-    uint64_t addr = d->pt.msi_addr;
-    uint16_t data = d->pt.msi_data;
+    if (d->msix && d->mx.enable) {
+        const struct pci_msix_entry *e = &d->mx.e[v->index];
+        on = e->on;
+        addr = e->on_addr;
+        data = (uint16_t)e->on_data;
+    } else {
+        on = v->index == 0 && (d->pt.msi_ctl & 1);
+        addr = d->pt.msi_addr;
+        data = d->pt.msi_data;
+    }
     spin_unlock(&p->lock);
     /* Through the VM's virtual VT-d unit when it has one (hv/dev/vtd_ir.h). */
     if (on && vplatform_msi_message(p, addr, data, guest_sid(d), &m))
@@ -722,11 +771,21 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     if (i >= pv->ndev)
         return -1;
     struct pt_dev *d = (struct pt_dev *)&pv->dev[i];
-    char path[112];
+    char path[112], label[32] = "MSI";
+    uint64_t switches = 0;
+    unsigned on = 0;
     spin_lock(&d->route_lock);
-    struct irq_post_route r = d->route;
-    uint64_t switches = d->switches;
+    struct irq_post_route r = d->vec[0].route; /* the first vector on, else vector 0 */
+    for (unsigned j = d->nvec; j-- > 0;) {
+        switches += d->vec[j].switches;
+        if (d->vec[j].route.kind != IRQ_POST_OFF) {
+            r = d->vec[j].route;
+            on++;
+        }
+    }
     spin_unlock(&d->route_lock);
+    if (d->msix)
+        snprintf(label, sizeof(label), "MSI-X %u/%u on, first", on, d->nvec);
     if (r.kind == IRQ_POST_OFF)         /* not enabled yet: the path it would take */
         snprintf(path, sizeof(path), "%s (%s)", iommu_msi_remaps(d->unit) ? "remapped" : "direct",
                  irq_post_why_text(r.why));
@@ -735,9 +794,9 @@ int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n)
     if (switches)
         snprintf(path + strlen(path), sizeof(path) - strlen(path), ", %lu switch%s",
                  (unsigned long)switches, switches == 1 ? "" : "es");
-    snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, MSI %s, "
+    snprintf(buf, n, "%02x:%02x.%x [%04x:%04x] as 00:%02x.0, IOMMU unit %u, domain %u, %s %s, "
              "%lu DMA fault%s%s", BDF_ARGS(d->hf->bdf), d->hf->vendor, d->hf->device, d->slot,
-             d->unit, pv->domain, path,
+             d->unit, pv->domain, label, path,
              (unsigned long)__atomic_load_n(&d->faults, __ATOMIC_RELAXED),
              __atomic_load_n(&d->faults, __ATOMIC_RELAXED) == 1 ? "" : "s",
              pv->stopped ? " (stopped: bus mastering off)" : "");
@@ -770,10 +829,17 @@ void passthru_poll(struct vm *vm)
     if (!__atomic_load_n(&pv->stopped, __ATOMIC_ACQUIRE))
         reroute_all(vm, pv);
     for (unsigned i = 0; i < pv->ndev; i++)
-        if (__atomic_exchange_n(&pv->dev[i].irq_pending, 0, __ATOMIC_ACQ_REL))
-            inject(&pv->dev[i]);
+        for (unsigned j = 0; j < pv->dev[i].nvec; j++)
+            if (__atomic_exchange_n(&pv->dev[i].vec[j].irq_pending, 0, __ATOMIC_ACQ_REL))
+                inject(&pv->dev[i].vec[j]);
     uint64_t now = rdtsc();
-    if (now < pv->next_poll)
+    bool irq = __atomic_exchange_n(&pv->faults_now, 0, __ATOMIC_ACQ_REL);
+    if (irq && !pv->fault_irq_seen) {
+        pv->fault_irq_seen = true;
+        log_info("vm%u (%s): IOMMU interrupt taken: faults and GA log entries are handled at "
+                 "once (and still polled every %u us)", vm->index, vm->name, POLL_EVERY_US);
+    }
+    if (now < pv->next_poll && !irq)
         return;
     pv->next_poll = now + tsc_hz / 1000000 * POLL_EVERY_US;
     poll_faults(pv);
@@ -808,6 +874,10 @@ void passthru_vm_stop(struct vm *vm)
         if (d->hf->msi_cap)
             pci_host_write(bdf, d->hf->msi_cap + 2u, 2,
                            pci_host_read(bdf, d->hf->msi_cap + 2u, 2) & ~1u);
+        if (d->hf->msix_cap)
+            pci_host_write(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2,
+                           pci_host_read(bdf, d->hf->msix_cap + PCI_MSIX_CTL, 2) &
+                               ~PCI_MSIX_CTL_ENABLE);
         bool reset = flr(d->hf);
         int r = iommu_detach(d->unit, bdf, pv->domain, __func__);
         log_info("vm%u (%s): %02x:%02x.%x stopped: bus mastering off, %s, IOMMU entry %s",

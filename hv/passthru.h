@@ -80,5 +80,10 @@ void passthru_accel_changed(struct vm *vm);
  * past the last; and the faults of devices no VM owns. */
 int passthru_describe(const struct vm *vm, unsigned i, char *buf, size_t n);
 uint64_t passthru_unowned_faults(void);
+/* The emulated MSI-X table pages of vm's assigned devices at gpa
+ * (hv/emul/emul_mmio.c through vcpu_find_mmio), or NULL.  Lock-free; the
+ * range's handlers check the address again under vplatform.lock. */
+struct bus_range;
+const struct bus_range *passthru_find_mmio(const struct vm *vm, uint64_t gpa);
 
 #endif /* KEEL_HV_PASSTHRU_H */

@@ -343,7 +343,8 @@ const struct bus_range *vcpu_find_mmio(const struct vcpu *v, uint64_t gpa)
     const struct bus_range *l = &v->apic.mmio;
     if (l->len && gpa >= l->base && gpa - l->base < l->len)
         return l;
-    return iobus_find_mmio(&v->vm->bus, gpa);
+    const struct bus_range *r = iobus_find_mmio(&v->vm->bus, gpa);
+    return r ? r : passthru_find_mmio(v->vm, gpa); /* assigned devices' MSI-X tables */
 }
 
 void vcpu_inject_gp(struct vcpu *v)

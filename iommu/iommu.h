@@ -95,6 +95,8 @@ struct iommu_scope {
     uint16_t owner;       /* index of the unit, region or ATS entry it belongs to */
     uint32_t ext;         /* AMD extended entries (46h/47h): the extended data */
     uint32_t src_off, src_len;
+    uint8_t sec_bus, sub_bus; /* VT-d bridge scope: the buses below it (iommu_dmar_resolve_paths;
+                               * 0, 0: not read) */
 };
 
 /* Region flags (AMD IVMD flags, #48882 5.2.2.3; RMRRs are read-write unity maps). */
@@ -170,5 +172,31 @@ bool iommu_find_overlap(const struct iommu_desc *d, unsigned *a, unsigned *b);
 /* One line about unit i (no newline): vendor, base, segment, its PCI
  * function, scope count, features.  Returns the length snprintf gave. */
 int iommu_describe_unit(const struct iommu_desc *d, unsigned i, char *buf, size_t n);
+
+/* VT-d paths through bridges (8.3.1): each IOMMU_SF_UNRESOLVED scope of
+ * d, described from table (len bytes, the DMAR d was parsed from), walked
+ * from its start bus: every hop but the last must be a present PCI-to-PCI
+ * bridge (header type 1), whose secondary bus number (config 19h, PCI-PCI
+ * Bridge Architecture 1.2, 3.2.5.3) is the next hop's bus; the last hop is
+ * the device.  A resolved scope names that device (first = last) and
+ * loses the flag; one that meets no bridge, an absent function or bus 0
+ * stays unresolved (the lookup ignores it).  A bridge scope (a PCI
+ * sub-hierarchy: the bridge and every device below it) also gets its
+ * secondary..subordinate bus range (config 19h, 1Ah), which the lookup
+ * covers.  rd reads one configuration byte of segment 0.  Returns how
+ * many paths were resolved. */
+typedef uint8_t (*iommu_cfg8_fn)(void *ctx, uint16_t bdf, unsigned off);
+unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_t len,
+                                  iommu_cfg8_fn rd, void *ctx);
+
+/* x2APIC destinations in remapped interrupts (VT-d IRTA.EIME, AMD-Vi
+ * CONTROL.XTEn): on only where the unit offers them (ECAP.EIM; EFR.XTSup
+ * with 128-bit IRTEs) and a host APIC ID needs more than 8 bits
+ * (max_apic_id > 255).  Not "whenever offered": with EIME the VT-d unit
+ * blocks compatibility-format interrupts whatever CFI says (VT-d 5.1.4),
+ * and both vendors' units are then used as they are on every xAPIC host. */
+bool iommu_wants_x2(bool offered, uint32_t max_apic_id);
+/* The boot CPU list's highest APIC ID, set by boot before iommu_boot(). */
+extern uint32_t iommu_host_max_apic_id;
 
 #endif /* KEEL_IOMMU_IOMMU_H */

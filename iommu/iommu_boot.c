@@ -8,6 +8,7 @@
 
 #include "boot/acpi.h"
 #include "hv/host/console.h"
+#include "hv/host/pci_host.h"
 #include "hv/host/time.h"
 #include "hv/x86.h"
 #include "iommu/iommu_boot.h"
@@ -48,6 +49,32 @@ static bool absent(const char *why)
 }
 
 /* Finds and parses the IVRS or the DMAR; false (and one line) without. */
+static uint8_t cfg8(void *ctx, uint16_t bdf, unsigned off)
+{
+    (void)ctx;
+    return (uint8_t)pci_host_read(bdf, off, 1);
+}
+
+/* DMAR scopes with paths through bridges, from the bridges' secondary bus
+ * numbers as the firmware programmed them (iommu_dmar_resolve_paths). */
+static void resolve_paths(const uint8_t *t, uint32_t len)
+{
+    unsigned left = 0, n = iommu_dmar_resolve_paths(&iommu_host, t, len, cfg8, NULL);
+
+    for (unsigned i = 0; i < iommu_host.nscopes; i++)
+        left += (iommu_host.scope[i].flags & IOMMU_SF_UNRESOLVED) != 0;
+    for (unsigned i = 0; i < iommu_host.nscopes; i++) {
+        const struct iommu_scope *s = &iommu_host.scope[i];
+        if (s->sub_bus)
+            log_info("iommu: DMAR: bridge %02x:%02x.%x covers buses %02x..%02x", s->first >> 8,
+                     (s->first >> 3) & 0x1f, s->first & 7, s->sec_bus, s->sub_bus);
+    }
+    if (n || left)
+        log_info("iommu: DMAR: %u device scope%s through bridges resolved from configuration "
+                 "space, %u not (no bridge, no function or an unnumbered bus on the path)",
+                 n, n == 1 ? "" : "s", left);
+}
+
 static bool discover(uint64_t rsdp_pa)
 {
     const char *why_ivrs = "", *why_dmar = "";
@@ -75,6 +102,8 @@ static bool discover(uint64_t rsdp_pa)
                  iommu_host.why);
         return false;
     }
+    if (!ivrs)
+        resolve_paths(t, len);
     return true;
 }
 
@@ -205,22 +234,30 @@ bool iommu_msi_posts(unsigned unit, bool *x2)
                                                         : vtd_msi_posts(unit, x2);
 }
 
-int iommu_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data)
+int iommu_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data)
 {
     if (!iommu_msi_remaps(unit))
         return 1;
     return iommu_host.unit[unit].vendor == IOMMU_AMD_VI
-               ? amdvi_irte_set(unit, bdf, lo, hi, caller, addr, data)
-               : vtd_irte_set(unit, bdf, lo, hi, caller, addr, data);
+               ? amdvi_irte_set(unit, bdf, index, lo, hi, caller, addr, data)
+               : vtd_irte_set(unit, bdf, index, lo, hi, caller, addr, data);
 }
 
-int iommu_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller)
+int iommu_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller)
 {
     if (!usable(unit) || iommu_host.unit[unit].vendor != IOMMU_AMD_VI)
         return -1;
-    return amdvi_irte_place(unit, bdf, lo, hi, wide, caller);
+    return amdvi_irte_place(unit, bdf, index, lo, hi, wide, caller);
+}
+
+int iommu_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    if (!usable(unit))
+        return -1;
+    return iommu_host.unit[unit].vendor == IOMMU_AMD_VI ? amdvi_fault_irq_setup(unit, vector, dest)
+                                                        : vtd_fault_irq_setup(unit, vector, dest);
 }
 
 int iommu_ga_poll(unsigned unit, bool in_irq, iommu_ga_fn fn, void *ctx)

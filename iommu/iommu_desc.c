@@ -92,6 +92,16 @@ static bool scope_covers_ids(const struct iommu_scope *s)
            s->kind == IOMMU_SCOPE_BRIDGE;
 }
 
+/* Whether s names bdf: its first..last, or for a VT-d bridge scope whose
+ * buses were read (iommu_dmar_resolve_paths) any device on them. */
+static bool scope_lists(const struct iommu_scope *s, uint16_t segment, uint16_t bdf)
+{
+    bool below = s->kind == IOMMU_SCOPE_BRIDGE && s->sub_bus && (bdf >> 8) >= s->sec_bus &&
+                 (bdf >> 8) <= s->sub_bus;
+    return scope_covers_ids(s) && s->segment == segment &&
+           ((bdf >= s->first && bdf <= s->last) || below);
+}
+
 int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf)
 {
     int found = IOMMU_LOOKUP_NONE;
@@ -100,7 +110,7 @@ int iommu_unit_for(const struct iommu_desc *d, uint16_t segment, uint16_t bdf)
         const struct iommu_unit *un = &d->unit[u];
         for (unsigned i = un->first_scope; i < un->first_scope + un->nscopes; i++) {
             const struct iommu_scope *s = &d->scope[i];
-            if (!scope_covers_ids(s) || s->segment != segment || bdf < s->first || bdf > s->last)
+            if (!scope_lists(s, segment, bdf))
                 continue;
             if (found >= 0 && found != (int)u)
                 return IOMMU_LOOKUP_AMBIGUOUS;
@@ -126,7 +136,7 @@ unsigned iommu_regions_for(const struct iommu_desc *d, uint16_t segment, uint16_
         const struct iommu_region *rg = &d->region[r];
         for (unsigned i = rg->first_scope; i < rg->first_scope + rg->nscopes && i < d->nscopes; i++) {
             const struct iommu_scope *s = &d->scope[i];
-            if (!scope_covers_ids(s) || s->segment != segment || bdf < s->first || bdf > s->last)
+            if (!scope_lists(s, segment, bdf))
                 continue;
             if (n < max)
                 idx[n] = r;
@@ -206,4 +216,11 @@ int iommu_parse_table(const void *table, size_t avail, struct iommu_desc *d)
         return iommu_parse_dmar(table, avail, d);
     memset(d, 0, sizeof(*d));
     return iommu_fail(d, "not an IVRS or DMAR table");
+}
+
+uint32_t iommu_host_max_apic_id;
+
+bool iommu_wants_x2(bool offered, uint32_t max_apic_id)
+{
+    return offered && max_apic_id > 0xff;
 }

@@ -52,19 +52,21 @@ int iommu_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
  * (AMD-Vi: GAMEn vAPIC with the GA log running; VT-d: IR with CAP.PI),
  * and whether its destinations are 32-bit (*x2). */
 bool iommu_msi_posts(unsigned unit, bool *x2);
-/* Replaces the device's IRTE with lo/hi (the unit's vendor format, any
+/* Replaces the device's IRTE number index (its MSI: 0; its MSI-X entry
+ * i: i, below IOMMU_DEV_IRTES) with lo/hi (the unit's vendor format, any
  * form) in one 128-bit store, then invalidates it and waits: 0 with the
  * MSI address and data the device must be given (the same for every form:
  * switching forms needs no change on the device); 1 when the unit does not
  * remap; -1 after logging why. */
-int iommu_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data);
+#define IOMMU_DEV_IRTES 8 /* IRTEs per device: AMD-Vi IntTabLen 3 */
+int iommu_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data);
 /* AMD-Vi: a guest-mode IRTE's placement fields rewritten (wide: a 128-bit
  * store, else 64-bit, as irq_post_amd_place said), then invalidated and
  * waited for.  0, or -1 (logged; VT-d: -1, its placement is in the PI
  * descriptor). */
-int iommu_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller);
+int iommu_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller);
 /* AMD-Vi GA log: each entry's GATag and device to fn; the unit's own MSI
  * to vector on the physical APIC dest.  Poll: entries consumed, or -1 when
  * the log had overflowed (entries lost, then restarted unless in_irq).
@@ -77,6 +79,13 @@ int iommu_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
  * event log, VT-d fault recording registers), calling fn for each record.
  * Returns how many. */
 typedef void (*iommu_fault_fn)(void *ctx, unsigned unit, const struct iommu_fault *f);
+/* The unit's fault interrupt (VT-d fault event: FEDATA/FEADDR, FECTL.IM
+ * cleared, 7.4.1; AMD-Vi: CONTROL.EventIntEn with the unit's MSI, 2.5)
+ * to vector on the physical APIC dest (8 bits; VT-d with EIME: 32): 0, or
+ * -1 after logging why (faults are still polled).  Once per unit. */
+int iommu_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
+int amdvi_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
+int vtd_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
 unsigned iommu_poll_faults(unsigned unit, iommu_fault_fn fn, void *ctx);
 
 /* The vendor halves. */
@@ -89,15 +98,15 @@ bool amdvi_msi_remaps(unsigned unit);
 int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
                     uint64_t *addr, uint32_t *data);
 bool amdvi_msi_posts(unsigned unit, bool *x2);
-int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data);
-int amdvi_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller);
+int amdvi_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data);
+int amdvi_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller);
 int amdvi_ga_poll(unsigned unit, bool in_irq, iommu_ga_fn fn, void *ctx);
 int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest);
 bool vtd_msi_posts(unsigned unit, bool *x2);
-int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                 uint64_t *addr, uint32_t *data);
+int vtd_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                 const char *caller, uint64_t *addr, uint32_t *data);
 bool vtd_msi_remaps(unsigned unit);
 int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, const char *caller,
                   uint64_t *addr, uint32_t *data);

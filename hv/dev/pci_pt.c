@@ -26,6 +26,9 @@
 #define MSI_CTL_ENABLE   0x0001u
 #define MSI_CTL_MME      0x0070u /* multiple message enable: the guest's */
 #define MSI_CTL_64       0x0080u
+/* MSI-X capability (6.8.2): message control at +2. */
+#define MSIX_CTL_SIZE    0x07ffu
+#define MSIX_CTL_GUEST   0xc000u /* enable, function mask: the guest's */
 
 void pci_pt_init(struct pci_pt *p, const struct pci_pt_ops *ops, void *ctx,
                  const uint64_t size[PCI_PT_BARS], const uint32_t flags[PCI_PT_BARS],
@@ -94,6 +97,25 @@ static bool in_msi(const struct pci_pt *p, unsigned off)
     return p->msi_cap && off >= p->msi_cap && off < p->msi_cap + (p->msi_64 ? 16u : 12u);
 }
 
+void pci_pt_msix_init(struct pci_pt *p, uint8_t cap, unsigned n, pci_pt_msix_ctl_fn fn)
+{
+    if (cap < 0x40 || cap > 0xf4 || !n || n > MSIX_CTL_SIZE + 1u || !fn)
+        return;
+    p->msix_changed = fn;
+    p->msix_cap = cap;
+    p->msix_n = (uint16_t)n;
+    p->msix_ctl = 0;
+}
+
+/* The first dword of the MSI-X capability: ID, next, message control with
+ * the guest's bits and Keel's table size. */
+static uint32_t msix_read(const struct pci_pt *p, uint32_t phys)
+{
+    uint32_t ctl = (phys >> 16) & ~(uint32_t)(MSIX_CTL_SIZE | MSIX_CTL_GUEST);
+    ctl |= (p->msix_n - 1u) | p->msix_ctl;
+    return (phys & 0xffffu) | ctl << 16;
+}
+
 static uint32_t dword_read(struct pci_pt *p, unsigned off)
 {
     if (off >= CFG_BAR0 && off < CFG_BAR5_END)
@@ -111,6 +133,8 @@ static uint32_t dword_read(struct pci_pt *p, unsigned off)
         return (p->ops->phys_read(p->ctx, off, 4) & 0xffff0000u) | p->irq_line; /* pin 0: no INTx */
     }
     uint32_t phys = p->ops->phys_read(p->ctx, off, 4);
+    if (p->msix_cap && off == p->msix_cap)
+        return msix_read(p, phys);
     return in_msi(p, off) ? msi_read(p, off - p->msi_cap, phys) : phys;
 }
 
@@ -174,6 +198,12 @@ static void dword_write(struct pci_pt *p, unsigned off, uint32_t v, uint32_t byt
         p->irq_line = (uint8_t)v;
     } else if (in_msi(p, off)) {
         msi_write(p, off - p->msi_cap, v, bytes);
+    } else if (p->msix_cap && off == p->msix_cap && (bytes & 0xc)) {
+        uint16_t ctl = (uint16_t)((v >> 16) & MSIX_CTL_GUEST);
+        if (ctl != p->msix_ctl) {
+            p->msix_ctl = ctl;
+            p->msix_changed(p->ctx, ctl);
+        }
     }
 }
 

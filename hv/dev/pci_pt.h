@@ -19,6 +19,11 @@
  *   0x30 expansion ROM: none (0); 0x3c interrupt line the guest's, pin 0
  *   MSI capability (6.8.1): control, address and data are virtual; the
  *        guest's enable, address or data changing calls ops->msi_changed
+ *   MSI-X capability (6.8.2, after pci_pt_msix_init): message control's
+ *        enable and function mask are the guest's (msix_changed on a
+ *        change), its table size reads as the entries Keel routes; the
+ *        table and PBA offset/BIR are the host's (the BAR layout is the
+ *        host's); the table itself is hv/dev/pci_msix.c
  *   anything else reads as the host has it and ignores writes.
  *
  * Locking: the caller's (vplatform.lock).
@@ -40,6 +45,9 @@ struct pci_pt_ops {
     void (*msi_changed)(void *ctx, bool enabled, uint64_t addr, uint16_t data);
 };
 
+/* The guest's MSI-X message control (enable, function mask) changed. */
+typedef void (*pci_pt_msix_ctl_fn)(void *ctx, uint16_t ctl);
+
 struct pci_pt_bar {
     uint64_t size;      /* 0: not implemented (or an I/O BAR: not offered) */
     uint32_t flags;     /* the low bits of the host's BAR (type, prefetchable) */
@@ -59,6 +67,10 @@ struct pci_pt {
     uint16_t msi_ctl;    /* the guest's control: enable, multiple message enable */
     uint64_t msi_addr;
     uint16_t msi_data;
+    uint8_t msix_cap;    /* offset of the host's MSI-X capability, 0 if not offered */
+    uint16_t msix_n;     /* table size the guest sees (1..2048) */
+    uint16_t msix_ctl;   /* the guest's enable and function mask */
+    pci_pt_msix_ctl_fn msix_changed;
 };
 
 #define PCI_PT_CMD_MASK   0x0407u /* I/O, memory, bus master, INTx disable */
@@ -75,6 +87,11 @@ bool pci_pt_msi_message(uint64_t addr, uint16_t data, struct apic_msg *m);
 void pci_pt_init(struct pci_pt *p, const struct pci_pt_ops *ops, void *ctx,
                  const uint64_t size[PCI_PT_BARS], const uint32_t flags[PCI_PT_BARS],
                  uint8_t msi_cap);
+/* Offers the host's MSI-X capability at cap with n entries (the rest of
+ * the host's table is Keel's), fn told of the guest's message control;
+ * without this call it is not offered (its registers read as the host's,
+ * writes dropped). */
+void pci_pt_msix_init(struct pci_pt *p, uint8_t cap, unsigned n, pci_pt_msix_ctl_fn fn);
 /* Configuration accesses of size 1, 2 or 4 at off (< 256, within a dword). */
 uint32_t pci_pt_read(struct pci_pt *p, unsigned off, unsigned size);
 void pci_pt_write(struct pci_pt *p, unsigned off, unsigned size, uint32_t val);

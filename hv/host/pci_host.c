@@ -83,6 +83,7 @@ static void add_fn(uint16_t bdf, uint32_t id)
     f->class_rev = pci_host_read(bdf, PCI_CFG_CLASS_REV, 4);
     f->header = (uint8_t)(pci_host_read(bdf, PCI_CFG_HEADER, 1) & PCI_HEADER_TYPE_MASK);
     f->msi_cap = find_cap(bdf, PCI_CAP_ID_MSI);
+    f->msix_cap = find_cap(bdf, PCI_CAP_ID_MSIX);
     f->pcie_cap = find_cap(bdf, PCI_CAP_ID_PCIE);
     f->flr = f->pcie_cap &&
              (pci_host_read(bdf, f->pcie_cap + PCI_PCIE_DEVCAP, 4) & PCI_PCIE_DEVCAP_FLR);

@@ -37,6 +37,7 @@
 #define PCI_HEADER_TYPE_MASK  0x7fu
 #define PCI_HEADER_MULTI_FN   0x80u
 #define PCI_CAP_ID_MSI        0x05
+#define PCI_CAP_ID_MSIX       0x11 /* PCI 3.0 6.8.2 */
 #define PCI_CAP_ID_PCIE       0x10
 #define PCI_PCIE_DEVCAP       0x04   /* in the PCIe capability */
 #define PCI_PCIE_DEVCTL       0x08
@@ -49,6 +50,7 @@ struct pci_host_fn {
     uint32_t class_rev;         /* class 31:8, revision 7:0 */
     uint8_t header;             /* header type without the multi-function bit */
     uint8_t msi_cap;            /* offset of the MSI capability, 0 if none */
+    uint8_t msix_cap;           /* offset of the MSI-X capability, 0 if none */
     uint8_t pcie_cap;           /* offset of the PCIe capability, 0 if none */
     bool flr;                   /* PCIe DEVCAP: function-level reset */
     int assigned_vm;            /* -1, or the VM it was given to */

@@ -37,12 +37,13 @@ struct amdvi_unit {
     struct spinlock lock;     /* cmd, cmd_tail, store, dt, the event log's head */
     uint32_t cw_seq;          /* the last COMPLETION_WAIT's data */
     bool ga;                  /* CONTROL.GAEn: 128-bit IRTEs (EFR.GASup) */
-    bool xt;                  /* EFR.XTSup (Keel leaves XTEn off: 8-bit destinations) */
+    bool xt;                  /* CONTROL.XTEn: 32-bit destinations (iommu_wants_x2) */
     bool posts;               /* GAMEn vAPIC with the GA log running: guest-mode IRTEs post */
     uint64_t *ga_log;         /* the GA log (AMDVI_GA_LOG_ENTRIES), ga_busy's holder */
     volatile uint64_t *ga_tail; /* where the unit stores its GA log tail */
     uint32_t ga_busy;         /* atomic: one consumer of the GA log at a time */
     bool ga_irq;              /* its MSI programmed, GAIntEn set */
+    bool event_irq;           /* its MSI programmed, EventIntEn set */
     unsigned nirts;           /* lock: the assigned devices' interrupt remapping tables */
     struct { uint16_t bdf; struct amdvi_irte *irt; } irts[IOMMU_MAX_UNITS];
 };
@@ -142,7 +143,7 @@ static int setup(unsigned index, struct amdvi_unit *au, iommu_alloc_fn alloc)
      * with every DTE at V=0 no table is read yet. */
     iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL,
                     ctl | AMDVI_CTL_CMD_BUF_EN | AMDVI_CTL_EVENT_LOG_EN | AMDVI_CTL_IOMMU_EN |
-                        (au->ga ? AMDVI_CTL_GA_EN : 0));
+                        (au->ga ? AMDVI_CTL_GA_EN : 0) | (au->xt ? AMDVI_CTL_XT_EN : 0));
     if (!(iommu_rd64_mmio(au->base, AMDVI_MMIO_STATUS) & AMDVI_STS_CMD_BUF_RUN)) {
         fail(index, au, __func__, "STATUS.CmdBufRun stays 0 after CONTROL.CmdBufEn");
         return -1;
@@ -203,7 +204,9 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
         return -1;
     }
     au->ga = efr & AMDVI_EFR_GA;
-    au->xt = efr & AMDVI_EFR_XT;
+    /* XTEn (3.4.4) with 128-bit IRTEs only: Destination[31:8] lives in
+     * their upper half (2.2.5.2). */
+    au->xt = au->ga && iommu_wants_x2(efr & AMDVI_EFR_XT, iommu_host_max_apic_id);
     if (setup(index, au, alloc))
         return -1;
     if (amdvi_cmd_completion_wait(&c, (uint64_t)(uintptr_t)au->store, CW_DATA, false)) {
@@ -223,6 +226,9 @@ int amdvi_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn a
              index, (unsigned long long)waited, events, events == 1 ? "" : "s",
              (unsigned long long)efr, efr & AMDVI_EFR_XT ? "yes" : "no",
              efr & AMDVI_EFR_GA ? "yes" : "no");
+    if (au->xt)
+        log_info("iommu: unit %u: XTEn on: 32-bit interrupt destinations (host APIC ID %u)",
+                 index, iommu_host_max_apic_id);
     return 0;
 }
 
@@ -303,6 +309,9 @@ static int invalidate(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint16
 }
 
 /* The device's interrupt remapping table, or NULL.  Lock held. */
+#define IRT_LOG2 3 /* 2^3 = IOMMU_DEV_IRTES entries (#48882 2.2.2.1 IntTabLen) */
+_Static_assert(1u << IRT_LOG2 == IOMMU_DEV_IRTES, "one IRTE per routed vector");
+
 static struct amdvi_irte *irt_of(const struct amdvi_unit *au, uint16_t bdf)
 {
     for (unsigned i = 0; i < au->nirts; i++)
@@ -311,9 +320,10 @@ static struct amdvi_irte *irt_of(const struct amdvi_unit *au, uint16_t bdf)
     return NULL;
 }
 
-/* A one-entry table for the device (IntTabLen 0), its entry not valid
- * (RemapEn 0: the device's interrupts abort until the guest enables its
- * MSI and iommu_msi_remap() fills it).  Lock held. */
+/* The device's table of IOMMU_DEV_IRTES entries (IntTabLen 3: its MSI
+ * uses entry 0, its MSI-X entry i entry i), none valid (RemapEn 0: the
+ * device's interrupts abort until the guest enables its MSI or unmasks an
+ * MSI-X entry and iommu_irte_set() fills it).  Lock held. */
 static struct amdvi_irte *irt_for(struct amdvi_unit *au, uint16_t bdf)
 {
     struct amdvi_irte *irt = irt_of(au, bdf);
@@ -354,7 +364,7 @@ int amdvi_attach(unsigned unit, uint16_t bdf, uint16_t domain, uint64_t root, un
     const struct amdvi_dte_cfg c = { .translate = true, .levels = (uint8_t)levels,
                                      .pt_root = root, .domain = domain, .read = true,
                                      .write = true, .remap_ints = irt != NULL,
-                                     .irt = (uint64_t)(uintptr_t)irt, .irt_log2 = 0 };
+                                     .irt = (uint64_t)(uintptr_t)irt, .irt_log2 = IRT_LOG2 };
     if (irt && !unit_coherent(unit))
         iommu_sync(irt, 4096);
     if (amdvi_dte_encode(&c, &e)) {
@@ -430,36 +440,37 @@ bool amdvi_msi_remaps(unsigned unit)
     return units[unit].ga;
 }
 
-/* Replaces the device's IRTE 0 with lo/hi (either form, built by
+/* Replaces the device's IRTE index with lo/hi (either form, built by
  * hv/irq_post.c or the remap encoder) in one 128-bit store, so the unit
  * reads the old entry or the new one and never a disabled or mixed one (an
  * MSI in between is remapped or posted, not aborted), then
  * INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT (2.4.5): once that
  * completes the unit no longer uses the old entry.  The device's MSI
- * carries the entry's index (0) in its data (2.2.5.1).  Lock held. */
-static int irte_store(unsigned unit, struct amdvi_unit *au, uint16_t bdf, uint64_t lo, uint64_t hi,
-                      bool wide, const char *caller)
+ * carries the entry's index in its data (2.2.5.1).  Lock held. */
+static int irte_store(unsigned unit, struct amdvi_unit *au, uint16_t bdf, unsigned index,
+                      uint64_t lo, uint64_t hi, bool wide, const char *caller)
 {
     struct amdvi_irte *irt = irt_of(au, bdf);
     struct amdvi_cmd c;
 
-    if (!irt) {
-        cmd_fail(unit, au, "IRTE", bdf, caller, "has no interrupt remapping table");
+    if (!irt || index >= IOMMU_DEV_IRTES) {
+        cmd_fail(unit, au, "IRTE", bdf, caller,
+                 irt ? "index past the device's table" : "has no interrupt remapping table");
         return -1;
     }
     if (wide)
-        iommu_store128(&irt[0].lo, lo, hi);
+        iommu_store128(&irt[index].lo, lo, hi);
     else
-        __atomic_store_n(&irt[0].lo, lo, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&irt[index].lo, lo, __ATOMIC_SEQ_CST);
     if (!unit_coherent(unit))
-        iommu_sync(irt, sizeof(*irt));
+        iommu_sync(&irt[index], sizeof(*irt));
     amdvi_cmd_inv_interrupt_table(&c, bdf);
     submit(au, &c);
     return completion_wait(unit, au, bdf, "INVALIDATE_INTERRUPT_TABLE", caller);
 }
 
-int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                   uint64_t *addr, uint32_t *data)
+int amdvi_irte_set(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                   const char *caller, uint64_t *addr, uint32_t *data)
 {
     struct amdvi_unit *au = &units[unit];
 
@@ -470,10 +481,10 @@ int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const 
         return -1;
     }
     spin_lock(&au->lock);
-    int r = irte_store(unit, au, bdf, lo, hi, true, caller);
+    int r = irte_store(unit, au, bdf, index, lo, hi, true, caller);
     spin_unlock(&au->lock);
     *addr = 0xfee00000ull;
-    *data = 0;
+    *data = index;
     return r;
 }
 
@@ -483,15 +494,15 @@ int amdvi_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const 
  * INVALIDATE_INTERRUPT_TABLE; Keel does not rely on any field being read
  * fresh, so a vCPU that blocks has its IsRun = 0 / GALogIntr = 1 in force
  * before it looks at its IRR one last time (hv/run.c vcpu_block). */
-int amdvi_irte_place(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, bool wide,
-                     const char *caller)
+int amdvi_irte_place(unsigned unit, uint16_t bdf, unsigned index, uint64_t lo, uint64_t hi,
+                     bool wide, const char *caller)
 {
     struct amdvi_unit *au = &units[unit];
 
     if (!au->posts)
         return -1;
     spin_lock(&au->lock);
-    int r = irte_store(unit, au, bdf, lo, hi, wide, caller);
+    int r = irte_store(unit, au, bdf, index, lo, hi, wide, caller);
     spin_unlock(&au->lock);
     return r;
 }
@@ -503,16 +514,16 @@ int amdvi_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, 
 
     if (!units[unit].ga)
         return 1;
-    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, false)) {
+    if (amdvi_irte_remapped(&e, vector, dest, false, AMDVI_INT_FIXED, units[unit].xt)) {
         cmd_fail(unit, &units[unit], "IRTE", bdf, caller, "refused by the encoder (destination)");
         return -1;
     }
-    return amdvi_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
+    return amdvi_irte_set(unit, bdf, 0, e.lo, e.hi, caller, addr, data);
 }
 
 bool amdvi_msi_posts(unsigned unit, bool *x2)
 {
-    *x2 = false; /* XTEn stays off: 8-bit destinations (docs/iommu.md) */
+    *x2 = units[unit].xt; /* CONTROL.XTEn (iommu_wants_x2): 32-bit destinations */
     return units[unit].posts;
 }
 
@@ -520,18 +531,17 @@ bool amdvi_msi_posts(unsigned unit, bool *x2)
 
 /* The unit's own MSI (its PCI function's MSI capability) to vector on the
  * physical APIC dest, then GAIntEn: a GA log entry raises it. */
-int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+/* The unit's own MSI (its PCI function's MSI capability, #48882 2.5: GA
+ * log and event log interrupts share it) to vector on dest: 0, or -1
+ * after logging why (what the interrupt was for). */
+static int unit_msi(unsigned unit, uint8_t vector, uint32_t dest, const char *what)
 {
-    struct amdvi_unit *au = &units[unit];
     const struct pci_host_fn *hf = pci_host_find(iommu_host.unit[unit].bdf);
 
-    if (!au->posts || au->ga_irq)
-        return 0;
     if (!hf || !hf->msi_cap || dest > 0xff) {
         log_warn("iommu: unit %u: its PCI function %02x:%02x.%x has no usable MSI capability: "
-                 "GA log interrupts off, the log is polled (a blocked vCPU may wake up late)",
-                 unit, iommu_host.unit[unit].bdf >> 8, (iommu_host.unit[unit].bdf >> 3) & 0x1f,
-                 iommu_host.unit[unit].bdf & 7);
+                 "%s", unit, iommu_host.unit[unit].bdf >> 8, (iommu_host.unit[unit].bdf >> 3) & 0x1f,
+                 iommu_host.unit[unit].bdf & 7, what);
         return -1;
     }
     uint16_t bdf = hf->bdf, cap = hf->msi_cap;
@@ -542,11 +552,43 @@ int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
         pci_host_write(bdf, cap + 8u, 4, 0);
     pci_host_write(bdf, cap + (is64 ? 12u : 8u), 2, vector);
     pci_host_write(bdf, cap + 2u, 2, (ctl & ~0x70u) | 1u);
+    return 0;
+}
+
+static void control_set(struct amdvi_unit *au, uint64_t bits)
+{
     spin_lock(&au->lock);
     uint64_t ctl_reg = iommu_rd64_mmio(au->base, AMDVI_MMIO_CONTROL);
-    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl_reg | AMDVI_CTL_GA_INT_EN);
-    au->ga_irq = true;
+    iommu_wr64_mmio(au->base, AMDVI_MMIO_CONTROL, ctl_reg | bits);
     spin_unlock(&au->lock);
+}
+
+int amdvi_ga_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (!au->posts || au->ga_irq)
+        return 0;
+    if (unit_msi(unit, vector, dest, "GA log interrupts off, the log is polled (a blocked vCPU "
+                 "may wake up late)"))
+        return -1;
+    control_set(au, AMDVI_CTL_GA_INT_EN);
+    au->ga_irq = true;
+    return 0;
+}
+
+/* 3.4.4 EventIntEn: the unit's MSI when it writes an event log entry. */
+int amdvi_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct amdvi_unit *au = &units[unit];
+
+    if (au->event_irq)
+        return 0;
+    if (unit_msi(unit, vector, dest, "event log interrupts off, the log is polled"))
+        return -1;
+    control_set(au, AMDVI_CTL_EVENT_INT_EN);
+    au->event_irq = true;
+    log_info("iommu: unit %u: event log interrupts to vector %#x on APIC %u", unit, vector, dest);
     return 0;
 }
 

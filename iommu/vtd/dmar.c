@@ -230,3 +230,73 @@ int iommu_parse_dmar(const void *table, size_t avail, struct iommu_desc *d)
     }
     return 0;
 }
+
+/* ---- Paths through bridges, resolved from configuration space ---- */
+
+#define CFG_VENDOR       0x00
+#define CFG_HEADER       0x0e
+#define CFG_SECONDARY    0x19
+#define CFG_SUBORDINATE  0x1a
+#define HEADER_TYPE_MASK 0x7f
+#define HEADER_BRIDGE    1
+
+/* The requester ID the path of scope s names, or -1. */
+static int walk_path(const struct iommu_scope *s, const uint8_t *e, iommu_cfg8_fn rd, void *ctx)
+{
+    unsigned bus = e[SCOPE_BUS];
+
+    for (unsigned hop = 0; hop < s->path_len; hop++) {
+        unsigned dev = e[SCOPE_PATH + 2 * hop], fn = e[SCOPE_PATH + 2 * hop + 1];
+        if (dev > 31 || fn > 7)
+            return -1;
+        uint16_t bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+        if (hop + 1 == s->path_len)
+            return bdf;
+        if (rd(ctx, bdf, CFG_VENDOR) == 0xff && rd(ctx, bdf, CFG_VENDOR + 1) == 0xff)
+            return -1; /* no function there */
+        if ((rd(ctx, bdf, CFG_HEADER) & HEADER_TYPE_MASK) != HEADER_BRIDGE)
+            return -1;
+        bus = rd(ctx, bdf, CFG_SECONDARY);
+        if (!bus)
+            return -1; /* a bridge the firmware did not number */
+    }
+    return -1;
+}
+
+/* A resolved bridge scope: the buses below the bridge, if it is one and
+ * the firmware numbered them. */
+static void bridge_buses(struct iommu_scope *s, iommu_cfg8_fn rd, void *ctx)
+{
+    if (s->kind != IOMMU_SCOPE_BRIDGE || (s->flags & IOMMU_SF_UNRESOLVED) || s->segment != 0 ||
+        (rd(ctx, s->first, CFG_HEADER) & HEADER_TYPE_MASK) != HEADER_BRIDGE)
+        return;
+    uint8_t sec = rd(ctx, s->first, CFG_SECONDARY), sub = rd(ctx, s->first, CFG_SUBORDINATE);
+    if (sec && sub >= sec) {
+        s->sec_bus = sec;
+        s->sub_bus = sub;
+    }
+}
+
+unsigned iommu_dmar_resolve_paths(struct iommu_desc *d, const void *table, size_t len,
+                                  iommu_cfg8_fn rd, void *ctx)
+{
+    unsigned n = 0;
+
+    if (d->vendor != IOMMU_VTD)
+        return 0;
+    for (unsigned i = 0; i < d->nscopes; i++) {
+        struct iommu_scope *s = &d->scope[i];
+        if (!(s->flags & IOMMU_SF_UNRESOLVED) || s->segment != 0 ||
+            (size_t)s->src_off + s->src_len > len || s->src_len < SCOPE_PATH + 2u * s->path_len)
+            continue;
+        int bdf = walk_path(s, (const uint8_t *)table + s->src_off, rd, ctx);
+        if (bdf < 0)
+            continue;
+        s->first = s->last = s->alias = (uint16_t)bdf;
+        s->flags &= (uint8_t)~IOMMU_SF_UNRESOLVED;
+        n++;
+    }
+    for (unsigned i = 0; i < d->nscopes; i++)
+        bridge_buses(&d->scope[i], rd, ctx);
+    return n;
+}

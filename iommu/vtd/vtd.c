@@ -30,10 +30,13 @@ struct vtd_unit {
     volatile uint32_t *status;
     uint32_t tail;
     uint64_t cap, ecap;
+    bool eime;                   /* IRTA.EIME: 32-bit destinations (iommu_wants_x2) */
+    bool fault_irq;              /* fault events unmasked (vtd_fault_irq_setup) */
     struct vtd_root_entry *root; /* allocated at the first attach */
     struct vtd_irte *irt;        /* interrupt remapping table, at the first MSI remapped */
     unsigned nirte;              /* its entries handed out (one per assigned device) */
     uint16_t irte_bdf[VTD_IRT_ENTRIES];
+    uint8_t irte_vec[VTD_IRT_ENTRIES];   /* which of the device's IRTEs (MSI 0, MSI-X i) */
     struct spinlock lock;        /* queue, tail, status, root and context tables, FRCDs */
     uint32_t wait_seq;
 };
@@ -128,6 +131,7 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
     uint32_t ver = iommu_rd32_mmio(u->base, VTD_REG_VER);
     vu->cap = cap;
     vu->ecap = ecap;
+    vu->eime = (ecap & VTD_ECAP_IR) && iommu_wants_x2(ecap & VTD_ECAP_EIM, iommu_host_max_apic_id);
     if (!(ecap & VTD_ECAP_QI)) {
         fail(index, vu, __func__, "ECAP.QI is 0: no queued invalidation");
         return -1;
@@ -156,6 +160,10 @@ int vtd_unit_init(unsigned index, const struct iommu_unit *u, iommu_alloc_fn all
              index, (ver >> 4) & 0xf, ver & 0xf, (unsigned long long)waited,
              ecap & VTD_ECAP_IR ? "yes" : "no", ecap & VTD_ECAP_EIM ? "yes" : "no",
              cap & VTD_CAP_PI ? "yes" : "no", faults, faults == 1 ? "" : "s");
+    if (vu->eime)
+        log_info("iommu: unit %u: IRTA.EIME on: 32-bit interrupt destinations (host APIC ID %u); "
+                 "compatibility-format interrupts blocked (VT-d 5.1.4)", index,
+                 iommu_host_max_apic_id);
     return 0;
 }
 
@@ -402,7 +410,12 @@ static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const cha
     }
     if (!(vu->ecap & VTD_ECAP_C))
         iommu_sync(vu->irt, 4096);
-    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, (uint64_t)(uintptr_t)vu->irt | 7u); /* S = 7, EIME 0 */
+    uint64_t irta;
+    if (vtd_irta(&irta, (uint64_t)(uintptr_t)vu->irt, 7, vu->eime)) { /* S = 7: 256 entries */
+        cmd_fail(unit, vu, "IRTA refused by the encoder (table address)", bdf, caller);
+        return -1;
+    }
+    iommu_wr64_mmio(vu->base, VTD_REG_IRTA, irta);
     if (!gcmd_set(vu, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS)) {
         cmd_fail(unit, vu, "GSTS.IRTPS stays 0 after GCMD.SIRTP", bdf, caller);
         return -1;
@@ -423,15 +436,17 @@ static int ir_enable(unsigned unit, struct vtd_unit *vu, uint16_t bdf, const cha
     return 0;
 }
 
-/* The device's IRTE (one per requester ID, kept across its MSI changes). */
-static int irte_index(struct vtd_unit *vu, uint16_t bdf)
+/* The device's IRTE number n (one per requester ID and vector, kept
+ * across its MSI changes). */
+static int irte_index(struct vtd_unit *vu, uint16_t bdf, unsigned n)
 {
     for (unsigned i = 0; i < vu->nirte; i++)
-        if (vu->irte_bdf[i] == bdf)
+        if (vu->irte_bdf[i] == bdf && vu->irte_vec[i] == n)
             return (int)i;
-    if (vu->nirte >= VTD_IRT_ENTRIES)
+    if (vu->nirte >= VTD_IRT_ENTRIES || n >= IOMMU_DEV_IRTES)
         return -1;
     vu->irte_bdf[vu->nirte] = bdf;
+    vu->irte_vec[vu->nirte] = (uint8_t)n;
     return (int)vu->nirte++;
 }
 
@@ -441,14 +456,14 @@ static int irte_index(struct vtd_unit *vu, uint16_t bdf)
  * MSI finds it half written or not present), then an index-selective
  * interrupt entry cache invalidation with a wait (6.5.2.7): once it
  * completes the unit no longer uses the old entry.  Lock held. */
-static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint64_t lo, uint64_t hi,
-                       const char *caller, uint32_t *index)
+static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, unsigned n, uint64_t lo,
+                       uint64_t hi, const char *caller, uint32_t *index)
 {
     struct vtd_inv_desc d;
 
     if (!vu->irt && ir_enable(unit, vu, bdf, caller))
         return -1;
-    int i = irte_index(vu, bdf);
+    int i = irte_index(vu, bdf, n);
     if (i < 0 || vtd_inv_iec_index(&d, (uint16_t)i, 0)) {
         cmd_fail(unit, vu, "IRTE refused (table full or index)", bdf, caller);
         return -1;
@@ -462,12 +477,12 @@ static int irte_locked(unsigned unit, struct vtd_unit *vu, uint16_t bdf, uint64_
 
 bool vtd_msi_posts(unsigned unit, bool *x2)
 {
-    *x2 = false; /* IRTA.EIME stays 0: 8-bit destinations (docs/iommu.md) */
+    *x2 = units[unit].eime; /* IRTA.EIME (iommu_wants_x2): 32-bit destinations */
     return (units[unit].ecap & VTD_ECAP_IR) && (units[unit].cap & VTD_CAP_PI);
 }
 
-int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const char *caller,
-                 uint64_t *addr, uint32_t *data)
+int vtd_irte_set(unsigned unit, uint16_t bdf, unsigned n, uint64_t lo, uint64_t hi,
+                 const char *caller, uint64_t *addr, uint32_t *data)
 {
     struct vtd_unit *vu = &units[unit];
     uint32_t index = 0;
@@ -480,7 +495,7 @@ int vtd_irte_set(unsigned unit, uint16_t bdf, uint64_t lo, uint64_t hi, const ch
         return -1;
     }
     spin_lock(&vu->lock);
-    int r = irte_locked(unit, vu, bdf, lo, hi, caller, &index);
+    int r = irte_locked(unit, vu, bdf, n, lo, hi, caller, &index);
     spin_unlock(&vu->lock);
     /* 5.1.2.2: remappable format, the handle in the address, SHV 0, data 0. */
     *addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF | (index & 0x7fff) << VTD_MSI_ADDR_HANDLE_SHIFT |
@@ -498,9 +513,39 @@ int vtd_msi_remap(unsigned unit, uint16_t bdf, uint8_t vector, uint32_t dest, co
 
     if (!vtd_msi_remaps(unit))
         return 1;
-    if (vtd_irte_remapped(&e, vector, dest, false, false, VTD_DLM_FIXED, false, &src)) {
+    if (vtd_irte_remapped(&e, vector, dest, units[unit].eime, false, VTD_DLM_FIXED, false, &src)) {
         cmd_fail(unit, &units[unit], "IRTE refused by the encoder (destination)", bdf, caller);
         return -1;
     }
-    return vtd_irte_set(unit, bdf, e.lo, e.hi, caller, addr, data);
+    return vtd_irte_set(unit, bdf, 0, e.lo, e.hi, caller, addr, data);
+}
+
+/* ---- The fault event interrupt (7.4.1, 10.4.10-10.4.13) ---- */
+
+/* The message: FEDATA the vector, FEADDR 0xFEE with the destination at
+ * 19:12 (FEUADDR its bits 31:8 where EIME is on); then FECTL.IM cleared.
+ * The unit signals when a fault is recorded (FSTS.PPF) and again after
+ * the recording registers were cleared, which the poll does. */
+int vtd_fault_irq_setup(unsigned unit, uint8_t vector, uint32_t dest)
+{
+    struct vtd_unit *vu = &units[unit];
+
+    if (vu->fault_irq)
+        return 0;
+    if (dest > 0xff && !vu->eime) {
+        log_warn("iommu: unit %u: fault events cannot reach APIC ID %u (8-bit FEADDR): faults "
+                 "are polled", unit, dest);
+        return -1;
+    }
+    spin_lock(&vu->lock);
+    iommu_wr32_mmio(vu->base, VTD_REG_FECTL, VTD_FECTL_IM);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEDATA, vector);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEADDR, 0xfee00000u | (dest & 0xff) << 12);
+    iommu_wr32_mmio(vu->base, VTD_REG_FEUADDR, vu->eime ? dest & 0xffffff00u : 0);
+    iommu_wr32_mmio(vu->base, VTD_REG_FECTL, 0);
+    vu->fault_irq = true;
+    spin_unlock(&vu->lock);
+    log_info("iommu: unit %u: fault events to vector %#x on APIC %u (FECTL %#x)", unit, vector,
+             dest, iommu_rd32_mmio(vu->base, VTD_REG_FECTL));
+    return 0;
 }

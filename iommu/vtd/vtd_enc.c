@@ -132,6 +132,15 @@ static uint64_t irte_source(const struct vtd_irte_source *src)
            (uint64_t)(src->svt & 3) << VTD_IRTE_SVT_SHIFT;
 }
 
+int vtd_irta(uint64_t *irta, uint64_t pa, unsigned s, bool eime)
+{
+    *irta = 0;
+    if ((pa & ~VTD_IRTA_ADDR_MASK) || s > VTD_IRTA_S_MASK)
+        return -1;
+    *irta = pa | (eime ? VTD_IRTA_EIME : 0) | s;
+    return 0;
+}
+
 int vtd_irte_remapped(struct vtd_irte *e, uint8_t vector, uint32_t dest, bool eim, bool logical,
                       unsigned dlm, bool level, const struct vtd_irte_source *src)
 {

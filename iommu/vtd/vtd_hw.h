@@ -28,6 +28,12 @@
 #define VTD_REG_GSTS             0x01c  /* 32: global status */
 #define VTD_REG_RTADDR           0x020  /* 64: root table address */
 #define VTD_REG_FSTS             0x034  /* 32: fault status */
+#define VTD_REG_FECTL            0x038  /* 32: fault event control (10.4.10) */
+#define VTD_REG_FEDATA           0x03c  /* 32: fault event data: the vector */
+#define VTD_REG_FEADDR           0x040  /* 32: fault event address: 0xFEE, the APIC ID at 19:12 */
+#define VTD_REG_FEUADDR          0x044  /* 32: fault event upper address: x2APIC ID 31:8 */
+#define VTD_FECTL_IM             (1u << 31)     /* interrupt mask */
+#define VTD_FECTL_IP             (1u << 30)     /* interrupt pending (RO) */
 #define VTD_REG_IQH              0x080  /* 64: invalidation queue head, 18:4 */
 #define VTD_REG_IQT              0x088  /* 64: invalidation queue tail, 18:4 */
 #define VTD_REG_IQA              0x090  /* 64: queue base 63:12, DW 11, QS 2:0 */
@@ -59,6 +65,8 @@
 #define VTD_GSTS_IRTPS           (1u << 24)
 #define VTD_GSTS_CFIS            (1u << 23)
 #define VTD_IRTA_S_MASK          0xfull         /* 3:0: 2^(S+1) entries */
+#define VTD_IRTA_EIME            (1ull << 11)   /* extended interrupt mode: 32-bit destinations */
+#define VTD_IRTA_ADDR_MASK       0x000ffffffffff000ull /* 63:12 (bits above the HAW: 0) */
 /* The remappable MSI address (5.1.2.2): FEEh 31:20, handle 15 at bit 2,
  * SHV bit 3, interrupt format bit 4, handle 14:0 at 19:5. */
 #define VTD_MSI_ADDR_BASE        0xfee00000u
@@ -197,6 +205,11 @@ int vtd_inv_iec_index(struct vtd_inv_desc *d, uint16_t index, unsigned im);
 /* Writes data at status_pa (4-byte aligned) when every earlier descriptor
  * completed; fence holds later ones back. */
 int vtd_inv_wait(struct vtd_inv_desc *d, uint64_t status_pa, uint32_t data, bool intr, bool fence);
+/* IRTA (10.4.29): the table at pa (4 KiB aligned, below 2^52) of
+ * 2^(s+1) entries (s <= 15), EIME when eime (x2APIC mode: 32-bit
+ * destinations in every IRTE; compatibility-format interrupts are then
+ * blocked whatever GCMD.CFI says, 5.1.4). */
+int vtd_irta(uint64_t *irta, uint64_t pa, unsigned s, bool eime);
 /* The remapped format: dest is an 8-bit APIC ID unless eim (x2APIC mode,
  * IRTA.EIME): then the full 32-bit x2APIC ID. */
 int vtd_irte_remapped(struct vtd_irte *e, uint8_t vector, uint32_t dest, bool eim, bool logical,

@@ -465,12 +465,30 @@ def vtd_ir():
         rte((1 << 48) | (300 << 49), 0) + rte(0x30, 0) + reg_w(0x40c, 0x80000000))
 
 
+def pci_msix():
+    # header: host table size - 1, Keel's vectors; then (op, offset, value):
+    # op bit 0 write, bits 3:1 size index (1, 2, 4, 8, ...), bit 4 config space.
+    def acc(write, size, off, val, cfg=False):
+        op = int(write) | {1: 0, 2: 1, 4: 2, 8: 3, 3: 4}[size] << 1 | (0x10 if cfg else 0)
+        return struct.pack("<BHQ", op, off, val)
+    t = 0x800
+    prog = (acc(1, 8, t + 16, 0xfee01000) + acc(1, 8, t + 24, 0x41) +
+            acc(1, 2, 0x42, 0x8000, True) + acc(0, 4, t + 28, 0) +
+            acc(1, 4, t + 28, 1) + acc(0, 8, 0x3000, 0) + acc(1, 4, t + 28, 0))
+    put("pci_msix", "program-unmask", b"\x04\x08" + prog)
+    put("pci_msix", "function-mask", b"\x04\x02" + acc(1, 8, t, 0xfee00000) + acc(1, 8, t + 8, 0x30) +
+        acc(1, 4, 0x40, 0xc0000000, True) + acc(1, 4, 0x40, 0x80000000, True))
+    put("pci_msix", "odd-sizes", b"\x07\x03" + acc(1, 2, t + 12, 0) + acc(1, 4, t + 14, 0) +
+        acc(0, 1, t, 0) + acc(1, 8, t + 4, 0) + acc(1, 4, t + 0x70, 0) + acc(0, 3, t, 0))
+
+
 def main():
     for gen in (tftp_path, x86_decode, config, acpi, multiboot, guest_walk, vlapic, ioapic, pic, pit, uart,
                 avic_model, iommu_tables, shell):
         gen()
     irq_post()
     vtd_ir()
+    pci_msix()
     return 0
 
 
