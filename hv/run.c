@@ -72,13 +72,17 @@ void vcpu_log_counters(const struct vcpu *v)
                                     exit_reason_name((enum exit_reason)r),
                                     (unsigned long)v->exit_count[r]);
     line[off] = 0;
-    log_debug("vm%u vCPU %u (state %u, rip %#lx) exits:%s", v->vm->index, v->index, v->state,
-              (unsigned long)v->rip, off ? line : " none");
+    log_debug("vm%u vCPU %u (state %u, rip %#lx) exits:%s; fast re-entries %lu", v->vm->index,
+              v->index, v->state, (unsigned long)v->rip, off ? line : " none",
+              (unsigned long)v->fast_entries);
 }
 
 /* How soon to force an exit when an interrupt shadow hides the window
  * (one guest instruction is enough). */
 #define SHORT_EXIT_US 5
+
+/* Entries in a row that may skip the full pre-entry pass (vcpu_fast_entry). */
+#define FAST_ENTRY_MAX 64
 
 /* The earliest host-TSC time this CPU must look at the vCPU again. */
 static uint64_t vcpu_next_deadline(struct vcpu *v, bool short_exit)
@@ -160,11 +164,11 @@ static void vcpu_update_accel(struct vcpu *v)
     v->apic.accel_decided = true;
 }
 
-/* One pass: events, then either sleep or enter the guest once.  False
- * when the exit stopped the VM. */
-static bool vcpu_step(struct percpu *pc, struct vcpu *v)
+/* The full pre-entry pass: console and shell requests, timers, INIT/SIPI,
+ * sleep while halted, the acceleration decision, event injection, the
+ * host timer.  False when the vCPU slept instead (the caller loops). */
+static bool vcpu_prepare_entry(struct percpu *pc, struct vcpu *v)
 {
-    struct exit_record e;
     if (pc->con_poller)
         conin_poll();
     snap_serve(pc, v); /* the shell asked for this vCPU's state */
@@ -177,7 +181,7 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
         __atomic_store_n(&v->state, st = VCPU_RUNNABLE, __ATOMIC_RELEASE);
     if (st == VCPU_WAIT_START || st == VCPU_HALTED) {
         vcpu_block(pc, v);
-        return true;
+        return false;
     }
     if (!v->started) {
         vcpu_start(v);
@@ -195,18 +199,63 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
     }
     host_timer_arm(vcpu_next_deadline(v, short_exit));
     __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
-    /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR before
-     * the entry and gives back a changed one; without get_vtpr the CPU
-     * works on the TPR in the APIC page itself (VMX TPR shadow). */
-    uint8_t cr8 = vapic_get_cr8(v);
-    if (vops->set_vtpr)
-        vops->set_vtpr(v, cr8);
+    pc->irq_seen = 0; /* one from here on is held until the entry, which it ends */
+    v->entry_quiet &= !short_exit && !trace_enabled();
+    v->fast_left = FAST_ENTRY_MAX;
+    return true;
+}
+
+/* Whether this entry may skip the pre-entry pass: the last pass found
+ * nothing waiting and every exit since was one whose handler changed
+ * nothing that pass reads (a CPUID, a read of the PM timer, ...: the
+ * handlers say so with exit_pure).  Everything else that could give the
+ * pass work reaches this CPU as an exit of its own: another CPU's IPI,
+ * INIT, inhibit change or stop kicks it, and timers (the vLAPIC's, the
+ * platform's, console input's) fire the host timer the pass armed; both
+ * are physical interrupts, so the next VMRUN exits at once and that exit
+ * is not pure, or, taken between an exit and its handler, they leave
+ * irq_seen set.  The pass still runs at least every FAST_ENTRY_MAX entries,
+ * for the polls nothing interrupts for (the shell's snapshot requests). */
+static bool vcpu_fast_entry(struct percpu *pc, struct vcpu *v)
+{
+    bool fast = v->exit_pure && v->entry_quiet && v->fast_left && !pc->irq_seen;
+    v->exit_pure = false;
+    v->fast_left -= fast;
+    v->fast_entries += fast;
+    return fast;
+}
+
+/* One pass: events, then either sleep or enter the guest once.  False
+ * when the exit stopped the VM. */
+static bool vcpu_step(struct percpu *pc, struct vcpu *v)
+{
+    struct exit_record e;
+    uint8_t cr8 = v->entry_cr8;
+    if (!vcpu_fast_entry(pc, v)) {
+        if (!vcpu_prepare_entry(pc, v))
+            return true;
+        /* A CPU with its own copy of CR8 (SVM V_TPR) gets the APIC's TPR
+         * before the entry and gives back a changed one; without get_vtpr
+         * the CPU works on the TPR in the APIC page itself (VMX TPR
+         * shadow).  A fast entry follows an exit that left both as they
+         * were. */
+        cr8 = vapic_get_cr8(v);
+        if (vops->set_vtpr)
+            vops->set_vtpr(v, cr8);
+    }
     if (trace_enabled())
         trace_entry_event(v);
     vops->vcpu_run(v, &e);
     e.tsc = rdtsc();
-    if (vops->get_vtpr && vops->get_vtpr(v) != cr8)
-        vapic_set_cr8(v, vops->get_vtpr(v)); /* the guest wrote CR8 */
+    if (vops->get_vtpr) {
+        uint8_t now = vops->get_vtpr(v);
+        if (now != cr8) {
+            vapic_set_cr8(v, now); /* the guest wrote CR8 */
+            v->entry_quiet = false; /* a held interrupt may be deliverable now */
+        }
+        cr8 = now;
+    }
+    v->entry_cr8 = cr8;
     vcpu_nmi_track(v);
     vcpu_record_exit(v, &e);
     if (trace_enabled())
@@ -233,6 +282,7 @@ void pcpu_run_loop(struct percpu *pc)
         vm_stop_fault(v, "cannot load the vCPU's %s state on CPU %u", vops->name, pc->index);
     for (;;) {
         if (vm_restart_pending(v->vm)) {
+            v->entry_quiet = false; /* the reset changes everything the pass looks at */
             vcpu_place(v, false);
             vm_restart_rendezvous(v); /* hv/vm_reset.c: parked, reset, resumed */
             vcpu_place(v, v->started);

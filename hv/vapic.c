@@ -329,6 +329,23 @@ static uint64_t apic_mmio_read(void *dev, struct vcpu *v, uint64_t addr, unsigne
     return r == VLAPIC_OK ? val : ~0ull;
 }
 
+/* After an EOI, once the lock's deferred work (a level EOI's broadcast) is
+ * done: with no vector left in IRR and no core event, the EOI changed
+ * nothing the run loop's pre-entry pass reads (the ISR bit only fed PPR,
+ * and PPR now holds nothing back), so the next entry may skip the pass
+ * (hv/run.c vcpu_fast_entry).  Racy peeks are fine: whoever sets IRR
+ * afterwards kicks this CPU. */
+static void vapic_eoi_done(struct vcpu *v)
+{
+    if (!v->apic.accel.on && vapic_nothing_pending(v))
+        v->exit_pure = true;
+}
+
+bool vapic_nothing_pending(struct vcpu *v)
+{
+    return !vlapic_events(&v->apic.vl) && vlapic_highest_irr(&v->apic.vl) < 0;
+}
+
 static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, uint64_t val)
 {
     uint32_t off = (uint32_t)(addr - v->apic.mmio.base);
@@ -336,6 +353,8 @@ static void apic_mmio_write(void *dev, struct vcpu *v, uint64_t addr, unsigned s
     vlapic_mmio_write(&v->apic.vl, off, size, (uint32_t)val);
     vapic_mark_dest_changed(v, off);
     vapic_unlock(v);
+    if (off == APIC_EOI)
+        vapic_eoi_done(v);
 }
 
 /* In xAPIC mode the APIC page decodes at the APIC base for this vCPU only;
@@ -388,6 +407,8 @@ int vapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return 1;
     }
     vapic_unlock(v);
+    if (r == VLAPIC_OK && msr == X2APIC_MSR(APIC_EOI))
+        vapic_eoi_done(v);
     return r == VLAPIC_OK ? 0 : -1;
 }
 

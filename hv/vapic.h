@@ -124,6 +124,9 @@ void vapic_set_nmi_held(struct vcpu *v, unsigned held);
  * VAPIC_EXTINT, or VAPIC_NONE; with none, *tpr_blocked (if not NULL) gets
  * the class of a requested interrupt only TPR holds back, else -1. */
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked);
+/* No vector in IRR and no NMI, INIT, SIPI or ExtINT pending (an unlocked
+ * peek: whoever adds one afterwards kicks the vCPU's CPU). */
+bool vapic_nothing_pending(struct vcpu *v);
 /* Acknowledge what vapic_pending_intr() returned: the vector to inject
  * (IRR -> ISR, or the 8259's acknowledge cycle). */
 uint8_t vapic_ack_intr(struct vcpu *v, int pending);

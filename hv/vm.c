@@ -265,19 +265,20 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
     if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
         /* One page, the usual case: one walk, through the vCPU's memo
          * (the same RIP exits again and again). */
-        if (guest_walk_memo(&regs, lin, access, &mem, &v->fetch_memo, &f) != GW_OK)
+        __typeof__(&v->fetch_memo[0]) m = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)];
+        if (guest_walk_memo(&regs, lin, access, &mem, &m->walk, &f) != GW_OK)
             return 0;
         uint64_t page = f.gpa & ~(uint64_t)(PAGE_SIZE - 1);
-        if (!v->fetch_page || v->fetch_page_gpa != page) {
+        if (!m->page || m->page_gpa != page) {
             /* Guest RAM never moves on the host: the page's host view
              * stays good for as long as the VM exists. */
             const void *h = gw_map(v->vm, page, PAGE_SIZE);
             if (!h)
                 return vm_read_phys(v->vm, f.gpa, buf, len) ? 0 : len;
-            v->fetch_page = h;
-            v->fetch_page_gpa = page;
+            m->page = h;
+            m->page_gpa = page;
         }
-        memcpy(buf, v->fetch_page + (f.gpa & (PAGE_SIZE - 1)), len);
+        memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
     if (guest_read_virt(&regs, lin, buf, len, access, &mem, &f) == 0)
@@ -297,19 +298,22 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
         lin &= 0xffffffffu;
     size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes));
     /* The decoder is a function of the bytes and the mode: the same 15
-     * bytes in the same mode decode as last time. */
-    if (got == sizeof(bytes) && v->decode_memo.valid && v->decode_memo.mode == (uint8_t)mode &&
-        __builtin_memcmp(v->decode_memo.bytes, bytes, sizeof(bytes)) == 0) {
-        *insn = v->decode_memo.insn;
+     * bytes in the same mode decode as last time.  The slot only spreads
+     * the sites that exit (any slot's answer would be right). */
+    __typeof__(&v->decode_memo[0]) m =
+        &v->decode_memo[((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1)];
+    if (got == sizeof(bytes) && m->valid && m->mode == (uint8_t)mode &&
+        __builtin_memcmp(m->bytes, bytes, sizeof(bytes)) == 0) {
+        *insn = m->insn;
         return 0;
     }
     int r = x86_decode(bytes, got, mode, insn);
     if (r == 0) {
         if (got == sizeof(bytes)) {
-            memcpy(v->decode_memo.bytes, bytes, sizeof(bytes));
-            v->decode_memo.mode = (uint8_t)mode;
-            v->decode_memo.insn = *insn;
-            v->decode_memo.valid = true;
+            memcpy(m->bytes, bytes, sizeof(bytes));
+            m->mode = (uint8_t)mode;
+            m->insn = *insn;
+            m->valid = true;
         }
         return 0;
     }

@@ -95,6 +95,9 @@ struct vcpu_trace;
 struct vplatform;
 struct vapic_vm;
 
+/* Entries of each exit-path memo per vCPU (a power of two). */
+#define VCPU_MEMOS 4
+
 struct vcpu {
     struct vm *vm;
     unsigned index;               /* within the VM */
@@ -113,15 +116,29 @@ struct vcpu {
     /* The exit path's memos (hv/vm.c vcpu_decode_at_rip, docs/exit-path.md):
      * the last instruction fetch's walk, and the last decode with the
      * bytes it was made from.  Only this vCPU's CPU touches them. */
-    struct guest_walk_memo fetch_memo;
-    uint64_t fetch_page_gpa;      /* the page fetch_page maps (valid when fetch_page) */
-    const uint8_t *fetch_page;    /* host view of the last instruction page fetched */
+    /* A few of each, direct-mapped (VCPU_MEMOS): a loop and the interrupt
+     * handler it provokes exit from different places, in turn. */
+    struct {
+        struct guest_walk_memo walk;
+        uint64_t page_gpa;        /* the page `page` maps (valid when page) */
+        const uint8_t *page;      /* host view of that instruction page */
+    } fetch_memo[VCPU_MEMOS];
     struct {
         bool valid;
         uint8_t mode;
         uint8_t bytes[X86_MAX_INSN_LEN];
         struct x86_insn insn;
-    } decode_memo;
+    } decode_memo[VCPU_MEMOS];
+    /* The fast re-entry (hv/run.c, docs/exit-path.md): the last full
+     * pre-entry pass found nothing to do (entry_quiet), the exit's handler
+     * changed nothing that pass reads (exit_pure, set by the handler), and
+     * fewer than FAST_ENTRY_MAX entries skipped the pass since. */
+    bool entry_quiet;
+    bool exit_pure;
+    uint8_t fast_left;
+    uint8_t entry_cr8;            /* CR8 as the vCPU left it at its last exit */
+    uint16_t io_hint;             /* the port range the last port access hit */
+    uint64_t fast_entries;        /* entries that skipped the pre-entry pass */
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
     struct vmsr_state msrs;       /* MTRRs and the like (hv/emul/vmsr.c) */
 

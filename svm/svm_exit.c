@@ -4,6 +4,7 @@
  * The decode is table-driven: exit codes Keel knows map to a neutral
  * reason; anything else becomes EXIT_UNKNOWN and stops the VM.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "hv/host/console.h"
@@ -12,21 +13,7 @@
 #include "svm/svm.h"
 #include "svm/avic.h"
 
-static const struct { uint32_t code; enum exit_reason reason; } svm_exit_map[] = {
-    { SVM_EXIT_INTR, EXIT_INTR },       { SVM_EXIT_NMI, EXIT_NMI },
-    { SVM_EXIT_SMI, EXIT_INTR },        { SVM_EXIT_INIT, EXIT_INTR },
-    { SVM_EXIT_CPUID, EXIT_CPUID },     { SVM_EXIT_HLT, EXIT_HLT },
-    { SVM_EXIT_IOIO, EXIT_IO },         { SVM_EXIT_SHUTDOWN, EXIT_SHUTDOWN },
-    { SVM_EXIT_VMMCALL, EXIT_HYPERCALL }, { SVM_EXIT_NPF, EXIT_NPF },
-    { SVM_EXIT_VMRUN, EXIT_VIRT_INSN }, { SVM_EXIT_VMLOAD, EXIT_VIRT_INSN },
-    { SVM_EXIT_VMSAVE, EXIT_VIRT_INSN }, { SVM_EXIT_STGI, EXIT_VIRT_INSN },
-    { SVM_EXIT_CLGI, EXIT_VIRT_INSN },  { SVM_EXIT_SKINIT, EXIT_VIRT_INSN },
-    { SVM_EXIT_INVLPGA, EXIT_VIRT_INSN }, { SVM_EXIT_RDTSCP, EXIT_VIRT_INSN },
-    { SVM_EXIT_XSETBV, EXIT_XSETBV },   { SVM_EXIT_INVD, EXIT_VIRT_INSN },
-    { SVM_EXIT_VINTR, EXIT_INTR_WINDOW }, { SVM_EXIT_IRET, EXIT_IRET },
-    { SVM_EXIT_RDPMC, EXIT_RDPMC },
-};
-
+/* A switch, not a table searched in order: it is on every exit's path. */
 static enum exit_reason svm_reason(uint32_t code)
 {
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
@@ -35,10 +22,27 @@ static enum exit_reason svm_reason(uint32_t code)
         return EXIT_INVALID_STATE;
     if (code <= SVM_EXIT_CR_WRITE(15))
         return EXIT_CR_ACCESS;
-    for (size_t i = 0; i < sizeof(svm_exit_map) / sizeof(svm_exit_map[0]); i++)
-        if (svm_exit_map[i].code == code)
-            return svm_exit_map[i].reason;
-    return EXIT_UNKNOWN;
+    switch (code) {
+    case SVM_EXIT_IOIO: return EXIT_IO;
+    case SVM_EXIT_CPUID: return EXIT_CPUID;
+    case SVM_EXIT_NPF: return EXIT_NPF;
+    case SVM_EXIT_INTR: return EXIT_INTR;
+    case SVM_EXIT_NMI: return EXIT_NMI;
+    case SVM_EXIT_SMI: return EXIT_INTR;
+    case SVM_EXIT_INIT: return EXIT_INTR;
+    case SVM_EXIT_HLT: return EXIT_HLT;
+    case SVM_EXIT_SHUTDOWN: return EXIT_SHUTDOWN;
+    case SVM_EXIT_VMMCALL: return EXIT_HYPERCALL;
+    case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
+    case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA: case SVM_EXIT_RDTSCP:
+    case SVM_EXIT_INVD:
+        return EXIT_VIRT_INSN;
+    case SVM_EXIT_XSETBV: return EXIT_XSETBV;
+    case SVM_EXIT_VINTR: return EXIT_INTR_WINDOW;
+    case SVM_EXIT_IRET: return EXIT_IRET;
+    case SVM_EXIT_RDPMC: return EXIT_RDPMC;
+    default: return EXIT_UNKNOWN;
+    }
 }
 
 static void svm_decode_io(struct exit_record *e)
@@ -101,7 +105,11 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
 {
     struct svm_vcpu *s = v->vendor;
     const struct vmcb_control *c = &s->vmcb->ctl;
-    memset(e, 0, sizeof(*e));
+    /* Every field set here or zeroed: the union's few bytes, not the
+     * whole record (this runs on every exit). */
+    memset(&e->io, 0, sizeof(*e) - offsetof(struct exit_record, io));
+    e->insn_len = 0;
+    e->tsc = 0;
     /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
      * 32 bits only (docs/platforms.md). */
     uint32_t code = (uint32_t)c->exit_code;

@@ -16,7 +16,7 @@ static int add_range(struct bus_range *tab, unsigned *n, unsigned max, uint64_t 
 {
     if (*n == max || len == 0 || base + len < base || overlaps(tab, *n, base, len))
         return -1;
-    tab[(*n)++] = (struct bus_range){ base, len, rd, wr, dev, name };
+    tab[(*n)++] = (struct bus_range){ base, len, rd, wr, dev, name, 0 };
     return 0;
 }
 
@@ -45,6 +45,24 @@ static const struct bus_range *find(const struct bus_range *tab, unsigned n, uin
 const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port)
 {
     return find(b->port, b->nports, port);
+}
+
+const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint)
+{
+    const struct bus_range *r = find(b->port, b->nports, port);
+    if (r)
+        *hint = (uint16_t)(r - b->port);
+    return r;
+}
+
+int iobus_mark_pure(struct iobus *b, uint16_t base, unsigned pure)
+{
+    for (unsigned i = 0; i < b->nports; i++)
+        if (b->port[i].base == base) {
+            b->port[i].pure = pure;
+            return 0;
+        }
+    return -1;
 }
 
 const struct bus_range *iobus_find_mmio(const struct iobus *b, uint64_t gpa)

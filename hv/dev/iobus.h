@@ -30,7 +30,14 @@ struct bus_range {
     bus_write_fn write;
     void *dev;
     const char *name;
+    unsigned pure;      /* IOBUS_PURE_*: accesses that change no interrupt, timer or
+                         * vCPU state (the run loop's fast re-entry, hv/run.c); a
+                         * callback may also set the vCPU's exit_pure itself for
+                         * an access it knows was such */
 };
+
+#define IOBUS_PURE_READ  1u
+#define IOBUS_PURE_WRITE 2u
 
 struct iobus {
     unsigned nports, nmmio;
@@ -44,6 +51,23 @@ int iobus_add_port(struct iobus *b, uint16_t base, uint16_t len, bus_read_fn rd,
 int iobus_add_mmio(struct iobus *b, uint64_t base, uint64_t len, bus_read_fn rd, bus_write_fn wr,
                    void *dev, const char *name);
 const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port);
+/* The same, trying range *hint first and leaving the range found there:
+ * a caller that keeps one hint per vCPU finds a port it used last time
+ * in one compare. */
+const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint);
+static inline const struct bus_range *iobus_find_port_hint(const struct iobus *b, uint16_t port,
+                                                           uint16_t *hint)
+{
+    if (*hint < b->nports) {
+        const struct bus_range *r = &b->port[*hint];
+        if (port >= r->base && port - r->base < r->len)
+            return r;
+    }
+    return iobus_find_port_slow(b, port, hint);
+}
+/* Declares the accesses (IOBUS_PURE_*) of the port range at base pure;
+ * -1 when no range starts there. */
+int iobus_mark_pure(struct iobus *b, uint16_t base, unsigned pure);
 const struct bus_range *iobus_find_mmio(const struct iobus *b, uint64_t gpa);
 
 #endif /* KEEL_HV_IOBUS_H */

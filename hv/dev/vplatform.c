@@ -301,7 +301,9 @@ static void irq_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
 static uint64_t acpi_pm_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
 {
     struct vplatform *p = dev;
-    uint64_t ticks = (uint64_t)((unsigned __int128)rdtsc() * ACPI_PM_TIMER_HZ / tsc_hz);
+    uint64_t ticks = (uint64_t)(((unsigned __int128)rdtsc() * p->pm_tick_frac) >> 64);
+    if (port == VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF && size == 4)
+        return ticks & 0xffffffu; /* the usual read: the timer alone, no lock needed */
     spin_lock(&p->lock);
     uint32_t val = acpi_pm_read(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size, ticks);
     spin_unlock(&p->lock);
@@ -312,6 +314,10 @@ static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigne
                                uint64_t val)
 {
     struct vplatform *p = dev;
+    if (port >= VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF) {
+        v->exit_pure = true; /* the timer is read-only: nothing to do (ACPI 4.8.3.3) */
+        return;
+    }
     spin_lock(&p->lock);
     enum acpi_pm_action a = acpi_pm_write(&p->acpi_pm, (unsigned)(port - VPLAT_ACPI_PM_PORT), size,
                                           (uint32_t)val);
@@ -319,6 +325,8 @@ static void acpi_pm_port_write(void *dev, struct vcpu *v, uint64_t port, unsigne
     spin_unlock(&p->lock);
     if (a == ACPI_PM_POWER_OFF)
         vm_end(v->vm, status, "powered off (ACPI sleep state S5)");
+    else
+        v->exit_pure = true; /* no SCI is wired: nothing else can follow from it */
 }
 
 static uint64_t status_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
@@ -444,6 +452,13 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, KEEL_STATUS_PORT, 1, status_port_read, status_port_write, p,
                         "power-off status");
 
+    /* Reads that change nothing but the guest's register (the PM timer
+     * above all: Linux's clocksource) may re-enter without the run loop's
+     * pre-entry pass (hv/run.c vcpu_fast_entry). */
+    r |= iobus_mark_pure(b, VPLAT_ACPI_PM_PORT, IOBUS_PURE_READ);
+    r |= iobus_mark_pure(b, VPCI_CONFIG_ADDRESS, IOBUS_PURE_READ);
+    r |= iobus_mark_pure(b, KEEL_STATUS_PORT, IOBUS_PURE_READ);
+
     r |= iobus_add_port(b, KBC_DATA_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 data");
     r |= iobus_add_port(b, KBC_CMD_PORT, 1, kbc_port_read, kbc_port_write, p, "8042 command");
     if (p->opts.exit_port)
@@ -512,6 +527,11 @@ int vplatform_create(struct vm *vm, const struct vplatform_opts *opts)
     pit_init(&p->pit, opts->pit_discard ? PIT_DISCARD : PIT_REINJECT, &pit_ops, p);
     uart_init(&p->uart, &uart_ops, p);
     acpi_pm_init(&p->acpi_pm);
+    /* A TSC slower than 3.58 MHz would overflow the fraction: clamp (no
+     * CPU Keel runs on has one). */
+    p->pm_tick_frac = tsc_hz > ACPI_PM_TIMER_HZ
+                          ? (uint64_t)(((unsigned __int128)ACPI_PM_TIMER_HZ << 64) / tsc_hz)
+                          : ~0ull;
     pci_init(&p->pci);
     rtc_init(&p->rtc);
     rst_cnt_init(&p->rst_cnt);

@@ -92,6 +92,9 @@ struct vplatform {
     struct byteq *uart_in;
     uint64_t acpi_rsdp;               /* GPA of the guest's RSDP, set once at creation */
     uint8_t off_status;               /* KEEL_STATUS_PORT: the status S5 ends the VM with */
+    /* PM timer ticks per host TSC tick as a 0.64 fixed-point fraction
+     * (ACPI_PM_TIMER_HZ / tsc_hz), so a read is one multiply. */
+    uint64_t pm_tick_frac;
 };
 
 /* Builds the models, registers their ports/MMIO on vm->bus and writes the

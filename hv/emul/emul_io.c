@@ -19,16 +19,19 @@
  * entry (RIP stays on the instruction, as after an interrupt, SDM "REP"). */
 #define IO_REP_BATCH 4096u
 
+/* Unbacked ports read all ones and ignore writes: pure either way. */
 static uint32_t io_port_read(struct vcpu *v, uint16_t port, unsigned size)
 {
-    const struct bus_range *r = iobus_find_port(&v->vm->bus, port);
+    const struct bus_range *r = iobus_find_port_hint(&v->vm->bus, port, &v->io_hint);
     uint32_t ones = size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+    v->exit_pure = !r || (r->pure & IOBUS_PURE_READ);
     return r ? (uint32_t)r->read(r->dev, v, port, size) & ones : ones;
 }
 
 static void io_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
-    const struct bus_range *r = iobus_find_port(&v->vm->bus, port);
+    const struct bus_range *r = iobus_find_port_hint(&v->vm->bus, port, &v->io_hint);
+    v->exit_pure = !r || (r->pure & IOBUS_PURE_WRITE);
     if (r)
         r->write(r->dev, v, port, size, val);
 }
@@ -83,8 +86,11 @@ static int io_string(struct vcpu *v, const struct exit_record *e)
 int handle_io(struct vcpu *v, const struct exit_record *e)
 {
     const struct exit_io *io = &e->io;
-    if (io->string)
-        return io_string(v, e);
+    if (io->string) {
+        int r = io_string(v, e);
+        v->exit_pure = false; /* memory moved too: not worth a fast path of its own */
+        return r;
+    }
     if (io->in) {
         uint32_t val = io_port_read(v, io->port, io->size);
         if (io->size == 4)
@@ -97,5 +103,10 @@ int handle_io(struct vcpu *v, const struct exit_record *e)
         uint32_t mask = io->size == 4 ? 0xffffffffu : io->size == 2 ? 0xffffu : 0xffu;
         io_port_write(v, io->port, io->size, (uint32_t)v->gpr[GPR_RAX] & mask);
     }
-    return vcpu_skip_insn(v, e);
+    bool pure = v->exit_pure; /* as the port said */
+    v->exit_pure = false;
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    v->exit_pure = pure;
+    return 0;
 }

@@ -82,7 +82,10 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
     v->gpr[GPR_RBX] = r[1];
     v->gpr[GPR_RCX] = r[2];
     v->gpr[GPR_RDX] = r[3];
-    return vcpu_skip_insn(v, e);
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    v->exit_pure = true; /* registers only: the next entry may skip the pass (hv/run.c) */
+    return 0;
 }
 
 static int handle_hlt(struct vcpu *v, const struct exit_record *e)
@@ -215,7 +218,9 @@ bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
 void vcpu_advance_rip(struct vcpu *v, unsigned len)
 {
     v->rip += len;
-    if (vops->cpu_mode(v) != X86_MODE_LONG64)
+    /* Outside 64-bit mode RIP wraps at 4 GiB; below it there is nothing
+     * to wrap, whatever the mode, and the mode need not be asked. */
+    if ((v->rip >> 32) && vops->cpu_mode(v) != X86_MODE_LONG64)
         v->rip &= 0xffffffffu;
     /* The instruction completed: an STI / MOV SS shadow that covered it is
      * over (SDM 6.8.3), and an NMI or interrupt may go in right after it

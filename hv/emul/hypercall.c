@@ -79,6 +79,7 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
     uint64_t nr = v->gpr[GPR_RAX], a0 = v->gpr[GPR_RDI], a1 = v->gpr[GPR_RSI],
              a2 = v->gpr[GPR_RDX];
     int64_t ret;
+    bool pure = false; /* only registers change: see vcpu_fast_entry (hv/run.c) */
     switch (nr) {
     case KEEL_HC_CONSOLE_WRITE:
         ret = hc_console_write(v, a0, a1);
@@ -98,6 +99,7 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
         break;
     case KEEL_HC_EXIT_COUNT:
         ret = hc_exit_count(v, a0);
+        pure = true;
         break;
     case KEEL_HC_FPU_CLOBBER:
         fpu_clobber(v);
@@ -105,8 +107,12 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
         break;
     default:
         ret = KEEL_ENOSYS;
+        pure = true;
         break;
     }
     v->gpr[GPR_RAX] = (uint64_t)ret;
-    return vcpu_skip_insn(v, e);
+    if (vcpu_skip_insn(v, e))
+        return -1;
+    v->exit_pure = pure;
+    return 0;
 }

@@ -58,6 +58,7 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
 
 bool vcpu_inject_events(struct vcpu *v)
 {
+    v->entry_quiet = false; /* true only when nothing waits at all (below) */
     if (v->nmi_stepping && v->nmi_step_shadow && vops->event_queued(v))
         vcpu_nmi_step_cancel(v); /* a fault of the stepped instruction: its delivery ends the shadow */
     if (v->nmi_stepping) {
@@ -97,6 +98,9 @@ bool vcpu_inject_events(struct vcpu *v)
     vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
         intr_window(v, false, false);
+        /* Nothing to inject and nothing held back: an exit that changes
+         * none of this may re-enter without this pass (hv/run.c). */
+        v->entry_quiet = n == NMI_INJ_IDLE && held < 0;
         return need_exit;
     }
     if (vops->in_shadow(v)) {
@@ -107,6 +111,9 @@ bool vcpu_inject_events(struct vcpu *v)
         uint8_t vec = vapic_ack_intr(v, p);
         vops->inject_event(v, EVENT_EXTINT, vec, false, 0);
         intr_window(v, false, false);
+        /* Quiet too when that was the last one: the CPU delivers it (or
+         * the vendor re-injects it after an exit that interrupted it). */
+        v->entry_quiet = n == NMI_INJ_IDLE && p != VAPIC_EXTINT && vapic_nothing_pending(v);
         return need_exit;
     }
     intr_window(v, true, p == VAPIC_EXTINT);

@@ -122,6 +122,11 @@ static bool host_db_spurious(const struct host_frame *f)
 
 void host_exception(struct host_frame *f)
 {
+    /* Whatever an interrupt's handler did, the run loop's next entry
+     * looks at it: one taken right after an exit, before the exit's own
+     * handler ran, leaves no exit of its own to say so. */
+    if (f->vector >= 32 && percpu_ready)
+        this_cpu()->irq_seen = 1;
     switch (f->vector) {
     case X86_DB:
         if (host_db_spurious(f))

@@ -58,6 +58,8 @@ struct percpu {
     volatile uint32_t state;          /* enum percpu_state */
     volatile uint32_t kicked;         /* a kick IPI is pending for this CPU */
     volatile uint32_t timer_fired;    /* the hypervisor timer went off (own CPU only) */
+    volatile uint32_t irq_seen;       /* a host interrupt was taken since the last full
+                                       * pre-entry pass (hv/run.c vcpu_fast_entry) */
     uint64_t timer_armed_for;         /* host TSC the timer is armed for, 0 = none */
 
     /* private */

@@ -265,6 +265,12 @@ uint8_t vapic_ack_intr(struct vcpu *v, int pending)
     return pending == VAPIC_EXTINT ? 0x20 : (uint8_t)pending;
 }
 
+bool vapic_nothing_pending(struct vcpu *v)
+{
+    return fk.pending == VAPIC_NONE && !fk.nmi_pending && !fk.init_pending
+           && fk.sipi == VAPIC_NONE;
+}
+
 /* ---- the rest of hv/ ------------------------------------------------------ */
 
 int handle_io(struct vcpu *v, const struct exit_record *e)

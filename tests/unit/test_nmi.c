@@ -289,8 +289,52 @@ static void test_init_resets(void)
     CHECK_EQ(fk.exc_exits, 0);
 }
 
+/* The pass's verdict for the run loop's fast re-entry (hv/run.c): quiet
+ * only when nothing waits and nothing is held back. */
+static void test_entry_quiet(void)
+{
+    struct vcpu *v = fake_reset();
+    v->rflags = RFLAGS_FIXED | RFLAGS_IF;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(v->entry_quiet);
+    /* One interrupt, deliverable: injected, and then nothing waits. */
+    fk.pending = 0x40;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    CHECK(v->entry_quiet);
+    /* Injected while a second one stays in IRR: the next exit must look. */
+    fk.event_queued = false;
+    fk.pending = 0x50;
+    fk.nmi_pending = false;
+    v->entry_quiet = true;
+    fk.init_pending = true; /* stands for "more pending" in the fake */
+    CHECK(!vcpu_inject_events(v));
+    CHECK(!v->entry_quiet);
+    fk.init_pending = false;
+    /* Held by TPR: the guest may lower it without an exit. */
+    fk.event_queued = false;
+    fk.pending = VAPIC_NONE;
+    fk.tpr_blocked = 3;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(!v->entry_quiet);
+    fk.tpr_blocked = -1;
+    /* Waiting for IF: a window is armed, not quiet. */
+    v->rflags = RFLAGS_FIXED;
+    fk.pending = 0x40;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(!v->entry_quiet && fk.intr_window);
+    /* An NMI pending (injected now): the pass must run again after it. */
+    v->rflags = RFLAGS_FIXED | RFLAGS_IF;
+    fk.pending = VAPIC_NONE;
+    fk.nmi_pending = true;
+    fk.event_queued = false;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(!v->entry_quiet);
+}
+
 int main(void)
 {
+    test_entry_quiet();
     test_step_iret();
     test_step_guest_tf();
     test_step_fault();
