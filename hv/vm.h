@@ -147,7 +147,8 @@ struct vcpu {
     struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */
     /* NMI blocking as Keel tracks it (hv/emul/nmi.c, docs/nmi.md). */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
-    bool nmi_stepping;            /* single-stepping that handler's IRET (no vNMI) */
+    bool nmi_stepping;            /* single-stepping one instruction (no vNMI, no NMI window) */
+    bool nmi_step_shadow;         /* ... the one a shadow covers, not that handler's IRET */
     bool nmi_step_tf;             /* the guest's own RFLAGS.TF at that IRET */
     uint8_t nmi_held;             /* as last told to the vLAPIC (vapic_set_nmi_held) */
     uint64_t nmi_step_rip;        /* where that IRET is */

@@ -16,6 +16,7 @@
 #include "hv/host/fpu.h"
 #include "hv/mm/mem.h"
 #include "hv/host/percpu.h"
+#include "hv/host/time.h"
 #include "hv/vcpu_state.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -244,6 +245,40 @@ static void vmx_dispatch_acked_intr(void)
     ((void (*)(void))(uintptr_t)(vmx_host_int_table + 4 * vec))();
 }
 
+/* How long a guest entered with RFLAGS.IF = 0 runs at most before an exit
+ * (the VMX-preemption timer, SDM 25.5.1), in microseconds. */
+#define VMX_IF0_BACKSTOP_US 1000
+
+/*
+ * A kick must reach a vCPU that runs with interrupts off, and with
+ * external-interrupt exiting the guest's RFLAGS.IF does not block host
+ * interrupts (SDM 25.2).  Bochs 2.7 gets this wrong: it re-evaluates its
+ * interrupt masking only when IF changes (handleInterruptMaskChange,
+ * bochs/cpu/flag_ctrl_pro.cc), and VM entry loads the guest's RFLAGS (setEFlags,
+ * bochs/cpu/vmx.cc) before it sets in_vmx_guest.  Entered with IF = 0 from a
+ * host with IF = 0, the guest keeps the host's masking: a host interrupt
+ * (a kick, the timer) makes no exit until the guest itself sets or clears
+ * IF, and a loop with interrupts off runs on (docs/platforms.md).  The
+ * VMX-preemption timer is not masked that way: armed for entries with
+ * IF = 0, it bounds how long a kick waits.  On a CPU that delivers the
+ * kick the timer costs at most one exit per VMX_IF0_BACKSTOP_US.
+ */
+static void vmx_if0_backstop(struct vcpu *v, struct vmx_vcpu *x)
+{
+    if (!vmx_ctl.f.preemption_timer)
+        return;
+    bool on = !(v->rflags & RFLAGS_IF);
+    uint32_t pin = on ? x->pin | VMX_PIN_PREEMPTION_TIMER : x->pin & ~VMX_PIN_PREEMPTION_TIMER;
+    if (pin != x->pin) {
+        vmcs_write32(VMCS_PIN_CONTROLS, pin);
+        x->pin = pin;
+    }
+    if (on) {
+        uint64_t ticks = (tsc_hz / 1000000 * VMX_IF0_BACKSTOP_US) >> vmx_ctl.f.preemption_timer_shift;
+        vmcs_write32(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
+    }
+}
+
 static int vmx_vcpu_load(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx_of(v);
@@ -273,6 +308,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcs_writenat(VMCS_GUEST_RIP, v->rip);
     vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
     vmx_apicv_before_entry(v, x);
+    vmx_if0_backstop(v, x);
     if (vmx_ctl.f.tpr_shadow && !(x->proc2 & VMX_PROC2_VIRT_INTR_DELIVERY)) {
         /* Without virtual-interrupt delivery the TPR threshold may not
          * exceed VTPR[7:4] at entry (SDM 26.2.1.1); the guest may have

@@ -35,6 +35,7 @@ static const enum exit_reason vmx_exit_map[] = {
     [VMX_EXIT_XSETBV] = EXIT_XSETBV,        [VMX_EXIT_GETSEC] = EXIT_VIRT_INSN,
     [VMX_EXIT_APIC_ACCESS] = EXIT_NPF,      [VMX_EXIT_VIRTUALIZED_EOI] = EXIT_APIC_EOI,
     [VMX_EXIT_APIC_WRITE] = EXIT_APIC_WRITE, [VMX_EXIT_CR_ACCESS] = EXIT_CR_ACCESS,
+    [VMX_EXIT_PREEMPTION_TIMER] = EXIT_INTR, /* vmx.c: the backstop for entries with IF = 0 */
 };
 
 static enum exit_reason vmx_reason(uint32_t basic)

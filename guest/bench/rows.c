@@ -302,6 +302,13 @@ static void row_line(const char *name, const struct row_env *env, uint64_t ticks
     printf(" iterations %llu", (unsigned long long)n);
 }
 
+/* Interrupts on for a moment (stragglers come in), then back as they were.
+ * rt_irq_restore only sets IF again: it must be cleared first.  Issue 14's
+ * "lost wake-up" was this function leaving IF set: the TPR row then began
+ * with interrupts on, lowering CR8 delivered the held IPI at once (SDM
+ * 10.8.6: TPR lowered, the interrupt is deliverable; APM 16.6), before
+ * STI;HLT, and the HLT waited for nothing; the same under Keel, Keel on
+ * VMX and on QEMU alone. */
 static void settle(void)
 {
     uint64_t flags = rt_irq_save();
@@ -309,6 +316,7 @@ static void settle(void)
     rt_irq_enable();
     while (rt_rdtsc() < end)
         rt_pause();
+    rt_irq_disable();
     rt_irq_restore(flags);
 }
 

@@ -331,6 +331,7 @@ KEEL_TEST(nmi_shadow_flood)
     if (!start_remote())
         SKIP("needs 2 vCPUs");
     unsigned bad = 0, seen = 0, faults = 0;
+    uint64_t bad_rip = 0;
     __atomic_store_n(&remote_flood, FLOOD_NMIS, __ATOMIC_RELEASE);
     uint64_t end = rt_rdtsc() + rt_ms_to_tsc(WAIT_MS * 4);
     while (__atomic_load_n(&remote_flood, __ATOMIC_ACQUIRE) && rt_rdtsc() < end) {
@@ -338,8 +339,12 @@ KEEL_TEST(nmi_shadow_flood)
         shadow_movss_cpuid();
         faults += shadow_movss_fault() == X86_UD;
         uint32_t n = __atomic_load_n(&nmi_count, __ATOMIC_ACQUIRE);
-        for (; seen < n && seen < MAX_LOG; seen++)
-            bad += in_shadow_insn(nmi_rip[seen]);
+        for (; seen < n && seen < MAX_LOG; seen++) {
+            if (in_shadow_insn(nmi_rip[seen])) {
+                bad++;
+                bad_rip = nmi_rip[seen];
+            }
+        }
         if (n >= MAX_LOG) {
             nmi_count = 0;
             seen = 0;
@@ -348,7 +353,10 @@ KEEL_TEST(nmi_shadow_flood)
     EXPECT_EQ(__atomic_load_n(&remote_flood, __ATOMIC_ACQUIRE), 0);
     EXPECT(faults > 0);
     if (!EXPECT_EQ(bad, 0))
-        printf("  %u NMIs landed on an instruction a shadow covers\n", bad);
+        printf("  %u NMIs landed on an instruction a shadow covers, the last at %#llx (sti/cpuid "
+               "%p, movss/cpuid %p, movss/ud2 %p)\n", bad, (unsigned long long)bad_rip,
+               (const void *)shadow_sti_cpuid_insn, (const void *)shadow_movss_cpuid_insn,
+               (const void *)shadow_movss_fault_insn);
     EXPECT_EQ(nmi_max_depth, 1);
 }
 

@@ -59,6 +59,8 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
 bool vcpu_inject_events(struct vcpu *v)
 {
     v->entry_quiet = false; /* true only when nothing waits at all (below) */
+    if (v->nmi_stepping && v->nmi_step_shadow && vops->event_queued(v))
+        vcpu_nmi_step_cancel(v); /* a fault of the stepped instruction: its delivery ends the shadow */
     if (v->nmi_stepping) {
         /* Single-stepping an NMI handler's IRET (hv/emul/nmi.c): its #DB
          * exit comes after that one instruction; nothing goes in before,
@@ -68,6 +70,10 @@ bool vcpu_inject_events(struct vcpu *v)
     }
     bool queued = vops->event_queued(v);
     enum nmi_inject n = vcpu_inject_nmi(v, queued);
+    if (v->nmi_stepping) {
+        intr_window(v, false, false); /* the NMI waits for the shadow step (hv/emul/nmi.c) */
+        return false;
+    }
     bool need_exit = n == NMI_INJ_WAIT_SHORT;
     if (queued) {
         /* A re-injected event goes first; whatever else waits needs an exit. */

@@ -24,6 +24,13 @@
  *    to it.  An IRET that faults did not complete: NMIs stay blocked, the
  *    fault is reflected with the guest's own TF in its frame, and the
  *    IRET intercept is armed again for the retry.
+ *
+ * The same step waits out an STI / MOV SS shadow on SVM without vNMI:
+ * the exit's INT_STATE says the next instruction is covered, and the NMI
+ * goes in after the step's #DB (or after Keel completed the instruction
+ * itself), not on a timer.  A timer would not do on QEMU 7.2, which drops
+ * INT_STATE at VMRUN: an exit before the covered instruction ran then
+ * reports no shadow at that very RIP (docs/nmi.md, docs/platforms.md).
  */
 #include "hv/emul/nmi.h"
 
@@ -61,11 +68,41 @@ static void nmi_take(struct vcpu *v)
     vops->inject_event(v, EVENT_NMI, X86_NMI, false, 0);
 }
 
+/* Single-step the next instruction: RFLAGS.TF set before it raises a #DB
+ * trap right after it (SDM 18.3.1.4), intercepted with @exceptions. */
+static void nmi_step_begin(struct vcpu *v, bool shadow, uint32_t exceptions)
+{
+    v->nmi_stepping = true;
+    v->nmi_step_shadow = shadow;
+    v->nmi_step_tf = (v->rflags & RFLAGS_TF) != 0;
+    v->nmi_step_rip = v->rip;
+    v->nmi_step_dr6 = vops->get_dr(v, 6);
+    v->nmi_step_dr7 = vops->get_dr(v, 7);
+    v->rflags |= RFLAGS_TF;
+    vops->set_exc_exits(v, exceptions);
+}
+
+/* RFLAGS.TF back to the guest's own. */
+static void nmi_step_own_tf(struct vcpu *v)
+{
+    v->rflags = (v->rflags & ~RFLAGS_TF) | (v->nmi_step_tf ? RFLAGS_TF : 0);
+}
+
+void vcpu_nmi_step_cancel(struct vcpu *v)
+{
+    if (!v->nmi_stepping || !v->nmi_step_shadow)
+        return;
+    v->nmi_stepping = false;
+    vops->set_exc_exits(v, 0);
+    nmi_step_own_tf(v);
+}
+
 void vcpu_nmi_reset(struct vcpu *v)
 {
     if (v->nmi_stepping)
         vops->set_exc_exits(v, 0);
     v->nmi_stepping = false;
+    v->nmi_step_shadow = false;
     v->nmi_masked = false;
     v->nmi_held = 0;
     vapic_set_nmi_held(v, 0);
@@ -103,9 +140,15 @@ enum nmi_inject vcpu_inject_nmi(struct vcpu *v, bool event_queued)
         /* An NMI waits for an STI / MOV SS shadow to end (SDM 6.8.3; the
          * VM entry checks of SDM 26.3.1.5 forbid injecting it into a MOV SS
          * shadow) and for an event already being delivered. */
-        if (!vops->nmi_window_exits)
+        if (vops->nmi_window_exits) {
+            vops->set_iret_exit(v, true);
+            return NMI_INJ_WAIT;
+        }
+        if (event_queued)
             return NMI_INJ_WAIT_SHORT;
-        vops->set_iret_exit(v, true);
+        /* No NMI window on SVM: step the covered instruction; its #DB is
+         * the exact end of the shadow (APM 15.20: EVENTINJ ignores it). */
+        nmi_step_begin(v, true, NMI_SHADOW_STEP_EXCEPTIONS);
         return NMI_INJ_WAIT;
     }
     nmi_take(v);
@@ -130,24 +173,22 @@ int vcpu_nmi_iret(struct vcpu *v, const struct exit_record *e)
     vops->set_iret_exit(v, false);
     if (!v->nmi_masked || v->nmi_stepping)
         return 0;
-    v->nmi_stepping = true;
-    v->nmi_step_tf = (v->rflags & RFLAGS_TF) != 0;
-    v->nmi_step_rip = v->rip;
-    v->nmi_step_dr6 = vops->get_dr(v, 6);
-    v->nmi_step_dr7 = vops->get_dr(v, 7);
-    v->rflags |= RFLAGS_TF;
-    vops->set_exc_exits(v, NMI_STEP_EXCEPTIONS);
+    nmi_step_begin(v, false, NMI_STEP_EXCEPTIONS);
     return 0;
 }
 
-/* The IRET completed (the step's #DB trap): NMIs unblock here.  The #DB
+/* The IRET (or the shadowed instruction) completed (the step's #DB
+ * trap): NMIs unblock here, or the shadow is over.  The #DB
  * is the guest's too when it was single-stepping itself or one of its own
  * breakpoints matched: it gets the #DB with DR6 as the CPU would have
  * left it; otherwise DR6 and DR7 go back to what they were. */
 static void nmi_step_done(struct vcpu *v, uint64_t dr6)
 {
     uint64_t own = (v->nmi_step_tf ? DR6_BS : 0) | (dr6 & DR6_B0_B3);
-    nmi_unmask(v);
+    if (v->nmi_step_shadow)
+        nmi_step_own_tf(v); /* the stepped instruction left Keel's TF */
+    else
+        nmi_unmask(v);      /* RFLAGS is what the IRET popped */
     if (!own) {
         vops->set_dr(v, 6, v->nmi_step_dr6);
         vops->set_dr(v, 7, v->nmi_step_dr7);
@@ -157,14 +198,23 @@ static void nmi_step_done(struct vcpu *v, uint64_t dr6)
     vops->inject_event(v, EVENT_EXCEPTION, X86_DB, false, 0);
 }
 
+/* The exceptions that push an error code (SDM 6.15, "Error Code"). */
+static bool exc_has_error(uint8_t vector)
+{
+    return vector == X86_DF || (vector >= X86_TS && vector <= X86_PF) || vector == X86_AC
+           || vector == 21 || vector == 29 || vector == 30;
+}
+
 /* The IRET raised an exception instead of completing (or a breakpoint of
  * the guest's on the IRET itself): the handler goes on with NMIs blocked,
- * sees its own TF in the exception frame, and its next IRET is watched. */
+ * sees its own TF in the exception frame, and its next IRET is watched.
+ * A stepped shadowed instruction that faults: the exception goes to the
+ * guest with its own TF, and its delivery ends the shadow. */
 static void nmi_step_fault(struct vcpu *v, const struct exit_record *e, uint64_t dr6)
 {
-    if (!v->nmi_step_tf)
-        v->rflags &= ~RFLAGS_TF;
-    vops->set_iret_exit(v, true);
+    nmi_step_own_tf(v);
+    if (!v->nmi_step_shadow)
+        vops->set_iret_exit(v, true);
     if (e->exc.vector == X86_DB) {
         vops->set_dr(v, 6, v->nmi_step_dr6 | (dr6 & DR6_B0_B3));
         vops->inject_event(v, EVENT_EXCEPTION, X86_DB, false, 0);
@@ -172,12 +222,14 @@ static void nmi_step_fault(struct vcpu *v, const struct exit_record *e, uint64_t
     }
     if (e->exc.vector == X86_PF)
         vops->set_cr2(v, e->exc.cr2);
-    vops->inject_event(v, EVENT_EXCEPTION, e->exc.vector, true, e->exc.error);
+    vops->inject_event(v, EVENT_EXCEPTION, e->exc.vector, exc_has_error(e->exc.vector),
+                       e->exc.error);
 }
 
 bool vcpu_nmi_step_exception(struct vcpu *v, const struct exit_record *e)
 {
-    if (!v->nmi_stepping || e->exc.vector >= 32 || !(NMI_STEP_EXCEPTIONS & (1u << e->exc.vector)))
+    uint32_t mask = v->nmi_step_shadow ? NMI_SHADOW_STEP_EXCEPTIONS : NMI_STEP_EXCEPTIONS;
+    if (!v->nmi_stepping || e->exc.vector >= 32 || !(mask & (1u << e->exc.vector)))
         return false;
     v->nmi_stepping = false;
     vops->set_exc_exits(v, 0);

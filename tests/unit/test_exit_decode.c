@@ -326,6 +326,11 @@ static void test_vmx_misc(void)
     vmx_decode_exit(v, &e);
     CHECK_EQ(e.reason, EXIT_INTR);
     CHECK_EQ(e.insn_len, 0);
+    /* The VMX-preemption timer (the backstop for entries with IF = 0,
+     * vmx/vmx.c): a physical event, nothing to emulate. */
+    vmx_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
+    vmx_decode_exit(v, &e);
+    CHECK_EQ(e.reason, EXIT_INTR);
 
     /* Entry failures and reasons Keel does not handle. */
     vmx_exit(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_INVALID_GUEST_STATE, 0, 0);
