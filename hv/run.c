@@ -197,8 +197,7 @@ static bool vcpu_prepare_entry(struct percpu *pc, struct vcpu *v)
         vcpu_update_accel(v);
         short_exit |= vcpu_inject_events(v);
     }
-    v->entry_deadline = vcpu_next_deadline(v, short_exit);
-    host_timer_arm(v->entry_deadline);
+    host_timer_arm(vcpu_next_deadline(v, short_exit));
     __atomic_store_n(&pc->kicked, 0, __ATOMIC_RELEASE);
     pc->irq_seen = 0; /* one from here on is held until the entry, which it ends */
     v->entry_quiet &= !short_exit && !trace_enabled();
@@ -215,15 +214,15 @@ static bool vcpu_prepare_entry(struct percpu *pc, struct vcpu *v)
  * platform's, console input's) fire the host timer the pass armed; both
  * are physical interrupts, so the next VMRUN exits at once and that exit
  * is not pure, or, taken between an exit and its handler, they leave
- * irq_seen set.  The kick flag and the pass's deadline are looked at too,
- * so nothing rests on the emulator delivering a pending host interrupt at
- * once (Bochs 2.7 holds one back from a guest with IF=0, docs/platforms.md).  The pass still runs at least every FAST_ENTRY_MAX entries,
+ * irq_seen set.  The kick flag is looked at too, so a kick does not rest
+ * on the emulator delivering a held host interrupt at once (Bochs 2.7
+ * holds one back from a guest with IF=0 until the VMX-preemption backstop,
+ * docs/platforms.md).  The pass still runs at least every FAST_ENTRY_MAX entries,
  * for the polls nothing interrupts for (the shell's snapshot requests). */
 static bool vcpu_fast_entry(struct percpu *pc, struct vcpu *v)
 {
     bool fast = v->exit_pure && v->entry_quiet && v->fast_left && !pc->irq_seen &&
-                !__atomic_load_n(&pc->kicked, __ATOMIC_ACQUIRE) &&
-                (!v->entry_deadline || rdtsc() < v->entry_deadline);
+                !__atomic_load_n(&pc->kicked, __ATOMIC_ACQUIRE);
     v->exit_pure = false;
     v->fast_left -= fast;
     v->fast_entries += fast;

@@ -137,7 +137,6 @@ struct vcpu {
     bool exit_pure;
     uint8_t fast_left;
     uint8_t entry_cr8;            /* CR8 as the vCPU left it at its last exit */
-    uint64_t entry_deadline;      /* the host timer the last full pass armed (0: none) */
     uint16_t io_hint;             /* the port range the last port access hit */
     uint64_t fast_entries;        /* entries that skipped the pre-entry pass */
     uint64_t perf_msr[8];         /* the vendor's always-present counter MSRs */
