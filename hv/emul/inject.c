@@ -117,5 +117,8 @@ bool vcpu_inject_events(struct vcpu *v)
         return need_exit;
     }
     intr_window(v, true, p == VAPIC_EXTINT);
+    /* Armed for when IF allows: that exit comes by itself, and a pass
+     * before it would arm the same window again. */
+    v->entry_quiet = n == NMI_INJ_IDLE;
     return need_exit;
 }

@@ -318,11 +318,12 @@ static void test_entry_quiet(void)
     CHECK(!vcpu_inject_events(v));
     CHECK(!v->entry_quiet);
     fk.tpr_blocked = -1;
-    /* Waiting for IF: a window is armed, not quiet. */
+    /* Waiting for IF: the window is armed and its exit will come by
+     * itself; nothing else for the pass to do until then. */
     v->rflags = RFLAGS_FIXED;
     fk.pending = 0x40;
     CHECK(!vcpu_inject_events(v));
-    CHECK(!v->entry_quiet && fk.intr_window);
+    CHECK(v->entry_quiet && fk.intr_window);
     /* An NMI pending (injected now): the pass must run again after it. */
     v->rflags = RFLAGS_FIXED | RFLAGS_IF;
     fk.pending = VAPIC_NONE;
