@@ -97,6 +97,20 @@ void rtc_init(struct rtc *r)
     r->ram[RTC_REG_D] = RTC_D_VRT;
 }
 
+/* The two-digit fields of a year, also for a clock the guest set before
+ * year 0 (a day-0 write can step back over it): floor division, so -1 is
+ * year 99 of century 99, never a negative field. */
+static unsigned year_lo(int64_t y)
+{
+    int64_t m = y % 100;
+    return (unsigned)(m < 0 ? m + 100 : m);
+}
+
+static unsigned year_century(int64_t y)
+{
+    return year_lo(y >= 0 ? y / 100 : (y - 99) / 100);
+}
+
 static uint8_t time_reg(const struct rtc *r, unsigned reg, uint64_t now)
 {
     struct rtc_time t;
@@ -108,8 +122,8 @@ static uint8_t time_reg(const struct rtc *r, unsigned reg, uint64_t now)
     case RTC_DAY_OF_WEEK: return to_reg(r, t.wday + 1);
     case RTC_DAY: return to_reg(r, t.day);
     case RTC_MONTH: return to_reg(r, t.month);
-    case RTC_YEAR: return to_reg(r, (unsigned)(t.year % 100));
-    default: return to_reg(r, (unsigned)(t.year / 100 % 100)); /* RTC_CENTURY */
+    case RTC_YEAR: return to_reg(r, year_lo(t.year));
+    default: return to_reg(r, year_century(t.year)); /* RTC_CENTURY */
     }
 }
 

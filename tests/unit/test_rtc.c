@@ -104,8 +104,30 @@ static void test_ram(void)
     CHECK_EQ(rd(&r, 1, NOW), 0x30);
 }
 
+/* A guest can set its clock before year 0 (century 00, year 00, January,
+ * then day 0 steps back a day): the fields stay two valid digits, 99/99,
+ * as the calendar's floor division gives (fuzz.rtc found the negative
+ * field). */
+static void test_before_year_0(void)
+{
+    struct rtc r;
+    rtc_init(&r);
+    wr(&r, RTC_CENTURY, 0x00, NOW);
+    wr(&r, RTC_YEAR, 0x00, NOW);
+    wr(&r, RTC_MONTH, 0x01, NOW);
+    wr(&r, RTC_DAY, 0x01, NOW);
+    CHECK_EQ(rd(&r, RTC_CENTURY, NOW), 0x00);
+    CHECK_EQ(rd(&r, RTC_YEAR, NOW), 0x00);
+    wr(&r, RTC_DAY, 0x00, NOW); /* 0000-01-00 is -0001-12-31 */
+    CHECK_EQ(rd(&r, RTC_YEAR, NOW), 0x99);
+    CHECK_EQ(rd(&r, RTC_CENTURY, NOW), 0x99);
+    CHECK_EQ(rd(&r, RTC_MONTH, NOW), 0x12);
+    CHECK_EQ(rd(&r, RTC_DAY, NOW), 0x31);
+}
+
 int main(void)
 {
+    test_before_year_0();
     test_epoch();
     test_read_bcd();
     test_formats();
