@@ -42,11 +42,6 @@ static const struct bus_range *find(const struct bus_range *tab, unsigned n, uin
     return NULL;
 }
 
-const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port)
-{
-    return find(b->port, b->nports, port);
-}
-
 const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint)
 {
     const struct bus_range *r = find(b->port, b->nports, port);

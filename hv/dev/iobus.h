@@ -50,10 +50,9 @@ int iobus_add_port(struct iobus *b, uint16_t base, uint16_t len, bus_read_fn rd,
                    void *dev, const char *name);
 int iobus_add_mmio(struct iobus *b, uint64_t base, uint64_t len, bus_read_fn rd, bus_write_fn wr,
                    void *dev, const char *name);
-const struct bus_range *iobus_find_port(const struct iobus *b, uint16_t port);
-/* The same, trying range *hint first and leaving the range found there:
- * a caller that keeps one hint per vCPU finds a port it used last time
- * in one compare. */
+/* The port range that decodes port, trying range *hint first and leaving
+ * the range found there: a caller that keeps one hint per vCPU finds a
+ * port it used last time in one compare.  NULL: none. */
 const struct bus_range *iobus_find_port_slow(const struct iobus *b, uint16_t port, uint16_t *hint);
 static inline const struct bus_range *iobus_find_port_hint(const struct iobus *b, uint16_t port,
                                                            uint16_t *hint)

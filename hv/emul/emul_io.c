@@ -103,10 +103,5 @@ int handle_io(struct vcpu *v, const struct exit_record *e)
         uint32_t mask = io->size == 4 ? 0xffffffffu : io->size == 2 ? 0xffffu : 0xffu;
         io_port_write(v, io->port, io->size, (uint32_t)v->gpr[GPR_RAX] & mask);
     }
-    bool pure = v->exit_pure; /* as the port said */
-    v->exit_pure = false;
-    if (vcpu_skip_insn(v, e))
-        return -1;
-    v->exit_pure = pure;
-    return 0;
+    return vcpu_skip_insn(v, e); /* exit_pure as the port said; dropped if this fails */
 }

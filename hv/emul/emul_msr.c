@@ -184,16 +184,10 @@ int handle_msr_write(struct vcpu *v, const struct exit_record *e)
     if (r) {
         log_debug("vm%u vCPU %u: wrmsr %#x <- %#lx: #GP", v->vm->index, v->index, e->msr,
                   (unsigned long)val);
-        v->exit_pure = false;
         vcpu_inject_gp(v);
         return 0;
     }
-    bool pure = v->exit_pure; /* as the MSR's emulation said (an EOI, hv/vapic.c) */
-    v->exit_pure = false;
-    if (vcpu_skip_insn(v, e))
-        return -1;
-    v->exit_pure = pure;
-    return 0;
+    return vcpu_skip_insn(v, e); /* exit_pure as the MSR said (an EOI); dropped if this fails */
 }
 
 /* RDPMC (APM vol. 3 and SDM vol. 2B "RDPMC"): ECX selects a counter; #GP

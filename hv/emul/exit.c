@@ -82,10 +82,8 @@ static int handle_cpuid(struct vcpu *v, const struct exit_record *e)
     v->gpr[GPR_RBX] = r[1];
     v->gpr[GPR_RCX] = r[2];
     v->gpr[GPR_RDX] = r[3];
-    if (vcpu_skip_insn(v, e))
-        return -1;
     v->exit_pure = true; /* registers only: the next entry may skip the pass (hv/run.c) */
-    return 0;
+    return vcpu_skip_insn(v, e);
 }
 
 static int handle_hlt(struct vcpu *v, const struct exit_record *e)
@@ -209,6 +207,9 @@ bool exit_dispatch(struct vcpu *v, const struct exit_record *e)
     }
     if (exit_handlers[e->reason](v, e) == 0)
         return true; /* the run loop still checks vm_ended() before the entry */
+    /* A handler that said "pure" and then failed (a fault injected while
+     * decoding for the RIP advance, or a stop) leaves the pass work. */
+    v->exit_pure = false;
     /* Negative: a stop or an injected fault; the VM's state tells which. */
     return !vm_ended(v->vm);
 }

@@ -111,8 +111,6 @@ int handle_hypercall(struct vcpu *v, const struct exit_record *e)
         break;
     }
     v->gpr[GPR_RAX] = (uint64_t)ret;
-    if (vcpu_skip_insn(v, e))
-        return -1;
-    v->exit_pure = pure;
-    return 0;
+    v->exit_pure = pure; /* dropped by exit_dispatch if the RIP advance fails */
+    return vcpu_skip_insn(v, e);
 }
