@@ -213,3 +213,51 @@ int acpi_parse_spcr(uint64_t spcr_pa, acpi_map_fn map, void *ctx, struct spcr_in
     }
     return 0;
 }
+
+/* FADT fields (ACPI 6.5 table 5.9). */
+#define FADT_PM_TMR_BLK   76
+#define FADT_PM_TMR_LEN   91
+#define FADT_FLAGS        112
+#define FADT_X_PM_TMR_BLK 208      /* a 12-byte generic address (5.2.3.2) */
+#define FADT_MIN_LEN      116      /* through the flags (ACPI 1.0's table) */
+#define FADT_TMR_VAL_EXT  (1u << 8)
+#define FADT_HW_REDUCED   (1u << 20)
+#define GAS_LEN           12
+
+int acpi_parse_fadt_pm_timer(uint64_t fadt_pa, acpi_map_fn map, void *ctx,
+                             struct fadt_pm_timer *out, const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    const uint8_t *t = map_sdt(fadt_pa, map, ctx, why);
+    if (!t)
+        return -1;
+    uint32_t len = rd32(t + 4);
+    if (memcmp(t, "FACP", 4) != 0 || len < FADT_MIN_LEN) {
+        *why = "not a FADT";
+        return -1;
+    }
+    uint32_t flags = rd32(t + FADT_FLAGS);
+    if (flags & FADT_HW_REDUCED) {
+        *why = "a hardware-reduced ACPI platform has no PM timer";
+        return -1;
+    }
+    /* An X_ address, where present and non-zero, supersedes the 32-bit
+     * field (5.2.9: "If ... non-zero, OSPM must use it"). */
+    uint64_t port = rd32(t + FADT_PM_TMR_BLK);
+    bool io = port != 0 && t[FADT_PM_TMR_LEN] == 4;
+    if (len >= FADT_X_PM_TMR_BLK + GAS_LEN && rd64(t + FADT_X_PM_TMR_BLK + 4)) {
+        port = rd64(t + FADT_X_PM_TMR_BLK + 4);
+        io = t[FADT_X_PM_TMR_BLK] == GAS_SYSTEM_IO;
+    }
+    if (!port) {
+        *why = "the FADT names no PM timer";
+        return -1;
+    }
+    if (!io || port > 0xfffc) {
+        *why = "the PM timer is not four ports in system I/O space";
+        return -1;
+    }
+    out->port = (uint16_t)port;
+    out->ext32 = flags & FADT_TMR_VAL_EXT;
+    return 0;
+}

@@ -60,4 +60,17 @@ struct spcr_info {
 int acpi_parse_spcr(uint64_t spcr_pa, acpi_map_fn map, void *ctx, struct spcr_info *out,
                     const char **why);
 
+/* The ACPI PM timer of the FADT (ACPI 6.5 5.2.9, 4.8.3.3): a free-running
+ * 3.579545 MHz counter, 24 bits or, with the FADT's TMR_VAL_EXT flag, 32. */
+struct fadt_pm_timer {
+    uint16_t port;           /* in system I/O space */
+    bool ext32;              /* TMR_VAL_EXT: 32-bit counter */
+};
+
+/* The PM timer of a FADT: X_PM_TMR_BLK where the table has it and names an
+ * address, else PM_TMR_BLK with PM_TMR_LEN 4.  0, or -1 with *why (none,
+ * not in I/O space, a hardware-reduced platform, a bad table). */
+int acpi_parse_fadt_pm_timer(uint64_t fadt_pa, acpi_map_fn map, void *ctx,
+                             struct fadt_pm_timer *out, const char **why);
+
 #endif /* KEEL_BOOT_ACPI_H */

@@ -23,6 +23,8 @@ struct boot_state {
     uint32_t apic_id[KEEL_MAX_CPUS];       /* [0] is the boot CPU */
     bool have_madt;
     struct madt_info madt;
+    bool have_pm_timer;                    /* the firmware's FADT names an I/O-port PM timer */
+    struct fadt_pm_timer pm_timer;
     struct vm_spec vm[KEEL_MAX_VMS];
     unsigned nvms;
     uint64_t trampoline_pa;                /* one page below 1 MiB */

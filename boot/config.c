@@ -30,6 +30,7 @@ enum key_id {
     K_APIC_MODE,
     K_PCI, K_ON_DMA_FAULT,
     K_IRQ_REMAP,
+    K_INVARIANT_TSC, K_PM_TIMER,
 
     K_ON_REBOOT,
     K_ON_TRIPLE_FAULT,
@@ -112,6 +113,12 @@ const struct config_key_doc config_keys[K_COUNT] = {
                       "a virtual VT-d interrupt-remapping unit (DMAR table) in the VM, which "
                       "lets an OS keep x2APIC mode: auto = on when apic_mode = x2apic and no pci is "
                       "assigned" },
+    [K_INVARIANT_TSC] = { "invariant_tsc", false, false, "auto | on | off", "auto",
+                          "the host's TSC is invariant and every VM's virtual CPU says so "
+                          "(CPUID 80000007H EDX[8]): auto = as the host CPU says" },
+    [K_PM_TIMER] = { "pm_timer", true, false, "auto | host | emulated", "auto",
+                     "the guest's ACPI PM timer: the host's own, read without a VM exit, or "
+                     "Keel's emulation; auto = the host's where its FADT names one in I/O space" },
 
     [K_ON_REBOOT] = { "on_reboot", true, false, "restart | stop", "restart",
                       "the guest resets its machine (0xCF9, the FADT reset register, the 8042): "
@@ -601,6 +608,20 @@ static int parse_tristate(struct parser *p, int8_t *out)
 static int set_avic(struct parser *p) { return parse_tristate(p, &p->vm->avic); }
 static int set_avic_erratum(struct parser *p) { return parse_tristate(p, &p->vm->avic_erratum_1235); }
 static int set_irq_remap(struct parser *p) { return parse_tristate(p, &p->vm->irq_remap); }
+static int set_invariant_tsc(struct parser *p) { return parse_tristate(p, &p->cfg->invariant_tsc); }
+
+static int set_pm_timer(struct parser *p)
+{
+    if (word_eq(p->val, p->vallen, "auto"))
+        p->vm->pm_timer = -1;
+    else if (word_eq(p->val, p->vallen, "host"))
+        p->vm->pm_timer = 1;
+    else if (word_eq(p->val, p->vallen, "emulated"))
+        p->vm->pm_timer = 0;
+    else
+        return bad_value(p, "auto, host or emulated");
+    return 0;
+}
 
 static int set_inhibit_test(struct parser *p)
 {
@@ -771,6 +792,8 @@ static const setter_fn setters[K_COUNT] = {
     [K_PCI] = set_pci,
     [K_ON_DMA_FAULT] = set_on_dma_fault,
     [K_IRQ_REMAP] = set_irq_remap,
+    [K_INVARIANT_TSC] = set_invariant_tsc,
+    [K_PM_TIMER] = set_pm_timer,
 
     [K_ON_REBOOT] = set_on_reboot,
     [K_ON_TRIPLE_FAULT] = set_on_triple_fault,
@@ -875,6 +898,7 @@ void config_defaults(struct keel_config *cfg)
     cfg->debug_exit = 0;
     cfg->bochs_exit = false;
     cfg->on_exit = ON_EXIT_HALT;
+    cfg->invariant_tsc = -1;
     for (i = 0; i < KEEL_MAX_VMS; i++) {
         snprintf(cfg->vm[i].name, sizeof(cfg->vm[i].name), "vm%u", i);
         cfg->vm[i].memory = 64ull << 20;
@@ -884,6 +908,7 @@ void config_defaults(struct keel_config *cfg)
         cfg->vm[i].avic = -1;
         cfg->vm[i].avic_erratum_1235 = -1;
         cfg->vm[i].irq_remap = -1;
+        cfg->vm[i].pm_timer = -1;
         cfg->vm[i].x2apic_hybrid = true;
     }
     cfg->vm[0].present = true;

@@ -91,6 +91,7 @@ struct keel_vm_cfg {
     bool dma_fault_continue;         /* on_dma_fault = continue (default stop) */
     int8_t irq_remap;                /* virtual VT-d IR unit: -1 auto (default: on with
                                       * apic_mode = x2apic and no pci), 1 on, 0 off */
+    int8_t pm_timer;                 /* -1 auto (the host's if it has one), 1 host, 0 emulated */
 
     bool on_reboot_stop;             /* on_reboot = stop (default restart) */
     bool triple_fault_reset;         /* on_triple_fault = reset (default stop) */
@@ -103,6 +104,8 @@ struct keel_config {
     bool serial_set;                 /* serial_port or console given: ACPI SPCR is not asked */
     uint16_t debug_exit;             /* isa-debug-exit port, 0 = none */
     bool bochs_exit;                 /* "Shutdown" to port 0x8900 at the end */
+    int8_t invariant_tsc;            /* the host TSC is invariant, CPUID 80000007H EDX[8] for
+                                      * every VM: -1 auto (the host CPU's bit), 1 on, 0 off */
     enum keel_on_exit on_exit;       /* default ON_EXIT_HALT */
     unsigned nvms;                   /* set by config_finalize() */
     struct keel_vm_cfg vm[KEEL_MAX_VMS];

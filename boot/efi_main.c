@@ -149,6 +149,51 @@ static void boot_console_from_spcr(void)
              boot.cfg.serial_baud);
 }
 
+/* The host's ACPI PM timer, which VMs with pm_timer = auto or host read
+ * directly (docs/config.md). */
+static void boot_find_pm_timer(void)
+{
+    const char *why = "";
+    uint64_t fadt = acpi_find_table(efi_find_rsdp(), "FACP", acpi_identity, NULL, &why);
+    if (fadt && acpi_parse_fadt_pm_timer(fadt, acpi_identity, NULL, &boot.pm_timer, &why) == 0) {
+        boot.have_pm_timer = true;
+        log_info("acpi: FADT: PM timer at port %#x, %u bits", boot.pm_timer.port,
+                 boot.pm_timer.ext32 ? 32u : 24u);
+    } else {
+        log_info("acpi: no host PM timer for guests (%s): theirs are emulated", why);
+    }
+}
+
+/* keel.cfg invariant_tsc: auto is the host CPU's CPUID 80000007H EDX[8]
+ * (Intel SDM vol. 3B 18.17.1, AMD APM vol. 3 E.4.6). */
+static bool boot_invariant_tsc(int8_t cfg)
+{
+    uint32_t r[4];
+    if (cfg >= 0)
+        return cfg != 0;
+    cpuid_count(0x80000000u, 0, r);
+    if (r[0] < 0x80000007u)
+        return false;
+    cpuid_count(0x80000007u, 0, r);
+    return r[3] & (1u << 8);
+}
+
+/* keel.cfg pm_timer, resolved against the host's: the port the guest's FADT
+ * names and reads without an exit, or 0 for Keel's emulated timer. */
+static void boot_vm_pm_timer(const struct keel_vm_cfg *c, struct vplatform_opts *o)
+{
+    o->host_pm_timer = 0;
+    if (c->pm_timer == 0)
+        return;
+    if (boot.have_pm_timer) {
+        o->host_pm_timer = boot.pm_timer.port;
+        o->host_pm_timer_ext32 = boot.pm_timer.ext32;
+    } else if (c->pm_timer > 0) {
+        log_warn("%s: pm_timer = host, but the firmware names no PM timer Keel can give: the "
+                 "VM's is emulated", c->name);
+    }
+}
+
 static void boot_find_cpus(void)
 {
     const char *why = "";
@@ -334,6 +379,8 @@ static int boot_load_vm(struct efi_files *dir, unsigned i)
      * compatibility-format MSIs that an enabled unit blocks. */
     s->platform.irq_remap = c->irq_remap < 0 ? c->x2apic_at_entry && c->npci == 0
                                              : c->irq_remap != 0;
+    boot_vm_pm_timer(c, &s->platform);
+    s->invariant_tsc = boot_invariant_tsc(boot.cfg.invariant_tsc);
     s->platform.rtc_epoch = boot.rtc_epoch;
     s->platform.rtc_tsc = boot.rtc_tsc;
     s->pci.npci = c->npci;
@@ -412,6 +459,7 @@ static int boot_prepare(EFI_HANDLE image)
         return -1;
     boot_console_from_spcr();
     boot_find_cpus();
+    boot_find_pm_timer();
     struct config_error err;
     if (config_finalize(&boot.cfg, boot.ncpus, KEEL_CFG, &err)) {
         log_err("error: %s", err.msg);

@@ -129,6 +129,9 @@ struct vcpu_ops {
     uint64_t (*get_pat)(struct vcpu *v);
     void (*set_pat)(struct vcpu *v, uint64_t pat);
     void (*set_tsc_offset)(struct vcpu *v, uint64_t off);
+    /* Let the VM's guests reach host ports [port, port + count) without an
+     * exit (the host's PM timer, hv/dev/vplatform.c); at VM creation. */
+    void (*io_passthrough)(struct vm *vm, uint16_t port, unsigned count);
     void (*set_cr2)(struct vcpu *v, uint64_t cr2);
     /* CR0 and CR4 as the guest sees them, and installing a value hv/emul
      * has checked (hv/emul/emul_cr.c): the vendor keeps the bits it must

@@ -188,6 +188,7 @@ struct vm {
     struct apic_inhibit_vm inhibit; /* the inhibit machine (apic/apic_inhibit.h), inhibit_lock */
     struct spinlock inhibit_lock; /* its writers and history (hv/vapic_accel.c) */
     bool x2apic_hybrid;           /* keel.cfg x2apic_no_x2avic = hybrid */
+    bool invariant_tsc;           /* CPUID 80000007H EDX[8] (keel.cfg invariant_tsc) */
     uint64_t apic_access_hpa;     /* the vendor's APIC-access page, 0 if none */
     bool apic_page_mapped;        /* ... mapped at FEE00000H (under npt_lock) */
     uint32_t asid;

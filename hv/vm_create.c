@@ -181,6 +181,7 @@ int vm_create(const struct vm_spec *s, struct vm **out)
     vm->nvcpus = s->ncpus;
     vm->spec = s; /* boot.vm[]: kept, with the images read at boot, for restarts */
     vm->on_reboot_stop = s->on_reboot_stop;
+    vm->invariant_tsc = s->invariant_tsc;
     vm->triple_fault_reset = s->triple_fault_reset;
     /* The APIC's options and inhibit machine first: the vendor's vm_init
      * reads them (svm: keel.cfg avic). */

@@ -34,6 +34,7 @@ struct vm_spec {
     struct vapic_vm_opts apic;      /* x2APIC, TSC deadline, ID policy */
     struct vplatform_opts platform; /* test ports, PIT policy, MADT form */
     struct passthru_cfg pci;        /* assigned host PCI functions (hv/passthru.h) */
+    bool invariant_tsc;             /* keel.cfg invariant_tsc, resolved: CPUID 80000007H EDX[8] */
 
     bool on_reboot_stop;     /* keel.cfg on_reboot = stop (else restart) */
     bool triple_fault_reset; /* keel.cfg on_triple_fault = reset (else stop) */

@@ -413,6 +413,15 @@ static uint64_t svm_get_pat(struct vcpu *v) { return svm_of(v)->vmcb->save.g_pat
 static void svm_set_pat(struct vcpu *v, uint64_t pat) { svm_of(v)->vmcb->save.g_pat = pat; }
 static void svm_set_tsc_offset(struct vcpu *v, uint64_t off) { svm_of(v)->vmcb->ctl.tsc_offset = off; }
 static void svm_set_cr2(struct vcpu *v, uint64_t cr2) { svm_of(v)->vmcb->save.cr2 = cr2; }
+
+/* APM 15.10.1: one IOPM bit per port; an access exits when any of its
+ * bytes' bits is set, so clearing these lets every access inside through. */
+static void svm_io_passthrough(struct vm *vm, uint16_t port, unsigned count)
+{
+    struct svm_vm *s = vm->vendor;
+    for (unsigned p = port; p < (unsigned)port + count && p <= 0xffff; p++)
+        s->iopm[p / 8] &= (uint8_t)~(1u << (p % 8));
+}
 static void svm_flush_guest_tlb(struct vcpu *v) { svm_of(v)->flush_pending = true; }
 
 /* The VMCB holds the guest's own CR0 and CR4 (APM 15.5.1): nothing of
@@ -468,6 +477,7 @@ const struct vcpu_ops svm_ops = {
     .get_pat = svm_get_pat,
     .set_pat = svm_set_pat,
     .set_tsc_offset = svm_set_tsc_offset,
+    .io_passthrough = svm_io_passthrough,
     .set_cr2 = svm_set_cr2,
     .get_cr = svm_get_cr,
     .set_cr = svm_set_cr,

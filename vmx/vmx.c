@@ -452,6 +452,18 @@ static uint64_t vmx_get_pat(struct vcpu *v) { return vmcs_read64(VMCS_GUEST_PAT)
 static void vmx_set_pat(struct vcpu *v, uint64_t pat) { vmcs_write64(VMCS_GUEST_PAT, pat); }
 static void vmx_set_tsc_offset(struct vcpu *v, uint64_t off) { vmcs_write64(VMCS_TSC_OFFSET, off); }
 static void vmx_set_cr2(struct vcpu *v, uint64_t cr2) { vmx_of(v)->cr2 = cr2; }
+
+/* SDM 25.6.4 / 26.1.3: I/O bitmap A covers ports 0-7FFFH, B 8000H-FFFFH,
+ * one bit each; an access exits when any of its bytes' bits is set. */
+static void vmx_io_passthrough(struct vm *vm, uint16_t port, unsigned count)
+{
+    struct vmx_vm *x = vm->vendor;
+    for (unsigned p = port; p < (unsigned)port + count && p <= 0xffff; p++) {
+        uint8_t *map = p < 0x8000 ? x->io_bitmap_a : x->io_bitmap_b;
+        unsigned bit = p & 0x7fff;
+        map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    }
+}
 static void vmx_flush_guest_tlb(struct vcpu *v) { vmx_of(v)->flush_pending = true; }
 
 /* The guest sees its own value of the bits Keel owns (the guest/host
@@ -537,6 +549,7 @@ const struct vcpu_ops vmx_ops = {
     .get_pat = vmx_get_pat,
     .set_pat = vmx_set_pat,
     .set_tsc_offset = vmx_set_tsc_offset,
+    .io_passthrough = vmx_io_passthrough,
     .set_cr2 = vmx_set_cr2,
     .get_cr = vmx_get_cr,
     .set_cr = vmx_set_cr,

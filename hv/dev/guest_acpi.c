@@ -317,17 +317,21 @@ static struct acpi_gas gas_io(uint16_t port, uint8_t bytes)
 
 /* The PM1a event and control blocks and the PM timer (hv/dev/acpi_pm.h),
  * in the 32-bit fields and the X_ generic addresses alike (5.2.9). */
-static void fadt_pm_blocks(struct acpi_fadt *f, uint16_t base)
+static void fadt_pm_blocks(struct acpi_fadt *f, const struct guest_acpi_params *p)
 {
+    uint16_t base = p->pm_base;
+    uint16_t tmr = p->pm_tmr_port ? p->pm_tmr_port : (uint16_t)(base + ACPI_PM_TMR_OFF);
     f->pm1a_evt_blk = base + ACPI_PM_EVT_OFF;
     f->pm1_evt_len = ACPI_PM_EVT_LEN;
     f->pm1a_cnt_blk = base + ACPI_PM_CNT_OFF;
     f->pm1_cnt_len = ACPI_PM_CNT_LEN;
-    f->pm_tmr_blk = base + ACPI_PM_TMR_OFF;
+    f->pm_tmr_blk = tmr;
     f->pm_tmr_len = ACPI_PM_TMR_LEN;
     f->x_pm1a_evt_blk = gas_io((uint16_t)(base + ACPI_PM_EVT_OFF), ACPI_PM_EVT_LEN);
     f->x_pm1a_cnt_blk = gas_io((uint16_t)(base + ACPI_PM_CNT_OFF), ACPI_PM_CNT_LEN);
-    f->x_pm_tmr_blk = gas_io((uint16_t)(base + ACPI_PM_TMR_OFF), ACPI_PM_TMR_LEN);
+    f->x_pm_tmr_blk = gas_io(tmr, ACPI_PM_TMR_LEN);
+    if (p->pm_tmr_port && p->pm_tmr_ext32)
+        f->flags |= ACPI_FADT_TMR_VAL_EXT;
 }
 
 static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t gpa,
@@ -360,7 +364,7 @@ static void write_fadt(const struct guest_acpi_params *p, uint8_t *buf, uint64_t
         f.flags |= ACPI_FADT_RESET_REG_SUP;
     }
     if (p->pm_base)
-        fadt_pm_blocks(&f, p->pm_base);
+        fadt_pm_blocks(&f, p);
     f.minor_version = FADT_MINOR;
     memcpy(f.hypervisor_vendor, GUEST_ACPI_OEM_TABLE_ID, 8);
     put_sdt(buf, l->fadt, &f, sizeof(f));

@@ -73,6 +73,10 @@ struct guest_acpi_params {
     bool have_rtc;          /* a CMOS RTC at ports 0x70/0x71 */
     uint16_t pm_base;       /* ACPI PM1a blocks and PM timer (hv/dev/acpi_pm.h) at this
                              * port, with \_S5 in the DSDT; 0: none */
+    uint16_t pm_tmr_port;   /* with pm_base: the PM timer at this port instead of
+                             * pm_base + ACPI_PM_TMR_OFF (the host's, docs/config.md
+                             * pm_timer); 0: there */
+    bool pm_tmr_ext32;      /* ... a 32-bit counter (FADT TMR_VAL_EXT) */
     bool pci_host;          /* a PCI host bridge (hv/dev/pci.h): \_SB.PCI0 in the DSDT */
     bool pci_crs;           /* ... with a _CRS: */
     uint8_t pci_end_bus;    /* buses 0 .. this */
@@ -188,6 +192,7 @@ struct acpi_fadt {                  /* 5.2.9, table 5.9 */
 #define ACPI_FADT_PWR_BUTTON        (1u << 4)   /* no fixed power button */
 #define ACPI_FADT_SLP_BUTTON        (1u << 5)   /* no fixed sleep button */
 #define ACPI_FADT_FIX_RTC           (1u << 6)   /* no RTC wake status in PM1 */
+#define ACPI_FADT_TMR_VAL_EXT       (1u << 8)   /* the PM timer counts 32 bits */
 #define ACPI_FADT_RESET_REG_SUP     (1u << 10)
 #define ACPI_FADT_HW_REDUCED        (1u << 20)
 

@@ -12,6 +12,7 @@
 #include "hv/x86.h"
 #include "hv/mm/mem.h"
 #include "hv/vapic.h"
+#include "hv/vendor.h"
 #include "hv/vm.h"
 #include "hv/vm_reset.h"
 #include "hv/shell/conbuf.h"
@@ -539,6 +540,34 @@ static void ecam_write(void *dev, struct vcpu *v, uint64_t addr, unsigned size, 
     spin_unlock(&p->lock);
 }
 
+/* The PM timer, last, once every other port is claimed: the host's
+ * (opts.host_pm_timer) where its four ports are free in this VM, handed to
+ * the guest by the vendor's I/O permission map (no exit: the counter is
+ * read-only and free-running, ACPI 6.5 4.8.3.3, harmless to share), else
+ * Keel's at VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF. */
+static int vplatform_pm_timer(struct vplatform *p)
+{
+    struct iobus *b = &p->vm->bus;
+    uint16_t port = p->opts.host_pm_timer, hint = 0;
+    for (unsigned i = 0; port && i < ACPI_PM_TMR_LEN; i++) {
+        if (iobus_find_port_slow(b, (uint16_t)(port + i), &hint)) {
+            log_warn("vm%u: the host's PM timer at port %#x is a port of the VM's own devices: "
+                     "its PM timer is emulated", p->vm->index, port);
+            p->opts.host_pm_timer = port = 0;
+        }
+    }
+    if (port) {
+        vops->io_passthrough(p->vm, port, ACPI_PM_TMR_LEN);
+        log_info("vm%u: the guest reads the host's PM timer at port %#x without exits",
+                 p->vm->index, port);
+        return 0;
+    }
+    p->opts.host_pm_timer_ext32 = false;
+    int r = iobus_add_port(b, VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF, ACPI_PM_TMR_LEN,
+                           acpi_pm_port_read, acpi_pm_port_write, p, "ACPI PM timer");
+    return r | iobus_mark_pure(b, VPLAT_ACPI_PM_PORT + ACPI_PM_TMR_OFF, IOBUS_PURE_READ);
+}
+
 static int vplatform_register(struct vplatform *p)
 {
     struct iobus *b = &p->vm->bus;
@@ -550,8 +579,8 @@ static int vplatform_register(struct vplatform *p)
     r |= iobus_add_port(b, 0x40, 4, pit_read, pit_write, p, "8254 PIT");
     r |= iobus_add_port(b, 0x61, 1, pit_read, pit_write, p, "port 0x61");
     r |= iobus_add_port(b, VPLAT_COM1_PORT, 8, uart_read, uart_write, p, "16550 COM1");
-    r |= iobus_add_port(b, VPLAT_ACPI_PM_PORT, ACPI_PM_PORTS, acpi_pm_port_read, acpi_pm_port_write,
-                        p, "ACPI PM block");
+    r |= iobus_add_port(b, VPLAT_ACPI_PM_PORT, ACPI_PM_TMR_OFF, acpi_pm_port_read,
+                        acpi_pm_port_write, p, "ACPI PM1a blocks");
     r |= iobus_add_port(b, VPCI_CONFIG_ADDRESS, VPCI_CONFIG_PORTS, pci_port_read, pci_port_write, p,
                         "PCI configuration");
     r |= iobus_add_mmio(b, GRAM_ECAM_BASE, GRAM_ECAM_SIZE, ecam_read, ecam_write, p, "PCIe ECAM");
@@ -576,7 +605,7 @@ static int vplatform_register(struct vplatform *p)
     if (p->opts.irq_ports)
         r |= iobus_add_port(b, VPLAT_IRQ_PORTS, VPLAT_GSI_LINES, port_none, irq_port_write, p,
                             "IRQ ports");
-    return r ? -1 : 0;
+    return r || vplatform_pm_timer(p) ? -1 : 0;
 }
 
 /* The guest's ACPI tables at 0xE0000, where a legacy RSDP scan of the
@@ -592,6 +621,8 @@ static int vplatform_acpi(struct vplatform *p)
         .have_pic = true,
         .have_rtc = true,
         .pm_base = VPLAT_ACPI_PM_PORT,
+        .pm_tmr_port = p->opts.host_pm_timer,
+        .pm_tmr_ext32 = p->opts.host_pm_timer_ext32,
         .pci_host = true,
         /* PCI0's _CRS and the MCFG: the hole's windows (hv/mm/guest_ram.h)
          * and one above the RAM. */

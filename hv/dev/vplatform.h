@@ -68,6 +68,11 @@ struct vplatform_opts {
     /* The host's time of day at boot (seconds since 1970, UTC) and the host
      * TSC then: the CMOS RTC counts on from them. */
     uint64_t rtc_epoch, rtc_tsc;
+    /* keel.cfg pm_timer, resolved: the host's PM timer port, which the
+     * guest's FADT names and the guest reads without an exit (with its
+     * counter width), or 0 for the emulated timer at VPLAT_ACPI_PM_PORT + 8. */
+    uint16_t host_pm_timer;
+    bool host_pm_timer_ext32;
 };
 
 struct vplatform {

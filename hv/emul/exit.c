@@ -58,6 +58,14 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
     if (leaf == 0xd)
         ctx.xcr0 = fpu_guest_xcr0(v);
     vcpuid_filter(leaf, sub, r, &ctx);
+    if (__builtin_expect(vcpuid_time_leaf(leaf), 0)) {
+        uint32_t l0[4];
+        cpuid_count(0, 0, l0);
+        struct vcpuid_time t = { .tsc_hz = tsc_hz, .max_basic = l0[0],
+                                 .tsc_per_bus_tick = (uint32_t)v->apic.vl.tsc_per_bus_tick,
+                                 .invariant_tsc = v->vm->invariant_tsc };
+        vcpuid_time(leaf, r, &t);
+    }
 }
 
 uint64_t vcpu_cr4_allowed(struct vcpu *v)

@@ -34,6 +34,9 @@ enum { EAX, EBX, ECX, EDX };
     | (1u << 16) /* IbrsAlwaysOn */ | (1u << 17) /* StibpAlwaysOn */ | (1u << 18) /* IbrsPreferred */ \
     | (1u << 19) /* IbrsSameMode */ | (1u << 24) /* SSBD */ | (1u << 25) /* VIRT_SSBD */ \
     | (1u << 26) /* SsbdNotRequired */)
+/* CPUID 80000007H EDX[8]: the TSC runs at a constant rate in every
+ * P-, C- and T-state (SDM vol. 3B 18.17.1; APM vol. 3 E.4.6). */
+#define CPUIDX7_EDX_TSC_INVARIANT (1u << 8)
 /* AMD's XOP and FMA4 work on YMM registers (APM vol. 3, E.4.2). */
 #define CPUIDX1_ECX_AVX_FAMILY ((1u << 11) /* XOP */ | (1u << 16) /* FMA4 */)
 
@@ -244,4 +247,36 @@ uint64_t vcpuid_cr4_allowed(const uint32_t l1[4], const uint32_t l7[4])
             ok |= 1ull << f->cr4_bit;
     }
     return ok;
+}
+
+/* Leaves 15H and 16H (SDM vol. 2A, CPUID, "Time Stamp Counter and Nominal
+ * Core Crystal Clock", "Processor Frequency"), where the host has them: the
+ * guest's TSC is the host's, so they say the rate Keel measured at boot, and
+ * the crystal is the virtual LAPIC timer's clock (TSC / tsc_per_bus_tick),
+ * which is what an OS takes the crystal for (on Intel the LAPIC timer runs
+ * from it).  The host's own values need not match the TSC (Bochs' models
+ * announce 3.5 GHz over a TSC counting at its instruction rate), and an OS
+ * trusting them would misjudge every clock.  80000007H: TscInvariant is the
+ * VM's (keel.cfg invariant_tsc), the rest of EDX passes. */
+void vcpuid_time(uint32_t leaf, uint32_t r[4], const struct vcpuid_time *t)
+{
+    if (leaf == 0x80000007u) {
+        r[EDX] = (r[EDX] & ~CPUIDX7_EDX_TSC_INVARIANT) |
+                 (t->invariant_tsc ? CPUIDX7_EDX_TSC_INVARIANT : 0);
+        return;
+    }
+    uint32_t per_tick = t->tsc_per_bus_tick ? t->tsc_per_bus_tick : 1;
+    uint64_t bus_hz = t->tsc_hz / per_tick;
+    memset(r, 0, 4 * sizeof(r[0]));
+    if (leaf > t->max_basic || bus_hz == 0 || bus_hz > 0xffffffffull)
+        return;
+    if (leaf == 0x15) {
+        r[EAX] = 1;                 /* TSC / crystal = EBX / EAX */
+        r[EBX] = per_tick;
+        r[ECX] = (uint32_t)bus_hz;  /* the crystal in Hz */
+    } else if (leaf == 0x16) {
+        r[EAX] = (uint32_t)(t->tsc_hz / 1000000);   /* base MHz */
+        r[EBX] = r[EAX];                            /* maximum MHz */
+        r[ECX] = (uint32_t)(bus_hz / 1000000);      /* bus (reference) MHz */
+    }
 }

@@ -75,6 +75,26 @@ struct vcpuid_ctx {
  * rewritten in place to what the guest sees. */
 void vcpuid_filter(uint32_t leaf, uint32_t sub, uint32_t regs[4], const struct vcpuid_ctx *ctx);
 
+/* The time leaves, after vcpuid_filter (which passes them on), only for
+ * the leaves vcpuid_time_leaf() names: CPUID is a hot exit and the common
+ * leaves pay nothing for these.  The host TSC's rate in Hz, the TSC ticks
+ * per tick of the virtual LAPIC timer's clock (apic/vlapic.h
+ * tsc_per_bus_tick), the host's highest basic leaf, and whether the guest's
+ * TSC is invariant (keel.cfg invariant_tsc). */
+struct vcpuid_time {
+    uint64_t tsc_hz;
+    uint32_t tsc_per_bus_tick;
+    uint32_t max_basic;
+    bool invariant_tsc;
+};
+
+static inline bool vcpuid_time_leaf(uint32_t leaf)
+{
+    return leaf - 0x15u < 2u || leaf == 0x80000007u;
+}
+
+void vcpuid_time(uint32_t leaf, uint32_t regs[4], const struct vcpuid_time *t);
+
 /* The CR4 bits a CPU with this (guest) CPUID lets software set (SDM vol. 3A
  * 2.5 and 2.6, "CR4"; APM vol. 2 3.1.3): @l1 is leaf 1, @l7 leaf 7
  * subleaf 0 (all zero when the maximum basic leaf is below 7), both as

@@ -228,6 +228,10 @@ expect_linux_check_clean() {
     expect_match '^vm0\| keel-check: dmesg_apic_error=0$'
     expect_match '^vm0\| keel-check: dmesg_spurious=0$'
     expect_match '^vm0\| keel-check: dmesg_lost=0$'
+    # the TSC calibrated (against the host's PM timer on QEMU, CPUID 15H on
+    # Bochs), invariant, and kept as the clocksource: no "unstable" line
+    expect_match '^vm0\| keel-check: dmesg_clock_unstable=0$'
+    expect_match '^vm0\| keel-check: clocksource=tsc(-early)?$'
     expect_match '^vm0\| keel-check: done$'
     forbid_match '^vm0\| .*(Kernel panic|invalid opcode|general protection fault|BUG:|Oops)'
     forbid_line ' stopped: '

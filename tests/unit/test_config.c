@@ -946,13 +946,13 @@ static void test_key_docs(void)
         "info", "0x3f8", "9600", "0xf4", "yes", "reset", "n", "builtin", "x", "m a", "1", "32M",
         "no", "no", "yes", "discard", "yes", "yes", "yes", "no", "com2,9600", "off", "inhibit",
         "on", "irq-window,id-modified", "boot/initrd.img", "x2apic",
-        "00:03.0", "continue", "on", "stop", "reset",
+        "00:03.0", "continue", "on", "on", "emulated", "stop", "reset",
     };
-    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 32, "a sample value for every key");
+    _Static_assert(sizeof(sample) / sizeof(sample[0]) == 34, "a sample value for every key");
     bool ok = true;
 
     ncases++;
-    CHECK_EQ(config_nkeys, 32);
+    CHECK_EQ(config_nkeys, 34);
     for (size_t i = 0; i < config_nkeys; i++) {
         char line[128];
 
@@ -985,6 +985,22 @@ static void test_irq_remap_key(void)
     CHECK_EQ(cfg.vm[2].irq_remap, -1);
     CHECK_FAILS("irq_remap = yes", "keel.cfg:1: bad value 'yes' for 'irq_remap': expected auto, "
                 "on or off");
+}
+
+/* invariant_tsc (auto/on/off, global: the host's TSC) and pm_timer
+ * (auto/host/emulated, per VM). */
+static void test_time_keys(void)
+{
+    ncases++;
+    CHECK_EQ(parse("cpus = 1"), 0);
+    CHECK(cfg.invariant_tsc == -1 && cfg.vm[0].pm_timer == -1);
+    CHECK_EQ(parse("invariant_tsc = on\npm_timer = host\nvm1.pm_timer = emulated\nvm1.guest = g"), 0);
+    CHECK(cfg.invariant_tsc == 1 && cfg.vm[0].pm_timer == 1 && cfg.vm[1].pm_timer == 0);
+    CHECK_EQ(parse("invariant_tsc = off"), 0);
+    CHECK_EQ(cfg.invariant_tsc, 0);
+    CHECK_FAILS("vm1.invariant_tsc = on", "keel.cfg:1: 'vm1.invariant_tsc': 'invariant_tsc' is a global key, without a 'vmN.' prefix");
+    CHECK_FAILS("pm_timer = hpet", "keel.cfg:1: bad value 'hpet' for 'pm_timer': expected auto, "
+                "host or emulated");
 }
 
 static void test_reboot_keys(void)
@@ -1106,6 +1122,7 @@ int main(void)
     test_finalize_filename();
     test_key_docs();
     test_irq_remap_key();
+    test_time_keys();
     test_pci_values();
     printf("test_config: %u cases\n", ncases);
     return check_report("test_config");

@@ -338,6 +338,19 @@ static void test_pm_blocks(void)
     /* the MADT still parses after the longer DSDT */
     CHECK(find(rsdp, "APIC") != 0);
     CHECK_EQ((size_t)len, guest_acpi_size(&p, MEM_BASE));
+    /* The host's PM timer in place of Keel's (keel.cfg pm_timer): read back
+     * by the host-side FADT reader, width flag and all; the PM1 blocks stay. */
+    struct fadt_pm_timer t;
+    const char *why;
+    CHECK_EQ(acpi_parse_fadt_pm_timer(find(rsdp, "FACP"), map, NULL, &t, &why), 0);
+    CHECK(t.port == 0x608 && !t.ext32);
+    p.pm_tmr_port = 0x808;
+    p.pm_tmr_ext32 = true;
+    rsdp = build(&p, &len);
+    CHECK_EQ(acpi_parse_fadt_pm_timer(find(rsdp, "FACP"), map, NULL, &t, &why), 0);
+    CHECK(t.port == 0x808 && t.ext32);
+    f = at(find(rsdp, "FACP"));
+    CHECK(f && rd32(f + 56) == 0x600 && rd32(f + 64) == 0x604 && rd32(f + 76) == 0x808);
 }
 
 /* With the PCI host bridge: \_SB.PCI0 (PNP0A03) after \_S5 in the DSDT. */

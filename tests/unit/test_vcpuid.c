@@ -488,6 +488,49 @@ static void test_unrelated_leaves_untouched(void)
     CHECK(ok);
 }
 
+/* vcpuid_time: leaves 15H and 16H say the TSC rate Keel measured and the
+ * virtual LAPIC timer's clock as the crystal, whatever the host says (Bochs:
+ * 3.5 GHz over a 200 MHz TSC); both zero beyond the host's highest basic
+ * leaf.  80000007H EDX[8] follows invariant_tsc, the rest passes. */
+static void test_time_leaves(void)
+{
+    struct vcpuid_time t = { .tsc_hz = 2100000000ull, .tsc_per_bus_tick = 2, .max_basic = 0x16 };
+    uint32_t r[4];
+    CHECK(vcpuid_time_leaf(0x15) && vcpuid_time_leaf(0x16) && vcpuid_time_leaf(0x80000007u));
+    CHECK(!vcpuid_time_leaf(0x14) && !vcpuid_time_leaf(0x17) && !vcpuid_time_leaf(0));
+    memcpy(r, ones, sizeof(r));
+    vcpuid_time(0x15, r, &t);
+    CHECK(regs_are(r, 1, 2, 1050000000u, 0));
+    /* Linux: crystal_khz * EBX / EAX = the TSC in kHz */
+    CHECK_EQ((uint64_t)(r[ECX] / 1000) * r[EBX] / r[EAX], 2100000u);
+    vcpuid_time(0x16, r, &t);
+    CHECK(regs_are(r, 2100, 2100, 1050, 0));
+    t.tsc_hz = 200000000ull;      /* Bochs: 200 MHz, one tick per LAPIC tick */
+    t.tsc_per_bus_tick = 1;
+    vcpuid_time(0x15, r, &t);
+    CHECK(regs_are(r, 1, 1, 200000000u, 0));
+    t.max_basic = 0x14;           /* the host has no leaf 15H: none for the guest */
+    vcpuid_time(0x15, r, &t);
+    CHECK(regs_are(r, 0, 0, 0, 0));
+    vcpuid_time(0x16, r, &t);
+    CHECK(regs_are(r, 0, 0, 0, 0));
+    t.max_basic = 0x20;
+    t.tsc_hz = 9000000000ull;     /* a crystal above 4 GHz cannot be said in ECX */
+    vcpuid_time(0x15, r, &t);
+    CHECK(regs_are(r, 0, 0, 0, 0));
+
+    static const uint32_t in[4] = { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321 };
+    memcpy(r, in, sizeof(r));
+    t.invariant_tsc = true;
+    vcpuid_time(0x80000007u, r, &t);
+    CHECK(regs_are(r, in[EAX], in[EBX], in[ECX], in[EDX] | (1u << 8)));
+    memcpy(r, ones, sizeof(r));
+    t.invariant_tsc = false;
+    vcpuid_time(0x80000007u, r, &t);
+    CHECK(regs_are(r, ~0u, ~0u, ~0u, ~0u & ~(1u << 8)));
+    ncases += 10;
+}
+
 /* The virtual LAPIC's bits: APIC follows IA32_APIC_BASE.EN, x2APIC and
  * TSC-deadline follow the VM's configuration, leaf 0xB comes with x2APIC. */
 static void test_vlapic_bits(void)
@@ -617,6 +660,7 @@ int main(void)
     test_keel_other_leaves_zero();
     test_recorded_hosts();
     test_unrelated_leaves_untouched();
+    test_time_leaves();
     printf("test_vcpuid: %u cases\n", ncases);
     return check_report("test_vcpuid");
 }

@@ -14,7 +14,7 @@ readonly KEEL_LINUX_CMDLINE=console=ttyS0
 # run_check_values, run_check_boot_source).
 run_defaults() {
     R_CPUS=4 R_MEM='' R_GUEST='' R_APPEND='' R_HAVE_APPEND=0 R_PLATFORM=qemu-svm
-    R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_CFG='' R_ICOUNT=0 R_LOG=''
+    R_TIMEOUT='' R_ACCEL_REQ=${KEEL_ACCEL:-auto} R_ACCEL='' R_PLATFORM_CFG='' R_CFG='' R_ICOUNT=0 R_LOG=''
     R_MACHINE_MEM='' R_DRY=0 R_BUILD=1 R_RUN_DIR='' R_STALL=0 R_BOCHS_MODEL=''
     R_MODULES=() R_SETS=() R_FILES=() R_QEMU_EXTRA=() R_BOCHS_LINES=()
     R_PROBLEMS=0 R_WRITE_CPUS=1 R_USB_IMAGE='' R_PXE=0 R_PXE_TREE=''
@@ -156,6 +156,11 @@ run_choose_accel() {
     fi
     [[ -n $R_TIMEOUT ]] || R_TIMEOUT=$(accel_timeout "$KEEL_RUN_TIMEOUT" "$R_ACCEL")
     R_TIMEOUT=$((10#$R_TIMEOUT))
+    # QEMU's TCG counts the TSC from the host's clock (invariant) but cannot
+    # announce invtsc (CPUID 80000007H EDX[8]); keel.cfg says it for it, first,
+    # so a --cfg file or --set can say otherwise (docs/config.md invariant_tsc).
+    R_PLATFORM_CFG=''
+    if [[ $R_PLATFORM == qemu-* && $R_ACCEL == tcg ]]; then R_PLATFORM_CFG='invariant_tsc = on'; fi
 }
 
 # True when a person is at the terminal: stdin and stdout are terminals and
@@ -285,6 +290,7 @@ run_cfg_text() {
     local m s
     if [[ -n $R_CFG ]]; then
         [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
+        [[ -z $R_PLATFORM_CFG ]] || echo "$R_PLATFORM_CFG"
         cat -- "$R_CFG"
         if [[ -n $(tail -c 1 -- "$R_CFG") ]]; then echo; fi
         if [[ -n $R_GUEST ]]; then echo "guest = $R_GUEST_CFG"; fi
@@ -294,7 +300,11 @@ run_cfg_text() {
         # ACPI SPCR may name the console (tools/keel image and pxe).
         echo 'log_level = info'
         [[ -z $R_EXIT_LINE ]] || echo "$R_EXIT_LINE"
+        [[ -z $R_PLATFORM_CFG ]] || echo "$R_PLATFORM_CFG"
         echo "guest = $R_GUEST_CFG"
+        # the bench's IN/OUT rows time Keel's emulated PM timer port
+        # (docs/exit-path.md), not the host's (keel.cfg pm_timer)
+        if [[ $R_GUEST == bench ]]; then echo 'pm_timer = emulated'; fi
         if ((R_LINUX)); then
             echo "initrd = initramfs.cpio.gz"
             echo "memory = $KEEL_LINUX_MEM"
@@ -421,11 +431,12 @@ run_boot() {
 
 # After a refused keel.cfg from --cfg: its line numbers in the user's file.
 run_explain_cfg_lines() {
-    local n
+    local n head=1 first=$R_EXIT_LINE
     ((R_STATUS == KEEL_EXIT_FIRMWARE)) && [[ -n $R_CFG ]] || return 0
+    if [[ -n $R_PLATFORM_CFG ]]; then head=2 first="$R_EXIT_LINE' and '$R_PLATFORM_CFG"; fi
     while read -r n; do
-        if ((n > 1)); then
-            say "keel.cfg line $n is line $((n - 1)) of $R_CFG (the launcher puts '$R_EXIT_LINE' first)"
+        if ((n > head)); then
+            say "keel.cfg line $n is line $((n - head)) of $R_CFG (the launcher puts '$first' first)"
         fi
     done < <(sed -nE "s/${KEEL_LINE}keel: error: keel\\.cfg:([0-9]+):.*/\\2/p" -- "$R_DIR/serial.log")
 }
