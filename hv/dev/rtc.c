@@ -89,6 +89,8 @@ static unsigned hour_from_reg(const struct rtc *r, uint8_t v)
     return (v & RTC_HOUR_PM) ? h + 12 : h;
 }
 
+#define NS_PER_S 1000000000ull
+
 void rtc_init(struct rtc *r)
 {
     memset(r, 0, sizeof(*r));
@@ -133,17 +135,113 @@ static bool is_time_reg(unsigned reg)
            reg == RTC_YEAR || reg == RTC_CENTURY;
 }
 
-uint8_t rtc_io_read(struct rtc *r, uint16_t port, uint64_t now)
+/* ---- interrupts ---- */
+
+static bool running(const struct rtc *r)
+{
+    return (r->ram[RTC_REG_A] & RTC_A_DV) == RTC_A_DV_NORMAL;
+}
+
+/* The periodic rate (data sheet, "Periodic interrupt rate and square-wave
+ * output frequency", 32.768 kHz time base): 32768 >> (RS - 1) Hz for RS 3
+ * to 15; RS 1 and 2 give what RS 8 and 9 do; RS 0 none. */
+static uint64_t periodic_hz(const struct rtc *r)
+{
+    unsigned rs = r->ram[RTC_REG_A] & RTC_A_RS;
+    if (rs == 0)
+        return 0;
+    if (rs < 3)
+        rs += 7;
+    return 32768u >> (rs - 1);
+}
+
+/* Periods of @hz completed at @ns (phase 0 at the epoch). */
+static uint64_t periods(uint64_t ns, uint64_t hz)
+{
+    return (uint64_t)((unsigned __int128)ns * hz / NS_PER_S);
+}
+
+/* The alarm registers against the time after the update at second @sec. */
+static bool alarm_matches(const struct rtc *r, uint64_t sec)
+{
+    static const uint8_t pairs[3][2] = { { RTC_SECONDS_ALARM, RTC_SECONDS },
+                                         { RTC_MINUTES_ALARM, RTC_MINUTES },
+                                         { RTC_HOURS_ALARM, RTC_HOURS } };
+    for (unsigned i = 0; i < 3; i++) {
+        uint8_t a = r->ram[pairs[i][0]];
+        if ((a & RTC_ALARM_ANY) != RTC_ALARM_ANY && a != time_reg(r, pairs[i][1], sec))
+            return false;
+    }
+    return true;
+}
+
+void rtc_advance(struct rtc *r, uint64_t now_ns)
+{
+    uint64_t last = r->last_ns;
+    if (now_ns <= last)
+        return;
+    r->last_ns = now_ns;
+    if (last == 0 || !running(r))
+        return; /* the first look only starts the clock */
+    uint64_t hz = periodic_hz(r);
+    if (hz && periods(now_ns, hz) > periods(last, hz))
+        r->ram[RTC_REG_C] |= RTC_C_PF;
+    uint64_t s0 = last / NS_PER_S, s1 = now_ns / NS_PER_S;
+    if (s1 == s0 || (r->ram[RTC_REG_B] & RTC_B_SET))
+        return;
+    r->ram[RTC_REG_C] |= RTC_C_UF;
+    for (uint64_t k = s1 - s0 > 4 ? s1 - 3 : s0 + 1; k <= s1; k++) {
+        if (alarm_matches(r, k)) {
+            r->ram[RTC_REG_C] |= RTC_C_AF;
+            break;
+        }
+    }
+}
+
+/* PF, AF, UF sit at the bit positions of PIE, AIE, UIE in register B. */
+bool rtc_irq(const struct rtc *r)
+{
+    return r->ram[RTC_REG_C] & r->ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE);
+}
+
+uint64_t rtc_next_event_ns(const struct rtc *r, uint64_t now_ns)
+{
+    uint8_t en = r->ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE);
+    if (!en || rtc_irq(r) || !running(r))
+        return 0;
+    /* after the last advance, so an event that passed unseen is due now */
+    uint64_t base = r->last_ns ? r->last_ns : now_ns;
+    uint64_t next = 0, hz = periodic_hz(r);
+    if ((en & RTC_B_PIE) && hz) {
+        unsigned __int128 n = periods(base, hz) + 1;
+        next = (uint64_t)((n * NS_PER_S + hz - 1) / hz);
+    }
+    if ((en & (RTC_B_AIE | RTC_B_UIE)) && !(r->ram[RTC_REG_B] & RTC_B_SET)) {
+        uint64_t sec = (base / NS_PER_S + 1) * NS_PER_S;
+        if (!next || sec < next)
+            next = sec;
+    }
+    return next;
+}
+
+/* ---- ports ---- */
+
+uint8_t rtc_io_read(struct rtc *r, uint16_t port, uint64_t now_ns)
 {
     if (port != RTC_DATA_PORT)
         return 0xff; /* the index register is write-only */
+    uint64_t now = now_ns / NS_PER_S;
     unsigned reg = r->index;
     if (is_time_reg(reg) || reg == RTC_DAY_OF_WEEK)
         return time_reg(r, reg, now);
     if (reg == RTC_REG_A)
         return r->ram[reg] & (uint8_t)~RTC_A_UIP;
-    if (reg == RTC_REG_C) /* interrupt flags: none raised; reading clears */
-        return 0;
+    if (reg == RTC_REG_C) { /* the flags and IRQF; reading clears them */
+        rtc_advance(r, now_ns);
+        uint8_t c = (uint8_t)(r->ram[reg] | (rtc_irq(r) ? RTC_C_IRQF : 0));
+        r->ram[reg] = 0;
+        return c;
+    }
     return r->ram[reg];
 }
 
@@ -168,17 +266,21 @@ static void set_time_reg(struct rtc *r, unsigned reg, uint8_t val, uint64_t now)
     r->offset = join(&t) - (int64_t)now;
 }
 
-void rtc_io_write(struct rtc *r, uint16_t port, uint8_t val, uint64_t now)
+void rtc_io_write(struct rtc *r, uint16_t port, uint8_t val, uint64_t now_ns)
 {
     if (port == RTC_INDEX_PORT) {
         r->index = val & (uint8_t)~RTC_NMI_DISABLE;
         return;
     }
+    /* events so far under the old settings */
+    rtc_advance(r, now_ns);
     unsigned reg = r->index;
     if (is_time_reg(reg))
-        set_time_reg(r, reg, val, now);
+        set_time_reg(r, reg, val, now_ns / NS_PER_S);
     else if (reg == RTC_REG_A)
         r->ram[reg] = val & (uint8_t)~RTC_A_UIP;
+    else if (reg == RTC_REG_B && (val & RTC_B_SET)) /* SET going high clears UIE */
+        r->ram[reg] = val & (uint8_t)~RTC_B_UIE;
     else if (reg != RTC_REG_C && reg != RTC_REG_D && reg != RTC_DAY_OF_WEEK)
         r->ram[reg] = val;
 }

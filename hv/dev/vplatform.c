@@ -111,6 +111,11 @@ static uint64_t ns_to_tsc(uint64_t ns)
     return (uint64_t)((unsigned __int128)ns * tsc_hz / 1000000000ull);
 }
 
+static uint64_t tsc_to_ns(uint64_t ticks)
+{
+    return (uint64_t)((unsigned __int128)ticks * 1000000000ull / tsc_hz);
+}
+
 static void pit_irq0(void *ctx, bool level)
 {
     set_irq_locked(ctx, VPLAT_PIT_IRQ, level);
@@ -134,13 +139,38 @@ static void uart_irq(void *ctx, bool level)
 static const struct pit_ops pit_ops = { .now_ns = plat_now_ns, .irq0 = pit_irq0 };
 static const struct uart_ops uart_ops = { .tx = uart_tx, .irq = uart_irq };
 
-/* Called with the lock held after anything that may move the PIT's next
- * event (port accesses, advancing). */
+/* The RTC's clock: the host's time of day at boot plus the TSC time since,
+ * in ns since 1970 (hv/dev/rtc.h). */
+static uint64_t rtc_now_ns(const struct vplatform *p)
+{
+    return p->opts.rtc_epoch * 1000000000ull + tsc_to_ns(rdtsc() - p->opts.rtc_tsc);
+}
+
+/* The RTC's next interrupt event as a host TSC value, 0 if none. */
+static uint64_t rtc_deadline(const struct vplatform *p)
+{
+    if (!(p->rtc.ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE)))
+        return 0; /* the usual case: no RTC interrupt enabled, no clock read */
+    uint64_t ns = rtc_next_event_ns(&p->rtc, rtc_now_ns(p));
+    uint64_t base = p->opts.rtc_epoch * 1000000000ull;
+    return ns ? p->opts.rtc_tsc + ns_to_tsc(ns > base ? ns - base : 0) : 0;
+}
+
+/* The RTC's flags up to now and its IRQ 8 line after them. */
+static void rtc_update(struct vplatform *p)
+{
+    rtc_advance(&p->rtc, rtc_now_ns(p));
+    set_irq_locked(p, VPLAT_RTC_IRQ, rtc_irq(&p->rtc));
+}
+
+/* Called with the lock held after anything that may move the PIT's or the
+ * RTC's next event (port accesses, advancing): the earlier of the two. */
 static void update_timer_deadline(struct vplatform *p)
 {
     KASSERT(spin_held(&p->lock));
     uint64_t ns = pit_next_event_ns(&p->pit);
-    p->timer_deadline = ns ? ns_to_tsc(ns) : 0;
+    uint64_t d = ns ? ns_to_tsc(ns) : 0, r = rtc_deadline(p);
+    p->timer_deadline = r && (!d || r < d) ? r : d;
 }
 
 uint64_t vplatform_timer_deadline(struct vplatform *p)
@@ -161,6 +191,8 @@ void vplatform_timer_check(struct vplatform *p)
     pit_advance(&p->pit, plat_now_ns(p));
     if (pit_pending_ticks(&p->pit))
         pit_ack_tick(&p->pit);
+    if (p->rtc.ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE))
+        rtc_update(p);
     update_timer_deadline(p);
     spin_unlock(&p->lock);
 }
@@ -498,17 +530,15 @@ static void kbc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
         vm_request_restart(v->vm, VM_RESTART_KBC, (uint32_t)(val & 0xff));
 }
 
-/* The guest's time of day: the host's at boot plus the TSC time since. */
-static uint64_t rtc_now(const struct vplatform *p)
-{
-    return p->opts.rtc_epoch + (rdtsc() - p->opts.rtc_tsc) / tsc_hz;
-}
-
+/* Every access may move the IRQ 8 line (reading register C lowers it, a
+ * write to register B may enable a set flag) and the next event. */
 static uint64_t rtc_port_read(void *dev, struct vcpu *v, uint64_t port, unsigned size)
 {
     struct vplatform *p = dev;
     spin_lock(&p->lock);
-    uint8_t val = rtc_io_read(&p->rtc, (uint16_t)port, rtc_now(p));
+    uint8_t val = rtc_io_read(&p->rtc, (uint16_t)port, rtc_now_ns(p));
+    set_irq_locked(p, VPLAT_RTC_IRQ, rtc_irq(&p->rtc));
+    update_timer_deadline(p);
     spin_unlock(&p->lock);
     return val;
 }
@@ -517,7 +547,9 @@ static void rtc_port_write(void *dev, struct vcpu *v, uint64_t port, unsigned si
 {
     struct vplatform *p = dev;
     spin_lock(&p->lock);
-    rtc_io_write(&p->rtc, (uint16_t)port, (uint8_t)val, rtc_now(p));
+    rtc_io_write(&p->rtc, (uint16_t)port, (uint8_t)val, rtc_now_ns(p));
+    set_irq_locked(p, VPLAT_RTC_IRQ, rtc_irq(&p->rtc));
+    update_timer_deadline(p);
     spin_unlock(&p->lock);
 }
 

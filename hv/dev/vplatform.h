@@ -55,6 +55,7 @@ struct byteq;
 #define VPLAT_COM1_PORT   0x3f8
 #define VPLAT_COM1_IRQ    4
 #define VPLAT_PIT_IRQ     0
+#define VPLAT_RTC_IRQ     8
 #define VPLAT_ACPI_PM_PORT 0x600       /* PM1a blocks and PM timer (hv/dev/acpi_pm.h) */
 
 struct vplatform_opts {

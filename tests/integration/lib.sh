@@ -232,6 +232,8 @@ expect_linux_check_clean() {
     # Bochs), invariant, and kept as the clocksource: no "unstable" line
     expect_match '^vm0\| keel-check: dmesg_clock_unstable=0$'
     expect_match '^vm0\| keel-check: clocksource=tsc(-early)?$'
+    # the RTC's alarm interrupt rang once (IRQ 8, hv/dev/rtc.h)
+    expect_match '^vm0\| keel-check: rtc_alarm_irqs=1$'
     expect_match '^vm0\| keel-check: done$'
     forbid_match '^vm0\| .*(Kernel panic|invalid opcode|general protection fault|BUG:|Oops)'
     forbid_line ' stopped: '

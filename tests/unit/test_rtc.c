@@ -6,16 +6,19 @@
 
 #define NOW 1796565007ull /* 2026-12-06 13:50:07 UTC, a Sunday */
 
+#define NS 1000000000ull
+
+/* rd, wr: at @now seconds since 1970 */
 static uint8_t rd(struct rtc *r, unsigned reg, uint64_t now)
 {
-    rtc_io_write(r, RTC_INDEX_PORT, (uint8_t)reg, now);
-    return rtc_io_read(r, RTC_DATA_PORT, now);
+    rtc_io_write(r, RTC_INDEX_PORT, (uint8_t)reg, now * NS);
+    return rtc_io_read(r, RTC_DATA_PORT, now * NS);
 }
 
 static void wr(struct rtc *r, unsigned reg, uint8_t val, uint64_t now)
 {
-    rtc_io_write(r, RTC_INDEX_PORT, (uint8_t)reg, now);
-    rtc_io_write(r, RTC_DATA_PORT, val, now);
+    rtc_io_write(r, RTC_INDEX_PORT, (uint8_t)reg, now * NS);
+    rtc_io_write(r, RTC_DATA_PORT, val, now * NS);
 }
 
 static void test_epoch(void)
@@ -43,9 +46,9 @@ static void test_read_bcd(void)
     CHECK_EQ(rd(&r, RTC_REG_C, NOW), 0);
     CHECK_EQ(rd(&r, RTC_REG_D, NOW), RTC_D_VRT);
     /* the NMI mask bit of the index port selects no register */
-    rtc_io_write(&r, RTC_INDEX_PORT, RTC_NMI_DISABLE | RTC_MONTH, NOW);
-    CHECK_EQ(rtc_io_read(&r, RTC_DATA_PORT, NOW), 0x12);
-    CHECK_EQ(rtc_io_read(&r, RTC_INDEX_PORT, NOW), 0xff);
+    rtc_io_write(&r, RTC_INDEX_PORT, RTC_NMI_DISABLE | RTC_MONTH, NOW * NS);
+    CHECK_EQ(rtc_io_read(&r, RTC_DATA_PORT, NOW * NS), 0x12);
+    CHECK_EQ(rtc_io_read(&r, RTC_INDEX_PORT, NOW * NS), 0xff);
 }
 
 static void test_formats(void)
