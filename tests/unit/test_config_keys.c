@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The keel.cfg keys are listed in three places: the parser's table
- * (boot/config.c config_keys[]), the reference (docs/config.md, one table
+ * (boot/config_keys.c config_keys[]), the reference (docs/config.md, one table
  * for global keys and one for VM keys) and the launcher's help
  * (tools/keel, KEEL_CFG_GLOBAL_KEYS and KEEL_CFG_VM_KEYS).  This test reads
  * the two text files from the source tree and checks that all three name
