@@ -30,7 +30,8 @@
  *    with pci_host, \_SB.PCI0 (PNP0A03, the PCI root bridge), with pci_crs
  *    its _CRS (buses 0 .. pci_end_bus, the CF8-CFF ports, the I/O windows
  *    0-CF7 and D00-FFFF, the memory windows), and with ecam_base \_SB.MRES
- *    (PNP0C02) reserving the ECAM window (hv/dev/guest_aml.c); with neither
+ *    (PNP0C02) reserving the ECAM window, and with have_rtc \_SB.RTC_
+ *    (PNP0B00: ports 70H-71H, IRQ 8) (hv/dev/guest_aml.c); with neither
  *    an empty AML body, which is valid AML.
  *  - MCFG (rev. 1), with ecam_base: one allocation, segment 0, buses 0 ..
  *    pci_end_bus at ecam_base (PCI Firmware 3.2 4.1.2).

@@ -26,6 +26,7 @@
 /* Resource descriptors (6.4.2 small, 6.4.3 large). */
 #define RD_IO           0x47    /* I/O port descriptor, 8 bytes */
 #define RD_IO_DECODE16  0x01
+#define RD_IRQ_NOFLAGS  0x22    /* IRQ descriptor, mask only: high, edge, exclusive (6.4.2.1) */
 #define RD_END          0x79    /* end tag, checksum 0 */
 #define RD_MEM32_FIXED  0x86    /* 32-bit fixed memory range, 12 bytes */
 #define RD_DWORD_ADDR   0x87    /* DWord address space, 26 bytes */
@@ -41,6 +42,7 @@
 /* EISA IDs (compressed, stored as the bytes an AML DWordConst holds). */
 static const uint8_t eisa_pnp0a03[4] = { 0x41, 0xd0, 0x0a, 0x03 }; /* PCI bus */
 static const uint8_t eisa_pnp0c02[4] = { 0x41, 0xd0, 0x0c, 0x02 }; /* motherboard resources */
+static const uint8_t eisa_pnp0b00[4] = { 0x41, 0xd0, 0x0b, 0x00 }; /* AT real-time clock */
 
 /* Emits into p, or only counts when p is NULL (the measuring pass that
  * every PkgLength needs before its contents). */
@@ -215,6 +217,25 @@ static void mres_body(struct aml_w *w, const struct guest_acpi_params *p)
     put_crs(w, mres_resources, p);
 }
 
+/* IO (Decode16, 0x70, 0x70, 1, 2), IRQNoFlags () { 8 } */
+static void rtc_resources(struct aml_w *w, const struct guest_acpi_params *p)
+{
+    static const uint8_t res[] = { RD_IO, RD_IO_DECODE16, 0x70, 0x00, 0x70, 0x00, 1, 2,
+                                   RD_IRQ_NOFLAGS, 0x00, 0x01 /* mask: bit 8 */ };
+    (void)p;
+    put(w, res, sizeof(res));
+    put_end_tag(w);
+}
+
+/* Device (RTC) { _HID PNP0B00, _CRS { ports 70H-71H, IRQ 8 } }: the CMOS
+ * RTC as PC firmware describes it, so an OS binds its driver to it and
+ * takes the interrupt from here (hv/dev/rtc.h). */
+static void rtc_body(struct aml_w *w, const struct guest_acpi_params *p)
+{
+    put_name_eisa(w, "_HID", eisa_pnp0b00);
+    put_crs(w, rtc_resources, p);
+}
+
 static void sb_body(struct aml_w *w, const struct guest_acpi_params *p)
 {
     static const uint8_t dev_op[2] = { AML_EXT_PREFIX, AML_DEVICE };
@@ -222,6 +243,8 @@ static void sb_body(struct aml_w *w, const struct guest_acpi_params *p)
     put_pkg(w, dev_op, 2, "PCI0", pci0_body, p);
     if (p->ecam_base)
         put_pkg(w, dev_op, 2, "MRES", mres_body, p);
+    if (p->have_rtc)
+        put_pkg(w, dev_op, 2, "RTC_", rtc_body, p);
 }
 
 size_t guest_aml_sb(const struct guest_acpi_params *p, uint8_t *out, size_t cap)

@@ -948,6 +948,22 @@ static void test_pci0_crs(void)
     /* Name (_CRS, Buffer ...) */
     q = search(d, dlen, "_CRS", 4);
     CHECK(q != NULL && q[4] == 0x11);
+    /* with the CMOS RTC: \_SB.RTC_ (PNP0B00) with ports 70H-71H and IRQ 8 */
+    static const uint8_t hid_rtc[10] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0b, 0x00 };
+    static const uint8_t rtc_res[13] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02,
+                                         0x22, 0x00, 0x01, 0x79, 0x00 };
+    CHECK_EQ(search(d, dlen, hid_rtc, sizeof(hid_rtc)), NULL);
+    p.have_rtc = true;
+    rsdp = build(&p, &len);
+    d = at(rd64(at(find(rsdp, "FACP")) + 140));
+    dlen = rd32(d + 4);
+    CHECK_EQ(sum(d, dlen), 0);
+    v = pkglen_at(d + 36 + 14 + 1, &k);
+    CHECK_EQ(1 + v, dlen - 36 - 14);        /* still one scope to the end */
+    CHECK(search(d, dlen, "RTC_", 4) != NULL);
+    CHECK(search(d, dlen, hid_rtc, sizeof(hid_rtc)) != NULL);
+    CHECK(search(d, dlen, rtc_res, sizeof(rtc_res)) != NULL);
+    p.have_rtc = false;
     /* without _CRS and ECAM the scope is the one of before (test_pci_root_bridge) */
     p.pci_crs = false;
     p.ecam_base = 0;
