@@ -146,6 +146,7 @@ struct vcpu {
     struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */
     /* NMI blocking as Keel tracks it (hv/emul/nmi.c, docs/nmi.md). */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
+    bool nmi_hw_on;               /* the CPU keeps the NMI state (vops->nmi_hw's NMI_HW_ON), fixed at creation */
     bool nmi_stepping;            /* single-stepping one instruction (no vNMI, no NMI window) */
     bool nmi_step_shadow;         /* ... the one a shadow covers, not that handler's IRET */
     bool nmi_step_tf;             /* the guest's own RFLAGS.TF at that IRET */

@@ -148,6 +148,9 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     vm->vcpus[i] = v;
     if (vops->vcpu_init(v) || vapic_create(v))
         return -1;
+    /* vNMI is chosen once per vCPU (svm_vcpu_init): without it the run
+     * loop has no NMI state of the CPU's to follow after each exit. */
+    v->nmi_hw_on = vops->nmi_hw && (vops->nmi_hw(v) & NMI_HW_ON);
     pc->vcpu = v;
     return 0;
 }
