@@ -300,16 +300,23 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
     /* The decoder is a function of the bytes and the mode: the same 15
      * bytes in the same mode decode as last time.  The slot only spreads
      * the sites that exit (any slot's answer would be right). */
-    __typeof__(&v->decode_memo[0]) m =
-        &v->decode_memo[((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1)];
-    if (got == sizeof(bytes) && m->valid && m->mode == (uint8_t)mode &&
-        __builtin_memcmp(m->bytes, bytes, sizeof(bytes)) == 0) {
-        *insn = m->insn;
-        return 0;
+    unsigned set = ((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1);
+    for (unsigned k = 0; k < 2 && got == sizeof(bytes); k++) {
+        /* the way filled last first: a loop's one exit hits at once */
+        const __typeof__(v->decode_memo[0][0]) *h =
+            &v->decode_memo[set][v->decode_memo_newer[set] ^ k];
+        if (h->valid && h->mode == (uint8_t)mode &&
+            __builtin_memcmp(h->bytes, bytes, sizeof(bytes)) == 0) {
+            *insn = h->insn;
+            return 0;
+        }
     }
     int r = x86_decode(bytes, got, mode, insn);
     if (r == 0) {
         if (got == sizeof(bytes)) {
+            unsigned w = v->decode_memo_newer[set] ^ 1u; /* the older way */
+            __typeof__(&v->decode_memo[0][0]) m = &v->decode_memo[set][w];
+            v->decode_memo_newer[set] = (uint8_t)w;
             memcpy(m->bytes, bytes, sizeof(bytes));
             m->mode = (uint8_t)mode;
             m->insn = *insn;

@@ -123,12 +123,16 @@ struct vcpu {
         uint64_t page_gpa;        /* the page `page` maps (valid when page) */
         const uint8_t *page;      /* host view of that instruction page */
     } fetch_memo[VCPU_MEMOS];
+    /* The decodes two-way (VCPU_MEMOS sets of two, the older of a set
+     * replaced): neighbouring instructions that exit in turn, such as the
+     * xAPIC ICR read and ICR2 write, share a set. */
     struct {
         bool valid;
         uint8_t mode;
         uint8_t bytes[X86_MAX_INSN_LEN];
         struct x86_insn insn;
-    } decode_memo[VCPU_MEMOS];
+    } decode_memo[VCPU_MEMOS][2];
+    uint8_t decode_memo_newer[VCPU_MEMOS]; /* the way of each set last filled */
     /* The fast re-entry (hv/run.c, docs/exit-path.md): the last full
      * pre-entry pass found nothing to do (entry_quiet), the exit's handler
      * changed nothing that pass reads (exit_pure, set by the handler), and

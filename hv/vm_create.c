@@ -131,6 +131,7 @@ static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
 
 static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
 {
+    _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits its page");
     struct vcpu *v = mem_try_alloc(1, 1, 0);
     if (!v)
         return -1;
