@@ -53,6 +53,16 @@ static void cb_send(void *ctx, const struct apic_msg *m)
 {
     struct vcpu *v = ctx;
     KASSERT(spin_held(&v->apic.lock));
+    /* A fixed IPI to self (shorthand self, SDM 11.6.1; the x2APIC SELF IPI
+     * register, 11.12.11) of an emulated APIC reaches no one else: into
+     * this APIC's IRR at once, under the lock held already, as the route
+     * would put it after the unlock (vlapic_accept makes the same checks:
+     * software enabled, a valid vector).  Accelerated, the CPU's posting
+     * path is the route's to choose. */
+    if (m->shorthand == APIC_SH_SELF && m->dm == APIC_DM_FIXED && !v->apic.accel.on) {
+        vlapic_deliver(&v->apic.vl, m);
+        return;
+    }
     if (v->apic.defer.nmsgs < VAPIC_DEFER_MSGS)
         v->apic.defer.msg[v->apic.defer.nmsgs++] = *m;
     else
