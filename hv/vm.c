@@ -254,8 +254,11 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
 
 /* Fetch up to len instruction bytes at linear address lin without faulting:
  * stops at the first page that cannot be read (a fetch that faults
- * part-way matters only if the instruction really is that long). */
-static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
+ * part-way matters only if the instruction really is that long).  With
+ * @direct, bytes that lie in one page of RAM are not copied: *direct
+ * points at them in guest memory instead (NULL when they were copied). */
+static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len,
+                         const uint8_t **direct)
 {
     struct guest_paging_regs regs;
     struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
@@ -278,6 +281,10 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
             m->page = h;
             m->page_gpa = page;
         }
+        if (direct) {
+            *direct = m->page + (f.gpa & (PAGE_SIZE - 1));
+            return len;
+        }
         memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
@@ -289,28 +296,36 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
     return 0;
 }
 
-int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
+/* The decode of the instruction at RIP: *out points at the decode memo's
+ * entry on a hit (nothing copied), else at @insn, filled. */
+static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_insn **out)
 {
     uint8_t bytes[X86_MAX_INSN_LEN];
+    const uint8_t *at = NULL;
     enum x86_mode mode = vops->cpu_mode(v);
     uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : vops->seg_base(v, X86_SEG_CS));
     if (mode != X86_MODE_LONG64)
         lin &= 0xffffffffu;
-    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes));
+    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes), &at);
     /* The decoder is a function of the bytes and the mode: the same 15
      * bytes in the same mode decode as last time.  The slot only spreads
-     * the sites that exit (any slot's answer would be right). */
+     * the sites that exit (any slot's answer would be right).  The bytes
+     * are compared where they are in guest memory; a miss decodes a copy
+     * (another vCPU may write them meanwhile). */
     unsigned set = ((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1);
     for (unsigned k = 0; k < 2 && got == sizeof(bytes); k++) {
         /* the way filled last first: a loop's one exit hits at once */
         const __typeof__(v->decode_memo[0][0]) *h =
             &v->decode_memo[set][v->decode_memo_newer[set] ^ k];
         if (h->valid && h->mode == (uint8_t)mode &&
-            __builtin_memcmp(h->bytes, bytes, sizeof(bytes)) == 0) {
-            *insn = h->insn;
+            __builtin_memcmp(h->bytes, at ? at : bytes, sizeof(bytes)) == 0) {
+            *out = &h->insn;
             return 0;
         }
     }
+    if (at)
+        memcpy(bytes, at, got);
+    *out = insn;
     int r = x86_decode(bytes, got, mode, insn);
     if (r == 0) {
         if (got == sizeof(bytes)) {
@@ -335,12 +350,22 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
                          (unsigned long)v->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
 }
 
+int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
+{
+    const struct x86_insn *d;
+    int r = decode_rip(v, insn, &d);
+    if (r == 0 && d != insn)
+        *insn = *d;
+    return r;
+}
+
 int vcpu_skip_insn_decode(struct vcpu *v)
 {
     struct x86_insn insn;
-    if (vcpu_decode_at_rip(v, &insn))
+    const struct x86_insn *d;
+    if (decode_rip(v, &insn, &d))
         return -1;
-    vcpu_advance_rip(v, insn.len);
+    vcpu_advance_rip(v, d->len); /* only the length: no copy of a memo hit */
     return 0;
 }
 
