@@ -178,7 +178,8 @@ static bool vcpu_prepare_entry(struct percpu *pc, struct vcpu *v)
     vcpu_timers(v);
     if (vops->posted_sync)
         vops->posted_sync(v); /* posted interrupts into IRR, where the wake check looks */
-    vcpu_handle_init_sipi(v);
+    if (vlapic_events(&v->apic.vl) & (VLAPIC_EV_INIT | VLAPIC_EV_SIPI))
+        vcpu_handle_init_sipi(v); /* an unlocked peek: set under the lock, taken under it */
     uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
     if (st == VCPU_HALTED && vcpu_wake_pending(v))
         __atomic_store_n(&v->state, st = VCPU_RUNNABLE, __ATOMIC_RELEASE);

@@ -70,11 +70,6 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
     return vm_copy_phys(vm, gpa, (void *)buf, len, true);
 }
 
-bool vm_ended(const struct vm *vm)
-{
-    return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
-}
-
 void vcpu_kick(struct vcpu *v)
 {
     __atomic_store_n(&v->pcpu->kicked, 1, __ATOMIC_RELEASE);

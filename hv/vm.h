@@ -254,7 +254,11 @@ static inline uint64_t vcpu_placement(const struct vcpu *v)
 {
     return __atomic_load_n(&v->placement, __ATOMIC_ACQUIRE);
 }
-bool vm_ended(const struct vm *vm);
+/* Inline: the run loop asks before every entry. */
+static inline bool vm_ended(const struct vm *vm)
+{
+    return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
+}
 
 /* Guest virtual-memory helpers (walk the guest's page tables). */
 int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access);
