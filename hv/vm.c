@@ -307,11 +307,11 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
      * the sites that exit (any slot's answer would be right).  The bytes
      * are compared where they are in guest memory; a miss decodes a copy
      * (another vCPU may write them meanwhile). */
-    unsigned set = ((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1);
+    struct vcpu_decode_memo *dm = v->decode_memo;
+    unsigned set = (lin ^ (lin >> 4) ^ (lin >> 12)) & (VCPU_DECODE_SETS - 1);
     for (unsigned k = 0; k < 2 && got == sizeof(bytes); k++) {
         /* the way filled last first: a loop's one exit hits at once */
-        const __typeof__(v->decode_memo[0][0]) *h =
-            &v->decode_memo[set][v->decode_memo_newer[set] ^ k];
+        const __typeof__(dm->way[0][0]) *h = &dm->way[set][dm->newer[set] ^ k];
         if (h->valid && h->mode == (uint8_t)mode &&
             __builtin_memcmp(h->bytes, at ? at : bytes, sizeof(bytes)) == 0) {
             *out = &h->insn;
@@ -324,9 +324,9 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
     int r = x86_decode(bytes, got, mode, insn);
     if (r == 0) {
         if (got == sizeof(bytes)) {
-            unsigned w = v->decode_memo_newer[set] ^ 1u; /* the older way */
-            __typeof__(&v->decode_memo[0][0]) m = &v->decode_memo[set][w];
-            v->decode_memo_newer[set] = (uint8_t)w;
+            unsigned w = dm->newer[set] ^ 1u; /* the older way */
+            __typeof__(&dm->way[0][0]) m = &dm->way[set][w];
+            dm->newer[set] = (uint8_t)w;
             memcpy(m->bytes, bytes, sizeof(bytes));
             m->mode = (uint8_t)mode;
             m->insn = *insn;

@@ -98,6 +98,21 @@ struct vapic_vm;
 /* Entries of each exit-path memo per vCPU (a power of two). */
 #define VCPU_MEMOS 4
 
+/* The decode memo (hv/vm.c decode_rip), in a page of its own: sets of two
+ * ways, the older of a set replaced.  A loop and the handler it provokes
+ * exit from several neighbouring instructions in turn (the xAPIC self-IPI:
+ * ICR read, ICR2 write, ICR write, EOI, the bench's hypercalls). */
+#define VCPU_DECODE_SETS 16
+struct vcpu_decode_memo {
+    struct {
+        bool valid;
+        uint8_t mode;
+        uint8_t bytes[X86_MAX_INSN_LEN];
+        struct x86_insn insn;
+    } way[VCPU_DECODE_SETS][2];
+    uint8_t newer[VCPU_DECODE_SETS]; /* the way of each set last filled */
+};
+
 struct vcpu {
     struct vm *vm;
     unsigned index;               /* within the VM */
@@ -123,16 +138,7 @@ struct vcpu {
         uint64_t page_gpa;        /* the page `page` maps (valid when page) */
         const uint8_t *page;      /* host view of that instruction page */
     } fetch_memo[VCPU_MEMOS];
-    /* The decodes two-way (VCPU_MEMOS sets of two, the older of a set
-     * replaced): neighbouring instructions that exit in turn, such as the
-     * xAPIC ICR read and ICR2 write, share a set. */
-    struct {
-        bool valid;
-        uint8_t mode;
-        uint8_t bytes[X86_MAX_INSN_LEN];
-        struct x86_insn insn;
-    } decode_memo[VCPU_MEMOS][2];
-    uint8_t decode_memo_newer[VCPU_MEMOS]; /* the way of each set last filled */
+    struct vcpu_decode_memo *decode_memo; /* the decodes (above), a page */
     /* The fast re-entry (hv/run.c, docs/exit-path.md): the last full
      * pre-entry pass found nothing to do (entry_quiet), the exit's handler
      * changed nothing that pass reads (exit_pure, set by the handler), and

@@ -140,6 +140,9 @@ void vcpu_virq_taken(struct vcpu *v, uint8_t vector)
      * above PPR when handed over, and nothing this vCPU did could change
      * IRR, ISR or TPR without an exit that took it back first. */
     vapic_ack_intr(v, vector);
-    /* Quiet as after an injection that was the last one. */
-    v->entry_quiet = v->entry_quiet && vapic_nothing_pending(v);
+    /* entry_quiet stays as the pass that handed it over left it: an
+     * acknowledge only raises PPR, so whatever else IRR holds is held back
+     * by ISR now, which that pass would call quiet too (held < 0 above),
+     * and it becomes deliverable only through this vector's EOI, an exit
+     * that looks (vapic_eoi_done). */
 }

@@ -360,14 +360,21 @@ static void test_virq(void)
     vcpu_virq_taken(v, 0x40);
     CHECK_EQ(fk.acks, 1);
     CHECK(v->entry_quiet);
-    /* Taken while more waits: the pass must run. */
+    /* Taken while a lower vector stays in IRR: held back by ISR now, as
+     * quiet as the pass found it; an NMI waiting makes the pass say so. */
     fk.pending = 0x50;
     CHECK(!vcpu_inject_events(v));
     CHECK_EQ(virq_vector, 0x50);
-    fk.init_pending = true;
     vcpu_virq_taken(v, 0x50);
+    CHECK(v->entry_quiet);
+    fk.pending = 0x50;
+    fk.nmi_pending = true;
+    fk.event_queued = false;
+    CHECK(!vcpu_inject_events(v));
     CHECK(!v->entry_quiet);
-    fk.init_pending = false;
+    fk.nmi_pending = false;
+    fk.nev = 0;
+    fk.event_queued = false;
     /* An ExtINT waits for the window's exit: the 8259 answers then. */
     virq_vector = -1;
     fk.pending = VAPIC_EXTINT;
