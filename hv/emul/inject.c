@@ -56,6 +56,21 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
     vops->set_intr_window(v, on);
 }
 
+/* Interrupt @p waits for RFLAGS.IF.  Where the vendor can, the CPU
+ * delivers the vector itself when IF allows, with no exit in between; the
+ * next exit acknowledges it (vcpu_virq_taken).  Not an ExtINT: the 8259 is
+ * acknowledged when the CPU takes it, and its answer may change meanwhile:
+ * the window's exit, then the injection. */
+static void wait_for_if(struct vcpu *v, int p)
+{
+    if (vops->set_virq && p != VAPIC_EXTINT) {
+        vapic_irq_window(v, false);
+        vops->set_virq(v, (uint8_t)p);
+        return;
+    }
+    intr_window(v, true, p == VAPIC_EXTINT);
+}
+
 bool vcpu_inject_events(struct vcpu *v)
 {
     v->entry_quiet = false; /* true only when nothing waits at all (below) */
@@ -116,16 +131,7 @@ bool vcpu_inject_events(struct vcpu *v)
         v->entry_quiet = n == NMI_INJ_IDLE && p != VAPIC_EXTINT && vapic_nothing_pending(v);
         return need_exit;
     }
-    if (vops->set_virq && p != VAPIC_EXTINT) {
-        /* The CPU delivers the vector itself when IF allows, with no exit
-         * in between; the next exit acknowledges it (vcpu_virq_taken).
-         * Not an ExtINT: the 8259 is acknowledged when the CPU takes it,
-         * and its answer may change meanwhile. */
-        vapic_irq_window(v, false);
-        vops->set_virq(v, (uint8_t)p);
-    } else {
-        intr_window(v, true, p == VAPIC_EXTINT);
-    }
+    wait_for_if(v, p);
     /* Armed for when IF allows: that exit (or delivery) comes by itself,
      * and a pass before it would arm the same again. */
     v->entry_quiet = n == NMI_INJ_IDLE;
