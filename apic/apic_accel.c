@@ -27,13 +27,6 @@ static uint32_t vcpu_reasons(const struct apic_accel_caps *caps, const struct ap
     return 0;
 }
 
-bool apic_accel_input_eq(const struct apic_accel_input *a, const struct apic_accel_input *b)
-{
-    return a->vm_active == b->vm_active && a->vm_reasons == b->vm_reasons
-           && a->vm_honoured == b->vm_honoured && a->mode == b->mode
-           && a->x2apic_hybrid == b->x2apic_hybrid;
-}
-
 struct apic_accel apic_accel_decide(const struct apic_accel_caps *caps,
                                     const struct apic_accel_input *in)
 {

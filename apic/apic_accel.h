@@ -70,7 +70,13 @@ struct apic_accel_input {
 };
 
 /* Whether two inputs are the same (field by field: no padding compared). */
-bool apic_accel_input_eq(const struct apic_accel_input *a, const struct apic_accel_input *b);
+static inline bool apic_accel_input_eq(const struct apic_accel_input *a,
+                                       const struct apic_accel_input *b)
+{
+    return a->vm_active == b->vm_active && a->vm_reasons == b->vm_reasons
+           && a->vm_honoured == b->vm_honoured && a->mode == b->mode
+           && a->x2apic_hybrid == b->x2apic_hybrid;
+}
 
 /* The reasons the inhibit machine of a VM honours on this CPU. */
 uint32_t apic_accel_honoured(const struct apic_accel_caps *caps);

@@ -16,21 +16,6 @@ void apic_inhibit_init(struct apic_inhibit_vm *m, uint32_t honoured, uint32_t in
     m->nevents = 0;
 }
 
-bool apic_inhibit_active(const struct apic_inhibit_vm *m)
-{
-    return __atomic_load_n(&m->active, __ATOMIC_ACQUIRE) != 0;
-}
-
-uint32_t apic_inhibit_generation(const struct apic_inhibit_vm *m)
-{
-    return __atomic_load_n(&m->generation, __ATOMIC_ACQUIRE);
-}
-
-uint32_t apic_inhibit_reasons(const struct apic_inhibit_vm *m)
-{
-    return __atomic_load_n(&m->reasons, __ATOMIC_ACQUIRE);
-}
-
 static void record(struct apic_inhibit_vm *m, uint32_t reason, bool set, int vcpu, uint64_t now,
                    bool before, bool after)
 {

@@ -85,10 +85,21 @@ void apic_inhibit_init(struct apic_inhibit_vm *m, uint32_t honoured, uint32_t in
 enum apic_inhibit_change apic_inhibit_update(struct apic_inhibit_vm *m, uint32_t reasons, bool set,
                                              int vcpu, uint64_t now);
 
-/* Lock-free readers. */
-bool apic_inhibit_active(const struct apic_inhibit_vm *m);
-uint32_t apic_inhibit_generation(const struct apic_inhibit_vm *m);
-uint32_t apic_inhibit_reasons(const struct apic_inhibit_vm *m);
+/* Lock-free readers (inline: the run loop asks before every full pass). */
+static inline bool apic_inhibit_active(const struct apic_inhibit_vm *m)
+{
+    return __atomic_load_n(&m->active, __ATOMIC_ACQUIRE) != 0;
+}
+
+static inline uint32_t apic_inhibit_generation(const struct apic_inhibit_vm *m)
+{
+    return __atomic_load_n(&m->generation, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t apic_inhibit_reasons(const struct apic_inhibit_vm *m)
+{
+    return __atomic_load_n(&m->reasons, __ATOMIC_ACQUIRE);
+}
 
 /* The IRQ-window count.  A vCPU calls _inc when it starts waiting for an
  * interrupt window for an ExtINT and _dec when it stops (its own flag makes

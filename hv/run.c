@@ -46,10 +46,13 @@ static void pcpu_idle(struct percpu *pc)
     }
 }
 
+/* The vendor decodes each exit straight into the next slot of the
+ * vCPU's ring of last exits (vcpu_dump shows them), and the handler reads
+ * it there: no copy on an exit's path.  The slot is kept once counted. */
 static void vcpu_record_exit(struct vcpu *v, const struct exit_record *e)
 {
-    v->last[v->last_next] = *e;
-    v->last_next = (v->last_next + 1) % VCPU_LAST_EXITS;
+    _Static_assert((VCPU_LAST_EXITS & (VCPU_LAST_EXITS - 1)) == 0, "a power of two");
+    v->last_next = (v->last_next + 1) & (VCPU_LAST_EXITS - 1);
     if ((unsigned)e->reason < EXIT_REASON_COUNT)
         v->exit_count[e->reason]++;
 }
@@ -175,7 +178,8 @@ static bool vcpu_prepare_entry(struct percpu *pc, struct vcpu *v)
     vcpu_timers(v);
     if (vops->posted_sync)
         vops->posted_sync(v); /* posted interrupts into IRR, where the wake check looks */
-    vcpu_handle_init_sipi(v);
+    if (vlapic_events(&v->apic.vl) & (VLAPIC_EV_INIT | VLAPIC_EV_SIPI))
+        vcpu_handle_init_sipi(v); /* an unlocked peek: set under the lock, taken under it */
     uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
     if (st == VCPU_HALTED && vcpu_wake_pending(v))
         __atomic_store_n(&v->state, st = VCPU_RUNNABLE, __ATOMIC_RELEASE);
@@ -233,7 +237,7 @@ static bool vcpu_fast_entry(struct percpu *pc, struct vcpu *v)
  * when the exit stopped the VM. */
 static bool vcpu_step(struct percpu *pc, struct vcpu *v)
 {
-    struct exit_record e;
+    struct exit_record *e = &v->last[v->last_next];
     uint8_t cr8 = v->entry_cr8;
     if (!vcpu_fast_entry(pc, v)) {
         if (!vcpu_prepare_entry(pc, v))
@@ -249,8 +253,13 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
     }
     if (trace_enabled())
         trace_entry_event(v);
-    vops->vcpu_run(v, &e);
-    e.tsc = rdtsc();
+    vops->vcpu_run(v, e);
+    e->tsc = rdtsc();
+    if (e->virq_taken) {
+        vcpu_virq_taken(v, e->virq_vector); /* before the exit is handled */
+        if (trace_enabled())
+            trace_virq(v, e);
+    }
     if (vops->get_vtpr) {
         uint8_t now = vops->get_vtpr(v);
         if (now != cr8) {
@@ -260,11 +269,12 @@ static bool vcpu_step(struct percpu *pc, struct vcpu *v)
         cr8 = now;
     }
     v->entry_cr8 = cr8;
-    vcpu_nmi_track(v);
-    vcpu_record_exit(v, &e);
+    if (v->nmi_hw_on)
+        vcpu_nmi_track(v); /* only the CPU's own NMI state (vNMI) needs following */
+    vcpu_record_exit(v, e);
     if (trace_enabled())
-        trace_exit(v, &e);
-    return exit_dispatch(v, &e);
+        trace_exit(v, e);
+    return exit_dispatch(v, e);
 }
 
 /* The VM ended (this vCPU's exit stopped it, or another's did). */

@@ -60,6 +60,18 @@ void trace_entry_event(struct vcpu *v)
     trace_publish(v);
 }
 
+void trace_virq(struct vcpu *v, const struct exit_record *e)
+{
+    struct trace_entry *t = trace_next(v);
+    t->tsc = e->tsc;
+    t->rip = e->rip; /* where the guest was at the exit; it took the vector before */
+    t->q1 = t->q2 = 0;
+    t->kind = TRACE_INJECT;
+    t->reason = EVENT_EXTINT;
+    t->vector = e->virq_vector;
+    trace_publish(v);
+}
+
 unsigned trace_copy(const struct vcpu *v, struct trace_entry *out, unsigned max)
 {
     const struct vcpu_trace *t = v->trace;

@@ -61,6 +61,9 @@ void trace_set(bool on);
 /* Record an exit / the event queued for the coming entry (vCPU's CPU). */
 void trace_exit(struct vcpu *v, const struct exit_record *e);
 void trace_entry_event(struct vcpu *v);
+/* An interrupt the CPU delivered by itself (vops->set_virq), found at
+ * exit @e: recorded as an injection, before that exit. */
+void trace_virq(struct vcpu *v, const struct exit_record *e);
 /* The last @max (at most VCPU_TRACE_SIZE) entries of @v, oldest first,
  * into @out; returns how many (entries overwritten while copying dropped). */
 unsigned trace_copy(const struct vcpu *v, struct trace_entry *out, unsigned max);

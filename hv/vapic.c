@@ -53,6 +53,16 @@ static void cb_send(void *ctx, const struct apic_msg *m)
 {
     struct vcpu *v = ctx;
     KASSERT(spin_held(&v->apic.lock));
+    /* A fixed IPI to self (shorthand self, SDM 11.6.1; the x2APIC SELF IPI
+     * register, 11.12.11) of an emulated APIC reaches no one else: into
+     * this APIC's IRR at once, under the lock held already, as the route
+     * would put it after the unlock (vlapic_accept makes the same checks:
+     * software enabled, a valid vector).  Accelerated, the CPU's posting
+     * path is the route's to choose. */
+    if (m->shorthand == APIC_SH_SELF && m->dm == APIC_DM_FIXED && !v->apic.accel.on) {
+        vlapic_deliver(&v->apic.vl, m);
+        return;
+    }
     if (v->apic.defer.nmsgs < VAPIC_DEFER_MSGS)
         v->apic.defer.msg[v->apic.defer.nmsgs++] = *m;
     else
@@ -204,19 +214,11 @@ static bool view_register(uint32_t off)
            || off == APIC_TPR;
 }
 
-/* Drop the APIC lock, then do what the state machine asked for. */
-void vapic_unlock(struct vcpu *v)
+/* vapic_unlock with work queued: apart, so that the common case does not
+ * pay this one's stack frame (a copy of the queue) on every unlock. */
+static void __attribute__((noinline)) vapic_unlock_work(struct vcpu *v)
 {
-    KASSERT(spin_held(&v->apic.lock));
-    const struct vapic_defer *q = &v->apic.defer;
-    if (!q->nmsgs && !q->neoi && !q->dest_changed && !q->base_changed && !q->dropped) {
-        /* Nothing asked for: the common case on every entry, where copying
-         * and clearing the whole queue cost more than the rest of the
-         * pending-interrupt check (docs/exit-path.md). */
-        spin_unlock(&v->apic.lock);
-        return;
-    }
-    struct vapic_defer d = *q;
+    struct vapic_defer d = v->apic.defer;
     memset(&v->apic.defer, 0, sizeof(v->apic.defer));
     spin_unlock(&v->apic.lock);
     if (d.dest_changed)
@@ -232,6 +234,21 @@ void vapic_unlock(struct vcpu *v)
     if (d.dropped)
         log_warn("vm%u vCPU %u: %u APIC messages lost (deferral queue full)", v->vm->index,
                  v->index, d.dropped);
+}
+
+/* Drop the APIC lock, then do what the state machine asked for. */
+void vapic_unlock(struct vcpu *v)
+{
+    KASSERT(spin_held(&v->apic.lock));
+    const struct vapic_defer *q = &v->apic.defer;
+    if (q->nmsgs || q->neoi || q->dest_changed || q->base_changed || q->dropped) {
+        vapic_unlock_work(v);
+        return;
+    }
+    /* Nothing asked for: the common case on every entry, where copying and
+     * clearing the whole queue cost more than the rest of the
+     * pending-interrupt check (docs/exit-path.md). */
+    spin_unlock(&v->apic.lock);
 }
 
 void vapic_mark_dest_changed(struct vcpu *v, uint32_t off)

@@ -87,6 +87,15 @@ struct vcpu_ops {
     /* Exit as soon as the guest can take an external interrupt (RFLAGS.IF
      * set, no shadow): VINTR on SVM, interrupt-window exiting on VMX. */
     void (*set_intr_window)(struct vcpu *v, bool on);
+    /* Instead of the window's exit: hand @vector to the CPU, which
+     * delivers it through the guest's IDT by itself as soon as RFLAGS.IF
+     * is set and no shadow holds it back (SVM V_IRQ without the VINTR
+     * intercept, APM 15.21.4), at the same instruction boundary as the
+     * window's exit.  The CPU does not look at the TPR meanwhile, so every
+     * guest write of CR8 exits while it is handed over.  The next exit
+     * says whether it was delivered (exit_record.virq_taken);
+     * set_intr_window(v, false) takes it back.  NULL: no such delivery. */
+    void (*set_virq)(struct vcpu *v, uint8_t vector);
     /* While TPR alone holds back a requested interrupt of priority class
      * `cls` (-1: none), the guest lowering its TPR below it must exit at
      * once (the CPU would deliver right after): a CR8-write intercept on

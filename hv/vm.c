@@ -70,11 +70,6 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
     return vm_copy_phys(vm, gpa, (void *)buf, len, true);
 }
 
-bool vm_ended(const struct vm *vm)
-{
-    return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
-}
-
 void vcpu_kick(struct vcpu *v)
 {
     __atomic_store_n(&v->pcpu->kicked, 1, __ATOMIC_RELEASE);
@@ -254,8 +249,11 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
 
 /* Fetch up to len instruction bytes at linear address lin without faulting:
  * stops at the first page that cannot be read (a fetch that faults
- * part-way matters only if the instruction really is that long). */
-static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
+ * part-way matters only if the instruction really is that long).  With
+ * @direct, bytes that lie in one page of RAM are not copied: *direct
+ * points at them in guest memory instead (NULL when they were copied). */
+static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len,
+                         const uint8_t **direct)
 {
     struct guest_paging_regs regs;
     struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
@@ -278,6 +276,10 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
             m->page = h;
             m->page_gpa = page;
         }
+        if (direct) {
+            *direct = m->page + (f.gpa & (PAGE_SIZE - 1));
+            return len;
+        }
         memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
@@ -289,27 +291,42 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len)
     return 0;
 }
 
-int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
+/* The decode of the instruction at RIP: *out points at the decode memo's
+ * entry on a hit (nothing copied), else at @insn, filled. */
+static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_insn **out)
 {
     uint8_t bytes[X86_MAX_INSN_LEN];
+    const uint8_t *at = NULL;
     enum x86_mode mode = vops->cpu_mode(v);
     uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : vops->seg_base(v, X86_SEG_CS));
     if (mode != X86_MODE_LONG64)
         lin &= 0xffffffffu;
-    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes));
+    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes), &at);
     /* The decoder is a function of the bytes and the mode: the same 15
      * bytes in the same mode decode as last time.  The slot only spreads
-     * the sites that exit (any slot's answer would be right). */
-    __typeof__(&v->decode_memo[0]) m =
-        &v->decode_memo[((lin >> 4) ^ (lin >> 12)) & (VCPU_MEMOS - 1)];
-    if (got == sizeof(bytes) && m->valid && m->mode == (uint8_t)mode &&
-        __builtin_memcmp(m->bytes, bytes, sizeof(bytes)) == 0) {
-        *insn = m->insn;
-        return 0;
+     * the sites that exit (any slot's answer would be right).  The bytes
+     * are compared where they are in guest memory; a miss decodes a copy
+     * (another vCPU may write them meanwhile). */
+    struct vcpu_decode_memo *dm = v->decode_memo;
+    unsigned set = (lin ^ (lin >> 4) ^ (lin >> 12)) & (VCPU_DECODE_SETS - 1);
+    for (unsigned k = 0; k < 2 && got == sizeof(bytes); k++) {
+        /* the way filled last first: a loop's one exit hits at once */
+        const __typeof__(dm->way[0][0]) *h = &dm->way[set][dm->newer[set] ^ k];
+        if (h->valid && h->mode == (uint8_t)mode &&
+            __builtin_memcmp(h->bytes, at ? at : bytes, sizeof(bytes)) == 0) {
+            *out = &h->insn;
+            return 0;
+        }
     }
+    if (at)
+        memcpy(bytes, at, got);
+    *out = insn;
     int r = x86_decode(bytes, got, mode, insn);
     if (r == 0) {
         if (got == sizeof(bytes)) {
+            unsigned w = dm->newer[set] ^ 1u; /* the older way */
+            __typeof__(&dm->way[0][0]) m = &dm->way[set][w];
+            dm->newer[set] = (uint8_t)w;
             memcpy(m->bytes, bytes, sizeof(bytes));
             m->mode = (uint8_t)mode;
             m->insn = *insn;
@@ -328,12 +345,22 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
                          (unsigned long)v->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
 }
 
+int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
+{
+    const struct x86_insn *d;
+    int r = decode_rip(v, insn, &d);
+    if (r == 0 && d != insn)
+        *insn = *d;
+    return r;
+}
+
 int vcpu_skip_insn_decode(struct vcpu *v)
 {
     struct x86_insn insn;
-    if (vcpu_decode_at_rip(v, &insn))
+    const struct x86_insn *d;
+    if (decode_rip(v, &insn, &d))
         return -1;
-    vcpu_advance_rip(v, insn.len);
+    vcpu_advance_rip(v, d->len); /* only the length: no copy of a memo hit */
     return 0;
 }
 

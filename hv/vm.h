@@ -98,6 +98,21 @@ struct vapic_vm;
 /* Entries of each exit-path memo per vCPU (a power of two). */
 #define VCPU_MEMOS 4
 
+/* The decode memo (hv/vm.c decode_rip), in a page of its own: sets of two
+ * ways, the older of a set replaced.  A loop and the handler it provokes
+ * exit from several neighbouring instructions in turn (the xAPIC self-IPI:
+ * ICR read, ICR2 write, ICR write, EOI, the bench's hypercalls). */
+#define VCPU_DECODE_SETS 16
+struct vcpu_decode_memo {
+    struct {
+        bool valid;
+        uint8_t mode;
+        uint8_t bytes[X86_MAX_INSN_LEN];
+        struct x86_insn insn;
+    } way[VCPU_DECODE_SETS][2];
+    uint8_t newer[VCPU_DECODE_SETS]; /* the way of each set last filled */
+};
+
 struct vcpu {
     struct vm *vm;
     unsigned index;               /* within the VM */
@@ -123,12 +138,7 @@ struct vcpu {
         uint64_t page_gpa;        /* the page `page` maps (valid when page) */
         const uint8_t *page;      /* host view of that instruction page */
     } fetch_memo[VCPU_MEMOS];
-    struct {
-        bool valid;
-        uint8_t mode;
-        uint8_t bytes[X86_MAX_INSN_LEN];
-        struct x86_insn insn;
-    } decode_memo[VCPU_MEMOS];
+    struct vcpu_decode_memo *decode_memo; /* the decodes (above), a page */
     /* The fast re-entry (hv/run.c, docs/exit-path.md): the last full
      * pre-entry pass found nothing to do (entry_quiet), the exit's handler
      * changed nothing that pass reads (exit_pure, set by the handler), and
@@ -146,6 +156,7 @@ struct vcpu {
     struct vcpu_apic apic;        /* the local APIC (hv/vapic.c) */
     /* NMI blocking as Keel tracks it (hv/emul/nmi.c, docs/nmi.md). */
     bool nmi_masked;              /* an NMI handler runs: NMIs blocked until IRET */
+    bool nmi_hw_on;               /* the CPU keeps the NMI state (vops->nmi_hw's NMI_HW_ON), fixed at creation */
     bool nmi_stepping;            /* single-stepping one instruction (no vNMI, no NMI window) */
     bool nmi_step_shadow;         /* ... the one a shadow covers, not that handler's IRET */
     bool nmi_step_tf;             /* the guest's own RFLAGS.TF at that IRET */
@@ -250,7 +261,11 @@ static inline uint64_t vcpu_placement(const struct vcpu *v)
 {
     return __atomic_load_n(&v->placement, __ATOMIC_ACQUIRE);
 }
-bool vm_ended(const struct vm *vm);
+/* Inline: the run loop asks before every entry. */
+static inline bool vm_ended(const struct vm *vm)
+{
+    return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
+}
 
 /* Guest virtual-memory helpers (walk the guest's page tables). */
 int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access);

@@ -131,12 +131,15 @@ static int vm_load_guest(struct vm *vm, const struct vm_spec *s)
 
 static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
 {
+    _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits its page");
     struct vcpu *v = mem_try_alloc(1, 1, 0);
     if (!v)
         return -1;
+    _Static_assert(sizeof(struct vcpu_decode_memo) <= PAGE_SIZE, "the decode memo fits its page");
     v->fpu = mem_try_alloc(1, 1, 0);
     v->trace = mem_try_alloc(VCPU_TRACE_PAGES, 1, 0);
-    if (!v->fpu || !v->trace)
+    v->decode_memo = mem_try_alloc(1, 1, 0);
+    if (!v->fpu || !v->trace || !v->decode_memo)
         return -1;
     v->vm = vm;
     v->index = i;
@@ -148,6 +151,9 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     vm->vcpus[i] = v;
     if (vops->vcpu_init(v) || vapic_create(v))
         return -1;
+    /* vNMI is chosen once per vCPU (svm_vcpu_init): without it the run
+     * loop has no NMI state of the CPU's to follow after each exit. */
+    v->nmi_hw_on = vops->nmi_hw && (vops->nmi_hw(v) & NMI_HW_ON);
     pc->vcpu = v;
     return 0;
 }

@@ -217,6 +217,7 @@ static void svm_load_state(struct vcpu *v, const struct vcpu_entry_state *e)
                               | SVM_INT_CTL_V_NMI_MASK);
     s->vmcb->ctl.intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
     s->vmcb->ctl.intercept_exceptions = SVM_INTERCEPT_EXC(X86_MC);
+    s->virq_armed = false;
 }
 
 static bool svm_event_queued(struct vcpu *v)
@@ -247,14 +248,46 @@ static void svm_clear_shadow(struct vcpu *v)
  * exit, and Keel then injects the real vector (APM 15.21.4). */
 static void svm_set_intr_window(struct vcpu *v, bool on)
 {
-    struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+    struct svm_vcpu *s = svm_of(v);
+    struct vmcb_control *c = &s->vmcb->ctl;
     c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT));
+    s->virq_armed = false;
     if (on) {
         c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT);
         c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
     } else {
         c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
     }
+}
+
+/* The same virtual interrupt without the VINTR intercept: the CPU takes
+ * it through the guest's IDT at V_INTR_VECTOR when RFLAGS.IF = 1 and no
+ * shadow blocks it, and clears V_IRQ (APM 15.21.4 "Injecting Virtual
+ * (INTR) Interrupts"); physical interrupts still exit first.  V_IGN_TPR:
+ * hv/ chose the vector against the whole PPR, and the CR8-write intercept
+ * makes a TPR change exit before the CPU could deliver under it. */
+static void svm_set_virq(struct vcpu *v, uint8_t vector)
+{
+    struct svm_vcpu *s = svm_of(v);
+    struct vmcb_control *c = &s->vmcb->ctl;
+    c->int_ctl = (c->int_ctl & ~SVM_INT_CTL_V_INTR_VECTOR_MASK) | SVM_INT_CTL_V_IRQ
+                 | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT)
+                 | ((uint64_t)vector << SVM_INT_CTL_V_INTR_VECTOR_SHIFT);
+    c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+    c->intercept_cr |= SVM_INTERCEPT_CR_WRITE(8);
+    s->virq_armed = true;
+    s->virq_vector = vector;
+}
+
+/* After an exit: whether the CPU delivered the V_IRQ handed to it (it
+ * clears V_IRQ when it takes it); hv/ acknowledges it in the vLAPIC.  A
+ * delivery the exit interrupted is in EXITINTINFO and goes in again as
+ * any event does (APM 15.7.2). */
+static void svm_virq_result(struct svm_vcpu *s, struct exit_record *e)
+{
+    e->virq_taken = s->virq_armed && !(s->vmcb->ctl.int_ctl & SVM_INT_CTL_V_IRQ);
+    e->virq_vector = s->virq_vector;
+    s->virq_armed &= !e->virq_taken;
 }
 
 /* With V_INTR_MASKING the guest's MOV to/from CR8 uses V_TPR without an
@@ -329,8 +362,12 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcb->save.rsp = v->gpr[GPR_RSP];
     vmcb->save.rip = v->rip;
     vmcb->save.rflags = v->rflags;
-    svm_avic_apply(v, s);
-    if (v->apic.accel.on && v->apic.accel.regs == APIC_ACCEL_REGS_XAPIC)
+    /* The VMCB's AVIC state follows the decision only when it changed;
+     * without AVIC both stay off and nothing is called. */
+    const struct apic_accel *a = &v->apic.accel;
+    if (a->on != s->avic_on || (a->on && (a->regs == APIC_ACCEL_REGS_X2APIC) != s->avic_x2))
+        svm_avic_apply(v, s);
+    if (a->on && a->regs == APIC_ACCEL_REGS_XAPIC)
         vapic_accel_save_traps(v); /* what an AVIC trap replays against */
     if (s->flush_pending) {
         vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
@@ -348,6 +385,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
      * next entry unless a handler queues something else (APM 15.7.2). */
     vmcb->ctl.event_inj = (vmcb->ctl.exit_int_info & SVM_EVTINJ_VALID) ? vmcb->ctl.exit_int_info : 0;
     svm_decode_exit(v, e);
+    svm_virq_result(s, e);
 }
 
 static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
@@ -486,6 +524,7 @@ const struct vcpu_ops svm_ops = {
     .in_shadow = svm_in_shadow,
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,
+    .set_virq = svm_set_virq,
     .set_iret_exit = svm_set_iret_exit,
     .nmi_window_exits = false, /* the IRET intercept: Keel steps the IRET */
     .nmi_hw = svm_nmi_hw,

@@ -50,6 +50,8 @@ struct svm_vcpu {
     uint64_t guest_efer;     /* what the guest believes (no SVME) */
     bool flush_pending;
     bool avic_on, avic_x2;   /* the AVIC state the VMCB holds (svm/svm_avic.c) */
+    bool virq_armed;         /* V_IRQ holds virq_vector for the CPU to deliver (svm_set_virq) */
+    uint8_t virq_vector;
 };
 
 /* Per-VM SVM state: the permission maps every vCPU shares. */

@@ -101,29 +101,21 @@ static void svm_decode_avic(struct vcpu *v, struct exit_record *e, uint32_t code
     e->npf.present = true;
 }
 
-void svm_decode_exit(struct vcpu *v, struct exit_record *e)
+/* The length of the exiting instruction from nRIP (APM 15.7.1), 0 when
+ * the CPU gives none (QEMU): hv/ decodes it then. */
+static uint8_t svm_nrip_len(const struct vmcb_control *c, uint64_t rip)
 {
-    struct svm_vcpu *s = v->vendor;
-    const struct vmcb_control *c = &s->vmcb->ctl;
-    /* Every field set here or zeroed: the union's few bytes, not the
-     * whole record (this runs on every exit). */
+    if ((svm_caps.features & SVM_FEAT_NRIPS) && c->next_rip > rip && c->next_rip - rip <= 15)
+        return (uint8_t)(c->next_rip - rip);
+    return 0;
+}
+
+/* Everything but IOIO and MSR, which svm_decode_exit completes itself. */
+static void svm_decode_other(struct vcpu *v, struct exit_record *e, uint32_t code)
+{
     memset(&e->io, 0, sizeof(*e) - offsetof(struct exit_record, io));
-    e->insn_len = 0;
-    e->tsc = 0;
-    /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
-     * 32 bits only (docs/platforms.md). */
-    uint32_t code = (uint32_t)c->exit_code;
-    e->raw = c->exit_code;
-    e->info1 = c->exit_info1;
-    e->info2 = c->exit_info2;
-    e->rip = v->rip;
     e->reason = svm_reason(code);
-    if ((svm_caps.features & SVM_FEAT_NRIPS) && c->next_rip > v->rip && c->next_rip - v->rip <= 15)
-        e->insn_len = (uint8_t)(c->next_rip - v->rip);
     switch (e->reason) {
-    case EXIT_IO:
-        svm_decode_io(e);
-        break;
     case EXIT_CR_ACCESS:
         svm_decode_cr(e, code, (svm_caps.features & SVM_FEAT_DECODE) != 0);
         break;
@@ -144,10 +136,35 @@ void svm_decode_exit(struct vcpu *v, struct exit_record *e)
     }
     if (code == SVM_EXIT_AVIC_INCOMPLETE_IPI || code == SVM_EXIT_AVIC_UNACCELERATED_ACCESS)
         svm_decode_avic(v, e, code);
+}
+
+/* Fills the record only as far as its reason needs (hv/emul/exit.h): the
+ * union member of the reason, nothing else of it.  Port I/O and MSR
+ * accesses, the commonest exits, are decoded first and alone. */
+void svm_decode_exit(struct vcpu *v, struct exit_record *e)
+{
+    struct svm_vcpu *s = v->vendor;
+    const struct vmcb_control *c = &s->vmcb->ctl;
+    /* QEMU reports VMEXIT_INVALID as 0x00000000ffffffff: compare the low
+     * 32 bits only (docs/platforms.md). */
+    uint32_t code = (uint32_t)c->exit_code;
+    e->raw = c->exit_code;
+    e->info1 = c->exit_info1;
+    e->info2 = c->exit_info2;
+    e->rip = v->rip;
+    if (code == SVM_EXIT_IOIO) {
+        e->reason = EXIT_IO;
+        svm_decode_io(e); /* every exit_io field, and the length */
+        return;
+    }
+    e->insn_len = svm_nrip_len(c, v->rip);
     if (code == SVM_EXIT_MSR) {
+        /* EXITINFO1: 0 RDMSR, 1 WRMSR (APM 15.11); ECX names the MSR. */
         e->reason = e->info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
         e->msr = (uint32_t)v->gpr[GPR_RCX];
+        return;
     }
+    svm_decode_other(v, e, code);
 }
 
 static void dump_seg(const char *n, const struct vmcb_seg *s)

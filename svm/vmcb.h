@@ -164,6 +164,10 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_INT_CTL_V_IGN_TPR       (1ull << 20)
 #define SVM_INT_CTL_V_INTR_PRIO_SHIFT 16
 #define SVM_INT_CTL_V_INTR_MASKING  (1ull << 24)
+/* V_INTR_VECTOR (VMCB 0x064, APM 15.21.4): the vector a virtual interrupt
+ * is delivered through when the VINTR intercept is off. */
+#define SVM_INT_CTL_V_INTR_VECTOR_SHIFT 32
+#define SVM_INT_CTL_V_INTR_VECTOR_MASK  (0xffull << SVM_INT_CTL_V_INTR_VECTOR_SHIFT)
 /* vNMI (APM 15.21.10 "NMI Virtualization", CPUID 8000_000A EDX[25]):
  * V_NMI an NMI pending for the guest, V_NMI_MASK the guest's NMI blocking
  * (its handler runs until IRET), V_NMI_ENABLE the CPU tracks both. */

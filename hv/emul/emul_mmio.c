@@ -131,7 +131,9 @@ int handle_npf(struct vcpu *v, const struct exit_record *e)
 {
     const struct exit_npf *f = &e->npf;
     const struct bus_range *dev = vcpu_find_mmio(v, f->gpa);
-    bool ram = vm_gpa_is_ram(v->vm, f->gpa, 1);
+    /* Whether RAM is there matters only without a device, or for a fetch
+     * or walk (the stops below): not for a device's read or write. */
+    bool ram = (!dev || f->fetch || f->walk) && vm_gpa_is_ram(v->vm, f->gpa, 1);
     if (ram && !dev)
         dev = &ram_under_apic;
     if (ram && (f->fetch || f->walk))

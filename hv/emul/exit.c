@@ -235,5 +235,6 @@ void vcpu_advance_rip(struct vcpu *v, unsigned len)
      * over (SDM 6.8.3), and an NMI or interrupt may go in right after it
      * (docs/nmi.md), not one instruction later. */
     vops->clear_shadow(v);
-    vcpu_nmi_step_cancel(v); /* a step of that instruction has nothing left to see */
+    if (v->nmi_stepping)
+        vcpu_nmi_step_cancel(v); /* a step of that instruction has nothing left to see */
 }

@@ -106,6 +106,11 @@ struct exit_ipi {
     uint32_t cause;      /* the vendor's cause code, for the report */
 };
 
+/* The vendor fills reason, raw, info1, info2, rip and insn_len, and of
+ * the union only the member its reason names (io for EXIT_IO, msr for
+ * the MSR exits, ...); the rest of the union is left as it was (the
+ * record is a slot of the vCPU's ring of last exits, hv/run.c), so
+ * nothing reads a member another reason's.  tsc is the run loop's. */
 struct exit_record {
     enum exit_reason reason;
     uint64_t raw;         /* vendor exit code, for dumps */
@@ -113,6 +118,10 @@ struct exit_record {
     uint64_t rip;         /* guest RIP of the exiting instruction */
     uint8_t insn_len;     /* 0 when the CPU did not tell (no nRIP): decode */
     uint64_t tsc;         /* when the exit was decoded */
+    /* The CPU delivered the vector handed to it with vops->set_virq
+     * before this exit: hv/ acknowledges it in the vLAPIC first. */
+    bool virq_taken;
+    uint8_t virq_vector;
     union {
         struct exit_io io;
         struct exit_npf npf;

@@ -56,6 +56,21 @@ static void intr_window(struct vcpu *v, bool on, bool extint)
     vops->set_intr_window(v, on);
 }
 
+/* Interrupt @p waits for RFLAGS.IF.  Where the vendor can, the CPU
+ * delivers the vector itself when IF allows, with no exit in between; the
+ * next exit acknowledges it (vcpu_virq_taken).  Not an ExtINT: the 8259 is
+ * acknowledged when the CPU takes it, and its answer may change meanwhile:
+ * the window's exit, then the injection. */
+static void wait_for_if(struct vcpu *v, int p)
+{
+    if (vops->set_virq && p != VAPIC_EXTINT) {
+        vapic_irq_window(v, false);
+        vops->set_virq(v, (uint8_t)p);
+        return;
+    }
+    intr_window(v, true, p == VAPIC_EXTINT);
+}
+
 bool vcpu_inject_events(struct vcpu *v)
 {
     v->entry_quiet = false; /* true only when nothing waits at all (below) */
@@ -116,9 +131,24 @@ bool vcpu_inject_events(struct vcpu *v)
         v->entry_quiet = n == NMI_INJ_IDLE && p != VAPIC_EXTINT && vapic_nothing_pending(v);
         return need_exit;
     }
-    intr_window(v, true, p == VAPIC_EXTINT);
-    /* Armed for when IF allows: that exit comes by itself, and a pass
-     * before it would arm the same window again. */
+    wait_for_if(v, p);
+    /* Armed for when IF allows: that exit (or delivery) comes by itself,
+     * and a pass before it would arm the same again. */
     v->entry_quiet = n == NMI_INJ_IDLE;
     return need_exit;
+}
+
+void vcpu_virq_taken(struct vcpu *v, uint8_t vector)
+{
+    /* The guest is in its handler already: IRR -> ISR as at an injection
+     * (SDM 11.8.4), before the exit that followed is handled, so that
+     * exit sees the APIC as the guest does.  The vector was the highest
+     * above PPR when handed over, and nothing this vCPU did could change
+     * IRR, ISR or TPR without an exit that took it back first. */
+    vapic_ack_intr(v, vector);
+    /* entry_quiet stays as the pass that handed it over left it: an
+     * acknowledge only raises PPR, so whatever else IRR holds is held back
+     * by ISR now, which that pass would call quiet too (held < 0 above),
+     * and it becomes deliverable only through this vector's EOI, an exit
+     * that looks (vapic_eoi_done). */
 }

@@ -17,6 +17,9 @@ bool vcpu_wake_pending(struct vcpu *v);
  * take it.  Returns true when the caller must force an exit soon by other
  * means (an interrupt shadow hides the window; SVM cannot exit on it). */
 bool vcpu_inject_events(struct vcpu *v);
+/* After an exit: the CPU delivered @vector, handed to it by
+ * vcpu_inject_events through vops->set_virq; acknowledge it. */
+void vcpu_virq_taken(struct vcpu *v, uint8_t vector);
 /* NMIs: hv/emul/nmi.h. */
 
 #endif /* KEEL_HV_INJECT_H */

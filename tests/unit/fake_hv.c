@@ -136,7 +136,6 @@ int vm_stop_fault(struct vcpu *v, const char *fmt, ...)
     return -1;
 }
 
-bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
 
 /* hv/vm_reset.c: a request is only counted. */
 void vm_request_restart(struct vm *vm, enum vm_restart_cause cause, uint32_t value)

@@ -333,9 +333,74 @@ static void test_entry_quiet(void)
     CHECK(!v->entry_quiet);
 }
 
+/* A vendor that delivers the waiting vector itself (SVM V_IRQ without the
+ * VINTR intercept): handed over instead of the window, only a vLAPIC
+ * vector, never an ExtINT or into a shadow; acknowledged when taken. */
+static int virq_vector = -1;
+static void f_set_virq(struct vcpu *v, uint8_t vector) { virq_vector = vector; }
+
+static void test_virq(void)
+{
+    const struct vcpu_ops *saved = vops;
+    struct vcpu_ops ops = *saved;
+    ops.set_virq = f_set_virq;
+    vops = &ops;
+    struct vcpu *v = fake_reset();
+    /* IF = 0, 0x40 pending: handed over, no window, quiet as the window. */
+    v->rflags = RFLAGS_FIXED;
+    fk.pending = 0x40;
+    virq_vector = -1;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, 0x40);
+    CHECK(!fk.intr_window);
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(fk.acks, 0);
+    CHECK(v->entry_quiet);
+    /* Taken: IRR -> ISR at the next exit; nothing else waits: still quiet. */
+    vcpu_virq_taken(v, 0x40);
+    CHECK_EQ(fk.acks, 1);
+    CHECK(v->entry_quiet);
+    /* Taken while a lower vector stays in IRR: held back by ISR now, as
+     * quiet as the pass found it; an NMI waiting makes the pass say so. */
+    fk.pending = 0x50;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, 0x50);
+    vcpu_virq_taken(v, 0x50);
+    CHECK(v->entry_quiet);
+    fk.pending = 0x50;
+    fk.nmi_pending = true;
+    fk.event_queued = false;
+    CHECK(!vcpu_inject_events(v));
+    CHECK(!v->entry_quiet);
+    fk.nmi_pending = false;
+    fk.nev = 0;
+    fk.event_queued = false;
+    /* An ExtINT waits for the window's exit: the 8259 answers then. */
+    virq_vector = -1;
+    fk.pending = VAPIC_EXTINT;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, -1);
+    CHECK(fk.intr_window && fk.irq_window_extint);
+    /* In a shadow: neither (a short exit instead). */
+    fk.pending = 0x40;
+    fk.shadow = true;
+    CHECK(vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, -1);
+    CHECK(!fk.intr_window);
+    /* IF = 1: injected as before, the hand-over taken back. */
+    fk.shadow = false;
+    v->rflags = RFLAGS_FIXED | RFLAGS_IF;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    CHECK_EQ(fk.ev[0].vector, 0x40);
+    CHECK(!fk.intr_window);
+    vops = saved;
+}
+
 int main(void)
 {
     test_entry_quiet();
+    test_virq();
     test_step_iret();
     test_step_guest_tf();
     test_step_fault();
