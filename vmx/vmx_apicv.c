@@ -28,6 +28,23 @@
 
 struct apic_accel_caps vmx_accel_caps;
 
+/*
+ * Virtual interrupts may become pending only at VM entry, never inside the
+ * guest: every EOI exits (all of the EOI-exit bitmap, SDM 30.1.4) and
+ * x2APIC SELF IPI writes exit, so EOI and self-IPI virtualization (SDM
+ * 30.1.3, 30.1.5) never evaluate pending virtual interrupts (SDM 30.2.1)
+ * while the guest runs.  For Bochs 2.7, which delivers a pending virtual
+ * interrupt whenever it takes a host interrupt for an external-interrupt
+ * exit, even to a guest with RFLAGS.IF = 0 (HandleExtInterrupt,
+ * bochs/cpu/event.cc; docs/platforms.md): Linux then ran IPI handlers
+ * inside its interrupts-off sections and stalled.  A virtual interrupt
+ * made pending at an entry with IF = 0 is safe there: such an entry also
+ * leaves host interrupts masked until the guest sets IF (vmx_if0_backstop).
+ * Chosen when the CPU has virtual-interrupt delivery but no posted
+ * interrupts: no Intel CPU ships one without the other, Bochs does.
+ */
+static bool vid_at_entry_only;
+
 #define PROC2_APICV (VMX_PROC2_VIRT_APIC_ACCESSES | VMX_PROC2_VIRT_X2APIC \
                      | VMX_PROC2_APIC_REG_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY)
 
@@ -46,6 +63,10 @@ void vmx_apicv_probe(void)
     /* The PID-pointer table is indexed by APIC ID (SDM 30.1.6): an ID the
      * guest changed or shares would send IPIs to the wrong descriptor. */
     c->inhibits_ipi = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
+    vid_at_entry_only = c->xapic && !f->posted_intr;
+    if (vid_at_entry_only)
+        log_info("vmx: virtual-interrupt delivery without posted interrupts (an emulator: "
+                 "Bochs): EOIs and x2APIC self-IPIs exit (docs/platforms.md)");
     if (!c->xapic)
         log_info("vmx: APIC virtualization unavailable (needs TPR shadow, virtualize APIC "
                  "accesses, APIC-register virtualization and virtual-interrupt delivery): "
@@ -78,7 +99,8 @@ static void x2apic_bitmap(uint8_t *map)
         vmx_bitmap_clear(map, X2APIC_MSR(APIC_IRR) + r);
     }
     for (size_t i = 0; i < sizeof(x2apic_write_regs) / sizeof(x2apic_write_regs[0]); i++)
-        vmx_bitmap_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
+        if (!vid_at_entry_only || x2apic_write_regs[i] != APIC_SELF_IPI)
+            vmx_bitmap_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
 }
 
 int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv)
@@ -163,6 +185,8 @@ void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
      * (SDM 30.1.1, 30.2): the CPU evaluates them at entry (SDM 27.3.2.5). */
     vmcs_write16(VMCS_GUEST_INTR_STATUS, (uint16_t)(s.rvi | (uint16_t)s.svi << 8));
     for (unsigned i = 0; i < 4; i++) {
+        if (vid_at_entry_only)
+            s.eoi_exit[i] = ~0ull;
         if (s.eoi_exit[i] != x->eoi_exit[i]) {
             vmcs_write64(VMCS_EOI_EXIT_BITMAP0 + 2 * i, s.eoi_exit[i]);
             x->eoi_exit[i] = s.eoi_exit[i];
