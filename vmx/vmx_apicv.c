@@ -29,19 +29,18 @@
 struct apic_accel_caps vmx_accel_caps;
 
 /*
- * Virtual interrupts may become pending only at VM entry, never inside the
- * guest: every EOI exits (all of the EOI-exit bitmap, SDM 30.1.4) and
- * x2APIC SELF IPI writes exit, so EOI and self-IPI virtualization (SDM
- * 30.1.3, 30.1.5) never evaluate pending virtual interrupts (SDM 30.2.1)
- * while the guest runs.  For Bochs 2.7, which delivers a pending virtual
- * interrupt whenever it takes a host interrupt for an external-interrupt
- * exit, even to a guest with RFLAGS.IF = 0 (HandleExtInterrupt,
- * bochs/cpu/event.cc; docs/platforms.md): Linux then ran IPI handlers
- * inside its interrupts-off sections and stalled.  A virtual interrupt
- * made pending at an entry with IF = 0 is safe there: such an entry also
- * leaves host interrupts masked until the guest sets IF (vmx_if0_backstop).
- * Chosen when the CPU has virtual-interrupt delivery but no posted
- * interrupts: no Intel CPU ships one without the other, Bochs does.
+ * Bochs 2.7 delivers a pending virtual interrupt whenever it takes a host
+ * interrupt for an external-interrupt exit, even to a guest with
+ * RFLAGS.IF = 0 (HandleExtInterrupt, bochs/cpu/event.cc; docs/platforms.md):
+ * Linux then ran IPI handlers inside its interrupts-off sections and
+ * stalled.  So no virtual interrupt may be pending while the guest cannot
+ * take it.  Inside the guest, EOI and self-IPI virtualization would make
+ * one pending (SDM 30.1.3, 30.1.5, 30.2.1): every EOI exits (all of the
+ * EOI-exit bitmap, SDM 30.1.4) and x2APIC SELF IPI writes exit.  At VM
+ * entry, one the guest cannot take yet waits behind interrupt-window
+ * exiting instead (vid_held_back).  Chosen when the CPU has
+ * virtual-interrupt delivery but no posted interrupts: no Intel CPU ships
+ * one without the other, Bochs does.
  */
 static bool vid_at_entry_only;
 
@@ -149,6 +148,21 @@ int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
     return r;
 }
 
+/* Whether the entry's evaluation would leave a virtual interrupt pending
+ * that the guest cannot take yet (RFLAGS.IF = 0, or an STI / MOV SS
+ * shadow): vid_at_entry_only then asks for interrupt-window exiting
+ * instead, with which the CPU recognizes no virtual interrupt (SDM 30.2.1)
+ * and exits once the guest can take one; the next entry, with the window
+ * open, lets the CPU deliver it. */
+static bool vid_held_back(struct vcpu *v, uint8_t rvi)
+{
+    uint32_t vppr = v->apic.page[APIC_PPR >> 2];
+    if ((rvi >> 4) <= ((vppr >> 4) & 0xfu))
+        return false; /* nothing to recognize (SDM 30.2.1) */
+    return !(v->rflags & RFLAGS_IF) ||
+           (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
+}
+
 static uint32_t proc2_for(const struct apic_accel *a, uint32_t proc2)
 {
     proc2 &= ~PROC2_APICV;
@@ -177,10 +191,13 @@ void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
         x->msr_ipiv = ipiv;
     }
     vmx_posted_before_entry(v, x);
+    x->window_vid = false;
     if (!v->apic.accel.on)
         return;
     struct vapic_hw_state s;
     vapic_accel_prepare(v, &s);
+    if (vid_at_entry_only)
+        x->window_vid = vid_held_back(v, s.rvi);
     /* RVI is the highest requested vector, SVI the highest in service
      * (SDM 30.1.1, 30.2): the CPU evaluates them at entry (SDM 27.3.2.5). */
     vmcs_write16(VMCS_GUEST_INTR_STATUS, (uint16_t)(s.rvi | (uint16_t)s.svi << 8));
