@@ -32,10 +32,10 @@ struct apic_accel_caps vmx_accel_caps;
  * Bochs 2.7 delivers a pending virtual interrupt whenever it takes a host
  * interrupt for an external-interrupt exit, even to a guest with
  * RFLAGS.IF = 0 (HandleExtInterrupt, bochs/cpu/event.cc; docs/platforms.md):
- * Linux then ran IPI handlers inside its interrupts-off sections and
- * stalled.  So no virtual interrupt may be pending while the guest cannot
- * take it.  Inside the guest, EOI and self-IPI virtualization would make
- * one pending (SDM 30.1.3, 30.1.5, 30.2.1): every EOI exits (all of the
+ * Linux's IPI and timer handlers ran inside its interrupts-off sections.
+ * So no virtual interrupt may be pending while the guest cannot take it.
+ * Inside the guest, EOI and self-IPI virtualization would make one
+ * pending (SDM 30.1.3, 30.1.5, 30.2.1): every EOI exits (all of the
  * EOI-exit bitmap, SDM 30.1.4) and x2APIC SELF IPI writes exit.  At VM
  * entry, one the guest cannot take yet waits behind interrupt-window
  * exiting instead (vid_held_back).  Chosen when the CPU has
@@ -65,7 +65,8 @@ void vmx_apicv_probe(void)
     vid_at_entry_only = c->xapic && !f->posted_intr;
     if (vid_at_entry_only)
         log_info("vmx: virtual-interrupt delivery without posted interrupts (an emulator: "
-                 "Bochs): EOIs and x2APIC self-IPIs exit (docs/platforms.md)");
+                 "Bochs): EOIs and x2APIC self-IPIs exit, interrupts held for IF wait for "
+                 "a window (docs/platforms.md)");
     if (!c->xapic)
         log_info("vmx: APIC virtualization unavailable (needs TPR shadow, virtualize APIC "
                  "accesses, APIC-register virtualization and virtual-interrupt delivery): "
