@@ -25,6 +25,7 @@
 #include "hv/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_vid_quirk.h"
 
 struct apic_accel_caps vmx_accel_caps;
 
@@ -35,7 +36,7 @@ struct apic_accel_caps vmx_accel_caps;
  * Linux's IPI and timer handlers ran inside its interrupts-off sections.
  * So no virtual interrupt may be pending while the guest cannot take it.
  * Inside the guest, EOI and self-IPI virtualization would make one
- * pending (SDM 30.1.3, 30.1.5, 30.2.1): every EOI exits (all of the
+ * pending (SDM 30.1.4, 30.1.5, 30.2.1): every EOI exits (all of the
  * EOI-exit bitmap, SDM 30.1.4) and x2APIC SELF IPI writes exit.  At VM
  * entry, one the guest cannot take yet waits behind interrupt-window
  * exiting instead (vid_held_back).  Chosen when the CPU has
@@ -62,7 +63,7 @@ void vmx_apicv_probe(void)
     /* The PID-pointer table is indexed by APIC ID (SDM 30.1.6): an ID the
      * guest changed or shares would send IPIs to the wrong descriptor. */
     c->inhibits_ipi = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
-    vid_at_entry_only = c->xapic && !f->posted_intr;
+    vid_at_entry_only = c->xapic && vmx_vid_quirk(f->virt_intr_delivery, f->posted_intr);
     if (vid_at_entry_only)
         log_info("vmx: virtual-interrupt delivery without posted interrupts (an emulator: "
                  "Bochs): EOIs and x2APIC self-IPIs exit, interrupts held for IF wait for "
@@ -149,19 +150,14 @@ int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
     return r;
 }
 
-/* Whether the entry's evaluation would leave a virtual interrupt pending
- * that the guest cannot take yet (RFLAGS.IF = 0, or an STI / MOV SS
- * shadow): vid_at_entry_only then asks for interrupt-window exiting
- * instead, with which the CPU recognizes no virtual interrupt (SDM 30.2.1)
- * and exits once the guest can take one; the next entry, with the window
- * open, lets the CPU deliver it. */
+/* A virtual interrupt the guest cannot take at this entry waits behind
+ * interrupt-window exiting (vmx_vid_held_back); the window's exit comes
+ * once the guest can take it, and the next entry lets the CPU deliver it. */
 static bool vid_held_back(struct vcpu *v, uint8_t rvi)
 {
-    uint32_t vppr = v->apic.page[APIC_PPR >> 2];
-    if ((rvi >> 4) <= ((vppr >> 4) & 0xfu))
-        return false; /* nothing to recognize (SDM 30.2.1) */
-    return !(v->rflags & RFLAGS_IF) ||
-           (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
+    bool shadow = (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
+    return vmx_vid_held_back(rvi, v->apic.page[APIC_PPR >> 2], (v->rflags & RFLAGS_IF) != 0,
+                             shadow);
 }
 
 static uint32_t proc2_for(const struct apic_accel *a, uint32_t proc2)
