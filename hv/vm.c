@@ -241,16 +241,6 @@ int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned
     return r ? vcpu_walk_failed(v, r, gva, &f) : 0;
 }
 
-/* DEBUG (bstall): a read of guest-virtual memory that neither faults nor sets A/D. */
-int vcpu_peek_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len)
-{
-    struct guest_paging_regs regs;
-    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
-    struct guest_walk_result f;
-    vops->get_paging(v, &regs);
-    return guest_read_virt(&regs, gva, buf, len, GW_ACCESS_NO_AD, &mem, &f);
-}
-
 int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
 {
     struct guest_paging_regs regs;

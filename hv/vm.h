@@ -254,7 +254,6 @@ bool vm_ended(const struct vm *vm);
 /* Guest virtual-memory helpers (walk the guest's page tables). */
 int vcpu_read_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len, unsigned access);
 int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len);
-int vcpu_peek_virt(struct vcpu *v, uint64_t gva, void *buf, size_t len); /* DEBUG bstall */
 /* Fetch and decode the instruction at RIP.  0, or negative after stopping
  * the VM or injecting a fault (the caller just resumes). */
 struct x86_insn;

@@ -287,32 +287,6 @@ static int vmx_vcpu_load(struct vcpu *v)
 
 static void vmx_set_proc(struct vmx_vcpu *x, uint32_t bit, bool on);
 
-/* DEBUG (bstall): an exit for a host interrupt at the first instruction
- * of the guest's handler for the vector in service (SVI), i.e. the CPU
- * delivered a virtual interrupt instead of exiting; logs the saved RFLAGS.
- * Bochs 2.7's HandleExtInterrupt delivers a pending virtual interrupt
- * even when guest IF = 0. */
-static void bstall_check(struct vcpu *v, const struct vmx_vcpu *x, uint32_t raw)
-{
-    static unsigned n_if0, n_if1;
-    if (VMX_EXIT_REASON_BASIC(raw) != VMX_EXIT_EXT_INTR ||
-        !(x->proc2 & VMX_PROC2_VIRT_INTR_DELIVERY))
-        return;
-    unsigned svi = vmcs_read16(VMCS_GUEST_INTR_STATUS) >> 8;
-    uint64_t idt = vmcs_readnat(VMCS_GUEST_IDTR_BASE), g[2], frame[3];
-    if (!svi || vcpu_peek_virt(v, idt + 16 * svi, g, sizeof(g)))
-        return;
-    uint64_t h = (g[0] & 0xffff) | ((g[0] >> 32) & 0xffff0000ull) | (g[1] << 32);
-    if (h != v->rip || vcpu_peek_virt(v, v->gpr[GPR_RSP], frame, sizeof(frame)))
-        return;
-    bool if1 = frame[2] & RFLAGS_IF;
-    unsigned n = if1 ? ++n_if1 : ++n_if0;
-    if (n <= (if1 ? 3 : 30) || (n & (n - 1)) == 0)
-        log_warn("bstall: vCPU %u: vector %#x delivered with saved RFLAGS %#lx (IF=%u) at %#lx, "
-                 "then the host-interrupt exit (%u such, IF=0 %u / IF=1 %u)", v->index, svi,
-                 (unsigned long)frame[2], if1, (unsigned long)frame[0], n, n_if0, n_if1);
-}
-
 static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
 {
     struct vmx_vcpu *x = vmx_of(v);
@@ -336,6 +310,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcs_writenat(VMCS_GUEST_RIP, v->rip);
     vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
     vmx_apicv_before_entry(v, x);
+    /* The run loop's interrupt window, or one that holds a virtual
+     * interrupt back from a guest with IF = 0 (Bochs, vmx/vmx_apicv.c). */
     vmx_set_proc(x, VMX_PROC_INTR_WINDOW_EXITING, x->window_hv || x->window_vid);
     vmx_if0_backstop(v, x);
     if (vmx_ctl.f.tpr_shadow && !(x->proc2 & VMX_PROC2_VIRT_INTR_DELIVERY)) {
@@ -367,7 +343,6 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     v->rip = vmcs_readnat(VMCS_GUEST_RIP);
     v->rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
     vmx_decode_exit(v, e);
-    bstall_check(v, x, (uint32_t)e->raw);
     if (!(e->raw & VMX_EXIT_REASON_ENTRY_FAILURE))
         vmx_nmi_iret_refault((uint32_t)e->raw);
     vmx_requeue_idt_vectoring();
