@@ -285,6 +285,8 @@ static int vmx_vcpu_load(struct vcpu *v)
     return x->ready ? 0 : vmx_vmcs_setup(v, x);
 }
 
+static void vmx_set_proc(struct vmx_vcpu *x, uint32_t bit, bool on);
+
 static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
 {
     struct vmx_vcpu *x = vmx_of(v);
@@ -308,6 +310,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_record *e)
     vmcs_writenat(VMCS_GUEST_RIP, v->rip);
     vmcs_writenat(VMCS_GUEST_RFLAGS, v->rflags);
     vmx_apicv_before_entry(v, x);
+    /* The run loop's interrupt window, or one that holds a virtual
+     * interrupt back from a guest with IF = 0 (Bochs, vmx/vmx_apicv.c). */
+    vmx_set_proc(x, VMX_PROC_INTR_WINDOW_EXITING, x->window_hv || x->window_vid);
     vmx_if0_backstop(v, x);
     if (vmx_ctl.f.tpr_shadow && !(x->proc2 & VMX_PROC2_VIRT_INTR_DELIVERY)) {
         /* Without virtual-interrupt delivery the TPR threshold may not
@@ -389,7 +394,9 @@ static void vmx_set_proc(struct vmx_vcpu *x, uint32_t bit, bool on)
 
 static void vmx_set_intr_window(struct vcpu *v, bool on)
 {
-    vmx_set_proc(vmx_of(v), VMX_PROC_INTR_WINDOW_EXITING, on);
+    struct vmx_vcpu *x = vmx_of(v);
+    x->window_hv = on;
+    vmx_set_proc(x, VMX_PROC_INTR_WINDOW_EXITING, on || x->window_vid);
 }
 
 /* With virtual NMIs the CPU blocks NMIs until the handler's IRET itself;

@@ -52,6 +52,8 @@ struct vmx_vcpu {
     uint32_t pin;                     /* pin-based controls as last written */
     uint64_t proc3;                   /* tertiary controls as last written */
     bool msr_ipiv;                    /* the IPIv x2APIC MSR bitmap is loaded */
+    bool window_hv;                   /* interrupt-window exiting as the run loop asks */
+    bool window_vid;                  /* ... as vmx_apicv_before_entry asks (Bochs) */
 };
 
 struct vmx_vm {

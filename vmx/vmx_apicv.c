@@ -25,8 +25,25 @@
 #include "hv/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_vid_quirk.h"
 
 struct apic_accel_caps vmx_accel_caps;
+
+/*
+ * Bochs 2.7 delivers a pending virtual interrupt whenever it takes a host
+ * interrupt for an external-interrupt exit, even to a guest with
+ * RFLAGS.IF = 0 (HandleExtInterrupt, bochs/cpu/event.cc; docs/platforms.md):
+ * Linux's IPI and timer handlers ran inside its interrupts-off sections.
+ * So no virtual interrupt may be pending while the guest cannot take it.
+ * Inside the guest, EOI and self-IPI virtualization would make one
+ * pending (SDM 30.1.4, 30.1.5, 30.2.1): every EOI exits (all of the
+ * EOI-exit bitmap, SDM 30.1.4) and x2APIC SELF IPI writes exit.  At VM
+ * entry, one the guest cannot take yet waits behind interrupt-window
+ * exiting instead (vid_held_back).  Chosen when the CPU has
+ * virtual-interrupt delivery but no posted interrupts: no Intel CPU ships
+ * one without the other, Bochs does.
+ */
+static bool vid_at_entry_only;
 
 #define PROC2_APICV (VMX_PROC2_VIRT_APIC_ACCESSES | VMX_PROC2_VIRT_X2APIC \
                      | VMX_PROC2_APIC_REG_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY)
@@ -46,6 +63,11 @@ void vmx_apicv_probe(void)
     /* The PID-pointer table is indexed by APIC ID (SDM 30.1.6): an ID the
      * guest changed or shares would send IPIs to the wrong descriptor. */
     c->inhibits_ipi = APIC_INHIBIT_ID_MODIFIED | APIC_INHIBIT_ID_ALIASED;
+    vid_at_entry_only = c->xapic && vmx_vid_quirk(f->virt_intr_delivery, f->posted_intr);
+    if (vid_at_entry_only)
+        log_info("vmx: virtual-interrupt delivery without posted interrupts (an emulator: "
+                 "Bochs): EOIs and x2APIC self-IPIs exit, interrupts held for IF wait for "
+                 "a window (docs/platforms.md)");
     if (!c->xapic)
         log_info("vmx: APIC virtualization unavailable (needs TPR shadow, virtualize APIC "
                  "accesses, APIC-register virtualization and virtual-interrupt delivery): "
@@ -78,7 +100,8 @@ static void x2apic_bitmap(uint8_t *map)
         vmx_bitmap_clear(map, X2APIC_MSR(APIC_IRR) + r);
     }
     for (size_t i = 0; i < sizeof(x2apic_write_regs) / sizeof(x2apic_write_regs[0]); i++)
-        vmx_bitmap_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
+        if (!vid_at_entry_only || x2apic_write_regs[i] != APIC_SELF_IPI)
+            vmx_bitmap_clear(map + 0x800, X2APIC_MSR(x2apic_write_regs[i]));
 }
 
 int vmx_apicv_vm_init(struct vm *vm, struct vmx_vm *xv)
@@ -127,6 +150,16 @@ int vmx_apicv_vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
     return r;
 }
 
+/* A virtual interrupt the guest cannot take at this entry waits behind
+ * interrupt-window exiting (vmx_vid_held_back); the window's exit comes
+ * once the guest can take it, and the next entry lets the CPU deliver it. */
+static bool vid_held_back(struct vcpu *v, uint8_t rvi)
+{
+    bool shadow = (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & VMX_INTERRUPTIBILITY_SHADOW) != 0;
+    return vmx_vid_held_back(rvi, v->apic.page[APIC_PPR >> 2], (v->rflags & RFLAGS_IF) != 0,
+                             shadow);
+}
+
 static uint32_t proc2_for(const struct apic_accel *a, uint32_t proc2)
 {
     proc2 &= ~PROC2_APICV;
@@ -155,14 +188,19 @@ void vmx_apicv_before_entry(struct vcpu *v, struct vmx_vcpu *x)
         x->msr_ipiv = ipiv;
     }
     vmx_posted_before_entry(v, x);
+    x->window_vid = false;
     if (!v->apic.accel.on)
         return;
     struct vapic_hw_state s;
     vapic_accel_prepare(v, &s);
+    if (vid_at_entry_only)
+        x->window_vid = vid_held_back(v, s.rvi);
     /* RVI is the highest requested vector, SVI the highest in service
      * (SDM 30.1.1, 30.2): the CPU evaluates them at entry (SDM 27.3.2.5). */
     vmcs_write16(VMCS_GUEST_INTR_STATUS, (uint16_t)(s.rvi | (uint16_t)s.svi << 8));
     for (unsigned i = 0; i < 4; i++) {
+        if (vid_at_entry_only)
+            s.eoi_exit[i] = ~0ull;
         if (s.eoi_exit[i] != x->eoi_exit[i]) {
             vmcs_write64(VMCS_EOI_EXIT_BITMAP0 + 2 * i, s.eoi_exit[i]);
             x->eoi_exit[i] = s.eoi_exit[i];
