@@ -247,6 +247,45 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
     return r ? vcpu_walk_failed(v, r, gva, &f) : 0;
 }
 
+/* The len bytes at lin, which lie in one page, copied into buf through
+ * the vCPU's walk memo for that page; whether they could be read (a
+ * failed walk sets no A/D bit). */
+static bool fetch_in_page(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t lin,
+                          unsigned access, uint8_t *buf, size_t len)
+{
+    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
+    struct guest_walk_result f;
+    __typeof__(&v->fetch_memo[0]) m = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)];
+    if (guest_walk_memo(regs, lin, access, &mem, &m->walk, &f) != GW_OK)
+        return false;
+    uint64_t page = f.gpa & ~(uint64_t)(PAGE_SIZE - 1);
+    if (!m->page || m->page_gpa != page) {
+        const void *h = gw_map(v->vm, page, PAGE_SIZE);
+        if (!h)
+            return vm_read_phys(v->vm, f.gpa, buf, len) == 0;
+        m->page = h;
+        m->page_gpa = page;
+    }
+    memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
+    return true;
+}
+
+/* Bytes across two pages, each through its page's walk memo: a loop
+ * whose exit sits near a page's end walked the guest's page tables in
+ * full, twice over, on every exit.  The A bits come out as the two
+ * passes of guest_read_virt did (over both pages, then over the first
+ * alone if the second failed): the first page's always, the second's
+ * only if its walk succeeds (a walk sets A/D bits only when it does). */
+static __attribute__((noinline)) size_t
+fetch_two_pages(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t lin,
+                unsigned access, uint8_t *buf, size_t len)
+{
+    size_t first = PAGE_SIZE - (lin & (PAGE_SIZE - 1));
+    if (!fetch_in_page(v, regs, lin, access, buf, first))
+        return 0;
+    return fetch_in_page(v, regs, lin + first, access, buf + first, len - first) ? len : first;
+}
+
 /* Fetch up to len instruction bytes at linear address lin without faulting:
  * stops at the first page that cannot be read (a fetch that faults
  * part-way matters only if the instruction really is that long).  With
@@ -283,12 +322,7 @@ static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len,
         memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
-    if (guest_read_virt(&regs, lin, buf, len, access, &mem, &f) == 0)
-        return len;
-    size_t first = PAGE_SIZE - (lin & (PAGE_SIZE - 1));
-    if (first < len && guest_read_virt(&regs, lin, buf, first, access, &mem, &f) == 0)
-        return first;
-    return 0;
+    return fetch_two_pages(v, &regs, lin, access, buf, len);
 }
 
 /* The decode of the instruction at RIP: *out points at the decode memo's
