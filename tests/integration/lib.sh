@@ -168,6 +168,13 @@ expect_line() {
     grep -qF -- "$1" "$LOG" || fail "no line containing: $1"
 }
 
+# KMSG_TAIL: what may end a guest program's console line under Linux: a
+# kernel message the console driver wrote before the line's newline went
+# out (printk does not wait for the tty's buffer), e.g. "...kB memory[
+# 2.665181] tsc: Refined TSC clocksource calibration: ...".
+# shellcheck disable=SC2034 # used by the tests that source this file
+KMSG_TAIL='(\[ *[0-9]+\.[0-9]+\] .*)?'
+
 # expect_match REGEX: some line of the log matches REGEX (grep -E).
 expect_match() {
     grep -qE -- "$1" "$LOG" || fail "no line matching: $1"

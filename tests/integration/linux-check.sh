@@ -74,7 +74,7 @@ else
 fi
 expect_match "${KEEL}vm0 \(vm0\): Linux boot protocol 2\.[0-9]+, kernel at 0x"
 expect_match '^vm0\| \[ *[0-9.]+\] Linux version '
-expect_match "^vm0\| keel-linux: Linux [0-9][^ ]*, $cpus CPU\(s\) online, [0-9]+ kB memory\$"
+expect_match "^vm0\| keel-linux: Linux [0-9][^ ]*, $cpus CPU\(s\) online, [0-9]+ kB memory$KMSG_TAIL\$"
 expect_match "^vm0\| keel-check: cpus_online=$cpus\$"
 expect_match '^vm0\| keel-check: mem_total_kb=[0-9]{5,}$'
 # the CMOS RTC gave the host's time of day, not 1970

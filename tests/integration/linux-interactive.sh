@@ -28,7 +28,7 @@ else
     console_start
 fi
 wait_for "${KEEL}took $cpus CPUs" || finish
-wait_for "^vm0\\| keel-linux: Linux [^ ]+, $cpus CPU\\(s\\) online, [0-9]+ kB memory\$" || finish
+wait_for "^vm0\\| keel-linux: Linux [^ ]+, $cpus CPU\\(s\\) online, [0-9]+ kB memory$KMSG_TAIL\$" || finish
 # the prompt, alone on its line and without a newline
 wait_for '^vm0\| / # ' || finish
 if [[ $how == reboot ]]; then
@@ -36,7 +36,7 @@ if [[ $how == reboot ]]; then
     send 'reboot\r'
     wait_for "${KEEL}vm0 \\(vm0\\) restart 1: reset control register 0xCF9 \\(value 0x6\\)" || finish
     from=$(lines)
-    wait_for "^vm0\\| keel-linux: Linux [^ ]+, $cpus CPU\\(s\\) online, [0-9]+ kB memory\$" "$from" || finish
+    wait_for "^vm0\\| keel-linux: Linux [^ ]+, $cpus CPU\\(s\\) online, [0-9]+ kB memory$KMSG_TAIL\$" "$from" || finish
     wait_for '^vm0\| / # ' "$from" || finish
 fi
 sleep 2
