@@ -99,21 +99,21 @@ bool vplatform_pic_output(struct vplatform *p)
     return out;
 }
 
-/* Guest time for the PIT, in ns, from the TSC (the PIT of a PC counts
- * wall time, not guest instructions). */
+/* TSC ticks as ns; the PIT's and the RTC's time come from the TSC (a PC's
+ * timers count wall time, not guest instructions). */
+static uint64_t tsc_to_ns(uint64_t ticks)
+{
+    return (uint64_t)((unsigned __int128)ticks * 1000000000ull / tsc_hz);
+}
+
 static uint64_t plat_now_ns(void *ctx)
 {
-    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000ull / tsc_hz);
+    return tsc_to_ns(rdtsc());
 }
 
 static uint64_t ns_to_tsc(uint64_t ns)
 {
     return (uint64_t)((unsigned __int128)ns * tsc_hz / 1000000000ull);
-}
-
-static uint64_t tsc_to_ns(uint64_t ticks)
-{
-    return (uint64_t)((unsigned __int128)ticks * 1000000000ull / tsc_hz);
 }
 
 static void pit_irq0(void *ctx, bool level)
