@@ -86,6 +86,13 @@ void rtc_io_write(struct rtc *r, uint16_t port, uint8_t val, uint64_t now_ns);
 
 /* Sets the flags of the events in (last advance, now_ns]. */
 void rtc_advance(struct rtc *r, uint64_t now_ns);
+/* Whether any of the interrupts is enabled (PIE, AIE, UIE): the caller's
+ * timer need look at the model only then. */
+static inline bool rtc_interrupts_on(const struct rtc *r)
+{
+    return r->ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE);
+}
+
 /* The IRQ 8 line: IRQF. */
 bool rtc_irq(const struct rtc *r);
 /* When the next enabled event after the last advance can raise the line

@@ -149,7 +149,7 @@ static uint64_t rtc_now_ns(const struct vplatform *p)
 /* The RTC's next interrupt event as a host TSC value, 0 if none. */
 static uint64_t rtc_deadline(const struct vplatform *p)
 {
-    if (!(p->rtc.ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE)))
+    if (!rtc_interrupts_on(&p->rtc))
         return 0; /* the usual case: no RTC interrupt enabled, no clock read */
     uint64_t ns = rtc_next_event_ns(&p->rtc, rtc_now_ns(p));
     uint64_t base = p->opts.rtc_epoch * 1000000000ull;
@@ -191,7 +191,7 @@ void vplatform_timer_check(struct vplatform *p)
     pit_advance(&p->pit, plat_now_ns(p));
     if (pit_pending_ticks(&p->pit))
         pit_ack_tick(&p->pit);
-    if (p->rtc.ram[RTC_REG_B] & (RTC_B_PIE | RTC_B_AIE | RTC_B_UIE))
+    if (rtc_interrupts_on(&p->rtc))
         rtc_update(p);
     update_timer_deadline(p);
     spin_unlock(&p->lock);
