@@ -22,6 +22,18 @@ struct vcpu;
 struct vcpu_entry_state;
 struct vm;
 
+/* Everything a fetch of the instruction at RIP needs (hv/vm.c
+ * decode_rip), read in one vendor call: without nRIP every CPUID, MSR,
+ * VMMCALL, HLT and MMIO exit decodes its instruction, and four indirect
+ * calls for these cost about as much as the walk memo's check
+ * (docs/exit-path.md, fifth round). */
+struct guest_fetch_regs {
+    struct guest_paging_regs paging;
+    uint64_t cs_base;
+    enum x86_mode mode;
+    unsigned cpl;
+};
+
 /* Event types for injection (the same numbers as VMCB EVENTINJ.TYPE and
  * VMCS interruption-information type where they overlap). */
 enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFTINT = 4 };
@@ -132,6 +144,8 @@ struct vcpu_ops {
     enum x86_mode (*cpu_mode)(struct vcpu *v);
     unsigned (*cpl)(struct vcpu *v);
     uint64_t (*seg_base)(struct vcpu *v, unsigned seg);
+    /* All of the four above at once, for an instruction fetch at RIP. */
+    void (*get_fetch)(struct vcpu *v, struct guest_fetch_regs *f);
     /* Guest-visible EFER and PAT (the vendor keeps the real ones). */
     uint64_t (*get_efer)(struct vcpu *v);
     void (*set_efer)(struct vcpu *v, uint64_t efer);

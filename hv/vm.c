@@ -291,38 +291,40 @@ fetch_two_pages(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t l
  * part-way matters only if the instruction really is that long).  With
  * @direct, bytes that lie in one page of RAM are not copied: *direct
  * points at them in guest memory instead (NULL when they were copied). */
-static size_t vcpu_fetch(struct vcpu *v, uint64_t lin, uint8_t *buf, size_t len,
-                         const uint8_t **direct)
+static size_t vcpu_fetch(struct vcpu *v, const struct guest_fetch_regs *fr, uint64_t lin,
+                         uint8_t *buf, size_t len, const uint8_t **direct)
 {
-    struct guest_paging_regs regs;
     struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
     struct guest_walk_result f;
-    unsigned access = GW_ACCESS_FETCH | (vops->cpl(v) == 3 ? GW_ACCESS_USER : 0);
-    vops->get_paging(v, &regs);
+    unsigned access = GW_ACCESS_FETCH | (fr->cpl == 3 ? GW_ACCESS_USER : 0);
     if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
         /* One page, the usual case: one walk, through the vCPU's memo
          * (the same RIP exits again and again). */
         __typeof__(&v->fetch_memo[0]) m = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)];
-        if (guest_walk_memo(&regs, lin, access, &mem, &m->walk, &f) != GW_OK)
-            return 0;
-        uint64_t page = f.gpa & ~(uint64_t)(PAGE_SIZE - 1);
+        uint64_t gpa;
+        if (!guest_walk_memo_peek(&m->walk, &fr->paging, lin, access, &gpa)) {
+            if (guest_walk_memo(&fr->paging, lin, access, &mem, &m->walk, &f) != GW_OK)
+                return 0;
+            gpa = f.gpa;
+        }
+        uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
         if (!m->page || m->page_gpa != page) {
             /* Guest RAM never moves on the host: the page's host view
              * stays good for as long as the VM exists. */
             const void *h = gw_map(v->vm, page, PAGE_SIZE);
             if (!h)
-                return vm_read_phys(v->vm, f.gpa, buf, len) ? 0 : len;
+                return vm_read_phys(v->vm, gpa, buf, len) ? 0 : len;
             m->page = h;
             m->page_gpa = page;
         }
         if (direct) {
-            *direct = m->page + (f.gpa & (PAGE_SIZE - 1));
+            *direct = m->page + (gpa & (PAGE_SIZE - 1));
             return len;
         }
-        memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
+        memcpy(buf, m->page + (gpa & (PAGE_SIZE - 1)), len);
         return len;
     }
-    return fetch_two_pages(v, &regs, lin, access, buf, len);
+    return fetch_two_pages(v, &fr->paging, lin, access, buf, len);
 }
 
 /* The decode of the instruction at RIP: *out points at the decode memo's
@@ -331,11 +333,13 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
 {
     uint8_t bytes[X86_MAX_INSN_LEN];
     const uint8_t *at = NULL;
-    enum x86_mode mode = vops->cpu_mode(v);
-    uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : vops->seg_base(v, X86_SEG_CS));
+    struct guest_fetch_regs fr;
+    vops->get_fetch(v, &fr);
+    enum x86_mode mode = fr.mode;
+    uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : fr.cs_base);
     if (mode != X86_MODE_LONG64)
         lin &= 0xffffffffu;
-    size_t got = vcpu_fetch(v, lin, bytes, sizeof(bytes), &at);
+    size_t got = vcpu_fetch(v, &fr, lin, bytes, sizeof(bytes), &at);
     /* The decoder is a function of the bytes and the mode: the same 15
      * bytes in the same mode decode as last time.  The slot only spreads
      * the sites that exit (any slot's answer would be right).  The bytes

@@ -426,6 +426,16 @@ static enum x86_mode svm_cpu_mode(struct vcpu *v)
 
 static unsigned svm_cpl(struct vcpu *v) { return svm_of(v)->vmcb->save.cpl; }
 
+static void svm_get_fetch(struct vcpu *v, struct guest_fetch_regs *f)
+{
+    const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+    f->paging = (struct guest_paging_regs){ .cr0 = st->cr0, .cr3 = st->cr3, .cr4 = st->cr4,
+                                            .efer = st->efer };
+    f->mode = svm_cpu_mode(v);
+    f->cs_base = st->cs.base;
+    f->cpl = st->cpl;
+}
+
 static uint64_t svm_seg_base(struct vcpu *v, unsigned seg)
 {
     const struct vmcb_save *st = &svm_of(v)->vmcb->save;
@@ -510,6 +520,7 @@ const struct vcpu_ops svm_ops = {
     .cpu_mode = svm_cpu_mode,
     .cpl = svm_cpl,
     .seg_base = svm_seg_base,
+    .get_fetch = svm_get_fetch,
     .get_efer = svm_get_efer,
     .set_efer = svm_set_efer,
     .get_pat = svm_get_pat,

@@ -444,6 +444,14 @@ static uint64_t vmx_seg_base(struct vcpu *v, unsigned seg)
     return seg < 6 ? vmcs_readnat(VMCS_GUEST_BASE(seg)) : 0;
 }
 
+static void vmx_get_fetch(struct vcpu *v, struct guest_fetch_regs *f)
+{
+    vmx_get_paging(v, &f->paging);
+    f->mode = vmx_cpu_mode(v);
+    f->cs_base = vmx_seg_base(v, X86_SEG_CS);
+    f->cpl = vmx_cpl(v);
+}
+
 static uint64_t vmx_get_efer(struct vcpu *v)
 {
     return vmcs_read64(VMCS_GUEST_EFER);
@@ -551,6 +559,7 @@ const struct vcpu_ops vmx_ops = {
     .cpu_mode = vmx_cpu_mode,
     .cpl = vmx_cpl,
     .seg_base = vmx_seg_base,
+    .get_fetch = vmx_get_fetch,
     .get_efer = vmx_get_efer,
     .set_efer = vmx_set_efer,
     .get_pat = vmx_get_pat,

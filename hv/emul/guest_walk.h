@@ -144,6 +144,28 @@ int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned
                     const struct guest_mem_ops *mem, struct guest_walk_memo *m,
                     struct guest_walk_result *res);
 
+/* guest_walk_memo's hit, inline, for the exit path's instruction fetch
+ * (hv/vm.c): when m still holds for gva (the same inputs, every entry on
+ * the path as memorised and readable in place), the guest-physical address
+ * and true; false when guest_walk_memo must look (a miss, or an entry only
+ * readable through mem->read).  A hit owes no A/D update (m is only filled
+ * by walks that owed none), so nothing else differs from guest_walk_memo. */
+static inline bool guest_walk_memo_peek(const struct guest_walk_memo *m,
+                                        const struct guest_paging_regs *r, uint64_t gva,
+                                        unsigned access, uint64_t *gpa)
+{
+    if (!m->valid || m->page != gva >> 12 || m->access != access || m->cr3 != r->cr3
+        || m->cr0 != r->cr0 || m->cr4 != r->cr4 || m->efer != r->efer
+        || m->maxphy != r->maxphyaddr)
+        return false;
+    for (unsigned i = 0; i < m->n; i++)
+        if (!m->ent_ptr[i] || __atomic_load_n(m->ent_ptr[i], __ATOMIC_RELAXED) != m->ent_val[i])
+            return false;
+    uint64_t off = m->res.page_size - 1;
+    *gpa = (m->res.gpa & ~off) | (gva & off);
+    return true;
+}
+
 /*
  * Copy len bytes between buf and guest-virtual memory at gva, crossing
  * page boundaries.  Every page is translated (and checked) before any byte

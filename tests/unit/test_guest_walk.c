@@ -887,8 +887,19 @@ static void test_walk_memo(void)
     CHECK_EQ(guest_walk_memo(&r, gva + 0x10, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
     CHECK_EQ(res.gpa, 0x8acc);
     CHECK_EQ(res.fault_addr, gva + 0x10);
+    /* The inline peek agrees where it answers: a hit only with every entry
+     * readable in place (mem->map), never for other inputs. */
+    uint64_t pgpa = 0;
+    CHECK_EQ(guest_walk_memo_peek(&m, &r, gva + 0x20, GW_ACCESS_FETCH, &pgpa), use_map);
+    CHECK_EQ(pgpa, use_map ? 0x8adcull : 0);
+    CHECK(!guest_walk_memo_peek(&m, &r, gva, GW_ACCESS_FETCH | GW_ACCESS_USER, &pgpa));
+    CHECK(!guest_walk_memo_peek(&m, &r, gva + 0x1000, GW_ACCESS_FETCH, &pgpa));
+    struct guest_paging_regs r2 = r;
+    r2.cr3 += 0x1000;
+    CHECK(!guest_walk_memo_peek(&m, &r2, gva, GW_ACCESS_FETCH, &pgpa));
     /* The guest moves the page: the leaf no longer holds; the new frame. */
     set(pte, 0x9000 | P | RW | A, 8);
+    CHECK(!guest_walk_memo_peek(&m, &r, gva, GW_ACCESS_FETCH, &pgpa));
     CHECK_EQ(guest_walk_memo(&r, gva, GW_ACCESS_FETCH, &ops, &m, &res), GW_OK);
     CHECK_EQ(res.gpa, 0x9abc);
     /* ... unmaps it: the #PF, as guest_walk gives it. */
