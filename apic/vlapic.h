@@ -260,6 +260,10 @@ void vlapic_fire_lvt(struct vlapic *vl, uint32_t lvt);
 /* The highest IRR vector whose priority class is above PPR's (SDM 11.8.3.1),
  * or -1.  -1 while globally disabled. */
 int vlapic_highest_pending(const struct vlapic *vl);
+/* vlapic_highest_pending(), with one scan of IRR and of ISR; when it finds
+ * none, *tpr_held gets the vector only TPR holds back (IRR's highest: its
+ * class above ISRV's, not above TPR's), else -1. */
+int vlapic_pending_held(const struct vlapic *vl, int *tpr_held);
 /* Highest vector set in IRR / ISR, -1 when none (for interrupt windows). */
 int vlapic_highest_irr(const struct vlapic *vl);
 int vlapic_highest_isr(const struct vlapic *vl);

@@ -130,6 +130,24 @@ int vlapic_highest_pending(const struct vlapic *vl)
     return irrv;
 }
 
+int vlapic_pending_held(const struct vlapic *vl, int *tpr_held)
+{
+    int irr = vlapic_highest_vec(vl, APIC_IRR);
+
+    *tpr_held = -1;
+    if (irr < 0)
+        return -1;
+    int isr = vlapic_highest_vec(vl, APIC_ISR);
+    uint32_t rc = prio_class(irr), tc = vlapic_reg(vl, APIC_TPR) & 0xf0u;
+    /* PPR's class is the higher of TPR's and ISRV's (SDM 11.8.3.1). */
+    if (isr >= 0 && rc <= prio_class(isr))
+        return -1;
+    if (rc > tc)
+        return vl->mode == VLAPIC_MODE_DISABLED ? -1 : irr;
+    *tpr_held = irr;
+    return -1;
+}
+
 void vlapic_ack(struct vlapic *vl, uint8_t vector)
 {
     if (!vlapic_vec_test(vl, APIC_IRR, vector))

@@ -481,18 +481,6 @@ void vapic_set_nmi_held(struct vcpu *v, unsigned held)
     vapic_unlock(v);
 }
 
-static int tpr_blocked_locked(struct vcpu *v)
-{
-    int irr = vlapic_highest_irr(&v->apic.vl);
-    if (irr < 0)
-        return -1;
-    int isr = vlapic_highest_isr(&v->apic.vl);
-    uint8_t tpr = vlapic_get_tpr(&v->apic.vl);
-    if ((isr < 0 || (irr >> 4) > (isr >> 4)) && (irr >> 4) <= (tpr >> 4))
-        return irr >> 4;
-    return -1;
-}
-
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
 {
     /* Nothing requested, the usual answer before an entry: one look at IRR
@@ -507,9 +495,10 @@ int vapic_pending_intr(struct vcpu *v, int *tpr_blocked)
     }
     vapic_lock(v);
     bool extint = (vlapic_events(&v->apic.vl) & VLAPIC_EV_EXTINT) != 0;
-    int r = extint ? VAPIC_EXTINT : vlapic_highest_pending(&v->apic.vl);
+    int held = -1;
+    int r = extint ? VAPIC_EXTINT : vlapic_pending_held(&v->apic.vl, &held);
     if (tpr_blocked)
-        *tpr_blocked = r < 0 ? tpr_blocked_locked(v) : -1;
+        *tpr_blocked = held;
     vapic_unlock(v);
     return r < 0 ? VAPIC_NONE : r;
 }

@@ -122,7 +122,7 @@ void vapic_take_nmi(struct vcpu *v);
 void vapic_set_nmi_held(struct vcpu *v, unsigned held);
 /* Highest interrupt the APIC would deliver now (IRR above PPR), or
  * VAPIC_EXTINT, or VAPIC_NONE; with none, *tpr_blocked (if not NULL) gets
- * the class of a requested interrupt only TPR holds back, else -1. */
+ * the vector of a requested interrupt only TPR holds back, else -1. */
 int vapic_pending_intr(struct vcpu *v, int *tpr_blocked);
 /* No vector in IRR and no NMI, INIT, SIPI or ExtINT pending (an unlocked
  * peek: whoever adds one afterwards kicks the vCPU's CPU). */

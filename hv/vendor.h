@@ -103,11 +103,19 @@ struct vcpu_ops {
      * delivers it through the guest's IDT by itself as soon as RFLAGS.IF
      * is set and no shadow holds it back (SVM V_IRQ without the VINTR
      * intercept, APM 15.21.4), at the same instruction boundary as the
-     * window's exit.  The CPU does not look at the TPR meanwhile, so every
-     * guest write of CR8 exits while it is handed over.  The next exit
-     * says whether it was delivered (exit_record.virq_taken);
-     * set_intr_window(v, false) takes it back.  NULL: no such delivery. */
+     * window's exit.  Unless virq_tpr_gated, the CPU does not look at the
+     * TPR meanwhile, so every guest write of CR8 exits while it is handed
+     * over.  The next exit says whether it was delivered
+     * (exit_record.virq_taken); set_intr_window(v, false) takes it back.
+     * NULL: no such delivery. */
     void (*set_virq)(struct vcpu *v, uint8_t vector);
+    /* Whether set_virq's vector also waits for the guest's TPR: the CPU
+     * takes it only while its priority class is above TPR's, comparing as
+     * the APIC does (SDM 11.8.3.1), so that TPR writes need no exit and a
+     * vector TPR alone holds back can be handed over as well.  SVM: V_IRQ
+     * with V_INTR_PRIO and V_TPR compared, if the boot-time probe found
+     * how this CPU compares them (svm/svm_probe.c).  NULL: never. */
+    bool (*virq_tpr_gated)(void);
     /* While TPR alone holds back a requested interrupt of priority class
      * `cls` (-1: none), the guest lowering its TPR below it must exit at
      * once (the CPU would deliver right after): a CR8-write intercept on

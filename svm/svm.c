@@ -101,6 +101,10 @@ static int svm_cpu_enable(struct percpu *pc)
     /* Capture this CPU's FS/GS/TR/LDTR and syscall MSRs once; svm_vmrun
      * reloads them after every exit. */
     __asm__ volatile("vmsave %0" :: "a"(c->host_vmcb_pa) : "memory");
+    /* Once, on the boot CPU (the APs are the same model): every CPU of a
+     * machine compares priorities alike. */
+    if (pc->index == 0)
+        svm_caps.virq_tpr_gate = svm_probe_virq_tpr(c);
     return 0;
 }
 
@@ -263,20 +267,34 @@ static void svm_set_intr_window(struct vcpu *v, bool on)
 /* The same virtual interrupt without the VINTR intercept: the CPU takes
  * it through the guest's IDT at V_INTR_VECTOR when RFLAGS.IF = 1 and no
  * shadow blocks it, and clears V_IRQ (APM 15.21.4 "Injecting Virtual
- * (INTR) Interrupts"); physical interrupts still exit first.  V_IGN_TPR:
- * hv/ chose the vector against the whole PPR, and the CR8-write intercept
- * makes a TPR change exit before the CPU could deliver under it. */
+ * (INTR) Interrupts"); physical interrupts still exit first.  hv/ chose
+ * the vector above ISRV's class.  Where the probe found that this CPU
+ * compares V_INTR_PRIO with V_TPR as the APM says, the CPU holds it back
+ * while the guest's TPR does (priority: the vector's class); otherwise
+ * V_IGN_TPR, and the CR8-write intercept makes a TPR change
+ * exit before the CPU could deliver under it. */
 static void svm_set_virq(struct vcpu *v, uint8_t vector)
 {
     struct svm_vcpu *s = svm_of(v);
     struct vmcb_control *c = &s->vmcb->ctl;
-    c->int_ctl = (c->int_ctl & ~SVM_INT_CTL_V_INTR_VECTOR_MASK) | SVM_INT_CTL_V_IRQ
-                 | SVM_INT_CTL_V_IGN_TPR | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT)
+    uint64_t prio = vector >> 4, ign = 0;
+    if (!svm_caps.virq_tpr_gate) {
+        prio = 0xf;
+        ign = SVM_INT_CTL_V_IGN_TPR;
+        c->intercept_cr |= SVM_INTERCEPT_CR_WRITE(8);
+    }
+    c->int_ctl = (c->int_ctl & ~(SVM_INT_CTL_V_INTR_VECTOR_MASK | SVM_INT_CTL_V_IGN_TPR
+                                 | (0xfull << SVM_INT_CTL_V_INTR_PRIO_SHIFT)))
+                 | SVM_INT_CTL_V_IRQ | ign | (prio << SVM_INT_CTL_V_INTR_PRIO_SHIFT)
                  | ((uint64_t)vector << SVM_INT_CTL_V_INTR_VECTOR_SHIFT);
     c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-    c->intercept_cr |= SVM_INTERCEPT_CR_WRITE(8);
     s->virq_armed = true;
     s->virq_vector = vector;
+}
+
+static bool svm_virq_tpr_gated(void)
+{
+    return svm_caps.virq_tpr_gate;
 }
 
 /* After an exit: whether the CPU delivered the V_IRQ handed to it (it
@@ -536,6 +554,7 @@ const struct vcpu_ops svm_ops = {
     .clear_shadow = svm_clear_shadow,
     .set_intr_window = svm_set_intr_window,
     .set_virq = svm_set_virq,
+    .virq_tpr_gated = svm_virq_tpr_gated,
     .set_iret_exit = svm_set_iret_exit,
     .nmi_window_exits = false, /* the IRET intercept: Keel steps the IRET */
     .nmi_hw = svm_nmi_hw,

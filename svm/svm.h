@@ -33,6 +33,10 @@ struct svm_caps {
     uint32_t features;   /* CPUID 0x8000000A EDX */
     uint32_t nasids;     /* CPUID 0x8000000A EBX */
     uint32_t revision;   /* CPUID 0x8000000A EAX[7:0] */
+    /* The CPU holds a virtual interrupt back while V_TPR is not below
+     * V_INTR_PRIO, as APM 15.21.4 says (svm/svm_probe.c found it so);
+     * false: V_IGN_TPR, and CR8 writes exit instead. */
+    bool virq_tpr_gate;
 };
 extern struct svm_caps svm_caps;
 
@@ -69,6 +73,10 @@ struct svm_vm {
 };
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
+/* svm_caps.virq_tpr_gate for this CPU, found by running a probe guest
+ * (svm/svm_probe.c); false when it cannot tell.  After VM_HSAVE_PA and
+ * the host VMCB are set up, with the host's IDT in place. */
+bool svm_probe_virq_tpr(struct svm_cpu *cpu);
 void svm_decode_exit(struct vcpu *v, struct exit_record *e);
 void svm_dump(struct vcpu *v);
 void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept_write);

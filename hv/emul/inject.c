@@ -71,6 +71,22 @@ static void wait_for_if(struct vcpu *v, int p)
     intr_window(v, true, p == VAPIC_EXTINT);
 }
 
+/* Where the CPU compares the vector's class with the guest's TPR itself
+ * (vcpu_ops.virq_tpr_gated), a vector only TPR holds back is handed over
+ * too: the CPU delivers it once the guest lowers TPR below its class and
+ * IF allows, with no CR8 exit in between.  Not into a shadow (QEMU 7.2
+ * ignores VMCB INT_STATE, above).  Whether it was. */
+static bool hand_over_held(struct vcpu *v, int vector)
+{
+    if (!vops->set_virq || !vops->virq_tpr_gated || !vops->virq_tpr_gated()
+        || vops->in_shadow(v))
+        return false;
+    vops->set_tpr_threshold(v, -1);
+    vapic_irq_window(v, false);
+    vops->set_virq(v, (uint8_t)vector);
+    return true;
+}
+
 bool vcpu_inject_events(struct vcpu *v)
 {
     v->entry_quiet = false; /* true only when nothing waits at all (below) */
@@ -108,16 +124,21 @@ bool vcpu_inject_events(struct vcpu *v)
         p = VAPIC_NONE;
         held = -1;
     }
-    /* An interrupt only TPR holds back becomes deliverable when the guest
-     * lowers its TPR, which it may do without an exit: catch that. */
-    vops->set_tpr_threshold(v, p == VAPIC_NONE ? held : -1);
     if (p == VAPIC_NONE) {
+        if (held >= 0 && hand_over_held(v, held)) {
+            v->entry_quiet = n == NMI_INJ_IDLE; /* as a hand-over below */
+            return need_exit;
+        }
+        /* An interrupt only TPR holds back becomes deliverable when the
+         * guest lowers its TPR, which it may do without an exit: catch that. */
+        vops->set_tpr_threshold(v, held >= 0 ? held >> 4 : -1);
         intr_window(v, false, false);
         /* Nothing to inject and nothing held back: an exit that changes
          * none of this may re-enter without this pass (hv/run.c). */
         v->entry_quiet = n == NMI_INJ_IDLE && held < 0;
         return need_exit;
     }
+    vops->set_tpr_threshold(v, -1);
     if (vops->in_shadow(v)) {
         intr_window(v, false, false);
         return true;
@@ -142,9 +163,11 @@ void vcpu_virq_taken(struct vcpu *v, uint8_t vector)
 {
     /* The guest is in its handler already: IRR -> ISR as at an injection
      * (SDM 11.8.4), before the exit that followed is handled, so that
-     * exit sees the APIC as the guest does.  The vector was the highest
-     * above PPR when handed over, and nothing this vCPU did could change
-     * IRR, ISR or TPR without an exit that took it back first. */
+     * exit sees the APIC as the guest does.  The vector was IRR's highest
+     * above ISRV's class when handed over, and nothing this vCPU did could
+     * change IRR or ISR without an exit that took it back first; TPR it
+     * may have changed, but then either every CR8 write exited (the
+     * vector was above it) or the CPU compared the two (virq_tpr_gated). */
     vapic_ack_intr(v, vector);
     /* entry_quiet stays as the pass that handed it over left it: an
      * acknowledge only raises PPR, so whatever else IRR holds is held back

@@ -693,7 +693,7 @@ static void test_inject_windows(void)
 
     /* Only TPR holds an interrupt back: the vendor watches TPR writes. */
     v = fake_reset();
-    fk.tpr_blocked = 5;
+    fk.tpr_blocked = 0x5a;
     vcpu_inject_events(v);
     CHECK_EQ(fk.tpr_threshold, 5);
     CHECK_EQ(fk.nev, 0);

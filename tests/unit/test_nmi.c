@@ -314,7 +314,7 @@ static void test_entry_quiet(void)
     /* Held by TPR: the guest may lower it without an exit. */
     fk.event_queued = false;
     fk.pending = VAPIC_NONE;
-    fk.tpr_blocked = 3;
+    fk.tpr_blocked = 0x35;
     CHECK(!vcpu_inject_events(v));
     CHECK(!v->entry_quiet);
     fk.tpr_blocked = -1;
@@ -397,10 +397,61 @@ static void test_virq(void)
     vops = saved;
 }
 
+/* A vendor whose CPU also compares the handed vector with TPR: a vector
+ * only TPR holds back is handed over too, with no CR8 exit asked for;
+ * not into a shadow, and never by a vendor that cannot compare. */
+static bool gated;
+static bool f_gated(void) { return gated; }
+
+static void test_virq_tpr_gated(void)
+{
+    const struct vcpu_ops *saved = vops;
+    struct vcpu_ops ops = *saved;
+    ops.set_virq = f_set_virq;
+    ops.virq_tpr_gated = f_gated;
+    vops = &ops;
+    struct vcpu *v = fake_reset();
+    v->rflags = RFLAGS_FIXED | RFLAGS_IF;
+    fk.pending = VAPIC_NONE;
+    fk.tpr_blocked = 0x61;
+    /* Gated: handed over, the threshold off, quiet as any hand-over. */
+    gated = true;
+    virq_vector = -1;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, 0x61);
+    CHECK_EQ(fk.tpr_threshold, -1);
+    CHECK(!fk.intr_window);
+    CHECK_EQ(fk.nev, 0);
+    CHECK(v->entry_quiet);
+    /* In a shadow: the CR8 exit instead. */
+    fk.shadow = true;
+    virq_vector = -1;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, -1);
+    CHECK_EQ(fk.tpr_threshold, 6);
+    CHECK(!v->entry_quiet);
+    fk.shadow = false;
+    /* Not gated: the CR8 exit, nothing handed over. */
+    gated = false;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, -1);
+    CHECK_EQ(fk.tpr_threshold, 6);
+    /* Deliverable but IF = 0, gated: handed over, no CR8 exit either. */
+    gated = true;
+    v->rflags = RFLAGS_FIXED;
+    fk.tpr_blocked = -1;
+    fk.pending = 0x70;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(virq_vector, 0x70);
+    CHECK_EQ(fk.tpr_threshold, -1);
+    vops = saved;
+}
+
 int main(void)
 {
     test_entry_quiet();
     test_virq();
+    test_virq_tpr_gated();
     test_step_iret();
     test_step_guest_tf();
     test_step_fault();

@@ -276,6 +276,7 @@ static const struct pending_case pending_cases[] = {
     { 0xf0, 0, { 0xff }, -1 },           { 0x00, 0, { 0x10, 0xff }, 0xff },
     { 0xef, 0, { 0xff, 0x20 }, 0xff },   { 0x00, 0xf0, { 0xff }, -1 },
     { 0x10, 0, { 0x1f, 0x20, 0x21 }, 0x21 },
+    { 0x70, 0x50, { 0x60 }, -1 },        { 0x60, 0x60, { 0x65 }, -1 },
 };
 
 static void test_highest_pending(void)
@@ -296,6 +297,13 @@ static void test_highest_pending(void)
                 CHECK(vlapic_accept(&vl, c->irr[k], false));
         vlapic_set_tpr(&vl, c->tpr);
         CHECK_EQ(vlapic_highest_pending(&vl), c->expect);
+        /* The one-scan variant agrees, and names the vector TPR alone
+         * holds back: IRR's highest, class above ISRV's, not above TPR's. */
+        int held, irr = vlapic_highest_irr(&vl);
+        CHECK_EQ(vlapic_pending_held(&vl, &held), c->expect);
+        bool tpr_only = c->expect < 0 && irr >= 0 && (!c->isr || (irr >> 4) > (c->isr >> 4))
+                        && (irr >> 4) <= (c->tpr >> 4);
+        CHECK_EQ(held, tpr_only ? irr : -1);
     }
 }
 
