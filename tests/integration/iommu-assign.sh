@@ -110,6 +110,14 @@ amd | intel)
         # Entry 1 went through the device's IRTE 1: data 1 became the second host vector.
         grep -q 'amdvi_ir_remap_msi (addr 0xfee00000, data 0x1) -> (addr 0xfee[0-9a-f]*, data 0x[0-9a-f]*d[0-9a-f])' -- "$RUN_DIR/qemu.log" ||
             fail "QEMU's AMD-Vi model did not remap an MSI-X message through IRTE 1"
+        # What the device sent on entry 1 (3 of 0x52, 2 of 0x53), the
+        # guest's exact counts' premise: more is QEMU's (its e1000e's EITR
+        # flag, guest/passthru/msix.c), so a count too high is not Keel's
+        # (or not only); said, not failed: an extra the vLAPIC's IRR merged
+        # leaves the guest's counts right.
+        sent=$(grep -c 'amdvi_ir_remap_msi (addr 0xfee00000, data 0x1)' -- "$RUN_DIR/qemu.log")
+        [[ $sent == 5 ]] ||
+            echo "NOTE $TEST_NAME: QEMU's e1000e sent $sent MSI-X messages through IRTE 1, not 5: guest counts of entry 1 above 3 (0x52) and 2 (0x53) may be the device's, not Keel's"
     else
         grep -q 'vtd_ir_remap_msi (addr 0xfee000[0-9a-f]*, data 0x0) -> (addr 0xfee[0-9a-f]*, data 0x[0-9a-f]*d[1-9a-f])' -- "$RUN_DIR/qemu.log" ||
             fail "QEMU's VT-d model did not remap an MSI-X message through another IRTE"
