@@ -31,5 +31,14 @@ elif [[ $accel == off ]]; then
     expect_match "${KEEL}vm0 vCPU 0: APIC emulated \(inhibits: config\)"
     forbid_match "${KEEL}vm0 vCPU [0-9]+: APIC accelerated"
 fi
+# The boot-time probe of how the CPU weighs V_INTR_PRIO against V_TPR
+# (svm/svm_probe.c): Bochs follows the APM, so its runs hand TPR-held
+# vectors to the CPU and let CR8 writes through; QEMU's TCG does not, so
+# its runs keep CR8 writes exiting (under KVM, the host CPU's rule).
+# Either way the suite above must pass; an inconclusive probe fails here.
+case $platform in
+bochs-svm) expect_match "${KEEL}svm: a virtual interrupt waits for V_TPR" ;;
+qemu-svm) expect_match "${KEEL}svm: a virtual interrupt (waits for V_TPR|is taken when V_INTR_PRIO >= V_TPR)" ;;
+esac
 expect_end 0
 finish
