@@ -327,6 +327,59 @@ static size_t vcpu_fetch(struct vcpu *v, const struct guest_fetch_regs *fr, uint
     return fetch_two_pages(v, &fr->paging, lin, access, buf, len);
 }
 
+/* Whether exit site @s still says what the instruction at @lin is: the
+ * same fetch inputs, every paging entry of its walk as read then (so the
+ * same translation, and no A/D bit owed: the walk that filled it owed
+ * none), and the same 15 bytes in guest RAM. */
+static inline bool site_holds(const struct vcpu_exit_site *s, const struct guest_fetch_regs *fr,
+                              uint64_t lin)
+{
+    if (!s->valid || s->lin != lin || s->cr3 != fr->paging.cr3 || s->mode != (uint8_t)fr->mode
+        || s->cpl != (uint8_t)fr->cpl || s->cr0 != fr->paging.cr0 || s->cr4 != fr->paging.cr4
+        || s->efer != fr->paging.efer || s->maxphy != fr->paging.maxphyaddr)
+        return false;
+    for (unsigned i = 0; i < s->n; i++)
+        if (__atomic_load_n(s->ent_ptr[i], __ATOMIC_RELAXED) != s->ent_val[i])
+            return false;
+    uint64_t b0, b7;
+    memcpy(&b0, s->host, 8);
+    memcpy(&b7, s->host + 7, 8);
+    return b0 == s->b0 && b7 == s->b7;
+}
+
+/* Records where the decode @insn of @bytes came from, when the fetch was
+ * one page of RAM read in place (@host) through a walk the memo holds
+ * with every entry readable in place. */
+static void site_fill(struct vcpu *v, struct vcpu_exit_site *s, const struct guest_fetch_regs *fr,
+                      uint64_t lin, const uint8_t *host, const uint8_t *bytes,
+                      const struct x86_insn *insn)
+{
+    const struct guest_walk_memo *w = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)].walk;
+    s->valid = false;
+    if (!host || !w->valid || w->page != lin >> 12 || w->cr3 != fr->paging.cr3)
+        return;
+    for (unsigned i = 0; i < w->n; i++) {
+        if (!w->ent_ptr[i])
+            return;
+        s->ent_ptr[i] = w->ent_ptr[i];
+        s->ent_val[i] = w->ent_val[i];
+    }
+    s->n = w->n;
+    s->lin = lin;
+    s->mode = (uint8_t)fr->mode;
+    s->cpl = (uint8_t)fr->cpl;
+    s->cr0 = fr->paging.cr0;
+    s->cr3 = fr->paging.cr3;
+    s->cr4 = fr->paging.cr4;
+    s->efer = fr->paging.efer;
+    s->maxphy = fr->paging.maxphyaddr;
+    s->host = host;
+    memcpy(&s->b0, bytes, 8);
+    memcpy(&s->b7, bytes + 7, 8);
+    s->insn = *insn;
+    s->valid = true;
+}
+
 /* The decode of the instruction at RIP: *out points at the decode memo's
  * entry on a hit (nothing copied), else at @insn, filled. */
 static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_insn **out)
@@ -339,19 +392,27 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
     uint64_t lin = v->rip + (mode == X86_MODE_LONG64 ? 0 : fr.cs_base);
     if (mode != X86_MODE_LONG64)
         lin &= 0xffffffffu;
-    size_t got = vcpu_fetch(v, &fr, lin, bytes, sizeof(bytes), &at);
     /* The decoder is a function of the bytes and the mode: the same 15
      * bytes in the same mode decode as last time.  The slot only spreads
-     * the sites that exit (any slot's answer would be right).  The bytes
-     * are compared where they are in guest memory; a miss decodes a copy
-     * (another vCPU may write them meanwhile). */
+     * the sites that exit (any slot's answer would be right).  First the
+     * exit site's record, then the fetch through the walk memo and the
+     * decode memo's two ways. */
     struct vcpu_decode_memo *dm = v->decode_memo;
     unsigned set = (lin ^ (lin >> 4) ^ (lin >> 12)) & (VCPU_DECODE_SETS - 1);
+    struct vcpu_exit_site *site = &dm->site[set];
+    if (site_holds(site, &fr, lin)) {
+        *out = &site->insn;
+        return 0;
+    }
+    size_t got = vcpu_fetch(v, &fr, lin, bytes, sizeof(bytes), &at);
+    /* The bytes are compared where they are in guest memory; a miss
+     * decodes a copy (another vCPU may write them meanwhile). */
     for (unsigned k = 0; k < 2 && got == sizeof(bytes); k++) {
         /* the way filled last first: a loop's one exit hits at once */
         const __typeof__(dm->way[0][0]) *h = &dm->way[set][dm->newer[set] ^ k];
         if (h->valid && h->mode == (uint8_t)mode &&
             __builtin_memcmp(h->bytes, at ? at : bytes, sizeof(bytes)) == 0) {
+            site_fill(v, site, &fr, lin, at, h->bytes, &h->insn);
             *out = &h->insn;
             return 0;
         }
@@ -369,6 +430,7 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
             m->mode = (uint8_t)mode;
             m->insn = *insn;
             m->valid = true;
+            site_fill(v, site, &fr, lin, at, bytes, insn);
         }
         return 0;
     }
@@ -381,6 +443,12 @@ static int decode_rip(struct vcpu *v, struct x86_insn *insn, const struct x86_in
     }
     return vm_stop_fault(v, "cannot decode the instruction at %#lx (%02x %02x %02x %02x)",
                          (unsigned long)v->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
+}
+
+const struct x86_insn *vcpu_decode_at_rip_ref(struct vcpu *v, struct x86_insn *scratch)
+{
+    const struct x86_insn *d;
+    return decode_rip(v, scratch, &d) ? NULL : d;
 }
 
 int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)

@@ -98,11 +98,27 @@ struct vapic_vm;
 /* Entries of each exit-path memo per vCPU (a power of two). */
 #define VCPU_MEMOS 4
 
-/* The decode memo (hv/vm.c decode_rip), in a page of its own: sets of two
+/* The decode memo (hv/vm.c decode_rip), in pages of its own: sets of two
  * ways, the older of a set replaced.  A loop and the handler it provokes
  * exit from several neighbouring instructions in turn (the xAPIC self-IPI:
  * ICR read, ICR2 write, ICR write, EOI, the bench's hypercalls). */
 #define VCPU_DECODE_SETS 16
+/* An exit site (decode_rip's first look): where the instruction at a
+ * linear address was last fetched and its decode, good while the fetch's
+ * inputs, every paging entry its walk read and the 15 bytes in guest RAM
+ * are as they were: the walk memo's check, the page's host view and the
+ * decode memo's compare in one, without their indirections. */
+struct vcpu_exit_site {
+    bool valid;
+    uint8_t mode, cpl, maxphy, n;
+    uint64_t lin, cr0, cr3, cr4, efer;
+    const uint64_t *ent_ptr[GW_MEMO_LEVELS];
+    uint64_t ent_val[GW_MEMO_LEVELS];
+    const uint8_t *host;          /* the bytes in guest RAM (one page) */
+    uint64_t b0, b7;              /* bytes 0-7 and 7-14 as decoded */
+    struct x86_insn insn;
+};
+#define VCPU_DECODE_MEMO_PAGES 2
 struct vcpu_decode_memo {
     struct {
         bool valid;
@@ -111,6 +127,7 @@ struct vcpu_decode_memo {
         struct x86_insn insn;
     } way[VCPU_DECODE_SETS][2];
     uint8_t newer[VCPU_DECODE_SETS]; /* the way of each set last filled */
+    struct vcpu_exit_site site[VCPU_DECODE_SETS];
 };
 
 struct vcpu {
@@ -274,6 +291,9 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len);
  * the VM or injecting a fault (the caller just resumes). */
 struct x86_insn;
 int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn);
+/* The same without the copy: the decode (in a memo, or in @scratch), good
+ * until the vCPU's next decode; NULL where vcpu_decode_at_rip fails. */
+const struct x86_insn *vcpu_decode_at_rip_ref(struct vcpu *v, struct x86_insn *scratch);
 int vcpu_skip_insn_decode(struct vcpu *v);
 void vcpu_advance_rip(struct vcpu *v, unsigned len);
 /* Moves RIP past the exiting instruction: its length from the CPU (nRIP,

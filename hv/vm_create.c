@@ -135,10 +135,11 @@ static int vcpu_create(struct vm *vm, unsigned i, struct percpu *pc)
     struct vcpu *v = mem_try_alloc(1, 1, 0);
     if (!v)
         return -1;
-    _Static_assert(sizeof(struct vcpu_decode_memo) <= PAGE_SIZE, "the decode memo fits its page");
+    _Static_assert(sizeof(struct vcpu_decode_memo) <= VCPU_DECODE_MEMO_PAGES * PAGE_SIZE,
+                   "the decode memo fits its pages");
     v->fpu = mem_try_alloc(1, 1, 0);
     v->trace = mem_try_alloc(VCPU_TRACE_PAGES, 1, 0);
-    v->decode_memo = mem_try_alloc(1, 1, 0);
+    v->decode_memo = mem_try_alloc(VCPU_DECODE_MEMO_PAGES, 1, 0);
     if (!v->fpu || !v->trace || !v->decode_memo)
         return -1;
     v->vm = vm;

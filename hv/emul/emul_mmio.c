@@ -146,13 +146,14 @@ int handle_npf(struct vcpu *v, const struct exit_record *e)
     if (f->walk)
         return vm_stop_fault(v, "page-table walk or event delivery through device memory at "
                              "guest-physical %#lx (unsupported)", (unsigned long)f->gpa);
-    struct x86_insn in;
-    if (vcpu_decode_at_rip(v, &in))
+    struct x86_insn scratch;
+    const struct x86_insn *in = vcpu_decode_at_rip_ref(v, &scratch);
+    if (!in)
         return 0; /* a fault was injected, or the VM was stopped */
     if (!dev)
         openbus_log_once(v, f->gpa, f->write);
-    if (mmio_emulate(v, &in, f->gpa, dev))
+    if (mmio_emulate(v, in, f->gpa, dev))
         return -1;
-    vcpu_advance_rip(v, in.len);
+    vcpu_advance_rip(v, in->len);
     return 0;
 }

@@ -160,6 +160,11 @@ int vcpu_decode_at_rip(struct vcpu *v, struct x86_insn *insn)
     return vm_stop_fault(v, "cannot decode the instruction at %#lx", (unsigned long)v->rip);
 }
 
+const struct x86_insn *vcpu_decode_at_rip_ref(struct vcpu *v, struct x86_insn *scratch)
+{
+    return vcpu_decode_at_rip(v, scratch) ? NULL : scratch;
+}
+
 int vcpu_skip_insn_decode(struct vcpu *v)
 {
     struct x86_insn in;
