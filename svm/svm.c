@@ -306,6 +306,13 @@ static void svm_virq_result(struct svm_vcpu *s, struct exit_record *e)
     e->virq_taken = s->virq_armed && !(s->vmcb->ctl.int_ctl & SVM_INT_CTL_V_IRQ);
     e->virq_vector = s->virq_vector;
     s->virq_armed &= !e->virq_taken;
+    /* Taken: nothing is handed over any more, so CR8 writes need not exit
+     * for it (svm_set_virq).  A pass that handed a vector over left no TPR
+     * threshold (hv/emul/inject.c), and an entry without a pass would
+     * otherwise keep the intercept: the guest's next MOV to CR8 exiting
+     * for nothing. */
+    if (e->virq_taken && !svm_caps.virq_tpr_gate)
+        s->vmcb->ctl.intercept_cr &= ~SVM_INTERCEPT_CR_WRITE(8);
 }
 
 /* With V_INTR_MASKING the guest's MOV to/from CR8 uses V_TPR without an

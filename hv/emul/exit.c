@@ -8,6 +8,7 @@
 
 #include "hv/host/console.h"
 #include "hv/emul/handlers.h"
+#include "hv/emul/inject.h"
 #include "hv/emul/nmi.h"
 #include "hv/host/time.h"
 #include "hv/vapic.h"
@@ -101,6 +102,16 @@ static int handle_hlt(struct vcpu *v, const struct exit_record *e)
     /* The HLT has executed: an STI shadow before it is over, and the vCPU
      * sleeps until an interrupt, NMI, INIT or SIPI (the run loop). */
     vops->clear_shadow(v);
+    if (vcpu_wake_pending(v)) {
+        /* What would wake it is there already (an STI; HLT with an
+         * interrupt waiting): the pass would wake it at once
+         * (hv/run.c vcpu_prepare_entry).  It does not sleep, and this
+         * exit moved no more than a CPUID's (RIP, the shadow): the next
+         * entry may skip the pass, and the CPU delivers what the last one
+         * handed over (docs/exit-path.md). */
+        v->exit_pure = true;
+        return 0;
+    }
     __atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_RELEASE);
     return 0;
 }

@@ -98,6 +98,28 @@ static void test_dispatch_handlers(void)
     CHECK_EQ(v->rip, 0x1001);
     CHECK(!fk.shadow);
     CHECK_EQ(v->state, VCPU_HALTED);
+    CHECK(!v->exit_pure);
+
+    /* STI; HLT with an interrupt waiting: it would wake at once, so it
+     * does not sleep, and the exit leaves the pass nothing new (pure). */
+    v = fake_reset();
+    fk.shadow = true;
+    v->rflags |= RFLAGS_IF;
+    fk.pending = 0x40;
+    e = rec(EXIT_HLT, 1);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(v->rip, 0x1001);
+    CHECK(!fk.shadow);
+    CHECK(v->state != VCPU_HALTED);
+    CHECK(v->exit_pure);
+    /* The same with IF = 0: it sleeps (only an NMI or INIT wakes it). */
+    v = fake_reset();
+    v->rflags &= ~RFLAGS_IF;
+    fk.pending = 0x40;
+    e = rec(EXIT_HLT, 1);
+    CHECK(exit_dispatch(v, &e));
+    CHECK_EQ(v->state, VCPU_HALTED);
+    CHECK(!v->exit_pure);
 
     /* A handler that injects a fault instead of completing: the vCPU goes
      * on (into the #UD), the VM is not stopped. */
