@@ -36,8 +36,9 @@ bench_option() {
             case $2 in
                 qemu-svm) B_SVM=1 ;;
                 bochs-vmx) B_VMX=1 ;;
-                all) B_SVM=1; B_VMX=1 ;;
-                *) bench_usage_error "--platform wants qemu-svm, bochs-vmx or all, not '$2'" ;;
+                bochs-svm) B_BSVM=1 ;;
+                all) B_SVM=1; B_VMX=1; B_BSVM=1 ;;
+                *) bench_usage_error "--platform wants qemu-svm, bochs-vmx, bochs-svm or all, not '$2'" ;;
             esac ;;
         --iterations|--bochs-iterations)
             [[ $2 =~ ^[1-9][0-9]{0,8}$ ]] || bench_usage_error "$1 wants a number from 1 to 999999999, not '$2'"
@@ -58,7 +59,7 @@ bench_option() {
 
 bench_parse() {
     local opt
-    B_SVM=0 B_VMX=0 B_NOBUILD=0 B_ITERS='' B_BOCHS_ITERS=$KEEL_BENCH_BOCHS_ITERATIONS
+    B_SVM=0 B_VMX=0 B_BSVM=0 B_NOBUILD=0 B_ITERS='' B_BOCHS_ITERS=$KEEL_BENCH_BOCHS_ITERATIONS
     B_MODEL=${KEEL_BOCHS_MODELS[0]} B_COMMON=() B_QEMU_ONLY=() B_BOCHS_ONLY=() B_FAILED=()
     B_ROWS=$KEEL_BENCH_ROW_ITERATIONS B_CSV=''
 
@@ -81,7 +82,7 @@ bench_parse() {
         bench_option "$opt" "$2"
         shift 2
     done
-    ((B_SVM || B_VMX)) || { B_SVM=1; B_VMX=1; }
+    ((B_SVM || B_VMX || B_BSVM)) || { B_SVM=1; B_VMX=1; B_BSVM=1; }
 }
 
 # Exits when there is nothing to measure; turns the VMX part off (with a
@@ -92,11 +93,11 @@ bench_check() {
         say "skipping the benchmark: $(pretty_path "$KEEL_BUILD_DIR/guest/bench.elf") does not exist (the bench guest is not built)"
         exit 0
     fi
-    ((B_VMX)) || return 0
+    ((B_VMX || B_BSVM)) || return 0
     missing=$(bochs_missing)
     [[ -n $missing ]] || return 0
-    say "skipping the VMX figures (bochs-vmx): Bochs cannot run here, missing: ${missing//$'\n'/, }"
-    B_VMX=0
+    say "skipping the Bochs figures (bochs-vmx, bochs-svm): Bochs cannot run here, missing: ${missing//$'\n'/, }"
+    B_VMX=0 B_BSVM=0
     ((B_SVM)) || exit 0
 }
 
@@ -154,6 +155,17 @@ bench_runs_vmx() {
         bench_run "vmx-$accel-self" "${opts[@]}" --cpus 1 \
             --append "only=ipi,rows iterations=$B_BOCHS_ITERS rows=$KEEL_BENCH_BOCHS_ROW_ITERATIONS"
     done
+}
+
+# bochs-svm: the rows on 1 vCPU (Bochs' ryzen model: SVM with nRIP, so
+# no software decode for an instruction's length; and the APM's V_TPR rule,
+# svm/svm_probe.c).  Bochs' TSC runs at its ips (200 MHz, tools/lib/bochs.sh)
+# and advances once per instruction on 1 CPU: its ticks per iteration are
+# about the instructions, not -icount's exact count.
+bench_runs_bsvm() {
+    bench_run bsvm-self --timeout "$KEEL_BENCH_BOCHS_TIMEOUT" --stall "$KEEL_BENCH_BOCHS_TIMEOUT" \
+        "${B_COMMON[@]}" --platform bochs-svm --cpus 1 \
+        --append "only=rows rows=$KEEL_BENCH_BOCHS_ROW_ITERATIONS"
 }
 
 # fig RUN PATTERN: the last 'bench: PATTERN <number>' of a run, '-' if none.
@@ -250,24 +262,28 @@ bench_pair() {
 }
 
 bench_rows_table() {
-    local entry name label kvm target vmx=''
+    local entry name label kvm target vmx='' bsvm=''
     echo
     echo "Exit-path rows (issue 14): per iteration, guest and hypervisor together; qemu-svm,"
     echo "QEMU TCG -cpu EPYC, -icount shift=0,sleep=off (one TSC tick = one instruction), 1 vCPU,"
     echo "$B_ROWS iterations per row after a warm-up; figures as x2APIC / xAPIC"
+    ((B_BSVM)) && echo "bochs-svm: Bochs 2.7 ryzen, SVM with nRIP (no software decode), 1 vCPU," \
+        "$KEEL_BENCH_BOCHS_ROW_ITERATIONS iterations: TSC ticks (about instructions) and exits per iteration"
+    ((B_BSVM)) && bsvm='bochs-svm ticks (exits)'
     ((B_VMX)) && vmx='VMX exits/iter on | off'
-    printf '%-40s %-19s %-13s %-26s %-20s %s\n' row "Keel instr/iter" "exits/iter" \
-        "KVM (issue 14, same QEMU)" target "$vmx"
+    printf '%-40s %-19s %-13s %-26s %-20s %-34s %s\n' row "Keel instr/iter" "exits/iter" \
+        "KVM (issue 14, same QEMU)" target "$bsvm" "$vmx"
     for entry in "${KEEL_BENCH_ROWS[@]}"; do
         IFS='|' read -r name label kvm target <<<"$entry"
-        vmx=''
+        vmx='' bsvm=''
         ((B_VMX)) && vmx="$(bench_pair vmx-yes-self "$name" 'exits\/iter') | $(bench_pair vmx-no-self "$name" 'exits\/iter')"
-        printf '%-40s %-19s %-13s %-26s %-20s %s\n' "$label" \
+        ((B_BSVM)) && bsvm="$(bench_pair bsvm-self "$name" 'instr\/iter') ($(bench_pair bsvm-self "$name" 'exits\/iter'))"
+        printf '%-40s %-19s %-13s %-26s %-20s %-34s %s\n' "$label" \
             "$(bench_pair svm-icount "$name" 'instr\/iter')" \
-            "$(bench_pair svm-icount "$name" 'exits\/iter')" "$kvm" "$target" "$vmx"
+            "$(bench_pair svm-icount "$name" 'exits\/iter')" "$kvm" "$target" "$bsvm" "$vmx"
     done
     grep -h 'MISMATCH\|bench: row.*skipped\|bench: rows.*skipped' -- "$B_TMP"/svm-icount.log \
-        "$B_TMP"/vmx-*-self.log 2>/dev/null | sed 's/^/  /' || true
+        "$B_TMP"/vmx-*-self.log "$B_TMP"/bsvm-self.log 2>/dev/null | sed 's/^/  /' || true
 }
 
 # bench_rttfig RUN MODE PATTERN: a number of a round-trip line.
@@ -306,7 +322,8 @@ bench_csv() {
             [[ -e $f ]] || continue
             run=$(basename "$f" .log)
             case $run in
-                svm-*) plat=qemu-svm ;; vmx-*) plat=bochs-vmx ;; bare-*) plat=qemu-alone ;; *) plat=other ;;
+                svm-*) plat=qemu-svm ;; vmx-*) plat=bochs-vmx ;; bsvm-*) plat=bochs-svm ;;
+                bare-*) plat=qemu-alone ;; *) plat=other ;;
             esac
             sed -nE 's/.*bench: row ([a-z0-9_]+) mode ([a-z0-9]+) (.*)/\1 \2 \3/p' -- "$f" |
                 awk -v p="$plat" -v r="$run" '{ for (i = 3; i < NF; i += 2)
@@ -367,7 +384,8 @@ bench_main() {
     B_TMP=$(mktemp -d)
     ((B_SVM)) && bench_runs_svm
     ((B_VMX)) && bench_runs_vmx
-    bench_table
+    ((B_BSVM)) && bench_runs_bsvm
+    ((B_SVM || B_VMX)) && bench_table
     ((B_VMX)) && bench_vmx_notes
     bench_rows_table
     ((B_SVM)) && bench_rtt_table
