@@ -137,7 +137,6 @@ static int svm_vm_init(struct vm *vm)
     return svm_avic_vm_init(vm, s);
 }
 
-#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
 
 static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
 {
@@ -295,24 +294,6 @@ static void svm_set_virq(struct vcpu *v, uint8_t vector)
 static bool svm_virq_tpr_gated(void)
 {
     return svm_caps.virq_tpr_gate;
-}
-
-/* After an exit: whether the CPU delivered the V_IRQ handed to it (it
- * clears V_IRQ when it takes it); hv/ acknowledges it in the vLAPIC.  A
- * delivery the exit interrupted is in EXITINTINFO and goes in again as
- * any event does (APM 15.7.2). */
-static void svm_virq_result(struct svm_vcpu *s, struct exit_record *e)
-{
-    e->virq_taken = s->virq_armed && !(s->vmcb->ctl.int_ctl & SVM_INT_CTL_V_IRQ);
-    e->virq_vector = s->virq_vector;
-    s->virq_armed &= !e->virq_taken;
-    /* Taken: nothing is handed over any more, so CR8 writes need not exit
-     * for it (svm_set_virq).  A pass that handed a vector over left no TPR
-     * threshold (hv/emul/inject.c), and an entry without a pass would
-     * otherwise keep the intercept: the guest's next MOV to CR8 exiting
-     * for nothing. */
-    if (e->virq_taken && !svm_caps.virq_tpr_gate)
-        s->vmcb->ctl.intercept_cr &= ~SVM_INTERCEPT_CR_WRITE(8);
 }
 
 /* With V_INTR_MASKING the guest's MOV to/from CR8 uses V_TPR without an

@@ -11,6 +11,9 @@
 
 struct vcpu;
 
+/* The CR-write intercept bits of VMCB intercept_cr (APM 15.9). */
+#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
+
 /* CPUID 0x8000000A EDX (APM 15.1, "SVM feature identification"). */
 #define SVM_FEAT_NP           (1u << 0)
 #define SVM_FEAT_LBRV         (1u << 1)
@@ -78,6 +81,9 @@ void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
  * the host VMCB are set up, with the host's IDT in place. */
 bool svm_probe_virq_tpr(struct svm_cpu *cpu);
 void svm_decode_exit(struct vcpu *v, struct exit_record *e);
+/* After an exit, with the vCPU's SVM state: whether the CPU delivered the
+ * vector svm_set_virq handed over (exit_record.virq_taken, virq_vector). */
+void svm_virq_result(struct svm_vcpu *s, struct exit_record *e);
 void svm_dump(struct vcpu *v);
 void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept_write);
 

@@ -192,3 +192,31 @@ void svm_dump(struct vcpu *v)
     dump_seg("gdtr", &vm->save.gdtr);
     dump_seg("idtr", &vm->save.idtr);
 }
+
+/* After an exit: whether the CPU delivered the V_IRQ handed to it (it
+ * clears V_IRQ when it takes it); hv/ acknowledges it in the vLAPIC.  A
+ * delivery the exit interrupted is in EXITINTINFO and goes in again as
+ * any event does (APM 15.7.2). */
+void svm_virq_result(struct svm_vcpu *s, struct exit_record *e)
+{
+    struct vmcb_control *c = &s->vmcb->ctl;
+    uint64_t ii = c->exit_int_info;
+    /* The exit interrupted the delivery of that very vector (an INTR in
+     * EXITINTINFO while it was handed over: nothing else injects one
+     * meanwhile): taken, whether or not this CPU cleared V_IRQ yet, so
+     * that the re-injection above is its one delivery. */
+    if (s->virq_armed && (ii & SVM_EVTINJ_VALID)
+        && ((ii >> SVM_EVTINJ_TYPE_SHIFT) & SVM_EVTINJ_TYPE_BITS) == SVM_EVTINJ_TYPE_INTR
+        && (uint8_t)(ii & SVM_EVTINJ_VECTOR_MASK) == s->virq_vector)
+        c->int_ctl &= ~SVM_INT_CTL_V_IRQ;
+    e->virq_taken = s->virq_armed && !(c->int_ctl & SVM_INT_CTL_V_IRQ);
+    e->virq_vector = s->virq_vector;
+    s->virq_armed &= !e->virq_taken;
+    /* Taken: nothing is handed over any more, so CR8 writes need not exit
+     * for it (svm_set_virq).  A pass that handed a vector over left no TPR
+     * threshold (hv/emul/inject.c), and an entry without a pass would
+     * otherwise keep the intercept: the guest's next MOV to CR8 exiting
+     * for nothing. */
+    if (e->virq_taken && !svm_caps.virq_tpr_gate)
+        c->intercept_cr &= ~SVM_INTERCEPT_CR_WRITE(8);
+}

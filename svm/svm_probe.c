@@ -18,7 +18,7 @@
  * and V_TPR 3 hold it (or nothing is concluded); V_TPR 2 must hold it
  * too.  The held case must also leave V_IRQ set in the VMCB after the
  * exit (the CPU clears it only when it takes the interrupt, which is how
- * Keel learns a delivery happened: svm/svm.c svm_virq_result).
+ * Keel learns a delivery happened: svm/svm_exit.c svm_virq_result).
  *
  * QEMU's TCG (7.2) takes it at equality too (target/i386 ctl_has_irq
  * compares with >=), and worse, a guest MOV to CR8 that makes a pending

@@ -187,6 +187,7 @@ _Static_assert(VMCB_SAVE(g_pat) == 0x668, "G_PAT");
 #define SVM_EVTINJ_VECTOR_MASK      0xffull
 #define SVM_EVTINJ_TYPE_SHIFT       8
 #define SVM_EVTINJ_TYPE_BITS        0x7ull  /* TYPE is bits 10:8 */
+#define SVM_EVTINJ_TYPE_INTR        0x0ull  /* TYPE 0: external or virtual interrupt (APM 15.20) */
 #define SVM_EVTINJ_EV               (1ull << 11)
 #define SVM_EVTINJ_VALID            (1ull << 31)
 #define SVM_EVTINJ_ERR_SHIFT        32

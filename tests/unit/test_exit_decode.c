@@ -346,9 +346,67 @@ static void test_vmx_misc(void)
     CHECK_EQ(e.insn_len, 3);
 }
 
+/* The V_IRQ hand-over's outcome (svm_virq_result): taken when the CPU
+ * cleared V_IRQ, or when the exit interrupted that vector's delivery
+ * (EXITINTINFO), whatever V_IRQ says, so that the re-injection is its one
+ * delivery; taken, the CR8-write intercept of the hand-over goes. */
+static void test_svm_virq(void)
+{
+    struct exit_record e;
+    struct svm_vcpu s = { .vmcb = &vmcb };
+    const uint64_t cr8w = SVM_INTERCEPT_CR_WRITE(8);
+    memset(&vmcb, 0, sizeof(vmcb));
+    svm_caps.virq_tpr_gate = false;
+    /* Not taken: V_IRQ still set, nothing in EXITINTINFO. */
+    s.virq_armed = true;
+    s.virq_vector = 0x60;
+    vmcb.ctl.int_ctl = SVM_INT_CTL_V_IRQ;
+    vmcb.ctl.intercept_cr = cr8w;
+    svm_virq_result(&s, &e);
+    CHECK(!e.virq_taken);
+    CHECK(s.virq_armed);
+    CHECK_EQ(vmcb.ctl.intercept_cr, cr8w);
+    /* Taken: V_IRQ cleared by the CPU. */
+    vmcb.ctl.int_ctl = 0;
+    svm_virq_result(&s, &e);
+    CHECK(e.virq_taken);
+    CHECK_EQ(e.virq_vector, 0x60);
+    CHECK(!s.virq_armed);
+    CHECK_EQ(vmcb.ctl.intercept_cr, 0);
+    /* Not armed: nothing taken, whatever V_IRQ says. */
+    svm_virq_result(&s, &e);
+    CHECK(!e.virq_taken);
+    /* The delivery interrupted, V_IRQ still set: taken, V_IRQ cleared. */
+    s.virq_armed = true;
+    vmcb.ctl.int_ctl = SVM_INT_CTL_V_IRQ;
+    vmcb.ctl.exit_int_info = SVM_EVTINJ_VALID | 0x60;
+    svm_virq_result(&s, &e);
+    CHECK(e.virq_taken);
+    CHECK_EQ(vmcb.ctl.int_ctl & SVM_INT_CTL_V_IRQ, 0);
+    /* Another vector (or an exception) interrupted: not this one. */
+    s.virq_armed = true;
+    vmcb.ctl.int_ctl = SVM_INT_CTL_V_IRQ;
+    vmcb.ctl.exit_int_info = SVM_EVTINJ_VALID | 0x61;
+    svm_virq_result(&s, &e);
+    CHECK(!e.virq_taken);
+    vmcb.ctl.exit_int_info = SVM_EVTINJ_VALID | (3ull << SVM_EVTINJ_TYPE_SHIFT) | 0x60;
+    svm_virq_result(&s, &e);
+    CHECK(!e.virq_taken);
+    /* With the CPU weighing V_TPR itself there was no CR8 intercept to drop. */
+    svm_caps.virq_tpr_gate = true;
+    vmcb.ctl.exit_int_info = 0;
+    vmcb.ctl.int_ctl = 0;
+    vmcb.ctl.intercept_cr = cr8w; /* the TPR threshold's, say */
+    svm_virq_result(&s, &e);
+    CHECK(e.virq_taken);
+    CHECK_EQ(vmcb.ctl.intercept_cr, cr8w);
+    svm_caps.virq_tpr_gate = false;
+}
+
 int main(void)
 {
     test_svm();
+    test_svm_virq();
     test_svm_cr_exc();
     test_vmx();
     test_vmx_io_ept_apic();
