@@ -391,7 +391,10 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_record *e)
      * next entry unless a handler queues something else (APM 15.7.2). */
     vmcb->ctl.event_inj = (vmcb->ctl.exit_int_info & SVM_EVTINJ_VALID) ? vmcb->ctl.exit_int_info : 0;
     svm_decode_exit(v, e);
-    svm_virq_result(s, e);
+    if (s->virq_armed)
+        svm_virq_result(s, e);
+    else
+        e->virq_taken = false; /* nothing handed over: the usual case, inline */
 }
 
 static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
