@@ -297,6 +297,11 @@ static bool svm_virq_tpr_gated(void)
     return svm_caps.virq_tpr_gate;
 }
 
+static bool svm_virq_with_if(void)
+{
+    return svm_caps.virq_with_if;
+}
+
 /* After an exit: whether the CPU delivered the V_IRQ handed to it (it
  * clears V_IRQ when it takes it); hv/ acknowledges it in the vLAPIC.  A
  * delivery the exit interrupted is in EXITINTINFO and goes in again as
@@ -562,6 +567,7 @@ const struct vcpu_ops svm_ops = {
     .set_intr_window = svm_set_intr_window,
     .set_virq = svm_set_virq,
     .virq_tpr_gated = svm_virq_tpr_gated,
+    .virq_with_if = svm_virq_with_if,
     .set_iret_exit = svm_set_iret_exit,
     .nmi_window_exits = false, /* the IRET intercept: Keel steps the IRET */
     .nmi_hw = svm_nmi_hw,
