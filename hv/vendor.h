@@ -116,6 +116,12 @@ struct vcpu_ops {
      * with V_INTR_PRIO and V_TPR compared, if the boot-time probe found
      * how this CPU compares them (svm/svm_probe.c).  NULL: never. */
     bool (*virq_tpr_gated)(void);
+    /* Whether set_virq is also the way in for a vector the guest can take
+     * at once (RFLAGS.IF set, no shadow), instead of inject_event: where
+     * the vendor's injection of an external interrupt may be delivered
+     * twice (QEMU 7.2's TCG, docs/platforms.md).  The CPU then takes it
+     * before the first guest instruction.  NULL: never. */
+    bool (*virq_with_if)(void);
     /* While TPR alone holds back a requested interrupt of priority class
      * `cls` (-1: none), the guest lowering its TPR below it must exit at
      * once (the CPU would deliver right after): a CR8-write intercept on

@@ -296,6 +296,11 @@ static bool svm_virq_tpr_gated(void)
     return svm_caps.virq_tpr_gate;
 }
 
+static bool svm_virq_with_if(void)
+{
+    return svm_caps.virq_with_if;
+}
+
 /* With V_INTR_MASKING the guest's MOV to/from CR8 uses V_TPR without an
  * exit (APM 15.21.1): Keel mirrors it to and from the vLAPIC's TPR. */
 static uint8_t svm_get_vtpr(struct vcpu *v)
@@ -546,6 +551,7 @@ const struct vcpu_ops svm_ops = {
     .set_intr_window = svm_set_intr_window,
     .set_virq = svm_set_virq,
     .virq_tpr_gated = svm_virq_tpr_gated,
+    .virq_with_if = svm_virq_with_if,
     .set_iret_exit = svm_set_iret_exit,
     .nmi_window_exits = false, /* the IRET intercept: Keel steps the IRET */
     .nmi_hw = svm_nmi_hw,

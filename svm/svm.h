@@ -40,6 +40,13 @@ struct svm_caps {
      * V_INTR_PRIO, as APM 15.21.4 says (svm/svm_probe.c found it so);
      * false: V_IGN_TPR, and CR8 writes exit instead. */
     bool virq_tpr_gate;
+    /* The probe found QEMU TCG's rule (taken at equality), and with it
+     * QEMU 7.2, whose EVENTINJ of an external interrupt is at times
+     * delivered twice (docs/platforms.md): vLAPIC vectors go in through
+     * V_IRQ with RFLAGS.IF set too (svm/svm.c svm_virq_with_if).  Not
+     * on Bochs 2.7, which weighs V_IRQ at VMRUN only against the VMCB it
+     * ran before (svm/svm_probe.c), nor on CPUs that follow the APM. */
+    bool virq_with_if;
 };
 extern struct svm_caps svm_caps;
 

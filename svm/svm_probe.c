@@ -143,6 +143,7 @@ bool svm_probe_virq_tpr(struct svm_cpu *cpu)
         return false;
     }
     if (equal == SVM_EXIT_VINTR) {
+        svm_caps.virq_with_if = true; /* QEMU's TCG: see svm_caps */
         log_info("svm: a virtual interrupt is taken when V_INTR_PRIO >= V_TPR, not > as APM "
                  "15.21.4 says (an emulator): CR8 writes exit while an interrupt is handed over");
         return false;

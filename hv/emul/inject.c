@@ -143,7 +143,18 @@ bool vcpu_inject_events(struct vcpu *v)
         intr_window(v, false, false);
         return true;
     }
-    if (v->rflags & RFLAGS_IF) {
+    /* IF = 1: injected, except where the vendor says its injection of an
+     * external interrupt may be delivered twice (virq_with_if): QEMU 7.2's
+     * TCG delivers an EVENTINJ of type INTR from VMRUN directly but leaves
+     * it as the pending exception too (cs->exception_index), and an exit
+     * request to its main loop (a timer, I/O) before anything replaces it
+     * delivers the vector a second time, a handler run Keel never
+     * acknowledged (docs/platforms.md; issue 14's duplicate).  There it is
+     * handed over as with IF = 0 and the CPU takes it before the first
+     * guest instruction.  An ExtINT still goes in by EVENTINJ: the 8259
+     * is acknowledged at the injection. */
+    bool hand_over = vops->set_virq && vops->virq_with_if && vops->virq_with_if();
+    if ((v->rflags & RFLAGS_IF) && (p == VAPIC_EXTINT || !hand_over)) {
         uint8_t vec = vapic_ack_intr(v, p);
         vops->inject_event(v, EVENT_EXTINT, vec, false, 0);
         intr_window(v, false, false);

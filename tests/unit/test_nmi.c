@@ -338,6 +338,7 @@ static void test_entry_quiet(void)
  * vector, never an ExtINT or into a shadow; acknowledged when taken. */
 static int virq_vector = -1;
 static void f_set_virq(struct vcpu *v, uint8_t vector) { virq_vector = vector; }
+static bool f_true(void) { return true; }
 
 static void test_virq(void)
 {
@@ -393,6 +394,32 @@ static void test_virq(void)
     CHECK(!vcpu_inject_events(v));
     CHECK_EQ(fk.nev, 1);
     CHECK_EQ(fk.ev[0].vector, 0x40);
+    CHECK(!fk.intr_window);
+    /* IF = 1 where the vendor's injection of an external interrupt may be
+     * delivered twice (virq_with_if: QEMU 7.2, issue 14's duplicate):
+     * handed over too, no EVENTINJ; not acknowledged until taken; quiet
+     * as the hand-over with IF = 0. */
+    ops.virq_with_if = f_true;
+    fk.pending = 0x40;
+    fk.event_queued = false;
+    fk.nev = 0;
+    fk.acks = 0;
+    virq_vector = -1;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 0);
+    CHECK_EQ(virq_vector, 0x40);
+    CHECK_EQ(fk.acks, 0);
+    CHECK(!fk.intr_window);
+    CHECK(v->entry_quiet);
+    vcpu_virq_taken(v, 0x40);
+    CHECK_EQ(fk.acks, 1);
+    /* An ExtINT with IF = 1: injected (the 8259 answers at the injection). */
+    fk.pending = VAPIC_EXTINT;
+    fk.event_queued = false;
+    virq_vector = -1;
+    CHECK(!vcpu_inject_events(v));
+    CHECK_EQ(fk.nev, 1);
+    CHECK_EQ(virq_vector, -1);
     CHECK(!fk.intr_window);
     vops = saved;
 }
