@@ -247,26 +247,38 @@ int vcpu_write_virt(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
     return r ? vcpu_walk_failed(v, r, gva, &f) : 0;
 }
 
-/* The len bytes at lin, which lie in one page, copied into buf through
- * the vCPU's walk memo for that page; whether they could be read (a
- * failed walk sets no A/D bit). */
+/* The len bytes at lin, which lie in one page, through the vCPU's walk
+ * memo for that page (its hit checked inline first) and the page's host
+ * view; whether they could be read (a failed walk sets no A/D bit).  With
+ * @direct, bytes in RAM are not copied: *direct points at them in guest
+ * memory (left as it was when they were copied). */
 static bool fetch_in_page(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t lin,
-                          unsigned access, uint8_t *buf, size_t len)
+                          unsigned access, uint8_t *buf, size_t len, const uint8_t **direct)
 {
-    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
-    struct guest_walk_result f;
     __typeof__(&v->fetch_memo[0]) m = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)];
-    if (guest_walk_memo(regs, lin, access, &mem, &m->walk, &f) != GW_OK)
-        return false;
-    uint64_t page = f.gpa & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t gpa;
+    if (!guest_walk_memo_peek(&m->walk, regs, lin, access, &gpa)) {
+        struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
+        struct guest_walk_result f;
+        if (guest_walk_memo(regs, lin, access, &mem, &m->walk, &f) != GW_OK)
+            return false;
+        gpa = f.gpa;
+    }
+    uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
     if (!m->page || m->page_gpa != page) {
+        /* Guest RAM never moves on the host: the page's host view stays
+         * good for as long as the VM exists. */
         const void *h = gw_map(v->vm, page, PAGE_SIZE);
         if (!h)
-            return vm_read_phys(v->vm, f.gpa, buf, len) == 0;
+            return vm_read_phys(v->vm, gpa, buf, len) == 0;
         m->page = h;
         m->page_gpa = page;
     }
-    memcpy(buf, m->page + (f.gpa & (PAGE_SIZE - 1)), len);
+    const uint8_t *at = m->page + (gpa & (PAGE_SIZE - 1));
+    if (direct)
+        *direct = at;
+    else
+        memcpy(buf, at, len);
     return true;
 }
 
@@ -281,9 +293,10 @@ fetch_two_pages(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t l
                 unsigned access, uint8_t *buf, size_t len)
 {
     size_t first = PAGE_SIZE - (lin & (PAGE_SIZE - 1));
-    if (!fetch_in_page(v, regs, lin, access, buf, first))
+    if (!fetch_in_page(v, regs, lin, access, buf, first, NULL))
         return 0;
-    return fetch_in_page(v, regs, lin + first, access, buf + first, len - first) ? len : first;
+    return fetch_in_page(v, regs, lin + first, access, buf + first, len - first, NULL) ? len
+                                                                                       : first;
 }
 
 /* Fetch up to len instruction bytes at linear address lin without faulting:
@@ -294,36 +307,11 @@ fetch_two_pages(struct vcpu *v, const struct guest_paging_regs *regs, uint64_t l
 static size_t vcpu_fetch(struct vcpu *v, const struct guest_fetch_regs *fr, uint64_t lin,
                          uint8_t *buf, size_t len, const uint8_t **direct)
 {
-    struct guest_mem_ops mem = GUEST_MEM_OPS(v->vm);
-    struct guest_walk_result f;
     unsigned access = GW_ACCESS_FETCH | (fr->cpl == 3 ? GW_ACCESS_USER : 0);
-    if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
-        /* One page, the usual case: one walk, through the vCPU's memo
-         * (the same RIP exits again and again). */
-        __typeof__(&v->fetch_memo[0]) m = &v->fetch_memo[(lin >> 12) & (VCPU_MEMOS - 1)];
-        uint64_t gpa;
-        if (!guest_walk_memo_peek(&m->walk, &fr->paging, lin, access, &gpa)) {
-            if (guest_walk_memo(&fr->paging, lin, access, &mem, &m->walk, &f) != GW_OK)
-                return 0;
-            gpa = f.gpa;
-        }
-        uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
-        if (!m->page || m->page_gpa != page) {
-            /* Guest RAM never moves on the host: the page's host view
-             * stays good for as long as the VM exists. */
-            const void *h = gw_map(v->vm, page, PAGE_SIZE);
-            if (!h)
-                return vm_read_phys(v->vm, gpa, buf, len) ? 0 : len;
-            m->page = h;
-            m->page_gpa = page;
-        }
-        if (direct) {
-            *direct = m->page + (gpa & (PAGE_SIZE - 1));
-            return len;
-        }
-        memcpy(buf, m->page + (gpa & (PAGE_SIZE - 1)), len);
-        return len;
-    }
+    /* One page, the usual case: one walk, through the vCPU's memo (the
+     * same RIP exits again and again). */
+    if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE)
+        return fetch_in_page(v, &fr->paging, lin, access, buf, len, direct) ? len : 0;
     return fetch_two_pages(v, &fr->paging, lin, access, buf, len);
 }
 

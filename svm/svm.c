@@ -137,7 +137,6 @@ static int svm_vm_init(struct vm *vm)
     return svm_avic_vm_init(vm, s);
 }
 
-
 static void svm_init_intercepts(struct vmcb *vmcb, const struct svm_vm *s)
 {
     /* CR4 writes: the vCPU's CPUID decides which bits exist (SVM itself

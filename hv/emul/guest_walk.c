@@ -382,14 +382,6 @@ int guest_walk(const struct guest_paging_regs *regs, uint64_t gva, unsigned acce
 
 /* ---- the walk memo (guest_walk.h) ---- */
 
-static bool memo_inputs_match(const struct guest_walk_memo *m, const struct guest_paging_regs *r,
-                              uint64_t gva, unsigned access)
-{
-    return m->valid && m->page == gva >> PAGE_SHIFT && m->access == access && m->cr3 == r->cr3
-           && m->cr0 == r->cr0 && m->cr4 == r->cr4 && m->efer == r->efer
-           && m->maxphy == r->maxphyaddr;
-}
-
 static bool memo_entries_hold(const struct guest_walk_memo *m, const struct guest_mem_ops *mem)
 {
     for (unsigned i = 0; i < m->n; i++) {
@@ -422,7 +414,7 @@ int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned
                     struct guest_walk_result *res)
 {
     bool long_mode = (regs->efer & GW_EFER_LMA) && (regs->cr0 & GW_CR0_PG);
-    if (long_mode && memo_inputs_match(m, regs, gva, access) && memo_entries_hold(m, mem)) {
+    if (long_mode && guest_walk_memo_inputs_match(m, regs, gva, access) && memo_entries_hold(m, mem)) {
         *res = m->res;
         res->gpa = (m->res.gpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
         res->fault_addr = gva;

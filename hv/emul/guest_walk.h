@@ -144,6 +144,17 @@ int guest_walk_memo(const struct guest_paging_regs *regs, uint64_t gva, unsigned
                     const struct guest_mem_ops *mem, struct guest_walk_memo *m,
                     struct guest_walk_result *res);
 
+/* Whether m was filled for these inputs (gva's page, access, paging
+ * registers); its entries still holding is the other half of a hit. */
+static inline bool guest_walk_memo_inputs_match(const struct guest_walk_memo *m,
+                                                const struct guest_paging_regs *r, uint64_t gva,
+                                                unsigned access)
+{
+    return m->valid && m->page == gva >> 12 && m->access == access && m->cr3 == r->cr3
+           && m->cr0 == r->cr0 && m->cr4 == r->cr4 && m->efer == r->efer
+           && m->maxphy == r->maxphyaddr;
+}
+
 /* guest_walk_memo's hit, inline, for the exit path's instruction fetch
  * (hv/vm.c): when m still holds for gva (the same inputs, every entry on
  * the path as memorised and readable in place), the guest-physical address
@@ -154,9 +165,7 @@ static inline bool guest_walk_memo_peek(const struct guest_walk_memo *m,
                                         const struct guest_paging_regs *r, uint64_t gva,
                                         unsigned access, uint64_t *gpa)
 {
-    if (!m->valid || m->page != gva >> 12 || m->access != access || m->cr3 != r->cr3
-        || m->cr0 != r->cr0 || m->cr4 != r->cr4 || m->efer != r->efer
-        || m->maxphy != r->maxphyaddr)
+    if (!guest_walk_memo_inputs_match(m, r, gva, access))
         return false;
     for (unsigned i = 0; i < m->n; i++)
         if (!m->ent_ptr[i] || __atomic_load_n(m->ent_ptr[i], __ATOMIC_RELAXED) != m->ent_val[i])

@@ -82,8 +82,7 @@ static bool hand_over_held(struct vcpu *v, int vector)
         || vops->in_shadow(v))
         return false;
     vops->set_tpr_threshold(v, -1);
-    vapic_irq_window(v, false);
-    vops->set_virq(v, (uint8_t)vector);
+    wait_for_if(v, vector); /* the same hand-over, V_IRQ watching TPR too */
     return true;
 }
 
